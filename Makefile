@@ -1,0 +1,193 @@
+# keel: build a bootable, immutable container-host disk image.
+#
+#   make qemu-x86_64_defconfig   choose a board (writes .config)
+#   make menuconfig              change options
+#   make                         build output/<board>/images/disk.img
+#   make run                     boot it in QEMU
+#   make check                   unit tests + system tests in QEMU
+#   make source                  download and verify every input into dl/
+#
+# O=DIR builds out of tree: .config and all output go to DIR.
+
+TOPDIR := $(CURDIR)
+DEFAULT_BOARD := qemu-x86_64
+SHELL := /bin/bash
+
+ifneq ($(O),)
+OUTBASE := $(abspath $(O))
+CONFIG := $(OUTBASE)/.config
+else
+CONFIG := $(TOPDIR)/.config
+endif
+export KCONFIG_CONFIG := $(CONFIG)
+
+CONFIG_TARGETS := %_defconfig menuconfig olddefconfig savedefconfig \
+	clean distclean help
+ifeq ($(filter $(CONFIG_TARGETS),$(MAKECMDGOALS)),)
+# Building with no .config yet: start from the default board.
+$(CONFIG):
+	@echo "make: no $(CONFIG); using board/$(DEFAULT_BOARD)/defconfig"
+	@mkdir -p $(dir $(CONFIG))
+	@kconfig-conf --defconfig=board/$(DEFAULT_BOARD)/defconfig Kconfig >/dev/null
+endif
+-include $(CONFIG)
+
+qstrip = $(strip $(patsubst "%",%,$(1)))
+BOARD := $(call qstrip,$(CONFIG_KEEL_BOARD))
+ARCH := $(call qstrip,$(CONFIG_KEEL_ARCH))
+VERSION := $(call qstrip,$(CONFIG_KEEL_VERSION))
+BOARD_DIR := $(TOPDIR)/board/$(BOARD)
+OUT := $(if $(O),$(OUTBASE),$(TOPDIR)/output/$(BOARD))
+BUILD := $(OUT)/build
+TARGET := $(OUT)/target
+IMAGES := $(OUT)/images
+DL_DIR ?= $(TOPDIR)/dl
+
+.DEFAULT_GOAL := all
+.PHONY: all images run check unit system-test source clean distclean \
+	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
+
+all: images
+
+help:
+	@sed -n '2,11s/^# \{0,1\}//p' Makefile
+
+# --- configuration ------------------------------------------------------
+
+%_defconfig: board/%/defconfig
+	@mkdir -p $(dir $(CONFIG))
+	@kconfig-conf --defconfig=$< Kconfig
+
+menuconfig:
+	@kconfig-mconf Kconfig
+
+olddefconfig:
+	@kconfig-conf --olddefconfig Kconfig
+
+savedefconfig:
+	@test -f $(CONFIG) || { echo "savedefconfig: no $(CONFIG)" >&2; exit 1; }
+	@kconfig-conf --savedefconfig=board/$(BOARD)/defconfig Kconfig
+	@echo "wrote board/$(BOARD)/defconfig"
+
+host-deps:
+	@scripts/setup-host
+
+config-ok: host-deps
+	@scripts/check-config $(CONFIG)
+
+# --- toolchain ----------------------------------------------------------
+
+# musl-gcc does not see the kernel's headers; expose just those.
+TOOLCHAIN := $(BUILD)/toolchain/.stamp
+KHDR := $(BUILD)/toolchain/include
+TARGET_CC := musl-gcc -isystem $(KHDR)
+
+$(TOOLCHAIN): | config-ok
+	@mkdir -p $(KHDR)
+	@for d in linux asm-generic mtd; do ln -sfn /usr/include/$$d $(KHDR)/$$d; done
+	@ln -sfn /usr/include/$(ARCH)-linux-gnu/asm $(KHDR)/asm
+	@touch $@
+
+include scripts/package/pkg.mk
+include $(sort $(wildcard scripts/package/*/*.mk))
+include init/init.mk
+include tests/tests.mk
+
+source: host-deps $(SOURCE_TARGETS)
+	@echo "all sources present and verified in $(DL_DIR)"
+
+# --- root filesystem ----------------------------------------------------
+
+SKELETON_FILES := $(shell find rootfs board/$(BOARD) -type f 2>/dev/null)
+
+$(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
+		$(SKELETON_FILES) $(CONFIG) | config-ok
+	@echo "  rootfs: staging $(TARGET)"
+	@rm -rf $(TARGET) && mkdir -p $(TARGET)
+	@cp -a rootfs/skeleton/. $(TARGET)/
+	@find $(TARGET) -name .keep -delete
+	@$(MAKE) -s -C $(BUILD)/busybox-src O=$(BUILD)/busybox HOSTCC=gcc \
+		CC="$(TARGET_CC)" CONFIG_PREFIX=$(TARGET) install >/dev/null
+	@for p in $(E2FSPROGS_PROGS); do \
+		strip -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
+	@install -m 0755 $(INIT_BIN) $(TARGET)/sbin/init
+	@if [ "$(CONFIG_KEEL_SERVICE_CONSOLE_SHELL)" = y ]; then \
+		install -m 0644 rootfs/services/console.conf $(TARGET)/etc/init/; fi
+	@if [ -d board/$(BOARD)/rootfs-overlay ]; then \
+		cp -a board/$(BOARD)/rootfs-overlay/. $(TARGET)/; fi
+	@printf 'NAME=keel\nID=keel\nVERSION_ID=%s\nPRETTY_NAME="keel %s"\nVARIANT_ID=%s\n' \
+		'$(VERSION)' '$(VERSION)' '$(BOARD)' >$(TARGET)/etc/os-release
+	@touch $@
+
+$(IMAGES)/root.img: $(TARGET)/.stamp
+	@echo "  root.img: $(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))"
+	@mkdir -p $(IMAGES) && rm -f $@.tmp
+ifeq ($(CONFIG_KEEL_ROOTFS_EROFS),y)
+	@mkfs.erofs -q -zlz4hc --all-root -T0 $@.tmp $(TARGET) >/dev/null
+else
+	@mksquashfs $(TARGET) $@.tmp -comp zstd -all-root -noappend -quiet \
+		-no-progress -mkfs-time 0 -all-time 0 >/dev/null
+endif
+	@mv $@.tmp $@
+
+# --- initramfs ----------------------------------------------------------
+
+INITRAMFS := $(BUILD)/initramfs
+
+$(IMAGES)/initramfs.cpio.gz: $(INIT_BIN) $(BUSYBOX_BIN) $(BUILD)/linux/.stamp_depmod \
+		board/$(BOARD)/modules $(CONFIG)
+	@echo "  initramfs: init, modules from board/$(BOARD)/modules"
+	@rm -rf $(INITRAMFS) && mkdir -p $(INITRAMFS)/lib/modules $(IMAGES)
+	@install -m 0755 $(INIT_BIN) $(INITRAMFS)/init
+	@if [ "$(CONFIG_KEEL_EMERGENCY_SHELL)" = y ]; then \
+		mkdir -p $(INITRAMFS)/bin && \
+		install -m 0755 $(BUSYBOX_BIN) $(INITRAMFS)/bin/busybox && \
+		ln -s busybox $(INITRAMFS)/bin/sh; fi
+	@scripts/resolve-modules $(LINUX_MODDIR) board/$(BOARD)/modules >$(INITRAMFS)/mods
+	@while read -r m; do \
+		install -D -m 0644 $(LINUX_MODDIR)/$$m $(INITRAMFS)/lib/modules/$(LINUX_ABI)/$$m && \
+		echo /lib/modules/$(LINUX_ABI)/$$m; \
+	done <$(INITRAMFS)/mods >$(INITRAMFS)/lib/modules/load.list
+	@rm $(INITRAMFS)/mods
+	@scripts/mkcpio $(INITRAMFS) $@.cpio
+	@gzip -9n <$@.cpio >$@.tmp && rm $@.cpio && mv $@.tmp $@
+
+# --- disk image ---------------------------------------------------------
+
+ESP := $(BUILD)/esp
+GRUB_MODULES := part_gpt fat normal linux echo search configfile test \
+	loadenv gzio sleep efi_gop all_video
+
+# Where the kernel console goes also decides where init's shell runs.
+KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip,$(CONFIG_KEEL_CONSOLE)))
+
+$(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
+		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG)
+	@echo "  disk.img: GPT esp | root-a | root-b | data"
+	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/a $(ESP)/b $(ESP)/config
+	@grub-mkimage -O x86_64-efi -p /EFI/BOOT -o $(ESP)/EFI/BOOT/BOOTX64.EFI \
+		$(GRUB_MODULES)
+	@sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \
+		-e 's|@ROOTFS@|$(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))|g' \
+		-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
+		-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g' \
+		board/$(BOARD)/grub.cfg >$(ESP)/EFI/BOOT/grub.cfg
+	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
+	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
+	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt
+	@scripts/mkdisk $@ $(ESP) $(IMAGES)/root.img $(CONFIG_KEEL_ESP_SIZE_MB) \
+		$(CONFIG_KEEL_SLOT_SIZE_MB) $(CONFIG_KEEL_DATA_SIZE_MB)
+	@rm -f $@.vars
+	@echo "built $@ ($$(du -h --apparent-size $@ | cut -f1) sparse, root.img $$(du -h --apparent-size $(IMAGES)/root.img | cut -f1))"
+
+images: config-ok $(IMAGES)/disk.img
+
+run: images
+	@echo "booting $(IMAGES)/disk.img; quit QEMU with Ctrl-A X"
+	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(IMAGES)/disk.img
+
+clean:
+	rm -rf output $(if $(O),$(OUTBASE)/build $(OUTBASE)/target $(OUTBASE)/images)
+
+distclean: clean
+	rm -rf dl .config .config.old

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#include "shutdown.h"
+#include "log.h"
+#include "supervise.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum shutdown_kind shutdown_for_signal(int sig)
+{
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		return SHUTDOWN_REBOOT;
+	case SIGUSR1:
+		return SHUTDOWN_HALT;
+	case SIGUSR2:
+		return SHUTDOWN_POWEROFF;
+	}
+	return SHUTDOWN_NONE;
+}
+
+/* Wait for every child to go, for at most ms; true if none is left. */
+static bool reap_all(int ms)
+{
+	for (int t = 0; t <= ms; t += 50) {
+		for (;;) {
+			pid_t pid = waitpid(-1, NULL, WNOHANG);
+			if (pid < 0 && errno == ECHILD)
+				return true;
+			if (pid <= 0)
+				break;
+		}
+		usleep(50000);
+	}
+	return false;
+}
+
+static void unmount_var(void)
+{
+	for (int i = 0; i < 10; i++) {
+		if (umount2("/var", 0) == 0) {
+			log_info("/var unmounted");
+			return;
+		}
+		if (errno != EBUSY)
+			break;
+		usleep(100000);
+	}
+	/* Busy even now: at least make the journal consistent. */
+	if (mount(NULL, "/var", NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0)
+		log_warn("/var busy; remounted read-only");
+	else
+		log_err("unable to unmount /var: %s", strerror(errno));
+}
+
+void shutdown_system(enum shutdown_kind how)
+{
+	static const char *const names[] = {
+		[SHUTDOWN_REBOOT] = "reboot",
+		[SHUTDOWN_HALT] = "halt",
+		[SHUTDOWN_POWEROFF] = "poweroff",
+	};
+	int cmd = how == SHUTDOWN_POWEROFF ? RB_POWER_OFF
+		  : how == SHUTDOWN_HALT   ? RB_HALT_SYSTEM
+					   : RB_AUTOBOOT;
+
+	log_keel("%s: stopping services", names[how]);
+	services_stop_all();
+
+	/* Whatever is left is not ours to wait for politely. */
+	kill(-1, SIGTERM);
+	if (!reap_all(2000)) {
+		kill(-1, SIGKILL);
+		reap_all(1000);
+	}
+	sync();
+	unmount_var();
+	sync();
+	log_keel("%s now", names[how]);
+	reboot(cmd);
+	/* reboot(2) failed: nothing else to do but stay alive */
+	log_err("unable to %s: %s", names[how], strerror(errno));
+	for (;;)
+		pause();
+}

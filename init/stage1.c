@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Stage 1 runs as /init in the initramfs: bring up just enough of the
+ * kernel to find the slot's root partition, mount it read-only and hand
+ * over to stage 2 on it.
+ */
+#include "stages.h"
+#include "cmdline.h"
+#include "config.h"
+#include "emergency.h"
+#include "log.h"
+#include "modules.h"
+#include "partition.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define NEWROOT "/newroot"
+
+static void load_modules(void)
+{
+	static char list[16384];
+	ssize_t n = read_text(MODULES_LIST, list, sizeof(list));
+
+	if (n < 0) {
+		log_warn("no module list %s: %s", MODULES_LIST, strerror(-n));
+		return;
+	}
+	int failed = modules_load_list(list, module_load_file, NULL);
+	if (failed)
+		log_err("%d module(s) failed to load", failed);
+}
+
+/* Devices appear as their drivers probe: poll sysfs until rootwait. */
+static int wait_partition(const char *spec, int wait_s, char *dev,
+			  size_t len)
+{
+	double until = boot_seconds() + wait_s;
+	int r;
+
+	for (;;) {
+		r = partition_find("/sys/class/block", spec, dev, len);
+		if (r != -ENOENT || boot_seconds() >= until)
+			return r;
+		usleep(20000);
+	}
+}
+
+static int mount_root(const char *dev, const char *fstype)
+{
+	static const char *const fallbacks[] = { "squashfs", "erofs" };
+	char src[80];
+	int r = -EINVAL;
+
+	snprintf(src, sizeof(src), "/dev/%s", dev);
+	mkdir(NEWROOT, 0755);
+	if (*fstype) {
+		if (mount(src, NEWROOT, fstype, MS_RDONLY, NULL) == 0)
+			return 0;
+		r = -errno;
+		log_err("unable to mount %s (%s) on %s: %s", src, fstype,
+			NEWROOT, strerror(-r));
+		return r;
+	}
+	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(*fallbacks); i++) {
+		if (mount(src, NEWROOT, fallbacks[i], MS_RDONLY, NULL) == 0)
+			return 0;
+		r = -errno;
+	}
+	log_err("unable to mount %s read-only as squashfs or erofs: %s", src,
+		strerror(-r));
+	return r;
+}
+
+/* Free the initramfs' memory: remove everything on its filesystem. */
+static void delete_tree(int dirfd, dev_t rootdev)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *de;
+
+	if (!d) {
+		close(dirfd);
+		return;
+	}
+	while ((de = readdir(d))) {
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (st.st_dev != rootdev)
+			continue; /* a mount point, e.g. the new root */
+		if (S_ISDIR(st.st_mode)) {
+			int fd = openat(dirfd, de->d_name,
+					O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+			if (fd >= 0)
+				delete_tree(fd, rootdev);
+			unlinkat(dirfd, de->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, de->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static int switch_root(void)
+{
+	static const char *const moves[] = { "/dev", "/proc", "/sys" };
+	struct stat st;
+	char target[64];
+
+	for (size_t i = 0; i < sizeof(moves) / sizeof(*moves); i++) {
+		snprintf(target, sizeof(target), NEWROOT "%s", moves[i]);
+		if (mount(moves[i], target, NULL, MS_MOVE, NULL)) {
+			int e = errno;
+			log_err("unable to move %s to %s: %s", moves[i],
+				target, strerror(e));
+			return -e;
+		}
+	}
+	if (chdir(NEWROOT) || stat("/", &st))
+		return -errno;
+	delete_tree(open("/", O_RDONLY | O_DIRECTORY), st.st_dev);
+	if (mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") ||
+	    chdir("/")) {
+		int e = errno;
+		log_err("unable to switch root to %s: %s", NEWROOT,
+			strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void stage1(void)
+{
+	static char text[4096];
+	struct cmdline cl;
+	char dev[64], why[768], parts[512];
+	int r;
+
+	mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
+	mount_at("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 NULL);
+	mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		 NULL);
+	log_open("init");
+	log_keel("stage 1 (initramfs) at %.3f s", boot_seconds());
+
+	if (read_text("/proc/cmdline", text, sizeof(text)) < 0)
+		text[0] = '\0';
+	if (cmdline_parse(text, &cl))
+		log_warn("ignoring malformed values on the command line: %s",
+			 text);
+	emergency_set_override(cl.emergency);
+	if (!cl.root[0])
+		snprintf(cl.root, sizeof(cl.root), "PARTLABEL=root-a");
+	if (!cl.rootfstype[0])
+		snprintf(cl.rootfstype, sizeof(cl.rootfstype), "%s",
+			 CONFIG_KEEL_ROOTFS_TYPE);
+	int wait_s = cl.rootwait >= 0 ? cl.rootwait : CONFIG_KEEL_ROOTWAIT;
+
+	load_modules();
+
+	for (;;) {
+		r = wait_partition(cl.root, wait_s, dev, sizeof(dev));
+		if (r == 0 && mount_root(dev, cl.rootfstype) == 0 &&
+		    switch_root() == 0)
+			break;
+		if (r) {
+			partition_list("/sys/class/block", parts,
+				       sizeof(parts));
+			snprintf(why, sizeof(why),
+				 "unable to find root partition %s: %s "
+				 "(waited %d s; partitions: %s)",
+				 cl.root,
+				 r == -EEXIST ? "more than one has that label"
+				 : r == -EINVAL ? "use PARTLABEL=<name> or /dev/<name>"
+						: strerror(-r),
+				 wait_s, parts);
+		} else {
+			snprintf(why, sizeof(why),
+				 "unable to start root filesystem on /dev/%s",
+				 dev);
+		}
+		umount2(NEWROOT, MNT_DETACH);
+		emergency(why);
+	}
+
+	log_open("init");
+	log_keel("root /dev/%s (%s) mounted read-only", dev, cl.rootfstype);
+	char *argv[] = { "/sbin/init", NULL };
+	execv(argv[0], argv);
+	snprintf(why, sizeof(why), "unable to run stage 2 %s: %s", argv[0],
+		 strerror(errno));
+	for (;;)
+		emergency(why);
+}

@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: MIT
+#include "util.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+double boot_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int mount_at(const char *src, const char *target, const char *type,
+	     unsigned long flags, const char *data)
+{
+	if (mkdir(target, 0755) && errno != EEXIST && errno != EROFS) {
+		int e = errno;
+		log_err("unable to create %s: %s", target, strerror(e));
+		return -e;
+	}
+	if (mount(src, target, type, flags, data)) {
+		int e = errno;
+		log_err("unable to mount %s (%s) on %s: %s", src,
+			type ? type : "move", target, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+bool is_mountpoint(const char *path)
+{
+	char parent[512];
+	struct stat a, b;
+
+	snprintf(parent, sizeof(parent), "%s/..", path);
+	if (stat(path, &a) || stat(parent, &b))
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+ssize_t read_text(const char *path, char *buf, size_t len)
+{
+	size_t used = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while (used < len - 1) {
+		ssize_t n = read(fd, buf + used, len - 1 - used);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int e = errno;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		used += n;
+	}
+	close(fd);
+	buf[used] = '\0';
+	return used;
+}
+
+int run_wait(char *const argv[])
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		sigset_t all;
+		sigemptyset(&all);
+		sigprocmask(SIG_SETMASK, &all, NULL);
+		execv(argv[0], argv);
+		log_err("unable to run %s: %s", argv[0], strerror(errno));
+		_exit(127);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+void console_tty(char *path, size_t len)
+{
+	char active[128];
+
+	/* "tty0 ttyS0": the last one is the kernel's /dev/console */
+	if (read_text("/sys/class/tty/console/active", active,
+		      sizeof(active)) > 0) {
+		char *end = active + strcspn(active, "\n");
+		*end = '\0';
+		while (end > active && end[-1] == ' ')
+			*--end = '\0';
+		char *last = strrchr(active, ' ');
+		last = last ? last + 1 : active;
+		if (*last) {
+			snprintf(path, len, "/dev/%s", last);
+			if (access(path, R_OK | W_OK) == 0)
+				return;
+		}
+	}
+	snprintf(path, len, "/dev/console");
+}
+
+int attach_tty(const char *path)
+{
+	int fd;
+
+	setsid();
+	fd = open(path, O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	/* Job control needs a controlling tty; /dev/console cannot be one. */
+	ioctl(fd, TIOCSCTTY, 1);
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+		close(fd);
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_UTIL_H
+#define KEEL_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Seconds since the kernel started (CLOCK_BOOTTIME). */
+double boot_seconds(void);
+
+/* mkdir -p the target, then mount(2). Logs and returns -errno on error. */
+int mount_at(const char *src, const char *target, const char *type,
+	     unsigned long flags, const char *data);
+
+/* True when path is the root of a mount (its device differs from ..). */
+bool is_mountpoint(const char *path);
+
+/* Read a small file whole, NUL-terminated. Returns length or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+
+/*
+ * Run a program and wait for it. stdio is the console. Returns its exit
+ * code, 128+signal if killed, or -errno if it could not start.
+ */
+int run_wait(char *const argv[]);
+
+/* /dev/<tty> of the primary console, for an interactive shell. */
+void console_tty(char *path, size_t len);
+
+/* Make fd 0-2 the given tty, as the controlling tty of a new session. */
+int attach_tty(const char *path);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "log.h"
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char *log_ident = "keel";
+static int console_fd = -1;
+static int kmsg_fd = -1;
+static int console_loglevel = 7;
+
+void log_open(const char *ident)
+{
+	log_ident = ident;
+	log_close();
+	console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+
+	FILE *f = fopen("/proc/sys/kernel/printk", "re");
+	if (f) {
+		if (fscanf(f, "%d", &console_loglevel) != 1)
+			console_loglevel = 7;
+		fclose(f);
+	}
+}
+
+void log_close(void)
+{
+	if (console_fd >= 0)
+		close(console_fd);
+	if (kmsg_fd >= 0)
+		close(kmsg_fd);
+	console_fd = kmsg_fd = -1;
+}
+
+static void log_write(int prio, const char *ident, const char *fmt,
+		      va_list ap)
+{
+	char line[512];
+	int n, m;
+
+	n = snprintf(line, sizeof(line), "<%d>%s: ", prio, ident);
+	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	if (m < 0)
+		return;
+	n += m;
+	if (n > (int)sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+
+	/* "<N>" is for the kernel log only */
+	int skip = strchr(line, '>') - line + 1;
+	int fd = console_fd >= 0 ? console_fd : STDERR_FILENO;
+	if (write(fd, line + skip, n - skip) < 0) {
+		/* nowhere left to report it */
+	}
+	/*
+	 * The kernel echoes kmsg lines below its console loglevel to the
+	 * console we just wrote to; those would show twice, so they stay out
+	 * of kmsg. With "quiet" (the default command line) dmesg has them all.
+	 */
+	if (kmsg_fd >= 0 && prio >= console_loglevel &&
+	    write(kmsg_fd, line, n) < 0) {
+		/* kmsg is rate limited; losing a line there is acceptable */
+	}
+}
+
+#define LOG_FN(name, prio, ident)                       \
+	void name(const char *fmt, ...)                 \
+	{                                               \
+		va_list ap;                             \
+		va_start(ap, fmt);                      \
+		log_write(prio, ident, fmt, ap);        \
+		va_end(ap);                             \
+	}
+
+LOG_FN(log_info, 6, log_ident)
+LOG_FN(log_warn, 4, log_ident)
+LOG_FN(log_err, 3, log_ident)
+LOG_FN(log_keel, 5, "keel")

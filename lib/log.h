@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_LOG_H
+#define KEEL_LOG_H
+
+#include <stdarg.h>
+
+/*
+ * Messages go to the console and, where it is open, the kernel log, so a
+ * headless box keeps them in dmesg. Format: "<ident>: <message>".
+ */
+void log_open(const char *ident);
+void log_close(void);
+void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A milestone line for people watching the console: "keel: <message>". */
+void log_keel(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,20 @@
+# busybox: the shell and userland applets of the root filesystem, with the
+# applet selection in rootfs/busybox.config.
+BUSYBOX_VERSION = 1.35.0-4+deb12u1
+BUSYBOX_DSC = busybox_$(BUSYBOX_VERSION).dsc
+BUSYBOX_BIN = $(BUILD)/busybox/busybox
+
+$(eval $(call apt-source-package,busybox,busybox=$(BUSYBOX_VERSION),$(BUSYBOX_DSC)))
+
+$(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TOOLCHAIN)
+	@mkdir -p $(BUILD)/busybox
+	@cp rootfs/busybox.config $(BUILD)/busybox/.config
+	$(call run-logged,busybox,\
+		yes '' | $(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
+			HOSTCC=gcc CC="$(TARGET_CC)" oldconfig && \
+		$(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
+			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=strip busybox)
+	@cmp -s <(grep CONFIG_ rootfs/busybox.config) \
+		<(grep CONFIG_ $(BUILD)/busybox/.config) || \
+		{ echo "busybox: rootfs/busybox.config is not complete for busybox $(BUSYBOX_VERSION); oldconfig changed it (see $(BUILD)/busybox/.config)" >&2; exit 1; }
+	@touch $@
