@@ -64,10 +64,11 @@ menuconfig:
 olddefconfig:
 	@kconfig-conf --olddefconfig Kconfig
 
+DEFCONFIG ?= board/$(BOARD)/defconfig
 savedefconfig:
 	@test -f $(CONFIG) || { echo "savedefconfig: no $(CONFIG)" >&2; exit 1; }
-	@kconfig-conf --savedefconfig=board/$(BOARD)/defconfig Kconfig
-	@echo "wrote board/$(BOARD)/defconfig"
+	@kconfig-conf --savedefconfig=$(DEFCONFIG) Kconfig
+	@echo "wrote $(DEFCONFIG)"
 
 host-deps:
 	@scripts/setup-host
@@ -101,7 +102,7 @@ source: host-deps $(SOURCE_TARGETS)
 SKELETON_FILES := $(shell find rootfs board/$(BOARD) -type f 2>/dev/null)
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
-		$(SKELETON_FILES) $(CONFIG) | config-ok
+		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
 	@cp -a rootfs/skeleton/. $(TARGET)/
@@ -135,14 +136,15 @@ endif
 INITRAMFS := $(BUILD)/initramfs
 
 $(IMAGES)/initramfs.cpio.gz: $(INIT_BIN) $(BUSYBOX_BIN) $(BUILD)/linux/.stamp_depmod \
-		board/$(BOARD)/modules $(CONFIG)
+		board/$(BOARD)/modules $(CONFIG) Makefile
 	@echo "  initramfs: init, modules from board/$(BOARD)/modules"
 	@rm -rf $(INITRAMFS) && mkdir -p $(INITRAMFS)/lib/modules $(IMAGES)
 	@install -m 0755 $(INIT_BIN) $(INITRAMFS)/init
 	@if [ "$(CONFIG_KEEL_EMERGENCY_SHELL)" = y ]; then \
 		mkdir -p $(INITRAMFS)/bin && \
 		install -m 0755 $(BUSYBOX_BIN) $(INITRAMFS)/bin/busybox && \
-		ln -s busybox $(INITRAMFS)/bin/sh; fi
+		for a in $$(sed 's|.*/||' $(BUILD)/busybox/busybox.links); do \
+			ln -sf busybox $(INITRAMFS)/bin/$$a; done; fi
 	@scripts/resolve-modules $(LINUX_MODDIR) board/$(BOARD)/modules >$(INITRAMFS)/mods
 	@while read -r m; do \
 		install -D -m 0644 $(LINUX_MODDIR)/$$m $(INITRAMFS)/lib/modules/$(LINUX_ABI)/$$m && \
@@ -162,7 +164,7 @@ GRUB_MODULES := part_gpt fat normal linux echo search configfile test \
 KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip,$(CONFIG_KEEL_CONSOLE)))
 
 $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
-		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG)
+		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG) Makefile scripts/mkdisk
 	@echo "  disk.img: GPT esp | root-a | root-b | data"
 	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/a $(ESP)/b $(ESP)/config
 	@grub-mkimage -O x86_64-efi -p /EFI/BOOT -o $(ESP)/EFI/BOOT/BOOTX64.EFI \

@@ -1,0 +1,92 @@
+"""Boot failures init must explain, then offer the emergency shell (or
+reboot when that is turned off). These boot the kernel and initramfs from
+the image's ESP directly, so each test can choose the command line."""
+import os
+import subprocess
+
+import pytest
+
+import keelvm
+
+
+@pytest.fixture(scope="module")
+def kernel_files(tmp_path_factory):
+    work = str(tmp_path_factory.mktemp("esp"))
+    disk = os.path.join(keelvm.images_dir(), "disk.img")
+    offset, _ = keelvm.partition_extent(disk, 1)
+    files = {}
+    for name in ("vmlinuz", "initramfs.img"):
+        dest = os.path.join(work, name)
+        subprocess.run(["mcopy", "-n", "-i", f"{disk}@@{offset}",
+                        f"::a/{name}", dest], check=True)
+        files[name] = dest
+    return files["vmlinuz"], files["initramfs.img"]
+
+
+def boot(workdir, kernel_files, append, corrupt_data=False):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    if corrupt_data:
+        # neither blank nor ext4: init must not format it
+        offset, size = keelvm.partition_extent(disk, 4)
+        with open(disk, "r+b") as f:
+            f.seek(offset)
+            f.write(os.urandom(1 << 20))
+    kernel, initrd = kernel_files
+    m = keelvm.Machine(disk, workdir,
+                       kernel_boot=(kernel, initrd,
+                                    "console=ttyS0 quiet " + append))
+    return m.start()
+
+
+def test_missing_root_partition(workdir, kernel_files):
+    m = boot(workdir, kernel_files, "root=PARTLABEL=nope rootwait=2")
+    try:
+        m.expect(r"unable to find root partition PARTLABEL=nope: "
+                 r"No such file or directory \(waited 2 s; partitions: ([^)]*\)[^\n]*)\)")
+        listed = m.child.match.group(1)
+        for part in ("(esp)", "(root-a)", "(root-b)", "(data)"):
+            assert part in listed
+        m.expect(r"keel: emergency shell on /dev/ttyS0")
+        m.sync_shell()
+        # the shell is real: it can see the initramfs
+        assert m.check("ls /init").strip() == "/init"
+    finally:
+        m.kill()
+
+
+def test_bad_root_spec(workdir, kernel_files):
+    m = boot(workdir, kernel_files, "root=LABEL=x rootwait=1")
+    try:
+        m.expect(r"unable to find root partition LABEL=x: use "
+                 r"PARTLABEL=<name> or /dev/<name>")
+        m.expect(r"keel: emergency shell")
+    finally:
+        m.kill()
+
+
+def test_unrepairable_data_partition(workdir, kernel_files):
+    m = boot(workdir, kernel_files, "root=PARTLABEL=root-a", corrupt_data=True)
+    try:
+        m.expect(r"keel: stage 2")
+        m.expect(r"unable to repair data partition /dev/vda4: e2fsck -p "
+                 r"exit (\d+)")
+        assert int(m.child.match.group(1)) >= 4
+        m.expect(r"keel: emergency shell")
+        m.sync_shell()
+        # nothing was formatted or mounted
+        rc, out = m.run("grep -c ' /var ' /proc/mounts")
+        assert out.strip() == "0"
+        assert "data: created" not in m.console_text()
+    finally:
+        m.kill()
+
+
+def test_no_emergency_shell_reboots(workdir, kernel_files):
+    m = boot(workdir, kernel_files,
+             "root=PARTLABEL=nope rootwait=1 keel.emergency=0")
+    try:
+        m.expect(r"emergency shell disabled; rebooting in \d+ s")
+        # -no-reboot turns the guest's reboot into QEMU exiting
+        m.wait_exit(60)
+    finally:
+        m.kill()
