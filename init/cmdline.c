@@ -79,8 +79,12 @@ int cmdline_parse(const char *text, struct cmdline *c)
 		word[n] = '\0';
 
 		char *eq = strchr(word, '=');
-		if (!eq)
+		if (!eq) {
+			/* the kernel's bare rootwait: wait as long as it takes */
+			if (!strcmp(word, "rootwait"))
+				c->rootwait = ROOTWAIT_FOREVER;
 			continue;
+		}
 		*eq = '\0';
 		if (toolong) {
 			/* a cut value must not pass for the real one */

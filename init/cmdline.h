@@ -5,6 +5,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <limits.h>
+
+/* A bare "rootwait" word, as the kernel reads it: no time limit. */
+#define ROOTWAIT_FOREVER INT_MAX
+
 /* What init takes from the kernel command line. */
 struct cmdline {
 	char root[128];       /* root=PARTLABEL=root-a or root=/dev/vda2 */

@@ -60,8 +60,8 @@ static void test_unknown_ignored(void **state)
 			 0);
 	assert_string_equal(c.root, "");
 	assert_string_equal(c.slot, "");
-	/* bare "rootwait" carries no number; it is not ours to guess */
-	assert_int_equal(c.rootwait, -1);
+	/* bare "rootwait" means what it means to the kernel: no limit */
+	assert_int_equal(c.rootwait, ROOTWAIT_FOREVER);
 }
 
 static void test_rootwait(void **state)
