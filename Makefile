@@ -44,7 +44,7 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check unit system-test source clean distclean \
+.PHONY: all images run check unit build-test system-test fuzz bench source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
 
 all: images

@@ -20,7 +20,7 @@ $(UNIT_OUT)/%-san: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h) | ho
 unit: $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS) $(addsuffix -san,$(UNIT_TESTS)))
 	@set -e; for t in $^; do echo "== $${t##*/}"; $$t; done
 
-build-test: host-deps
+build-test: source
 	@$(PYTEST) -q tests/build
 
 system-test: images
@@ -28,3 +28,27 @@ system-test: images
 		$(PYTEST) -v tests/system
 
 check: unit build-test system-test
+
+# make fuzz: each libFuzzer target for FUZZ_SECONDS (default 30).
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OUT := $(OUT)/fuzz
+
+$(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h) | host-deps
+	@mkdir -p $(FUZZ_OUT)
+	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(UNIT_SRCS)
+
+fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(FUZZ_OUT)/corpus-$$t; \
+		echo "== $$t ($(FUZZ_SECONDS) s)"; \
+		$(FUZZ_OUT)/$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			$(FUZZ_OUT)/corpus-$$t tests/fuzz/seeds 2>&1 | \
+			grep -E '^(stat::number_of_executed_units|stat::new_units_added)|ERROR|SUMMARY' || true; \
+		test $${PIPESTATUS[0]} -eq 0; \
+	done
+
+bench: images
+	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
