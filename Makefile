@@ -44,7 +44,8 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check unit build-test system-test fuzz bench source clean distclean \
+.PHONY: all images run check unit build-test system-test fuzz bench format format-check \
+	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
 
 all: images

@@ -12,12 +12,12 @@
 
 /* What init takes from the kernel command line. */
 struct cmdline {
-	char root[128];       /* root=PARTLABEL=root-a or root=/dev/vda2 */
-	char rootfstype[32];  /* rootfstype=squashfs */
-	int rootwait;         /* rootwait=SECONDS, -1 when not given */
-	char slot[8];         /* keel.slot=a */
-	int emergency;        /* keel.emergency=0|1, -1 when not given */
-	char data[128];       /* keel.data=PARTLABEL=data */
+	char root[128]; /* root=PARTLABEL=root-a or root=/dev/vda2 */
+	char rootfstype[32]; /* rootfstype=squashfs */
+	int rootwait; /* rootwait=SECONDS, -1 when not given */
+	char slot[8]; /* keel.slot=a */
+	int emergency; /* keel.emergency=0|1, -1 when not given */
+	char data[128]; /* keel.data=PARTLABEL=data */
 };
 
 /*

@@ -11,8 +11,8 @@
  * nor ext4 is never formatted: it may be someone's data.
  */
 enum data_kind {
-	DATA_BLANK,   /* all zero where a superblock would be: first boot */
-	DATA_EXT4,    /* ext2/3/4 superblock magic present */
+	DATA_BLANK, /* all zero where a superblock would be: first boot */
+	DATA_EXT4, /* ext2/3/4 superblock magic present */
 	DATA_UNKNOWN, /* anything else */
 };
 
@@ -22,9 +22,9 @@ enum data_kind {
 enum data_kind data_probe(const unsigned char *buf, size_t len);
 
 enum fsck_verdict {
-	FSCK_CLEAN,   /* exit 0 */
-	FSCK_FIXED,   /* 1, or 2: repaired; /var is not the root, go on */
-	FSCK_FAILED,  /* 4 and up: not repaired, do not mount */
+	FSCK_CLEAN, /* exit 0 */
+	FSCK_FIXED, /* 1, or 2: repaired; /var is not the root, go on */
+	FSCK_FAILED, /* 4 and up: not repaired, do not mount */
 };
 
 /* What e2fsck -p's exit code means for mounting; why gets a short text. */

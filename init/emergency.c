@@ -44,9 +44,8 @@ void emergency(const char *why)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		attach_tty(tty);
 		char *argv[] = { "/bin/sh", NULL };
-		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-				 "HOME=/", "TERM=linux", "PS1=(emergency) # ",
-				 NULL };
+		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/",
+				 "TERM=linux", "PS1=(emergency) # ", NULL };
 		execve(argv[0], argv, envp);
 		_exit(127);
 	}

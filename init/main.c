@@ -26,7 +26,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (getpid() != 1) {
 		fprintf(stderr,
-			"%s: keel init must run as PID 1 (the kernel starts it)\n",
+			"%s: keel init must run as PID 1 (the kernel starts "
+			"it)\n",
 			argv[0]);
 		return 1;
 	}

@@ -14,7 +14,7 @@ static const struct {
 	const char *name;
 	int sig;
 } signals[] = {
-	{ "TERM", SIGTERM }, { "INT", SIGINT }, { "HUP", SIGHUP },
+	{ "TERM", SIGTERM }, { "INT", SIGINT },	  { "HUP", SIGHUP },
 	{ "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
 	{ "USR2", SIGUSR2 },
 };
@@ -48,12 +48,12 @@ static char *trim(char *s)
 	return s;
 }
 
-#define FAIL(...)                                                  \
-	do {                                                       \
-		int n_ = snprintf(err, errlen, "line %d: ", lineno); \
-		if (n_ > 0 && (size_t)n_ < errlen)                 \
+#define FAIL(...)                                                     \
+	do {                                                          \
+		int n_ = snprintf(err, errlen, "line %d: ", lineno);  \
+		if (n_ > 0 && (size_t)n_ < errlen)                    \
 			snprintf(err + n_, errlen - n_, __VA_ARGS__); \
-		return -EINVAL;                                    \
+		return -EINVAL;                                       \
 	} while (0)
 
 static int parse_line(struct service *svc, char *line, int lineno, char *err,
@@ -88,7 +88,8 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 		else if (!strcmp(val, "never"))
 			svc->restart = RESTART_NEVER;
 		else
-			FAIL("restart must be always, on-failure or never, not '%s'",
+			FAIL("restart must be always, on-failure or never, not "
+			     "'%s'",
 			     val);
 	} else if (!strcmp(key, "console")) {
 		int b = parse_bool(val);
@@ -104,7 +105,8 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 		char *end;
 		long v = strtol(val, &end, 10);
 		if (end == val || *end || v < 0 || v > 300)
-			FAIL("stop_grace must be 0..300 seconds, not '%s'", val);
+			FAIL("stop_grace must be 0..300 seconds, not '%s'",
+			     val);
 		svc->stop_grace = (int)v;
 	} else {
 		FAIL("unknown key '%s'", key);

@@ -19,22 +19,22 @@ enum restart_policy {
 };
 
 enum service_state {
-	SVC_STOPPED,  /* not running, nothing scheduled */
-	SVC_WAITING,  /* restart scheduled at restart_at */
+	SVC_STOPPED, /* not running, nothing scheduled */
+	SVC_WAITING, /* restart scheduled at restart_at */
 	SVC_RUNNING,
 	SVC_STOPPING, /* stop signal sent, waiting for it to exit */
-	SVC_FAILED,   /* could not start, or exited and policy says stay down */
+	SVC_FAILED, /* could not start, or exited and policy says stay down */
 };
 
 /* One /etc/init/<name>.conf; the format is in init/README.md. */
 struct service {
 	char name[SERVICE_NAME_MAX];
-	char args[SERVICE_EXEC_MAX];         /* exec line, split in place */
+	char args[SERVICE_EXEC_MAX]; /* exec line, split in place */
 	char *argv[SERVICE_ARGS_MAX + 1];
 	enum restart_policy restart;
-	bool console;        /* stdio on the console tty, as its session */
+	bool console; /* stdio on the console tty, as its session */
 	int stop_signal;
-	int stop_grace;      /* seconds between stop_signal and SIGKILL */
+	int stop_grace; /* seconds between stop_signal and SIGKILL */
 
 	enum service_state state;
 	pid_t pid;

@@ -39,8 +39,7 @@ static void load_modules(void)
 }
 
 /* Devices appear as their drivers probe: poll sysfs until rootwait. */
-static int wait_partition(const char *spec, int wait_s, char *dev,
-			  size_t len)
+static int wait_partition(const char *spec, int wait_s, char *dev, size_t len)
 {
 	double until = boot_seconds() + wait_s;
 	int r;
@@ -120,16 +119,15 @@ static int switch_root(void)
 		snprintf(target, sizeof(target), NEWROOT "%s", moves[i]);
 		if (mount(moves[i], target, NULL, MS_MOVE, NULL)) {
 			int e = errno;
-			log_err("unable to move %s to %s: %s", moves[i],
-				target, strerror(e));
+			log_err("unable to move %s to %s: %s", moves[i], target,
+				strerror(e));
 			return -e;
 		}
 	}
 	if (chdir(NEWROOT) || stat("/", &st))
 		return -errno;
 	delete_tree(open("/", O_RDONLY | O_DIRECTORY), st.st_dev);
-	if (mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") ||
-	    chdir("/")) {
+	if (mount(".", "/", NULL, MS_MOVE, NULL) || chroot(".") || chdir("/")) {
 		int e = errno;
 		log_err("unable to switch root to %s: %s", NEWROOT,
 			strerror(e));
@@ -181,8 +179,9 @@ void stage1(void)
 				 "(waited %d s; partitions: %s)",
 				 cl.root,
 				 r == -EEXIST ? "more than one has that label"
-				 : r == -EINVAL ? "use PARTLABEL=<name> or /dev/<name>"
-						: strerror(-r),
+				 : r == -EINVAL
+					 ? "use PARTLABEL=<name> or /dev/<name>"
+					 : strerror(-r),
 				 wait_s, parts);
 		} else {
 			snprintf(why, sizeof(why),

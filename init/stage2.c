@@ -96,9 +96,10 @@ static int mount_data(const char *spec, int wait_s, char *why, size_t len)
 		usleep(20000);
 	if (r) {
 		partition_list("/sys/class/block", parts, sizeof(parts));
-		snprintf(why, len,
-			 "unable to find data partition %s: %s (partitions: %s)",
-			 spec, strerror(-r), parts);
+		snprintf(
+			why, len,
+			"unable to find data partition %s: %s (partitions: %s)",
+			spec, strerror(-r), parts);
 		return r;
 	}
 	snprintf(dev, sizeof(dev), "/dev/%s", name);
@@ -110,13 +111,14 @@ static int mount_data(const char *spec, int wait_s, char *why, size_t len)
 	}
 
 	if (kind == DATA_BLANK) {
-		char *mkfs[] = { "/sbin/mke2fs", "-q", "-t", "ext4", "-L",
-				 "data", dev, NULL };
+		char *mkfs[] = { "/sbin/mke2fs", "-q",	 "-t", "ext4",
+				 "-L",		 "data", dev,  NULL };
 		log_keel("data: first boot, creating ext4 on %s", dev);
 		r = run_wait(mkfs);
 		if (r) {
 			snprintf(why, len,
-				 "unable to create ext4 on data partition %s: mke2fs exit %d",
+				 "unable to create ext4 on data partition %s: "
+				 "mke2fs exit %d",
 				 dev, r);
 			return -EIO;
 		}
@@ -124,13 +126,15 @@ static int mount_data(const char *spec, int wait_s, char *why, size_t len)
 	} else {
 		char *fsck[] = { "/sbin/e2fsck", "-p", dev, NULL };
 		if (kind == DATA_UNKNOWN)
-			log_warn("data partition %s has no ext4 superblock; asking e2fsck to find a backup",
+			log_warn("data partition %s has no ext4 superblock; "
+				 "asking e2fsck to find a backup",
 				 dev);
 		r = run_wait(fsck);
 		enum fsck_verdict v = fsck_judge(r, &verdict);
 		if (v == FSCK_FAILED) {
 			snprintf(why, len,
-				 "unable to repair data partition %s: e2fsck -p exit %d, %s; "
+				 "unable to repair data partition %s: e2fsck "
+				 "-p exit %d, %s; "
 				 "run 'e2fsck -f %s' here, then exit to retry",
 				 dev, r, verdict, dev);
 			return -EIO;
@@ -147,6 +151,20 @@ static int mount_data(const char *spec, int wait_s, char *why, size_t len)
 	mkdir("/var/lib", 0755);
 	mkdir("/var/lib/keel", 0755);
 	return 0;
+}
+
+/* The image's /etc/hostname; per-machine names come with the config. */
+static void set_hostname(void)
+{
+	char name[65];
+	ssize_t n = read_text("/etc/hostname", name, sizeof(name));
+
+	if (n <= 0)
+		return;
+	name[strcspn(name, " \t\r\n")] = '\0';
+	if (name[0] && sethostname(name, strlen(name)))
+		log_warn("unable to set hostname %s: %s", name,
+			 strerror(errno));
 }
 
 static int signals_open(void)
@@ -174,7 +192,8 @@ static void __attribute__((noreturn)) event_loop(int sfd)
 		if (r < 0 && errno != EINTR)
 			log_err("unable to poll: %s", strerror(errno));
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			enum shutdown_kind how = shutdown_for_signal(si.ssi_signo);
+			enum shutdown_kind how =
+				shutdown_for_signal(si.ssi_signo);
 			if (how != SHUTDOWN_NONE)
 				shutdown_system(how);
 		}
@@ -210,6 +229,7 @@ void stage2(void)
 
 	while (mount_data(cl.data, wait_s, why, sizeof(why)))
 		emergency(why);
+	set_hostname();
 
 	if (services_load(SERVICE_DIR) <= 0)
 		log_warn("no services in %s", SERVICE_DIR);

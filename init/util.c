@@ -103,8 +103,8 @@ void console_tty(char *path, size_t len)
 	char active[128];
 
 	/* "tty0 ttyS0": the last one is the kernel's /dev/console */
-	if (read_text("/sys/class/tty/console/active", active,
-		      sizeof(active)) > 0) {
+	if (read_text("/sys/class/tty/console/active", active, sizeof(active)) >
+	    0) {
 		char *end = active + strcspn(active, "\n");
 		*end = '\0';
 		while (end > active && end[-1] == ' ')

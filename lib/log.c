@@ -35,8 +35,7 @@ void log_close(void)
 	console_fd = kmsg_fd = -1;
 }
 
-static void log_write(int prio, const char *ident, const char *fmt,
-		      va_list ap)
+static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 {
 	char line[512];
 	int n, m;
@@ -67,13 +66,13 @@ static void log_write(int prio, const char *ident, const char *fmt,
 	}
 }
 
-#define LOG_FN(name, prio, ident)                       \
-	void name(const char *fmt, ...)                 \
-	{                                               \
-		va_list ap;                             \
-		va_start(ap, fmt);                      \
-		log_write(prio, ident, fmt, ap);        \
-		va_end(ap);                             \
+#define LOG_FN(name, prio, ident)                \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		va_list ap;                      \
+		va_start(ap, fmt);               \
+		log_write(prio, ident, fmt, ap); \
+		va_end(ap);                      \
 	}
 
 LOG_FN(log_info, 6, log_ident)

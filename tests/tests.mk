@@ -27,7 +27,7 @@ system-test: images
 	@KEEL_IMAGES=$(IMAGES) KEEL_BOARD_DIR=$(BOARD_DIR) KEEL_ARCH=$(ARCH) \
 		$(PYTEST) -v tests/system
 
-check: unit build-test system-test
+check: format-check unit build-test system-test
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS (default 30).
 FUZZ_SECONDS ?= 30
@@ -52,3 +52,14 @@ fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 
 bench: images
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
+
+# Kernel style, per .clang-format.
+C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] \
+	tests/unit/*.c tests/fuzz/*.c)
+format-check:
+	@bad=0; for f in $(C_FILES); do \
+		clang-format "$$f" | cmp -s "$$f" - || { echo "format: $$f differs from .clang-format (run make format)"; bad=1; }; \
+	done; exit $$bad
+
+format:
+	@clang-format -i $(C_FILES)

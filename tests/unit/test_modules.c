@@ -89,17 +89,17 @@ static void test_failure_continues(void **state)
 	struct recorder r = { .calls = 0, .fail = "/m/b.ko" };
 
 	(void)state;
-	assert_int_equal(modules_load_list("/m/a.ko\n/m/b.ko\n/m/c.ko\n",
-					   record, &r),
-			 1);
+	assert_int_equal(
+		modules_load_list("/m/a.ko\n/m/b.ko\n/m/c.ko\n", record, &r),
+		1);
 	assert_int_equal(r.calls, 3);
 	assert_string_equal(r.paths[2], "/m/c.ko");
 
 	/* every failure counts, not just the first */
 	r.calls = 0;
-	assert_int_equal(modules_load_list("/m/b.ko\n/m/a.ko\n/m/b.ko\n",
-					   record, &r),
-			 2);
+	assert_int_equal(
+		modules_load_list("/m/b.ko\n/m/a.ko\n/m/b.ko\n", record, &r),
+		2);
 	assert_int_equal(r.calls, 3);
 }
 
@@ -135,8 +135,7 @@ static void test_load_file_missing(void **state)
 {
 	(void)state;
 	/* logs to stderr: the test has no /dev/console open */
-	assert_int_equal(module_load_file("/nonexistent/keel/nothing.ko",
-					  NULL),
+	assert_int_equal(module_load_file("/nonexistent/keel/nothing.ko", NULL),
 			 -ENOENT);
 	assert_int_equal(module_load_file("nothing-here.ko", NULL), -ENOENT);
 }

@@ -32,15 +32,14 @@ static void test_uevent_partname(void **state)
 	assert_string_equal(name, "root-a");
 
 	/* last line without a newline, as a short read might leave it */
-	assert_int_equal(uevent_partname("MAJOR=8\nPARTNAME=esp", name,
-					 sizeof(name)),
-			 0);
+	assert_int_equal(
+		uevent_partname("MAJOR=8\nPARTNAME=esp", name, sizeof(name)),
+		0);
 	assert_string_equal(name, "esp");
 
 	/* an empty name is a name: GPT allows it */
-	assert_int_equal(uevent_partname("PARTN=1\nPARTNAME=\n", name,
-					 sizeof(name)),
-			 0);
+	assert_int_equal(
+		uevent_partname("PARTN=1\nPARTNAME=\n", name, sizeof(name)), 0);
 	assert_string_equal(name, "");
 }
 
@@ -56,9 +55,9 @@ static void test_uevent_partname_missing(void **state)
 			 -ENOENT);
 	assert_int_equal(uevent_partname("", name, sizeof(name)), -ENOENT);
 	/* only at the start of a line */
-	assert_int_equal(uevent_partname("XPARTNAME=root-a\n", name,
-					 sizeof(name)),
-			 -ENOENT);
+	assert_int_equal(
+		uevent_partname("XPARTNAME=root-a\n", name, sizeof(name)),
+		-ENOENT);
 }
 
 static void test_uevent_partname_too_long(void **state)
@@ -145,13 +144,13 @@ static void test_find_label(void **state)
 	struct fake_sysfs *fs = *state;
 	char dev[16];
 
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=root-a", dev,
-					sizeof(dev)),
-			 0);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=root-a", dev, sizeof(dev)),
+		0);
 	assert_string_equal(dev, "vda2");
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=data", dev,
-					sizeof(dev)),
-			 0);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=data", dev, sizeof(dev)),
+		0);
 	assert_string_equal(dev, "vda4");
 	/* the result must fit the caller's buffer */
 	assert_int_equal(partition_find(fs->root, "PARTLABEL=data", dev, 4),
@@ -163,13 +162,13 @@ static void test_find_label_missing(void **state)
 	struct fake_sysfs *fs = *state;
 	char dev[16];
 
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=root-c", dev,
-					sizeof(dev)),
-			 -ENOENT);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=root-c", dev, sizeof(dev)),
+		-ENOENT);
 	/* a prefix of a label is not the label */
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=root", dev,
-					sizeof(dev)),
-			 -ENOENT);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=root", dev, sizeof(dev)),
+		-ENOENT);
 }
 
 static void test_find_label_duplicate(void **state)
@@ -178,13 +177,13 @@ static void test_find_label_duplicate(void **state)
 	char dev[16];
 
 	add_dev(fs->root, "vdb1", "root-a");
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=root-a", dev,
-					sizeof(dev)),
-			 -EEXIST);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=root-a", dev, sizeof(dev)),
+		-EEXIST);
 	/* the other labels are still unique */
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=root-b", dev,
-					sizeof(dev)),
-			 0);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=root-b", dev, sizeof(dev)),
+		0);
 	assert_string_equal(dev, "vda3");
 }
 
@@ -193,13 +192,12 @@ static void test_find_devpath(void **state)
 	struct fake_sysfs *fs = *state;
 	char dev[16];
 
-	assert_int_equal(partition_find(fs->root, "/dev/vda2", dev,
-					sizeof(dev)),
-			 0);
+	assert_int_equal(
+		partition_find(fs->root, "/dev/vda2", dev, sizeof(dev)), 0);
 	assert_string_equal(dev, "vda2");
-	assert_int_equal(partition_find(fs->root, "/dev/vdz9", dev,
-					sizeof(dev)),
-			 -ENOENT);
+	assert_int_equal(
+		partition_find(fs->root, "/dev/vdz9", dev, sizeof(dev)),
+		-ENOENT);
 }
 
 static void test_find_malformed(void **state)
@@ -207,12 +205,12 @@ static void test_find_malformed(void **state)
 	struct fake_sysfs *fs = *state;
 	char dev[16];
 
-	assert_int_equal(partition_find(fs->root, "PARTLABEL=", dev,
-					sizeof(dev)),
-			 -EINVAL);
-	assert_int_equal(partition_find(fs->root, "LABEL=root-a", dev,
-					sizeof(dev)),
-			 -EINVAL);
+	assert_int_equal(
+		partition_find(fs->root, "PARTLABEL=", dev, sizeof(dev)),
+		-EINVAL);
+	assert_int_equal(
+		partition_find(fs->root, "LABEL=root-a", dev, sizeof(dev)),
+		-EINVAL);
 	assert_int_equal(partition_find(fs->root, "vda2", dev, sizeof(dev)),
 			 -EINVAL);
 	assert_int_equal(partition_find(fs->root, "", dev, sizeof(dev)),
@@ -220,12 +218,12 @@ static void test_find_malformed(void **state)
 	assert_int_equal(partition_find(fs->root, "/dev/", dev, sizeof(dev)),
 			 -EINVAL);
 	/* no climbing out of sysfs through the device name */
-	assert_int_equal(partition_find(fs->root, "/dev/../vda2", dev,
-					sizeof(dev)),
-			 -EINVAL);
-	assert_int_equal(partition_find(fs->root, "/dev/mapper/x", dev,
-					sizeof(dev)),
-			 -EINVAL);
+	assert_int_equal(
+		partition_find(fs->root, "/dev/../vda2", dev, sizeof(dev)),
+		-EINVAL);
+	assert_int_equal(
+		partition_find(fs->root, "/dev/mapper/x", dev, sizeof(dev)),
+		-EINVAL);
 }
 
 static const char *const entries[] = { "vda", "vda1(esp)", "vda2(root-a)",

@@ -56,8 +56,8 @@ static void test_defaults(void **state)
 
 	(void)state;
 	/* no trailing newline on the last line */
-	assert_int_equal(service_parse(&svc, "getty_1", "exec=/sbin/getty",
-				       err, sizeof(err)),
+	assert_int_equal(service_parse(&svc, "getty_1", "exec=/sbin/getty", err,
+				       sizeof(err)),
 			 0);
 	assert_string_equal(svc.name, "getty_1");
 	assert_string_equal(svc.argv[0], "/sbin/getty");
@@ -85,8 +85,8 @@ static void test_values(void **state)
 		  RESTART_NEVER, true, SIGKILL, 300 },
 		{ "restart=on-failure\nconsole=1\nstop_signal=HUP\n",
 		  RESTART_ON_FAILURE, true, SIGHUP, 5 },
-		{ "console=false\nstop_signal=SIGUSR1\n", RESTART_ALWAYS,
-		  false, SIGUSR1, 5 },
+		{ "console=false\nstop_signal=SIGUSR1\n", RESTART_ALWAYS, false,
+		  SIGUSR1, 5 },
 		{ "console=0\nstop_signal=QUIT\n", RESTART_ALWAYS, false,
 		  SIGQUIT, 5 },
 	};
@@ -96,9 +96,8 @@ static void test_values(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(text, sizeof(text), "exec=/bin/x\n%s", cases[i].text);
-		assert_int_equal(service_parse(&svc, "x", text, err,
-					       sizeof(err)),
-				 0);
+		assert_int_equal(
+			service_parse(&svc, "x", text, err, sizeof(err)), 0);
 		assert_int_equal(svc.restart, cases[i].restart);
 		assert_int_equal(svc.console, cases[i].console);
 		assert_int_equal(svc.stop_signal, cases[i].sig);
@@ -107,8 +106,8 @@ static void test_values(void **state)
 }
 
 /* Parse text that must fail; err must contain want1 and want2 (if any). */
-static void expect_error(const char *name, const char *text,
-			 const char *want1, const char *want2)
+static void expect_error(const char *name, const char *text, const char *want1,
+			 const char *want2)
 {
 	struct service svc;
 	char err[128] = "";
@@ -147,10 +146,8 @@ static void test_errors(void **state)
 		     "stop_signal");
 	expect_error("x", "exec=/bin/x\nstop_grace = 301\n", "line 2",
 		     "0..300");
-	expect_error("x", "exec=/bin/x\nstop_grace = -1\n", "line 2",
-		     "'-1'");
-	expect_error("x", "exec=/bin/x\nstop_grace = 5s\n", "line 2",
-		     "'5s'");
+	expect_error("x", "exec=/bin/x\nstop_grace = -1\n", "line 2", "'-1'");
+	expect_error("x", "exec=/bin/x\nstop_grace = 5s\n", "line 2", "'5s'");
 	expect_error("x", "exec=/bin/x\nstop_grace =\n", "line 2",
 		     "stop_grace");
 	expect_error("x", "exec=/bin/x\nstop_grace = 99999999999999999999\n",
@@ -170,8 +167,7 @@ static void test_too_many_args(void **state)
 	/* "/a" and 32 more words: 33 arguments, one over the limit */
 	n = snprintf(text, sizeof(text), "exec=/a");
 	for (int i = 0; i < SERVICE_ARGS_MAX; i++)
-		n += snprintf(text + n, sizeof(text) - n, " %c",
-			      'a' + i % 26);
+		n += snprintf(text + n, sizeof(text) - n, " %c", 'a' + i % 26);
 	assert_true(n < (int)sizeof(text));
 	expect_error("x", text, "line 1", "more than 32 arguments");
 
@@ -227,9 +223,8 @@ static void test_names(void **state)
 	struct service svc;
 	char err[128];
 	name[SERVICE_NAME_MAX - 1] = '\0';
-	assert_int_equal(service_parse(&svc, name, "exec=/bin/x", err,
-				       sizeof(err)),
-			 0);
+	assert_int_equal(
+		service_parse(&svc, name, "exec=/bin/x", err, sizeof(err)), 0);
 	assert_string_equal(svc.name, name);
 }
 
@@ -240,9 +235,9 @@ static void test_small_err_buffer(void **state)
 
 	(void)state;
 	/* a short buffer gets a cut message, never an overflow */
-	assert_int_equal(service_parse(&svc, "x", "bogus_key = 1\n", err,
-				       sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		service_parse(&svc, "x", "bogus_key = 1\n", err, sizeof(err)),
+		-EINVAL);
 	assert_string_equal(err, "line 1:");
 }
 

@@ -1,10 +1,12 @@
 # busybox: the shell and userland applets of the root filesystem, with the
 # applet selection in rootfs/busybox.config.
 BUSYBOX_VERSION = 1.35.0-4+deb12u1
+# Debian's epoch: part of the version apt asks for, not of file names
+BUSYBOX_EPOCH = 1:
 BUSYBOX_DSC = busybox_$(BUSYBOX_VERSION).dsc
 BUSYBOX_BIN = $(BUILD)/busybox/busybox
 
-$(eval $(call apt-source-package,busybox,busybox=$(BUSYBOX_VERSION),$(BUSYBOX_DSC)))
+$(eval $(call apt-source-package,busybox,busybox=$(BUSYBOX_EPOCH)$(BUSYBOX_VERSION),$(BUSYBOX_DSC)))
 
 $(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TOOLCHAIN)
 	@mkdir -p $(BUILD)/busybox
