@@ -125,8 +125,10 @@ class Machine:
         return ready
 
     def sync_shell(self, timeout=60):
-        # $((6*7)) only expands in the output, not in the echoed command
-        self.child.sendline("echo @@SYNC$((6*7))@@")
+        # A serial line has no window size; the shell's line editor would
+        # wrap long commands at 80 columns and break the echo parsing.
+        # $((6*7)) only expands in the output, not in the echoed command.
+        self.child.sendline("stty cols 4096; echo @@SYNC$((6*7))@@")
         self.expect(r"@@SYNC42@@" + NL, timeout)
 
     def run(self, command, timeout=60):

@@ -65,6 +65,19 @@ def test_kernel_filesystems_mounted(vm):
     assert types.get("/sys/fs/cgroup") == "cgroup2"
 
 
+def test_orphans_are_reaped(vm):
+    # the sleeps outlive their parents, are re-parented to PID 1 and must
+    # not stay zombies once they exit
+    vm.check("for i in 1 2 3; do sh -c 'sleep 1 & exit 0'; done")
+    vm.check("sleep 3")
+    out = vm.check("cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == \"Z\"' | wc -l")
+    assert out.strip() == "0", out
+
+
+def test_hostname_from_image(vm):
+    assert vm.check("hostname").strip() == "keel"
+
+
 def test_initramfs_is_gone(vm):
     # switch_root deleted the initramfs: no /init, no /newroot
     rc, _ = vm.run("test -e /init -o -e /newroot")
