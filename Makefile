@@ -23,12 +23,19 @@ export KCONFIG_CONFIG := $(CONFIG)
 
 CONFIG_TARGETS := %_defconfig menuconfig olddefconfig savedefconfig \
 	clean distclean help
+KCONFIG_FILES := Kconfig $(wildcard */Kconfig)
 ifeq ($(filter $(CONFIG_TARGETS),$(MAKECMDGOALS)),)
-# Building with no .config yet: start from the default board.
-$(CONFIG):
-	@echo "make: no $(CONFIG); using board/$(DEFAULT_BOARD)/defconfig"
+# No .config yet: start from the default board. Options added since it
+# was written: take their defaults (make restarts with the new values).
+$(CONFIG): $(KCONFIG_FILES)
 	@mkdir -p $(dir $(CONFIG))
-	@kconfig-conf --defconfig=board/$(DEFAULT_BOARD)/defconfig Kconfig >/dev/null
+	@if [ -f $@ ]; then \
+		echo "make: Kconfig changed; updating $@ with defaults for new options"; \
+		kconfig-conf --olddefconfig Kconfig >/dev/null; touch $@; \
+	else \
+		echo "make: no $@; using board/$(DEFAULT_BOARD)/defconfig"; \
+		kconfig-conf --defconfig=board/$(DEFAULT_BOARD)/defconfig Kconfig >/dev/null; \
+	fi
 endif
 -include $(CONFIG)
 
@@ -44,7 +51,8 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check unit build-test system-test fuzz bench format format-check \
+.PHONY: all images run check unit build-test system-test test-image fuzz bench \
+	format format-check \
 	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
 
@@ -100,7 +108,7 @@ source: host-deps $(SOURCE_TARGETS)
 
 # --- root filesystem ----------------------------------------------------
 
-SKELETON_FILES := $(shell find rootfs board/$(BOARD) -type f 2>/dev/null)
+SKELETON_FILES := $(shell find rootfs board/$(BOARD) $(call qstrip,$(CONFIG_KEEL_ROOTFS_OVERLAY)) -type f 2>/dev/null)
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
@@ -113,10 +121,15 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@for p in $(E2FSPROGS_PROGS); do \
 		strip -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
 	@install -m 0755 $(INIT_BIN) $(TARGET)/sbin/init
+	@ln -sf init $(TARGET)/sbin/initctl
 	@if [ "$(CONFIG_KEEL_SERVICE_CONSOLE_SHELL)" = y ]; then \
 		install -m 0644 rootfs/services/console.conf $(TARGET)/etc/init/; fi
 	@if [ -d board/$(BOARD)/rootfs-overlay ]; then \
 		cp -a board/$(BOARD)/rootfs-overlay/. $(TARGET)/; fi
+	@overlay='$(call qstrip,$(CONFIG_KEEL_ROOTFS_OVERLAY))'; \
+	if [ -n "$$overlay" ]; then \
+		[ -d "$$overlay" ] || { echo "config: CONFIG_KEEL_ROOTFS_OVERLAY='$$overlay' is not a folder" >&2; exit 1; }; \
+		cp -a "$$overlay"/. $(TARGET)/; fi
 	@printf 'NAME=keel\nID=keel\nVERSION_ID=%s\nPRETTY_NAME="keel %s"\nVARIANT_ID=%s\n' \
 		'$(VERSION)' '$(VERSION)' '$(BOARD)' >$(TARGET)/etc/os-release
 	@touch $@

@@ -16,6 +16,31 @@ enum data_kind data_probe(const unsigned char *buf, size_t len)
 	return len ? DATA_BLANK : DATA_UNKNOWN;
 }
 
+static unsigned long le32(const unsigned char *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (unsigned long)p[3] << 24;
+}
+
+/* ext4 superblock fields: Documentation/filesystems/ext4/super.rst */
+long long ext4_fs_bytes(const unsigned char *buf, size_t len)
+{
+	const unsigned char *sb = buf + EXT_SB_OFFSET;
+	unsigned long long blocks;
+	unsigned log;
+
+	if (len < EXT_SB_OFFSET + 0x154 || data_probe(buf, len) != DATA_EXT4)
+		return -1;
+	log = le32(sb + 0x18);
+	if (log > 6) /* 64 KiB blocks at most */
+		return -1;
+	blocks = le32(sb + 0x4);
+	if (le32(sb + 0x60) & 0x80) /* INCOMPAT_64BIT */
+		blocks |= (unsigned long long)le32(sb + 0x150) << 32;
+	if (blocks > (1ULL << 48))
+		return -1;
+	return (long long)(blocks << (10 + log));
+}
+
 /* e2fsck(8), EXIT CODE: bits 1, 2, 4, 8, 16, 32, 128. */
 enum fsck_verdict fsck_judge(int code, const char **why)
 {

@@ -21,6 +21,9 @@ enum data_kind {
 
 enum data_kind data_probe(const unsigned char *buf, size_t len);
 
+/* Size in bytes of the ext4 filesystem whose start is buf, or -1. */
+long long ext4_fs_bytes(const unsigned char *buf, size_t len);
+
 enum fsck_verdict {
 	FSCK_CLEAN, /* exit 0 */
 	FSCK_FIXED, /* 1, or 2: repaired; /var is not the root, go on */

@@ -4,6 +4,7 @@
  * root) it is stage 1, which finds and mounts the real root; on the real
  * root it is stage 2, PID 1 for the life of the system.
  */
+#include "control.h"
 #include "stages.h"
 
 #include <linux/magic.h>
@@ -23,7 +24,11 @@ static int on_initramfs(void)
 
 int main(int argc, char **argv)
 {
-	(void)argc;
+	const char *base = strrchr(argv[0], '/');
+
+	base = base ? base + 1 : argv[0];
+	if (!strcmp(base, "initctl"))
+		return initctl_main(argc, argv);
 	if (getpid() != 1) {
 		fprintf(stderr,
 			"%s: keel init must run as PID 1 (the kernel starts "

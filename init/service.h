@@ -10,7 +10,16 @@
 #define SERVICE_NAME_MAX 32
 #define SERVICE_EXEC_MAX 256
 #define SERVICE_ARGS_MAX 32
+#define SERVICE_ENV_MAX 16
+#define SERVICE_ENVBUF_MAX 512
+#define SERVICE_NEEDS_MAX 8
+#define SERVICE_PATH_MAX 128
 #define SERVICES_MAX 32
+
+/* Restart delays: 1 s doubling to 60 s, forgotten after 60 s of running. */
+#define BACKOFF_FIRST_MS 1000
+#define BACKOFF_MAX_MS 60000
+#define BACKOFF_RESET_MS 60000
 
 enum restart_policy {
 	RESTART_ALWAYS,
@@ -18,12 +27,20 @@ enum restart_policy {
 	RESTART_NEVER,
 };
 
+enum ready_mode {
+	READY_STARTED, /* ready once forked */
+	READY_NOTIFY, /* ready once it writes a line to ready_fd */
+};
+
 enum service_state {
 	SVC_STOPPED, /* not running, nothing scheduled */
-	SVC_WAITING, /* restart scheduled at restart_at */
-	SVC_RUNNING,
+	SVC_BLOCKED, /* waiting for the services it needs to be ready */
+	SVC_STARTING, /* running, readiness not yet reported */
+	SVC_READY, /* running and ready */
+	SVC_BACKOFF, /* exited; starts again at restart_at */
 	SVC_STOPPING, /* stop signal sent, waiting for it to exit */
-	SVC_FAILED, /* could not start, or exited and policy says stay down */
+	SVC_DONE, /* exited and its policy says stay down */
+	SVC_FAILED, /* crash loop, bad dependency, or cannot start */
 };
 
 /* One /etc/init/<name>.conf; the format is in init/README.md. */
@@ -31,15 +48,35 @@ struct service {
 	char name[SERVICE_NAME_MAX];
 	char args[SERVICE_EXEC_MAX]; /* exec line, split in place */
 	char *argv[SERVICE_ARGS_MAX + 1];
+	char user[SERVICE_NAME_MAX];
+	char group[SERVICE_NAME_MAX];
+	char workdir[SERVICE_PATH_MAX];
+	char envbuf[SERVICE_ENVBUF_MAX]; /* KEY=VALUE\0KEY=VALUE\0 */
+	size_t envlen;
+	int nenv;
+	char needs[SERVICE_NEEDS_MAX][SERVICE_NAME_MAX];
+	int nneeds;
 	enum restart_policy restart;
+	enum ready_mode ready;
+	int ready_fd;
 	bool console; /* stdio on the console tty, as its session */
+	bool critical; /* a crash loop reboots the machine */
+	bool autostart; /* started at boot, or only by initctl start */
+	int restart_limit; /* crashes in a row before giving up */
 	int stop_signal;
 	int stop_grace; /* seconds between stop_signal and SIGKILL */
 
+	/* run time, owned by supervise.c */
 	enum service_state state;
 	pid_t pid;
-	unsigned restarts;
+	unsigned restarts; /* since boot */
+	unsigned crashes; /* in a row, reset by a stable run */
+	int delay_ms; /* the last restart delay */
+	struct timespec started; /* CLOCK_MONOTONIC of the last start */
 	struct timespec restart_at;
+	int log_fd; /* read end of its stdout/stderr pipe, or -1 */
+	int ready_pipe; /* read end of its readiness pipe, or -1 */
+	char status[48]; /* how it last ended, or why it failed */
 };
 
 /*
@@ -52,6 +89,29 @@ int service_parse(struct service *svc, const char *name, const char *text,
 /* Whether a service that exited with wait status `status` runs again. */
 bool service_should_restart(const struct service *svc, int status);
 
+enum exit_action {
+	EXIT_RESTART, /* start again after *delay_ms */
+	EXIT_STAY_DOWN, /* the restart policy says no */
+	EXIT_CRASH_LOOP, /* restart_limit crashes in a row: give up */
+};
+
+/*
+ * A running service exited after ran_ms. Updates restarts, crashes and
+ * delay_ms by the restart policy and the backoff rules above.
+ */
+enum exit_action service_exited(struct service *svc, int status, long ran_ms);
+
+/* Delay before restart number `crashes` (1-based). */
+int service_backoff_ms(unsigned crashes);
+
 const char *service_state_name(enum service_state s);
+
+/*
+ * Check the needs of every service: each must name a loaded service, and
+ * there must be no cycle. A service failing either is marked SVC_FAILED
+ * with the reason in its status. Fills order[] with the indexes of the
+ * others, every service after the ones it needs. Returns how many.
+ */
+int services_order(struct service *table, int n, int *order);
 
 #endif

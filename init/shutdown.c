@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "shutdown.h"
+#include "hostsetup.h"
 #include "log.h"
 #include "supervise.h"
+#include "watchdog.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,10 +27,22 @@ enum shutdown_kind shutdown_for_signal(int sig)
 	return SHUTDOWN_NONE;
 }
 
+enum shutdown_kind shutdown_for_name(const char *name)
+{
+	if (!strcmp(name, "reboot"))
+		return SHUTDOWN_REBOOT;
+	if (!strcmp(name, "halt"))
+		return SHUTDOWN_HALT;
+	if (!strcmp(name, "poweroff"))
+		return SHUTDOWN_POWEROFF;
+	return SHUTDOWN_NONE;
+}
+
 /* Wait for every child to go, for at most ms; true if none is left. */
 static bool reap_all(int ms)
 {
 	for (int t = 0; t <= ms; t += 50) {
+		watchdog_tick();
 		for (;;) {
 			pid_t pid = waitpid(-1, NULL, WNOHANG);
 			if (pid < 0 && errno == ECHILD)
@@ -79,9 +93,13 @@ void shutdown_system(enum shutdown_kind how)
 		kill(-1, SIGKILL);
 		reap_all(1000);
 	}
+	random_seed_save();
+	log_set_sink(NULL); /* init.log lives on /var */
 	sync();
 	unmount_var();
+	umount2("/boot", MNT_DETACH);
 	sync();
+	watchdog_close();
 	log_keel("%s now", names[how]);
 	reboot(cmd);
 	/* reboot(2) failed: nothing else to do but stay alive */

@@ -16,6 +16,9 @@ enum shutdown_kind {
 
 enum shutdown_kind shutdown_for_signal(int sig);
 
+/* "reboot", "halt", "poweroff"; SHUTDOWN_NONE for anything else. */
+enum shutdown_kind shutdown_for_name(const char *name);
+
 /* Stop everything, sync, unmount /var and reboot(2). Does not return. */
 void shutdown_system(enum shutdown_kind how) __attribute__((noreturn));
 

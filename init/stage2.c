@@ -7,10 +7,14 @@
 #include "stages.h"
 #include "cmdline.h"
 #include "config.h"
-#include "data.h"
+#include "cgroup.h"
+#include "control.h"
+#include "datapart.h"
+#include "hostsetup.h"
+#include "logfile.h"
+#include "watchdog.h"
 #include "emergency.h"
 #include "log.h"
-#include "partition.h"
 #include "shutdown.h"
 #include "supervise.h"
 #include "util.h"
@@ -60,113 +64,6 @@ static int early_mount(void)
 	return failed;
 }
 
-static int probe_partition(const char *dev, enum data_kind *kind)
-{
-	static unsigned char buf[DATA_PROBE_LEN];
-	size_t used = 0;
-	int fd = open(dev, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (used < sizeof(buf)) {
-		ssize_t n = read(fd, buf + used, sizeof(buf) - used);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		used += n;
-	}
-	close(fd);
-	*kind = data_probe(buf, used);
-	return 0;
-}
-
-/* Mount the data partition on /var; on failure write the reason to why. */
-static int mount_data(const char *spec, int wait_s, char *why, size_t len)
-{
-	char name[64], dev[80], parts[512];
-	enum data_kind kind = DATA_UNKNOWN;
-	const char *verdict;
-	double until = boot_seconds() + wait_s;
-	int r;
-
-	while ((r = partition_find("/sys/class/block", spec, name,
-				   sizeof(name))) == -ENOENT &&
-	       boot_seconds() < until)
-		usleep(20000);
-	if (r) {
-		partition_list("/sys/class/block", parts, sizeof(parts));
-		snprintf(
-			why, len,
-			"unable to find data partition %s: %s (partitions: %s)",
-			spec, strerror(-r), parts);
-		return r;
-	}
-	snprintf(dev, sizeof(dev), "/dev/%s", name);
-	r = probe_partition(dev, &kind);
-	if (r) {
-		snprintf(why, len, "unable to read data partition %s: %s", dev,
-			 strerror(-r));
-		return r;
-	}
-
-	if (kind == DATA_BLANK) {
-		char *mkfs[] = { "/sbin/mke2fs", "-q",	 "-t", "ext4",
-				 "-L",		 "data", dev,  NULL };
-		log_keel("data: first boot, creating ext4 on %s", dev);
-		r = run_wait(mkfs);
-		if (r) {
-			snprintf(why, len,
-				 "unable to create ext4 on data partition %s: "
-				 "mke2fs exit %d",
-				 dev, r);
-			return -EIO;
-		}
-		log_keel("data: created ext4 filesystem on %s", dev);
-	} else {
-		char *fsck[] = { "/sbin/e2fsck", "-p", dev, NULL };
-		if (kind == DATA_UNKNOWN)
-			log_warn("data partition %s has no ext4 superblock; "
-				 "asking e2fsck to find a backup",
-				 dev);
-		r = run_wait(fsck);
-		enum fsck_verdict v = fsck_judge(r, &verdict);
-		if (v == FSCK_FAILED) {
-			snprintf(why, len,
-				 "unable to repair data partition %s: e2fsck "
-				 "-p exit %d, %s; "
-				 "run 'e2fsck -f %s' here, then exit to retry",
-				 dev, r, verdict, dev);
-			return -EIO;
-		}
-		log_keel("data: %s %s (e2fsck -p exit %d)", dev, verdict, r);
-	}
-
-	if (mount_at(dev, "/var", "ext4", MS_NOATIME, NULL)) {
-		snprintf(why, len, "unable to mount data partition %s on /var",
-			 dev);
-		return -EIO;
-	}
-	mkdir("/var/log", 0755);
-	mkdir("/var/lib", 0755);
-	mkdir("/var/lib/keel", 0755);
-	return 0;
-}
-
-/* The image's /etc/hostname; per-machine names come with the config. */
-static void set_hostname(void)
-{
-	char name[65];
-	ssize_t n = read_text("/etc/hostname", name, sizeof(name));
-
-	if (n <= 0)
-		return;
-	name[strcspn(name, " \t\r\n")] = '\0';
-	if (name[0] && sethostname(name, strlen(name)))
-		log_warn("unable to set hostname %s: %s", name,
-			 strerror(errno));
-}
-
 static int signals_open(void)
 {
 	sigset_t set;
@@ -182,32 +79,82 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static void __attribute__((noreturn)) event_loop(int sfd)
+static struct logfile init_log;
+
+static void init_log_sink(const char *line, size_t len)
 {
-	struct pollfd pfd = { .fd = sfd, .events = POLLIN };
+	logfile_write(&init_log, line, len);
+}
+
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
+{
+	struct pollfd fds[2 + 2 * SERVICES_MAX];
 	struct signalfd_siginfo si;
+	double ready_by = boot_seconds() + CONFIG_KEEL_READY_TIMEOUT;
+	bool ready = false;
 
 	for (;;) {
-		int r = poll(&pfd, 1, services_timeout_ms());
-		if (r < 0 && errno != EINTR)
+		int n = 0;
+		fds[n++] = (struct pollfd){ sfd, POLLIN, 0 };
+		if (cfd >= 0)
+			fds[n++] = (struct pollfd){ cfd, POLLIN, 0 };
+		int first_svc = n;
+		n += services_pollfds(fds + n, SERVICES_MAX * 2);
+
+		int timeout =
+			min_timeout(services_timeout_ms(), watchdog_tick());
+		if (!ready)
+			timeout = min_timeout(timeout, 1000);
+		if (poll(fds, n, timeout) < 0 && errno != EINTR)
 			log_err("unable to poll: %s", strerror(errno));
+		watchdog_tick();
+
 		while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			enum shutdown_kind how =
 				shutdown_for_signal(si.ssi_signo);
 			if (how != SHUTDOWN_NONE)
 				shutdown_system(how);
 		}
+		if (cfd >= 0 && fds[1].revents) {
+			enum shutdown_kind how = control_handle(cfd);
+			if (how != SHUTDOWN_NONE)
+				shutdown_system(how);
+		}
+		services_io(fds + first_svc, n - first_svc);
 		services_reap();
 		services_tick();
+
+		if (!ready && services_settled()) {
+			log_keel("ready at %.3f s since kernel start",
+				 boot_seconds());
+			ready = true;
+		} else if (!ready && boot_seconds() > ready_by) {
+			log_warn("services not ready after %d s; see initctl "
+				 "status",
+				 CONFIG_KEEL_READY_TIMEOUT);
+			log_keel(
+				"ready at %.3f s since kernel start (degraded)",
+				boot_seconds());
+			ready = true;
+		}
 	}
 }
 
 void stage2(void)
 {
 	static char text[4096];
+	char why[512], machine_id[40];
 	struct cmdline cl;
-	char why[512];
-	int sfd;
+	int sfd, cfd;
 
 	/* Until a signalfd exists, signals must not kill or stop PID 1. */
 	sfd = signals_open();
@@ -227,14 +174,37 @@ void stage2(void)
 		snprintf(cl.data, sizeof(cl.data), "PARTLABEL=data");
 	int wait_s = cl.rootwait >= 0 ? cl.rootwait : CONFIG_KEEL_ROOTWAIT;
 
-	while (mount_data(cl.data, wait_s, why, sizeof(why)))
+	if (cgroup_setup())
+		log_err("unable to set up %s: %s", CGROUP_SYSTEM,
+			strerror(errno));
+	mkdir(KEEL_RUN, 0755);
+	boot_mount(wait_s);
+
+	while (data_mount(cl.data, wait_s, why, sizeof(why)))
 		emergency(why);
-	set_hostname();
+	mkdir(KEEL_STATE, 0755);
+	logfile_init(&init_log, "/var/log/init.log",
+		     (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
+		     CONFIG_KEEL_LOG_KEEP);
+	log_set_sink(init_log_sink);
+
+	if (machine_id_setup(machine_id, sizeof(machine_id))) {
+		log_err("unable to set up the machine id: %s", strerror(errno));
+		snprintf(machine_id, sizeof(machine_id), "00000000");
+	}
+	hostname_setup(machine_id);
+	random_seed_load();
+	sysctl_apply_all();
 
 	if (services_load(SERVICE_DIR) <= 0)
 		log_warn("no services in %s", SERVICE_DIR);
+	services_logs_open("/var/log");
+	cfd = control_open();
+	if (cfd < 0)
+		log_err("unable to listen on %s: %s", CONTROL_SOCKET,
+			strerror(-cfd));
 	services_start_all();
-	log_keel("ready at %.3f s since kernel start", boot_seconds());
-
-	event_loop(sfd);
+	/* armed only now: an emergency shell must not be reset under you */
+	watchdog_open(CONFIG_KEEL_WATCHDOG_TIMEOUT);
+	event_loop(sfd, cfd);
 }

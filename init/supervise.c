@@ -1,15 +1,23 @@
 // SPDX-License-Identifier: MIT
 /*
- * The service table: sized at start, no heap in steady state. Each
- * service runs as the leader of its own process group, so stopping it
- * reaches the children it forked too.
+ * The service table: sized at start, no heap in steady state. Each service
+ * runs in its own cgroup and session; its stdout and stderr come back to
+ * us through a pipe and go to /var/log/<name>.log.
  */
 #include "supervise.h"
+#include "cgroup.h"
+#include "config.h"
 #include "log.h"
+#include "logfile.h"
+#include "shutdown.h"
 #include "util.h"
+#include "watchdog.h"
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +25,36 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <fcntl.h>
-
-/* A crashing service waits this long before it runs again. */
-#define RESTART_DELAY_MS 1000
 
 static struct service table[SERVICES_MAX];
-static int count;
+static struct logfile logs[SERVICES_MAX];
+static struct timespec stop_deadline[SERVICES_MAX];
+static bool restart_pending[SERVICES_MAX];
+static int order[SERVICES_MAX];
+static int count, ordered;
 
 static int conf_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+static long ts_ms(const struct timespec *t)
+{
+	return t->tv_sec * 1000L + t->tv_nsec / 1000000;
+}
+
+static void set_ms(struct timespec *t, long ms)
+{
+	t->tv_sec = ms / 1000;
+	t->tv_nsec = (ms % 1000) * 1000000;
 }
 
 int services_load(const char *dir)
@@ -88,34 +115,96 @@ int services_load(const char *dir)
 		}
 		count++;
 	}
+	ordered = services_order(table, count, order);
+	for (int i = 0; i < count; i++)
+		if (table[i].state == SVC_FAILED)
+			log_err("unable to start %s: %s", table[i].name,
+				table[i].status);
 	return count;
 }
 
-static void timespec_add_ms(struct timespec *t, int ms)
+/* --- starting ---------------------------------------------------------- */
+
+struct creds {
+	uid_t uid;
+	gid_t gid;
+	char home[SERVICE_PATH_MAX];
+};
+
+static int parse_id(const char *s, unsigned *out)
 {
-	t->tv_sec += ms / 1000;
-	t->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (t->tv_nsec >= 1000000000) {
-		t->tv_sec++;
-		t->tv_nsec -= 1000000000;
-	}
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || v > 0x7fffffff)
+		return -1;
+	*out = v;
+	return 0;
 }
 
-static void child_exec(struct service *s)
+/* Resolved in the parent, where a failure can be reported. */
+static int resolve_creds(const struct service *s, struct creds *c, char *why,
+			 size_t len)
 {
-	static char *const envp[] = {
-		"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-		"HOME=/root",
-		"TERM=linux",
-		NULL,
-	};
-	char tty[64];
-	sigset_t none;
+	unsigned id;
+
+	c->uid = 0;
+	c->gid = 0;
+	snprintf(c->home, sizeof(c->home), "/root");
+	if (s->user[0]) {
+		struct passwd *pw = getpwnam(s->user);
+		if (pw) {
+			c->uid = pw->pw_uid;
+			c->gid = pw->pw_gid;
+			snprintf(c->home, sizeof(c->home), "%s", pw->pw_dir);
+		} else if (parse_id(s->user, &id) == 0) {
+			c->uid = c->gid = id;
+			snprintf(c->home, sizeof(c->home), "/");
+		} else {
+			snprintf(why, len, "unknown user %s", s->user);
+			return -ENOENT;
+		}
+	}
+	if (s->group[0]) {
+		struct group *gr = getgrnam(s->group);
+		if (gr) {
+			c->gid = gr->gr_gid;
+		} else if (parse_id(s->group, &id) == 0) {
+			c->gid = id;
+		} else {
+			snprintf(why, len, "unknown group %s", s->group);
+			return -ENOENT;
+		}
+	}
+	return 0;
+}
+
+static bool env_overridden(const struct service *s, const char *entry)
+{
+	size_t klen = strcspn(entry, "=") + 1;
+	const char *e = s->envbuf;
+
+	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
+		if (!strncmp(e, entry, klen))
+			return true;
+	return false;
+}
+
+static void __attribute__((noreturn))
+child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
+{
+	char *envp[SERVICE_ENV_MAX + 8];
+	char home[SERVICE_PATH_MAX + 8], ready[24], tty[64];
+	char *base[5];
+	int n = 0;
 
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (cgroup_enter(s->name))
+		log_warn("%s: unable to enter its cgroup", s->name);
 
 	if (s->console) {
 		console_tty(tty, sizeof(tty));
@@ -124,52 +213,170 @@ static void child_exec(struct service *s)
 	} else {
 		setsid();
 		int in = open("/dev/null", O_RDONLY);
-		int out = open("/dev/console", O_WRONLY | O_NOCTTY);
-		if (in >= 0)
+		if (in >= 0 && in != 0) {
 			dup2(in, 0);
-		if (out >= 0) {
-			dup2(out, 1);
-			dup2(out, 2);
+			close(in);
+		}
+		dup2(out_fd, 1);
+		dup2(out_fd, 2);
+		if (out_fd > 2)
+			close(out_fd);
+	}
+	if (ready_fd >= 0) {
+		if (ready_fd != s->ready_fd) {
+			dup2(ready_fd, s->ready_fd);
+			close(ready_fd);
+		} else {
+			fcntl(ready_fd, F_SETFD, 0);
 		}
 	}
-	chdir("/");
+
+	const char *e = s->envbuf;
+	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
+		envp[n++] = (char *)e;
+	snprintf(home, sizeof(home), "HOME=%s", c->home);
+	snprintf(ready, sizeof(ready), "READY_FD=%d", s->ready_fd);
+	base[0] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
+	base[1] = home;
+	base[2] = "TERM=linux";
+	base[3] = s->ready == READY_NOTIFY ? ready : NULL;
+	base[4] = NULL;
+	for (int i = 0; base[i]; i++)
+		if (!env_overridden(s, base[i]))
+			envp[n++] = base[i];
+	envp[n] = NULL;
+
+	if (s->user[0] || s->group[0]) {
+		if (setgroups(0, NULL) || setgid(c->gid) || setuid(c->uid)) {
+			log_err("%s: unable to switch to uid %u gid %u: %s",
+				s->name, (unsigned)c->uid, (unsigned)c->gid,
+				strerror(errno));
+			_exit(126);
+		}
+	}
+	if (chdir(s->workdir[0] ? s->workdir : "/")) {
+		log_err("%s: unable to enter workdir %s: %s", s->name,
+			s->workdir, strerror(errno));
+		_exit(126);
+	}
 	execve(s->argv[0], s->argv, envp);
 	log_err("unable to start %s: %s: %s", s->name, s->argv[0],
 		strerror(errno));
 	_exit(127);
 }
 
+static void fail(struct service *s, const char *why)
+{
+	s->state = SVC_FAILED;
+	snprintf(s->status, sizeof(s->status), "%s", why);
+	log_err("%s: failed: %s", s->name, why);
+}
+
 static void service_start(struct service *s)
 {
-	pid_t pid = fork();
+	int out[2] = { -1, -1 }, rdy[2] = { -1, -1 };
+	char why[48];
+	struct creds c;
 
+	if (resolve_creds(s, &c, why, sizeof(why))) {
+		fail(s, why);
+		return;
+	}
+	if (cgroup_create(s->name))
+		log_warn("%s: unable to create its cgroup: %s", s->name,
+			 strerror(errno));
+	if ((!s->console && pipe2(out, O_CLOEXEC)) ||
+	    (s->ready == READY_NOTIFY && pipe2(rdy, O_CLOEXEC))) {
+		log_err("unable to start %s: pipe: %s", s->name,
+			strerror(errno));
+		goto retry;
+	}
+	pid_t pid = fork();
 	if (pid < 0) {
 		log_err("unable to start %s: fork: %s", s->name,
 			strerror(errno));
-		s->state = SVC_WAITING;
-		clock_gettime(CLOCK_MONOTONIC, &s->restart_at);
-		timespec_add_ms(&s->restart_at, RESTART_DELAY_MS);
-		return;
+		goto retry;
 	}
 	if (pid == 0)
-		child_exec(s);
+		child_exec(s, &c, out[1], rdy[1]);
+
+	if (out[1] >= 0)
+		close(out[1]);
+	if (rdy[1] >= 0)
+		close(rdy[1]);
+	if (out[0] >= 0)
+		fcntl(out[0], F_SETFL, O_NONBLOCK);
+	if (rdy[0] >= 0)
+		fcntl(rdy[0], F_SETFL, O_NONBLOCK);
+	s->log_fd = out[0];
+	s->ready_pipe = rdy[0];
 	s->pid = pid;
-	s->state = SVC_RUNNING;
-	log_info("%s: started, pid %d", s->name, pid);
+	s->status[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &s->started);
+	s->state = s->ready == READY_NOTIFY ? SVC_STARTING : SVC_READY;
+	log_info("%s: started, pid %d%s", s->name, pid,
+		 s->state == SVC_READY ? "" : ", waiting for readiness");
+	return;
+retry:
+	for (int i = 0; i < 2; i++) {
+		if (out[i] >= 0)
+			close(out[i]);
+		if (rdy[i] >= 0)
+			close(rdy[i]);
+	}
+	s->state = SVC_BACKOFF;
+	s->delay_ms = BACKOFF_FIRST_MS;
+	set_ms(&s->restart_at, now_ms() + s->delay_ms);
+}
+
+static struct service *by_name(const char *name)
+{
+	for (int i = 0; i < count; i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+static bool needs_ready(const struct service *s)
+{
+	for (int i = 0; i < s->nneeds; i++) {
+		struct service *d = by_name(s->needs[i]);
+		if (!d || d->state != SVC_READY)
+			return false;
+	}
+	return true;
 }
 
 void services_start_all(void)
 {
-	for (int i = 0; i < count; i++)
-		service_start(&table[i]);
+	for (int i = 0; i < ordered; i++)
+		if (table[order[i]].autostart)
+			table[order[i]].state = SVC_BLOCKED;
+	services_tick();
 }
 
-static struct service *by_pid(pid_t pid)
+/* --- exits ------------------------------------------------------------- */
+
+static void drain(struct service *s)
 {
-	for (int i = 0; i < count; i++)
-		if (table[i].pid == pid)
-			return &table[i];
-	return NULL;
+	char buf[4096];
+	ssize_t n;
+	int idx = s - table;
+
+	if (s->log_fd < 0)
+		return;
+	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0)
+		logfile_write(&logs[idx], buf, n);
+}
+
+static void close_pipes(struct service *s)
+{
+	drain(s);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
+	if (s->ready_pipe >= 0)
+		close(s->ready_pipe);
+	s->log_fd = s->ready_pipe = -1;
 }
 
 static void describe_exit(int status, char *buf, size_t len)
@@ -180,60 +387,108 @@ static void describe_exit(int status, char *buf, size_t len)
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
 }
 
+static void service_ended(struct service *s, int status)
+{
+	long ran = now_ms() - ts_ms(&s->started);
+	char how[40];
+
+	s->pid = -1;
+	close_pipes(s);
+	/* whatever it left behind in its group goes with it */
+	if (cgroup_populated(s->name))
+		cgroup_kill(s->name);
+	describe_exit(status, how, sizeof(how));
+
+	if (s->state == SVC_STOPPING) {
+		int i = s - table;
+		s->state = restart_pending[i] ? SVC_BLOCKED : SVC_STOPPED;
+		restart_pending[i] = false;
+		snprintf(s->status, sizeof(s->status), "stopped, %s", how);
+		log_info("%s: stopped (%s)", s->name, how);
+		return;
+	}
+	switch (service_exited(s, status, ran)) {
+	case EXIT_RESTART:
+		s->state = SVC_BACKOFF;
+		set_ms(&s->restart_at, now_ms() + s->delay_ms);
+		snprintf(s->status, sizeof(s->status), "%s", how);
+		log_info("%s: %s; restart %u in %d ms", s->name, how,
+			 s->restarts, s->delay_ms);
+		break;
+	case EXIT_STAY_DOWN:
+		s->state = SVC_DONE;
+		snprintf(s->status, sizeof(s->status), "%s", how);
+		log_info("%s: %s; not restarting", s->name, how);
+		break;
+	case EXIT_CRASH_LOOP:
+		snprintf(s->status, sizeof(s->status), "crash loop: %s", how);
+		s->state = SVC_FAILED;
+		log_err("%s: %s %u times in a row; giving up", s->name, how,
+			s->crashes);
+		if (s->critical) {
+			log_err("%s is critical: rebooting", s->name);
+			shutdown_system(SHUTDOWN_REBOOT);
+		}
+		break;
+	}
+}
+
 void services_reap(void)
 {
-	char how[48];
 	int status;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct service *s = by_pid(pid);
-		if (!s)
-			continue; /* an orphan re-parented to us */
-		s->pid = -1;
-		describe_exit(status, how, sizeof(how));
-		if (s->state == SVC_STOPPING) {
-			s->state = SVC_STOPPED;
-			log_info("%s: stopped (%s)", s->name, how);
-		} else if (service_should_restart(s, status)) {
-			s->state = SVC_WAITING;
-			s->restarts++;
-			clock_gettime(CLOCK_MONOTONIC, &s->restart_at);
-			timespec_add_ms(&s->restart_at, RESTART_DELAY_MS);
-			log_info("%s: %s; restarting in %d ms", s->name, how,
-				 RESTART_DELAY_MS);
-		} else {
-			s->state = SVC_FAILED;
-			log_info("%s: %s; not restarting", s->name, how);
+		for (int i = 0; i < count; i++)
+			if (table[i].pid == pid) {
+				service_ended(&table[i], status);
+				break;
+			}
+		/* else: an orphan re-parented to us, now reaped */
+	}
+}
+
+/* --- time -------------------------------------------------------------- */
+
+void services_tick(void)
+{
+	long now = now_ms();
+
+	for (int k = 0; k < ordered; k++) {
+		struct service *s = &table[order[k]];
+		int i = order[k];
+
+		if (s->state == SVC_BLOCKED && needs_ready(s))
+			service_start(s);
+		else if (s->state == SVC_BACKOFF &&
+			 ts_ms(&s->restart_at) <= now)
+			service_start(s);
+		else if (s->state == SVC_STOPPING &&
+			 ts_ms(&stop_deadline[i]) <= now &&
+			 cgroup_populated(s->name)) {
+			log_warn("%s: still running after %d s; killing it",
+				 s->name, s->stop_grace);
+			cgroup_kill(s->name);
+			if (s->pid > 0)
+				kill(s->pid, SIGKILL);
+			set_ms(&stop_deadline[i], now + 60000);
 		}
 	}
 }
 
-static long ms_until(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (t->tv_sec - now.tv_sec) * 1000 +
-	       (t->tv_nsec - now.tv_nsec) / 1000000;
-}
-
-void services_tick(void)
-{
-	for (int i = 0; i < count; i++)
-		if (table[i].state == SVC_WAITING &&
-		    ms_until(&table[i].restart_at) <= 0)
-			service_start(&table[i]);
-}
-
 int services_timeout_ms(void)
 {
-	long best = -1;
+	long best = -1, now = now_ms();
 
 	for (int i = 0; i < count; i++) {
-		if (table[i].state != SVC_WAITING)
+		long at;
+		if (table[i].state == SVC_BACKOFF)
+			at = ts_ms(&table[i].restart_at);
+		else if (table[i].state == SVC_STOPPING)
+			at = ts_ms(&stop_deadline[i]);
+		else
 			continue;
-		long ms = ms_until(&table[i].restart_at);
+		long ms = at - now;
 		if (ms < 0)
 			ms = 0;
 		if (best < 0 || ms < best)
@@ -242,46 +497,229 @@ int services_timeout_ms(void)
 	return best > 60000 ? 60000 : (int)best;
 }
 
-static bool any_stopping(void)
+bool services_settled(void)
 {
 	for (int i = 0; i < count; i++)
-		if (table[i].state == SVC_STOPPING)
-			return true;
-	return false;
+		if (table[i].state == SVC_BLOCKED ||
+		    table[i].state == SVC_STARTING)
+			return false;
+	return true;
+}
+
+/* --- pipes ------------------------------------------------------------- */
+
+void services_logs_open(const char *dir)
+{
+	char path[96];
+
+	for (int i = 0; i < count; i++) {
+		snprintf(path, sizeof(path), "%s/%s.log", dir, table[i].name);
+		logfile_init(&logs[i], path,
+			     (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
+			     CONFIG_KEEL_LOG_KEEP);
+	}
+}
+
+int services_pollfds(struct pollfd *fds, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < count && n < max; i++) {
+		if (table[i].log_fd >= 0 && n < max)
+			fds[n++] =
+				(struct pollfd){ table[i].log_fd, POLLIN, 0 };
+		if (table[i].ready_pipe >= 0 && n < max)
+			fds[n++] = (struct pollfd){ table[i].ready_pipe, POLLIN,
+						    0 };
+	}
+	return n;
+}
+
+static void read_ready(struct service *s)
+{
+	char buf[64];
+	ssize_t n = read(s->ready_pipe, buf, sizeof(buf));
+
+	if (n < 0 && errno == EAGAIN)
+		return;
+	if (n > 0 && memchr(buf, '\n', n)) {
+		if (s->state == SVC_STARTING) {
+			s->state = SVC_READY;
+			log_info("%s: ready", s->name);
+		}
+	} else if (n > 0) {
+		return; /* a partial line: readiness is the newline */
+	} else if (s->state == SVC_STARTING) {
+		log_warn(
+			"%s: closed its readiness fd without a line; not ready",
+			s->name);
+	}
+	if (n <= 0 || s->state == SVC_READY) {
+		close(s->ready_pipe);
+		s->ready_pipe = -1;
+	}
+}
+
+void services_io(const struct pollfd *fds, int n)
+{
+	char buf[4096];
+
+	for (int k = 0; k < n; k++) {
+		if (!fds[k].revents)
+			continue;
+		for (int i = 0; i < count; i++) {
+			struct service *s = &table[i];
+			if (fds[k].fd == s->ready_pipe) {
+				read_ready(s);
+			} else if (fds[k].fd == s->log_fd) {
+				ssize_t r = read(s->log_fd, buf, sizeof(buf));
+				if (r > 0) {
+					logfile_write(&logs[i], buf, r);
+				} else if (r == 0 || (errno != EAGAIN &&
+						      errno != EINTR)) {
+					close(s->log_fd);
+					s->log_fd = -1;
+				}
+			}
+		}
+	}
+}
+
+/* --- control ----------------------------------------------------------- */
+
+int service_control(const char *verb, const char *name, char *msg, size_t len)
+{
+	struct service *s = by_name(name);
+
+	if (!s) {
+		snprintf(msg, len, "no service named '%s'", name);
+		return -ENOENT;
+	}
+	int i = s - table;
+	bool running = s->pid > 0;
+
+	if (!strcmp(verb, "stop") || !strcmp(verb, "restart")) {
+		if (running && s->state != SVC_STOPPING) {
+			s->state = SVC_STOPPING;
+			kill(s->pid, s->stop_signal);
+			set_ms(&stop_deadline[i],
+			       now_ms() + s->stop_grace * 1000L);
+		} else if (!running) {
+			s->state = SVC_STOPPED;
+		}
+	}
+	if (!strcmp(verb, "stop")) {
+		snprintf(msg, len, "%s: %s", name,
+			 running ? "stopping" : "stopped");
+		return 0;
+	}
+	if (!strcmp(verb, "start") || !strcmp(verb, "restart")) {
+		if (!strcmp(verb, "start") && running) {
+			snprintf(msg, len, "%s: already running", name);
+			return 0;
+		}
+		/* a stop in progress finishes first; the reap re-blocks it */
+		s->crashes = 0;
+		if (s->state == SVC_STOPPING)
+			restart_pending[i] = true;
+		else
+			s->state = SVC_BLOCKED;
+		snprintf(msg, len, "%s: starting", name);
+		return 0;
+	}
+	snprintf(msg, len, "unknown command '%s'", verb);
+	return -EINVAL;
+}
+
+static void fmt_duration(char *buf, size_t len, long ms)
+{
+	long s = ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%lds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%ldm%02lds", s / 60, s % 60);
+	else
+		snprintf(buf, len, "%ldh%02ldm", s / 3600, s / 60 % 60);
+}
+
+size_t services_status(char *buf, size_t len)
+{
+	size_t used = 0;
+	long now = now_ms();
+	int n;
+
+	n = snprintf(buf, len, "%-16s %-9s %6s %8s %8s  %s\n", "SERVICE",
+		     "STATE", "PID", "RESTARTS", "UPTIME", "NOTE");
+	used = n > 0 && (size_t)n < len ? (size_t)n : 0;
+	for (int i = 0; i < count && used < len; i++) {
+		struct service *s = &table[i];
+		char pid[16] = "-", up[16] = "-", note[96];
+		if (s->pid > 0) {
+			snprintf(pid, sizeof(pid), "%d", s->pid);
+			fmt_duration(up, sizeof(up), now - ts_ms(&s->started));
+		}
+		if (s->state == SVC_BACKOFF)
+			snprintf(note, sizeof(note),
+				 "%s; restart in %ld ms (delay %d ms)",
+				 s->status, ts_ms(&s->restart_at) - now,
+				 s->delay_ms);
+		else
+			snprintf(note, sizeof(note), "%s", s->status);
+		if (logs[i].dropped_total)
+			snprintf(note + strlen(note),
+				 sizeof(note) - strlen(note),
+				 "%slog: %lu lines dropped",
+				 note[0] ? "; " : "", logs[i].dropped_total);
+		n = snprintf(buf + used, len - used,
+			     "%-16s %-9s %6s %8u %8s  %s\n", s->name,
+			     service_state_name(s->state), pid, s->restarts, up,
+			     note);
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += n;
+	}
+	return used;
+}
+
+/* --- shutdown ---------------------------------------------------------- */
+
+static void wait_gone(struct service *s, long until)
+{
+	while (now_ms() < until) {
+		/* a slow stop is not a hang: keep the watchdog fed */
+		watchdog_tick();
+		services_reap();
+		if (s->pid <= 0 && !cgroup_populated(s->name))
+			return;
+		usleep(20000);
+	}
 }
 
 void services_stop_all(void)
 {
-	int grace = 0;
-
-	for (int i = count - 1; i >= 0; i--) {
-		struct service *s = &table[i];
-		if (s->state == SVC_WAITING || s->state == SVC_FAILED)
+	/* the services nothing needs go first: reverse start order */
+	for (int k = ordered - 1; k >= 0; k--) {
+		struct service *s = &table[order[k]];
+		if (s->pid <= 0 && !cgroup_populated(s->name)) {
 			s->state = SVC_STOPPED;
-		if (s->state != SVC_RUNNING)
 			continue;
+		}
 		s->state = SVC_STOPPING;
-		kill(-s->pid, s->stop_signal);
-		kill(s->pid, s->stop_signal);
-		if (s->stop_grace > grace)
-			grace = s->stop_grace;
+		if (s->pid > 0)
+			kill(s->pid, s->stop_signal);
+		wait_gone(s, now_ms() + s->stop_grace * 1000L);
+		if (s->pid > 0 || cgroup_populated(s->name)) {
+			log_warn("%s: still running after %d s; killing it",
+				 s->name, s->stop_grace);
+			cgroup_kill(s->name);
+			if (s->pid > 0)
+				kill(s->pid, SIGKILL);
+			wait_gone(s, now_ms() + 2000);
+		}
+		close_pipes(s);
+		cgroup_remove(s->name);
 	}
-	/* Poll rather than sleep: most services exit at once. */
-	for (int t = 0; t < grace * 20 && any_stopping(); t++) {
-		usleep(50000);
-		services_reap();
-	}
-	for (int i = 0; i < count; i++) {
-		struct service *s = &table[i];
-		if (s->state != SVC_STOPPING)
-			continue;
-		log_warn("%s: still running after %d s; killing it", s->name,
-			 s->stop_grace);
-		kill(-s->pid, SIGKILL);
-		kill(s->pid, SIGKILL);
-	}
-	for (int t = 0; t < 40 && any_stopping(); t++) {
-		usleep(50000);
-		services_reap();
-	}
+	for (int i = 0; i < count; i++)
+		logfile_close(&logs[i]);
 }

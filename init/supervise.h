@@ -4,23 +4,43 @@
 
 #include "service.h"
 
+#include <poll.h>
+#include <stdbool.h>
+
 #define SERVICE_DIR "/etc/init"
 
 /* Read every <dir>/<name>.conf; a bad file is logged and skipped. */
 int services_load(const char *dir);
 
+/* Log files <dir>/<name>.log for every loaded service. */
+void services_logs_open(const char *dir);
+
+/* Start everything, each once the services it needs are ready. */
 void services_start_all(void);
 
-/* Reap every exited child; schedule restarts by each service's policy. */
+/* Reap every exited child; restart services by their policy. */
 void services_reap(void);
 
-/* Start services whose restart time has come. */
+/* Start what is due: unblocked services, restarts; kill late stoppers. */
 void services_tick(void);
 
-/* Milliseconds until the next scheduled restart, -1 for none. */
+/* Milliseconds until services_tick has work, -1 for none. */
 int services_timeout_ms(void);
 
-/* Stop signal to each running service, grace, then SIGKILL. */
+/* True once no service is waiting to start or to become ready. */
+bool services_settled(void);
+
+/* The service pipes (output, readiness) to poll, and their handling. */
+int services_pollfds(struct pollfd *fds, int max);
+void services_io(const struct pollfd *fds, int n);
+
+/* "start", "stop" or "restart" a service by name; msg says what. */
+int service_control(const char *verb, const char *name, char *msg, size_t len);
+
+/* A table of every service for initctl status; returns its length. */
+size_t services_status(char *buf, size_t len);
+
+/* Stop in reverse dependency order: stop signal, grace, cgroup kill. */
 void services_stop_all(void);
 
 #endif

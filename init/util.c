@@ -75,7 +75,7 @@ ssize_t read_text(const char *path, char *buf, size_t len)
 	return used;
 }
 
-int run_wait(char *const argv[])
+static int run(char *const argv[], bool quiet)
 {
 	int status;
 	pid_t pid = fork();
@@ -86,6 +86,13 @@ int run_wait(char *const argv[])
 		sigset_t all;
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL);
+		if (quiet) {
+			int null = open("/dev/null", O_RDWR);
+			if (null >= 0) {
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+		}
 		execv(argv[0], argv);
 		log_err("unable to run %s: %s", argv[0], strerror(errno));
 		_exit(127);
@@ -96,6 +103,16 @@ int run_wait(char *const argv[])
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
+}
+
+int run_wait(char *const argv[])
+{
+	return run(argv, false);
+}
+
+int run_quiet(char *const argv[])
+{
+	return run(argv, true);
 }
 
 void console_tty(char *path, size_t len)

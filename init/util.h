@@ -25,6 +25,9 @@ ssize_t read_text(const char *path, char *buf, size_t len);
  */
 int run_wait(char *const argv[]);
 
+/* The same with its output thrown away. */
+int run_quiet(char *const argv[]);
+
 /* /dev/<tty> of the primary console, for an interactive shell. */
 void console_tty(char *path, size_t len);
 

@@ -10,6 +10,41 @@ static const char *log_ident = "keel";
 static int console_fd = -1;
 static int kmsg_fd = -1;
 static int console_loglevel = 7;
+static log_sink sink;
+static char early[8192];
+static size_t early_len;
+static unsigned long early_lost;
+
+void log_set_sink(log_sink s)
+{
+	char note[64];
+
+	sink = s;
+	if (!sink)
+		return;
+	if (early_len)
+		sink(early, early_len);
+	if (early_lost) {
+		int n = snprintf(note, sizeof(note),
+				 "[%lu early lines lost: buffer full]\n",
+				 early_lost);
+		sink(note, n);
+	}
+	early_len = 0;
+	early_lost = 0;
+}
+
+static void keep(const char *line, size_t len)
+{
+	if (sink) {
+		sink(line, len);
+	} else if (early_len + len <= sizeof(early)) {
+		memcpy(early + early_len, line, len);
+		early_len += len;
+	} else {
+		early_lost++;
+	}
+}
 
 void log_open(const char *ident)
 {
@@ -55,6 +90,7 @@ static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 	if (write(fd, line + skip, n - skip) < 0) {
 		/* nowhere left to report it */
 	}
+	keep(line + skip, n - skip);
 	/*
 	 * The kernel echoes kmsg lines below its console loglevel to the
 	 * console we just wrote to; those would show twice, so they stay out

@@ -3,6 +3,7 @@
 #define KEEL_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /*
  * Messages go to the console and, where it is open, the kernel log, so a
@@ -13,6 +14,14 @@ void log_close(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A second copy of every line, for a log file. Until a sink is set, lines
+ * are kept in a small in-memory buffer (oldest first, the overflow is
+ * counted); setting the sink replays them into it.
+ */
+typedef void (*log_sink)(const char *line, size_t len);
+void log_set_sink(log_sink sink);
+
 /* A milestone line for people watching the console: "keel: <message>". */
 void log_keel(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

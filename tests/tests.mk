@@ -2,7 +2,8 @@
 # system tests that boot the image in QEMU.
 PYTEST := /usr/bin/python3 -m pytest
 UNIT_SRCS := init/cmdline.c init/partition.c init/service.c init/data.c \
-	init/modules.c lib/log.c
+	init/hostsetup.c init/util.c init/logfile.c \
+	init/modules.c init/gpt.c init/grow.c lib/log.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib
@@ -23,8 +24,22 @@ unit: $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS) $(addsuffix -san,$(UNIT_TESTS)))
 build-test: source
 	@$(PYTEST) -q tests/build
 
-system-test: images
-	@KEEL_IMAGES=$(IMAGES) KEEL_BOARD_DIR=$(BOARD_DIR) KEEL_ARCH=$(ARCH) \
+# The system tests boot a test image: the board's defconfig plus
+# tests/system/test.config (debug hooks, test services, small logs).
+TEST_OUT := $(TOPDIR)/output/$(BOARD)-test
+TEST_CONFIG := $(TEST_OUT)/.config
+
+$(TEST_CONFIG): board/$(BOARD)/defconfig tests/system/test.config $(KCONFIG_FILES)
+	@mkdir -p $(TEST_OUT)
+	@cat board/$(BOARD)/defconfig tests/system/test.config >$(TEST_OUT)/defconfig.merged
+	@KCONFIG_CONFIG=$@ kconfig-conf --defconfig=$(TEST_OUT)/defconfig.merged Kconfig >/dev/null
+
+test-image: $(TEST_CONFIG)
+	@echo "== test image: $(TEST_OUT)"
+	@$(MAKE) --no-print-directory O=$(TEST_OUT) images
+
+system-test: images test-image
+	@KEEL_IMAGES=$(TEST_OUT)/images KEEL_BOARD_DIR=$(BOARD_DIR) KEEL_ARCH=$(ARCH) \
 		$(PYTEST) -v tests/system
 
 check: format-check unit build-test system-test

@@ -123,8 +123,7 @@ static void expect_error(const char *name, const char *text, const char *want1,
 static void test_errors(void **state)
 {
 	(void)state;
-	expect_error("x", "exec=/bin/x\n# c\nuser = root\n", "line 3",
-		     "'user'");
+	expect_error("x", "exec=/bin/x\n# c\nusr = root\n", "line 3", "'usr'");
 	expect_error("x", "\nexec /bin/x\n", "line 2", "key = value");
 	expect_error("x", "exec = bin/x\n", "line 1", "absolute path");
 	expect_error("x", "exec = ./x -v\n", "line 1", "'./x'");
@@ -277,8 +276,11 @@ static void test_state_name(void **state)
 {
 	(void)state;
 	assert_string_equal(service_state_name(SVC_STOPPED), "stopped");
-	assert_string_equal(service_state_name(SVC_WAITING), "waiting");
-	assert_string_equal(service_state_name(SVC_RUNNING), "running");
+	assert_string_equal(service_state_name(SVC_BLOCKED), "blocked");
+	assert_string_equal(service_state_name(SVC_STARTING), "starting");
+	assert_string_equal(service_state_name(SVC_READY), "ready");
+	assert_string_equal(service_state_name(SVC_BACKOFF), "backoff");
+	assert_string_equal(service_state_name(SVC_DONE), "done");
 	assert_string_equal(service_state_name(SVC_STOPPING), "stopping");
 	assert_string_equal(service_state_name(SVC_FAILED), "failed");
 	assert_string_equal(service_state_name((enum service_state)42), "?");

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+#include "cgroup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, strlen(text)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static void group_path(char *buf, size_t len, const char *name,
+		       const char *file)
+{
+	snprintf(buf, len, CGROUP_SYSTEM "/%s%s%s", name, file ? "/" : "",
+		 file ? file : "");
+}
+
+int cgroup_setup(void)
+{
+	if (mkdir(CGROUP_SYSTEM, 0755) && errno != EEXIST)
+		return -errno;
+	/* Controllers for pods and services; missing ones are not fatal. */
+	write_file(CGROUP_ROOT "/cgroup.subtree_control", "+cpu +memory +pids");
+	write_file(CGROUP_SYSTEM "/cgroup.subtree_control",
+		   "+cpu +memory +pids");
+	return 0;
+}
+
+int cgroup_create(const char *name)
+{
+	char path[128];
+
+	group_path(path, sizeof(path), name, NULL);
+	if (mkdir(path, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int cgroup_enter(const char *name)
+{
+	char path[160];
+
+	group_path(path, sizeof(path), name, "cgroup.procs");
+	return write_file(path, "0");
+}
+
+int cgroup_kill(const char *name)
+{
+	char path[160];
+
+	group_path(path, sizeof(path), name, "cgroup.kill");
+	return write_file(path, "1");
+}
+
+bool cgroup_populated(const char *name)
+{
+	char path[160], buf[256];
+	ssize_t n;
+	int fd;
+
+	group_path(path, sizeof(path), name, "cgroup.events");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "populated 1") != NULL;
+}
+
+int cgroup_remove(const char *name)
+{
+	char path[128];
+
+	group_path(path, sizeof(path), name, NULL);
+	if (rmdir(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
