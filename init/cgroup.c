@@ -32,10 +32,13 @@ int cgroup_setup(void)
 {
 	if (mkdir(CGROUP_SYSTEM, 0755) && errno != EEXIST)
 		return -errno;
-	/* Controllers for pods and services; missing ones are not fatal. */
-	write_file(CGROUP_ROOT "/cgroup.subtree_control", "+cpu +memory +pids");
-	write_file(CGROUP_SYSTEM "/cgroup.subtree_control",
-		   "+cpu +memory +pids");
+	/* Controllers for pods and services, one by one: a missing one
+	 * must not keep the others off. */
+	static const char *const ctl[] = { "+cpu", "+memory", "+pids" };
+	for (size_t i = 0; i < sizeof(ctl) / sizeof(*ctl); i++) {
+		write_file(CGROUP_ROOT "/cgroup.subtree_control", ctl[i]);
+		write_file(CGROUP_SYSTEM "/cgroup.subtree_control", ctl[i]);
+	}
 	return 0;
 }
 

@@ -127,7 +127,7 @@ static int usage(void)
 
 int initctl_main(int argc, char **argv)
 {
-	static char buf[CONTROL_MSG_MAX];
+	static char buf[CONTROL_MSG_MAX + 1];
 	struct sockaddr_un a = control_addr();
 	char req[128];
 	int fd;
@@ -139,6 +139,10 @@ int initctl_main(int argc, char **argv)
 		 argc == 3 ? argv[2] : "");
 
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* a wedged or departing init must not hang the caller */
+	struct timeval tv = { .tv_sec = 10 };
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (fd < 0 || connect(fd, (struct sockaddr *)&a, sizeof(a))) {
 		fprintf(stderr, "initctl: unable to connect to %s: %s\n",
 			CONTROL_SOCKET, strerror(errno));

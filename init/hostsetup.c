@@ -29,14 +29,33 @@ static int write_atomic(const char *path, const void *buf, size_t len,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, buf, len) != (ssize_t)len || fsync(fd))
-		r = errno ? -errno : -EIO;
+	ssize_t n = write(fd, buf, len);
+	if (n < 0)
+		r = -errno;
+	else if ((size_t)n != len)
+		r = -ENOSPC; /* a short write is a full disk */
+	else if (fsync(fd))
+		r = -errno;
 	close(fd);
 	if (!r && rename(tmp, path))
 		r = -errno;
-	if (r)
+	if (r) {
 		unlink(tmp);
-	return r;
+		return r;
+	}
+	/* the rename itself must reach the disk, or a cut forgets it */
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	return 0;
 }
 
 int boot_mount(int wait_s)
@@ -76,8 +95,9 @@ int machine_id_setup(char *id, size_t len)
 	int r;
 
 	if (n < 0 || !machine_id_valid(buf)) {
-		if (getrandom(raw, sizeof(raw), 0) != sizeof(raw))
-			return -errno;
+		ssize_t got = getrandom(raw, sizeof(raw), 0);
+		if (got != sizeof(raw))
+			return got < 0 ? -errno : -EIO;
 		for (int i = 0; i < 16; i++)
 			snprintf(buf + 2 * i, 3, "%02x", raw[i]);
 		buf[32] = '\n';
@@ -203,8 +223,15 @@ static void sysctl_file(const char *file)
 	char path[192], *value, *line, *save;
 	int lineno = 0;
 
-	if (read_text(file, text, sizeof(text)) < 0)
+	ssize_t len = read_text(file, text, sizeof(text));
+	if (len < 0)
 		return;
+	if ((size_t)len == sizeof(text) - 1) {
+		/* its last line may be cut: 262144 must not become 26 */
+		log_err("ignoring %s: larger than %zu bytes", file,
+			sizeof(text) - 2);
+		return;
+	}
 	for (line = strtok_r(text, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
 		lineno++;

@@ -212,6 +212,11 @@ int service_parse(struct service *svc, const char *name, const char *text,
 			 sizeof(svc->name) - 1);
 		return -EINVAL;
 	}
+	if (!strcmp(name, "init")) {
+		/* /var/log/init.log is init's own */
+		snprintf(err, errlen, "the name 'init' is reserved");
+		return -EINVAL;
+	}
 	strcpy(svc->name, name);
 
 	while (*text) {

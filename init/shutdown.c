@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "shutdown.h"
 #include "hostsetup.h"
+#include "stages.h"
 #include "log.h"
 #include "supervise.h"
 #include "watchdog.h"
@@ -94,8 +95,10 @@ void shutdown_system(enum shutdown_kind how)
 		reap_all(1000);
 	}
 	random_seed_save();
-	log_set_sink(NULL); /* init.log lives on /var */
+	init_log_close(); /* it lives on /var */
+	watchdog_tick();
 	sync();
+	watchdog_tick();
 	unmount_var();
 	umount2("/boot", MNT_DETACH);
 	sync();

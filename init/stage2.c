@@ -86,6 +86,12 @@ static void init_log_sink(const char *line, size_t len)
 	logfile_write(&init_log, line, len);
 }
 
+void init_log_close(void)
+{
+	log_set_sink(NULL);
+	logfile_close(&init_log);
+}
+
 static int min_timeout(int a, int b)
 {
 	if (a < 0)
@@ -112,7 +118,7 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 
 		int timeout =
 			min_timeout(services_timeout_ms(), watchdog_tick());
-		if (!ready)
+		if (!ready || sfd < 0)
 			timeout = min_timeout(timeout, 1000);
 		if (poll(fds, n, timeout) < 0 && errno != EINTR)
 			log_err("unable to poll: %s", strerror(errno));
@@ -158,13 +164,14 @@ void stage2(void)
 
 	/* Until a signalfd exists, signals must not kill or stop PID 1. */
 	sfd = signals_open();
+	int sfd_errno = errno;
 	early_mount();
 	log_open("init");
 	log_keel("stage 2 (root) at %.3f s", boot_seconds());
 	/* ctrl-alt-del becomes SIGINT for us instead of an instant reboot. */
 	reboot(RB_DISABLE_CAD);
 	if (sfd < 0)
-		log_err("unable to create signalfd: %s", strerror(errno));
+		log_err("unable to create signalfd: %s", strerror(sfd_errno));
 
 	if (read_text("/proc/cmdline", text, sizeof(text)) < 0)
 		text[0] = '\0';
@@ -178,7 +185,8 @@ void stage2(void)
 		log_err("unable to set up %s: %s", CGROUP_SYSTEM,
 			strerror(errno));
 	mkdir(KEEL_RUN, 0755);
-	boot_mount(wait_s);
+	/* stage 1 found the disk already; an ESP is optional */
+	boot_mount(wait_s < 2 ? wait_s : 2);
 
 	while (data_mount(cl.data, wait_s, why, sizeof(why)))
 		emergency(why);
@@ -188,12 +196,14 @@ void stage2(void)
 		     CONFIG_KEEL_LOG_KEEP);
 	log_set_sink(init_log_sink);
 
-	if (machine_id_setup(machine_id, sizeof(machine_id))) {
-		log_err("unable to set up the machine id: %s", strerror(errno));
+	/* the seed first: a new machine id wants good randomness */
+	random_seed_load();
+	int r = machine_id_setup(machine_id, sizeof(machine_id));
+	if (r) {
+		log_err("unable to set up the machine id: %s", strerror(-r));
 		snprintf(machine_id, sizeof(machine_id), "00000000");
 	}
 	hostname_setup(machine_id);
-	random_seed_load();
 	sysctl_apply_all();
 
 	if (services_load(SERVICE_DIR) <= 0)

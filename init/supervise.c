@@ -30,6 +30,8 @@ static struct service table[SERVICES_MAX];
 static struct logfile logs[SERVICES_MAX];
 static struct timespec stop_deadline[SERVICES_MAX];
 static bool restart_pending[SERVICES_MAX];
+static bool in_order[SERVICES_MAX]; /* false: failed its dependency check */
+static bool stopping_all; /* shutdown: exits are stops, not crashes */
 static int order[SERVICES_MAX];
 static int count, ordered;
 
@@ -116,6 +118,8 @@ int services_load(const char *dir)
 		count++;
 	}
 	ordered = services_order(table, count, order);
+	for (int i = 0; i < ordered; i++)
+		in_order[order[i]] = true;
 	for (int i = 0; i < count; i++)
 		if (table[i].state == SVC_FAILED)
 			log_err("unable to start %s: %s", table[i].name,
@@ -198,13 +202,19 @@ child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
 	char *base[5];
 	int n = 0;
 
+	/* init.log is the parent's to write and rotate */
+	log_set_sink(NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (cgroup_enter(s->name))
-		log_warn("%s: unable to enter its cgroup", s->name);
+	/* outside its group a service could not be stopped whole */
+	if (cgroup_enter(s->name)) {
+		log_err("unable to start %s: cannot enter %s/%s: %s", s->name,
+			CGROUP_SYSTEM, s->name, strerror(errno));
+		_exit(126);
+	}
 
 	if (s->console) {
 		console_tty(tty, sizeof(tty));
@@ -355,6 +365,17 @@ void services_start_all(void)
 	services_tick();
 }
 
+/* Append a service's output; say so on the console when lines drop. */
+static void log_output(int i, const char *buf, size_t len)
+{
+	unsigned long before = logs[i].dropped;
+
+	if (logfile_write(&logs[i], buf, len) && before == 0)
+		log_warn("%s: unable to write %s: %s; dropping its log lines",
+			 table[i].name, logs[i].path,
+			 strerror(logs[i].last_errno));
+}
+
 /* --- exits ------------------------------------------------------------- */
 
 static void drain(struct service *s)
@@ -365,8 +386,10 @@ static void drain(struct service *s)
 
 	if (s->log_fd < 0)
 		return;
-	while ((n = read(s->log_fd, buf, sizeof(buf))) > 0)
-		logfile_write(&logs[idx], buf, n);
+	/* bounded: leftovers of a dead service may still be writing */
+	for (int k = 0; k < 16 && (n = read(s->log_fd, buf, sizeof(buf))) > 0;
+	     k++)
+		log_output(idx, buf, n);
 }
 
 static void close_pipes(struct service *s)
@@ -393,11 +416,17 @@ static void service_ended(struct service *s, int status)
 	char how[40];
 
 	s->pid = -1;
-	close_pipes(s);
 	/* whatever it left behind in its group goes with it */
 	if (cgroup_populated(s->name))
 		cgroup_kill(s->name);
+	close_pipes(s);
 	describe_exit(status, how, sizeof(how));
+
+	if (stopping_all) {
+		s->state = SVC_STOPPED;
+		log_info("%s: stopped (%s)", s->name, how);
+		return;
+	}
 
 	if (s->state == SVC_STOPPING) {
 		int i = s - table;
@@ -464,13 +493,16 @@ void services_tick(void)
 			 ts_ms(&s->restart_at) <= now)
 			service_start(s);
 		else if (s->state == SVC_STOPPING &&
-			 ts_ms(&stop_deadline[i]) <= now &&
-			 cgroup_populated(s->name)) {
-			log_warn("%s: still running after %d s; killing it",
-				 s->name, s->stop_grace);
-			cgroup_kill(s->name);
-			if (s->pid > 0)
-				kill(s->pid, SIGKILL);
+			 ts_ms(&stop_deadline[i]) <= now) {
+			if (s->pid > 0 || cgroup_populated(s->name)) {
+				log_warn("%s: still running after %d s; "
+					 "killing it",
+					 s->name, s->stop_grace);
+				cgroup_kill(s->name);
+				if (s->pid > 0)
+					kill(s->pid, SIGKILL);
+			}
+			/* never a deadline in the past: poll would spin */
 			set_ms(&stop_deadline[i], now + 60000);
 		}
 	}
@@ -574,7 +606,7 @@ void services_io(const struct pollfd *fds, int n)
 			} else if (fds[k].fd == s->log_fd) {
 				ssize_t r = read(s->log_fd, buf, sizeof(buf));
 				if (r > 0) {
-					logfile_write(&logs[i], buf, r);
+					log_output(i, buf, r);
 				} else if (r == 0 || (errno != EAGAIN &&
 						      errno != EINTR)) {
 					close(s->log_fd);
@@ -598,6 +630,12 @@ int service_control(const char *verb, const char *name, char *msg, size_t len)
 	int i = s - table;
 	bool running = s->pid > 0;
 
+	if (!in_order[i] && strcmp(verb, "stop")) {
+		snprintf(msg, len, "%s cannot start: %s", name, s->status);
+		return -EINVAL;
+	}
+	if (!strcmp(verb, "stop"))
+		restart_pending[i] = false;
 	if (!strcmp(verb, "stop") || !strcmp(verb, "restart")) {
 		if (running && s->state != SVC_STOPPING) {
 			s->state = SVC_STOPPING;
@@ -614,7 +652,8 @@ int service_control(const char *verb, const char *name, char *msg, size_t len)
 		return 0;
 	}
 	if (!strcmp(verb, "start") || !strcmp(verb, "restart")) {
-		if (!strcmp(verb, "start") && running) {
+		if (!strcmp(verb, "start") && running &&
+		    s->state != SVC_STOPPING) {
 			snprintf(msg, len, "%s: already running", name);
 			return 0;
 		}
@@ -684,11 +723,20 @@ size_t services_status(char *buf, size_t len)
 
 /* --- shutdown ---------------------------------------------------------- */
 
+/* Keep every service's output flowing: a full pipe would block a
+ * service in the middle of its clean exit. */
+static void drain_all(void)
+{
+	for (int i = 0; i < count; i++)
+		drain(&table[i]);
+}
+
 static void wait_gone(struct service *s, long until)
 {
 	while (now_ms() < until) {
 		/* a slow stop is not a hang: keep the watchdog fed */
 		watchdog_tick();
+		drain_all();
 		services_reap();
 		if (s->pid <= 0 && !cgroup_populated(s->name))
 			return;
@@ -696,8 +744,19 @@ static void wait_gone(struct service *s, long until)
 	}
 }
 
+static void kill_service(struct service *s, long until)
+{
+	cgroup_kill(s->name);
+	if (s->pid > 0)
+		kill(s->pid, SIGKILL);
+	wait_gone(s, until);
+}
+
 void services_stop_all(void)
 {
+	long deadline = now_ms() + SHUTDOWN_STOP_MAX_MS;
+
+	stopping_all = true;
 	/* the services nothing needs go first: reverse start order */
 	for (int k = ordered - 1; k >= 0; k--) {
 		struct service *s = &table[order[k]];
@@ -708,14 +767,12 @@ void services_stop_all(void)
 		s->state = SVC_STOPPING;
 		if (s->pid > 0)
 			kill(s->pid, s->stop_signal);
-		wait_gone(s, now_ms() + s->stop_grace * 1000L);
+		long until = now_ms() + s->stop_grace * 1000L;
+		wait_gone(s, until < deadline ? until : deadline);
 		if (s->pid > 0 || cgroup_populated(s->name)) {
 			log_warn("%s: still running after %d s; killing it",
 				 s->name, s->stop_grace);
-			cgroup_kill(s->name);
-			if (s->pid > 0)
-				kill(s->pid, SIGKILL);
-			wait_gone(s, now_ms() + 2000);
+			kill_service(s, now_ms() + 2000);
 		}
 		close_pipes(s);
 		cgroup_remove(s->name);

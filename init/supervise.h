@@ -9,6 +9,12 @@
 
 #define SERVICE_DIR "/etc/init"
 
+/*
+ * Shutdown gives services their stop_grace one after another, but all of
+ * them together no more than this; the rest are killed at once.
+ */
+#define SHUTDOWN_STOP_MAX_MS 90000
+
 /* Read every <dir>/<name>.conf; a bad file is logged and skipped. */
 int services_load(const char *dir);
 

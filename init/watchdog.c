@@ -44,7 +44,7 @@ void watchdog_open(int timeout_s)
 	interval_ms = t * 1000L / 3;
 	ioctl(wd_fd, WDIOC_KEEPALIVE, 0);
 	last_pet = now_ms();
-	log_info("watchdog %s armed: %d s timeout",
+	log_info("watchdog %.32s armed: %d s timeout",
 		 info.identity[0] ? (char *)info.identity : "/dev/watchdog", t);
 }
 

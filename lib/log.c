@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "log.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,7 +51,9 @@ void log_open(const char *ident)
 {
 	log_ident = ident;
 	log_close();
-	console_fd = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	/* a console stopped by ^S or flow control must not stall PID 1 */
+	console_fd = open("/dev/console",
+			  O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
 	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
 	FILE *f = fopen("/proc/sys/kernel/printk", "re");
@@ -73,12 +76,14 @@ void log_close(void)
 static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 {
 	char line[512];
-	int n, m;
+	int n, m, saved = errno;
 
 	n = snprintf(line, sizeof(line), "<%d>%s: ", prio, ident);
 	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
-	if (m < 0)
+	if (m < 0) {
+		errno = saved;
 		return;
+	}
 	n += m;
 	if (n > (int)sizeof(line) - 2)
 		n = sizeof(line) - 2;
@@ -91,6 +96,7 @@ static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 		/* nowhere left to report it */
 	}
 	keep(line + skip, n - skip);
+	errno = saved; /* callers log, then report errno */
 	/*
 	 * The kernel echoes kmsg lines below its console loglevel to the
 	 * console we just wrote to; those would show twice, so they stay out

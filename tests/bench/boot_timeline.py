@@ -10,6 +10,7 @@ init's console lines; the median of BOOTS runs is printed. Wall time from
 QEMU start to `keel: ready` includes OVMF and GRUB.
 """
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -35,6 +36,10 @@ def one_boot(m):
             row["wall_to_kernel_init"] = time.monotonic() - t0
     row["wall_ready"] = time.monotonic() - t0
     m.sync_shell()
+    row["stage2_to_ready"] = row["ready"] - row["stage2"]
+    status = m.check("cat /proc/1/status")
+    row["init_rss_kb"] = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+    row["init_bytes"] = int(m.check("stat -c %s /sbin/init").strip())
     m.child.sendline("poweroff")
     m.wait_exit(60)
     m.kill()
@@ -61,8 +66,12 @@ def main():
     for key, label in (("stage1", "init stage 1"),
                        ("stage2", "init stage 2"),
                        ("ready", "keel: ready"),
+                       ("stage2_to_ready", "stage 2 -> ready"),
                        ("wall_ready", "wall: QEMU start->ready")):
         print(f"{label:24}{med(first, key):11.3f}s{med(second, key):11.3f}s")
+    print(f"{'init RSS after boot':24}{med(first, 'init_rss_kb'):10.0f}KB"
+          f"{med(second, 'init_rss_kb'):10.0f}KB")
+    print(f"init binary: {first[0]['init_bytes']} bytes")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,18 @@ static void test_new_keys(void **state)
 	}
 }
 
+static void test_reserved_name(void **state)
+{
+	struct service s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(
+		service_parse(&s, "init", "exec = /x\n", err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "the name 'init' is reserved");
+}
+
 static void test_too_much_env(void **state)
 {
 	char text[2048] = "exec = /x\n", err[160];
@@ -197,6 +209,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_new_keys),
+		cmocka_unit_test(test_reserved_name),
 		cmocka_unit_test(test_too_much_env),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_exit_decisions),
