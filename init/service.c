@@ -38,6 +38,20 @@ static int parse_bool(const char *v)
 	return -1;
 }
 
+/* A whole number in [min, max]; -1 for anything else. */
+static int parse_range(const char *v, long min, long max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 static char *trim(char *s)
 {
 	while (isspace((unsigned char)*s))
@@ -65,7 +79,16 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 	*eq = '\0';
 	char *key = trim(line), *val = trim(eq + 1);
 
-	if (!strcmp(key, "exec")) {
+	bool *flag = !strcmp(key, "console")	 ? &svc->console
+		     : !strcmp(key, "critical")	 ? &svc->critical
+		     : !strcmp(key, "autostart") ? &svc->autostart
+						 : NULL;
+	if (flag) {
+		int b = parse_bool(val);
+		if (b < 0)
+			FAIL("%s must be yes or no, not '%s'", key, val);
+		*flag = b;
+	} else if (!strcmp(key, "exec")) {
 		if (strlen(val) >= sizeof(svc->args))
 			FAIL("exec line longer than %zu bytes",
 			     sizeof(svc->args) - 1);
@@ -132,27 +155,11 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 		else
 			FAIL("ready must be started or notify, not '%s'", val);
 	} else if (!strcmp(key, "ready_fd")) {
-		char *end;
-		long v = strtol(val, &end, 10);
-		if (end == val || *end || v < 3 || v > 63)
+		if (parse_range(val, 3, 63, &svc->ready_fd))
 			FAIL("ready_fd must be 3..63, not '%s'", val);
-		svc->ready_fd = (int)v;
-	} else if (!strcmp(key, "autostart")) {
-		int b = parse_bool(val);
-		if (b < 0)
-			FAIL("autostart must be yes or no, not '%s'", val);
-		svc->autostart = b;
-	} else if (!strcmp(key, "critical")) {
-		int b = parse_bool(val);
-		if (b < 0)
-			FAIL("critical must be yes or no, not '%s'", val);
-		svc->critical = b;
 	} else if (!strcmp(key, "restart_limit")) {
-		char *end;
-		long v = strtol(val, &end, 10);
-		if (end == val || *end || v < 1 || v > 1000)
+		if (parse_range(val, 1, 1000, &svc->restart_limit))
 			FAIL("restart_limit must be 1..1000, not '%s'", val);
-		svc->restart_limit = (int)v;
 	} else if (!strcmp(key, "restart")) {
 		if (!strcmp(val, "always"))
 			svc->restart = RESTART_ALWAYS;
@@ -164,23 +171,15 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 			FAIL("restart must be always, on-failure or never, not "
 			     "'%s'",
 			     val);
-	} else if (!strcmp(key, "console")) {
-		int b = parse_bool(val);
-		if (b < 0)
-			FAIL("console must be yes or no, not '%s'", val);
-		svc->console = b;
 	} else if (!strcmp(key, "stop_signal")) {
 		int sig = parse_signal(val);
 		if (sig < 0)
 			FAIL("unknown stop_signal '%s'", val);
 		svc->stop_signal = sig;
 	} else if (!strcmp(key, "stop_grace")) {
-		char *end;
-		long v = strtol(val, &end, 10);
-		if (end == val || *end || v < 0 || v > 300)
+		if (parse_range(val, 0, 300, &svc->stop_grace))
 			FAIL("stop_grace must be 0..300 seconds, not '%s'",
 			     val);
-		svc->stop_grace = (int)v;
 	} else {
 		FAIL("unknown key '%s'", key);
 	}
