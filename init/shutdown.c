@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -56,8 +57,33 @@ static bool reap_all(int ms)
 	return false;
 }
 
+/* Container overlays and the like under /var go first, the last
+ * mounted first. */
+static void unmount_below_var(void)
+{
+	static char points[64][128];
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/self/mounts", "re");
+
+	if (!f)
+		return;
+	while (n < 64 && fgets(line, sizeof(line), f)) {
+		char dev[128], dir[128];
+		if (sscanf(line, "%127s %127s", dev, dir) == 2 &&
+		    !strncmp(dir, "/var/", 5))
+			strcpy(points[n++], dir);
+	}
+	fclose(f);
+	while (n-- > 0)
+		if (umount2(points[n], 0) && umount2(points[n], MNT_DETACH))
+			log_warn("unable to unmount %s: %s", points[n],
+				 strerror(errno));
+}
+
 static void unmount_var(void)
 {
+	unmount_below_var();
 	for (int i = 0; i < 10; i++) {
 		if (umount2("/var", 0) == 0) {
 			log_info("/var unmounted");

@@ -347,6 +347,17 @@ static struct service *by_name(const char *name)
 	return NULL;
 }
 
+/* The first service s needs that is not ready, or NULL. */
+static const char *waiting_for(const struct service *s)
+{
+	for (int i = 0; i < s->nneeds; i++) {
+		struct service *d = by_name(s->needs[i]);
+		if (d && d->state != SVC_READY)
+			return d->name;
+	}
+	return NULL;
+}
+
 static bool needs_ready(const struct service *s)
 {
 	for (int i = 0; i < s->nneeds; i++) {
@@ -698,11 +709,17 @@ size_t services_status(char *buf, size_t len)
 			snprintf(pid, sizeof(pid), "%d", s->pid);
 			fmt_duration(up, sizeof(up), now - ts_ms(&s->started));
 		}
+		const char *wait =
+			s->state == SVC_BLOCKED ? waiting_for(s) : NULL;
 		if (s->state == SVC_BACKOFF)
 			snprintf(note, sizeof(note),
 				 "%s; restart in %ld ms (delay %d ms)",
 				 s->status, ts_ms(&s->restart_at) - now,
 				 s->delay_ms);
+		else if (wait)
+			snprintf(note, sizeof(note), "waiting for %s (%s)",
+				 wait,
+				 service_state_name(by_name(wait)->state));
 		else
 			snprintf(note, sizeof(note), "%s", s->status);
 		if (logs[i].dropped_total)

@@ -109,6 +109,17 @@ def test_restart_gives_new_pid(vm):
     assert st["t-env"][1] != before
 
 
+def test_blocked_service_says_what_it_waits_for(vm):
+    vm.check("initctl stop t-notify")
+    wait_for(vm, lambda s: s["t-notify"][0] == "stopped")
+    vm.check("initctl restart t-needs")
+    st = wait_for(vm, lambda s: s["t-needs"][0] == "blocked")
+    assert st["t-needs"][3] == "waiting for t-notify (stopped)"
+    vm.check("initctl start t-notify")
+    st = wait_for(vm, lambda s: s["t-needs"][0] == "ready", timeout=20)
+    assert st["t-notify"][0] == "ready"
+
+
 def test_unknown_service_and_request(vm):
     rc, out = vm.run("initctl stop nope")
     assert rc == 1
