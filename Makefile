@@ -174,13 +174,19 @@ ESP := $(BUILD)/esp
 GRUB_MODULES := part_gpt fat normal linux echo search configfile test \
 	loadenv gzio sleep efi_gop all_video
 
+# The factory boot state: slot a, good; slot b empty.
+KEEL_BOOTSTATE := KEEL_ORDER=a b|KEEL_A_TRIES=0|KEEL_B_TRIES=0|KEEL_A_OK=1|KEEL_B_OK=0
+
 # Where the kernel console goes also decides where init's shell runs.
 KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip,$(CONFIG_KEEL_CONSOLE)))
 
 $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG) Makefile scripts/mkdisk
 	@echo "  disk.img: GPT esp | root-a | root-b | data"
-	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/a $(ESP)/b $(ESP)/config
+	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/keel $(ESP)/a $(ESP)/b $(ESP)/config
+	@grub-editenv $(ESP)/EFI/keel/grubenv create
+	@vars='$(KEEL_BOOTSTATE)'; IFS='|'; grub-editenv $(ESP)/EFI/keel/grubenv set $$vars
+	@cp $(ESP)/EFI/keel/grubenv $(ESP)/EFI/keel/grubenv.bak
 	@grub-mkimage -O x86_64-efi -p /EFI/BOOT -o $(ESP)/EFI/BOOT/BOOTX64.EFI \
 		$(GRUB_MODULES)
 	@sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \

@@ -1,0 +1,124 @@
+"""A/B slot selection by GRUB from the boot state in the ESP: a slot on
+trial boots while it has tries, then GRUB falls back to the good slot.
+The boot state here is written with grub-editenv on the host; imaged will
+write the same variables on the device."""
+import os
+import subprocess
+
+import keelvm
+
+ENV = "::EFI/keel/grubenv"
+
+
+def esp(disk):
+    offset, _ = keelvm.partition_extent(disk, 1)
+    return f"{disk}@@{offset}"
+
+
+def get_env(disk, work, name=ENV):
+    local = os.path.join(work, "grubenv.out")
+    if os.path.exists(local):
+        os.unlink(local)
+    subprocess.run(["mcopy", "-i", esp(disk), name, local], check=True)
+    out = subprocess.run(["grub-editenv", local, "list"], check=True,
+                         capture_output=True, text=True).stdout
+    return dict(l.split("=", 1) for l in out.splitlines() if "=" in l)
+
+
+def set_env(disk, work, **values):
+    local = os.path.join(work, "grubenv.in")
+    for name in (ENV, ENV + ".bak"):
+        if os.path.exists(local):
+            os.unlink(local)
+        subprocess.run(["mcopy", "-i", esp(disk), name, local], check=True)
+        subprocess.run(["grub-editenv", local, "set"] +
+                       [f"{k}={v}" for k, v in values.items()], check=True)
+        subprocess.run(["mcopy", "-o", "-i", esp(disk), local, name],
+                       check=True)
+
+
+def fill_slot_b(disk, work):
+    """Install the same OS into slot b, as an update would."""
+    images = keelvm.images_dir()
+    offset, size = keelvm.partition_extent(disk, 3)
+    subprocess.run(["dd", f"if={images}/root.img", f"of={disk}", "bs=1M",
+                    f"seek={offset >> 20}", "conv=notrunc", "status=none"],
+                   check=True)
+    for name in ("vmlinuz", "initramfs.img"):
+        local = os.path.join(work, name)
+        if os.path.exists(local):
+            os.unlink(local)
+        subprocess.run(["mcopy", "-i", esp(disk), f"::a/{name}", local],
+                       check=True)
+        subprocess.run(["mcopy", "-o", "-i", esp(disk), local, f"::b/{name}"],
+                       check=True)
+
+
+def booted_slot(m):
+    m.wait_ready()
+    cmdline = m.check("cat /proc/cmdline")
+    root = [l.split()[0] for l in m.check("cat /proc/mounts").splitlines()
+            if l.split()[1] == "/"][-1]
+    slot = "b" if "keel.slot=b" in cmdline else "a"
+    assert root == {"a": "/dev/vda2", "b": "/dev/vda3"}[slot], (root, cmdline)
+    return slot
+
+
+def boot_once(disk, work):
+    m = keelvm.Machine(disk, work).start()
+    try:
+        slot = booted_slot(m)
+        m.child.sendline("poweroff")
+        m.wait_exit(60)
+        return slot
+    finally:
+        m.kill()
+
+
+def test_factory_state_boots_a(workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    assert get_env(disk, workdir) == {
+        "KEEL_ORDER": "a b", "KEEL_A_TRIES": "0", "KEEL_B_TRIES": "0",
+        "KEEL_A_OK": "1", "KEEL_B_OK": "0"}
+    assert boot_once(disk, workdir) == "a"
+
+
+def test_trial_slot_then_fallback(workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    fill_slot_b(disk, workdir)
+    set_env(disk, workdir, KEEL_ORDER="b a", KEEL_B_TRIES="2", KEEL_B_OK="0")
+    # two tries of b, nobody marks it good, then back to a for good
+    assert boot_once(disk, workdir) == "b"
+    assert get_env(disk, workdir)["KEEL_B_TRIES"] == "1"
+    assert boot_once(disk, workdir) == "b"
+    assert get_env(disk, workdir)["KEEL_B_TRIES"] == "0"
+    assert boot_once(disk, workdir) == "a"
+    env = get_env(disk, workdir)
+    assert env["KEEL_B_TRIES"] == "0" and env["KEEL_ORDER"] == "b a"
+    # both copies were kept in step
+    assert get_env(disk, workdir, ENV + ".bak") == env
+
+
+def test_good_slot_b_boots_without_spending_tries(workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    fill_slot_b(disk, workdir)
+    set_env(disk, workdir, KEEL_ORDER="b a", KEEL_B_TRIES="0", KEEL_B_OK="1")
+    assert boot_once(disk, workdir) == "b"
+    assert get_env(disk, workdir)["KEEL_B_TRIES"] == "0"
+
+
+def test_unreadable_state_uses_the_copy(workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    fill_slot_b(disk, workdir)
+    set_env(disk, workdir, KEEL_ORDER="b a", KEEL_B_OK="1")
+    # a torn write of the first copy: garbage in its place
+    junk = os.path.join(workdir, "junk")
+    with open(junk, "wb") as f:
+        f.write(os.urandom(1024))
+    subprocess.run(["mcopy", "-o", "-i", esp(disk), junk, ENV], check=True)
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.expect(r"grubenv unreadable, using its copy")
+        assert booted_slot(m) == "b"
+    finally:
+        m.kill()
