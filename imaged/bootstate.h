@@ -44,7 +44,7 @@ const char *env_get(const struct env *env, const char *name);
 /* Replaces the value in place, or appends a new variable. */
 int env_set(struct env *env, const char *name, const char *value, char *err,
 	    size_t errlen);
-/* 0 whether or not name was set. */
+/* Nothing to do when name is not set. */
 void env_unset(struct env *env, const char *name);
 /*
  * Walks the entries: pass NULL for the first; returns "name=value", or
@@ -134,8 +134,8 @@ struct boot_state {
 
 int boot_state_check(const struct boot_state *bs, char *err, size_t errlen);
 /* Every variable must be set and valid. */
-int boot_state_from_env(const struct env *env, struct boot_state *bs,
-			char *err, size_t errlen);
+int boot_state_from_env(const struct env *env, struct boot_state *bs, char *err,
+			size_t errlen);
 /*
  * Sets the five variables, first in the environment and in a fixed order,
  * leaving every other variable as it was.
@@ -165,8 +165,8 @@ struct ubootenv_loc {
 	size_t size;
 };
 
-int ubootenv_read(const struct ubootenv_loc *loc, struct ubootenv *u,
-		  char *err, size_t errlen);
+int ubootenv_read(const struct ubootenv_loc *loc, struct ubootenv *u, char *err,
+		  size_t errlen);
 /* Redundant layout only: a single copy cannot be rewritten safely. */
 int ubootenv_write(const struct ubootenv_loc *loc, struct ubootenv *u,
 		   char *err, size_t errlen);

@@ -3,18 +3,19 @@
 PYTEST := /usr/bin/python3 -m pytest
 UNIT_SRCS := init/cmdline.c init/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c lib/log.c
+	init/modules.c init/gpt.c init/grow.c lib/log.c \
+	imaged/bootstate.c imaged/bootstate_file.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-$(UNIT_OUT)/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h) | host-deps
+$(UNIT_OUT)/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(UNIT_OUT)
 	@gcc $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka
 
-$(UNIT_OUT)/%-san: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h) | host-deps
+$(UNIT_OUT)/%-san: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(UNIT_OUT)
 	@gcc $(UNIT_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka
 
@@ -49,7 +50,7 @@ FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OUT := $(OUT)/fuzz
 
-$(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h) | host-deps
+$(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(FUZZ_OUT)
 	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
