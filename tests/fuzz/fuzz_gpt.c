@@ -15,7 +15,6 @@
  * themselves, the grown entries check, and growing again does nothing.
  */
 #include "gpt.h"
-/* Until tests/tests.mk lists init/gpt.c in UNIT_SRCS. */
 
 #include <stdint.h>
 #include <string.h>

@@ -20,7 +20,6 @@
 
 #include "gpt.h"
 #include "grow.h"
-/* Until tests/tests.mk lists init/gpt.c and init/grow.c in UNIT_SRCS. */
 
 #define MiB (1024 * 1024)
 /*
