@@ -143,6 +143,19 @@ else
 	@mksquashfs $(TARGET) $@.tmp -comp zstd -all-root -noappend -quiet \
 		-no-progress -mkfs-time 0 -all-time 0 >/dev/null
 endif
+	@truncate -s %4096 $@.tmp
+ifeq ($(CONFIG_KEEL_VERITY),y)
+	@# the hash tree follows the data in the same image (and slot)
+	@blocks=$$(( $$(stat -c %s $@.tmp) / 4096 )); \
+	hash=$$(veritysetup format --no-superblock --salt=- \
+		--hash-offset=$$(stat -c %s $@.tmp) $@.tmp $@.tmp | \
+		sed -n 's/^Root hash:[[:space:]]*//p'); \
+	[ $${#hash} = 64 ] || { echo "root.img: veritysetup gave no root hash" >&2; exit 1; }; \
+	echo "$$hash:$$blocks" >$(IMAGES)/root.verity
+	@echo "  root.img: dm-verity root hash $$(cut -d: -f1 $(IMAGES)/root.verity)"
+else
+	@rm -f $(IMAGES)/root.verity
+endif
 	@mv $@.tmp $@
 
 # --- initramfs ----------------------------------------------------------
@@ -194,6 +207,9 @@ $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 		-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
 		-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g' \
 		board/$(BOARD)/grub.cfg >$(ESP)/EFI/BOOT/grub.cfg
+	@if [ -f $(IMAGES)/root.verity ]; then \
+		printf 'set keel_verity="keel.verity=%s"\n' "$$(cat $(IMAGES)/root.verity)"; \
+	else echo 'set keel_verity='; fi >$(ESP)/a/slot.cfg
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
 	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt

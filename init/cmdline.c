@@ -43,6 +43,8 @@ static int apply(struct cmdline *c, const char *key, const char *val)
 		return set_int(&c->emergency, val, 0, 1);
 	if (!strcmp(key, "keel.data"))
 		return set_str(c->data, sizeof(c->data), val);
+	if (!strcmp(key, "keel.verity"))
+		return set_str(c->verity, sizeof(c->verity), val);
 	return 1; /* not ours */
 }
 

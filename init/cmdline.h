@@ -18,6 +18,7 @@ struct cmdline {
 	char slot[8]; /* keel.slot=a */
 	int emergency; /* keel.emergency=0|1, -1 when not given */
 	char data[128]; /* keel.data=PARTLABEL=data */
+	char verity[96]; /* keel.verity=<root hash>:<data blocks> */
 };
 
 /*

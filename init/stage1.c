@@ -12,6 +12,7 @@
 #include "modules.h"
 #include "partition.h"
 #include "util.h"
+#include "verity.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,13 +53,11 @@ static int wait_partition(const char *spec, int wait_s, char *dev, size_t len)
 	}
 }
 
-static int mount_root(const char *dev, const char *fstype)
+static int mount_root(const char *src, const char *fstype)
 {
 	static const char *const fallbacks[] = { "squashfs", "erofs" };
-	char src[80];
 	int r = -EINVAL;
 
-	snprintf(src, sizeof(src), "/dev/%s", dev);
 	mkdir(NEWROOT, 0755);
 	if (*fstype) {
 		if (mount(src, NEWROOT, fstype, MS_RDONLY, NULL) == 0)
@@ -76,6 +75,49 @@ static int mount_root(const char *dev, const char *fstype)
 	log_err("unable to mount %s read-only as squashfs or erofs: %s", src,
 		strerror(-r));
 	return r;
+}
+
+/*
+ * The root goes through dm-verity when the command line names its root
+ * hash: a changed block is then an I/O error, never served. src gets the
+ * device to mount.
+ */
+static int open_root(const struct cmdline *cl, const char *dev, char *src,
+		     size_t len, char *why, size_t whylen)
+{
+	struct verity_spec v;
+	char part[80];
+	const char *reason;
+	int r;
+
+	snprintf(part, sizeof(part), "/dev/%s", dev);
+	if (!cl->verity[0]) {
+		if (CONFIG_KEEL_VERITY) {
+			snprintf(why, whylen,
+				 "no keel.verity= on the command line: "
+				 "refusing to mount %s unverified",
+				 part);
+			return -EPERM;
+		}
+		snprintf(src, len, "%s", part);
+		return 0;
+	}
+	if (verity_parse(cl->verity, &v, &reason)) {
+		snprintf(why, whylen, "bad keel.verity=%s: %s", cl->verity,
+			 reason);
+		return -EINVAL;
+	}
+	r = verity_open("keel-root", &v, part, src, len);
+	if (r) {
+		snprintf(why, whylen, "unable to open dm-verity over %s: %s",
+			 part, strerror(-r));
+		return r;
+	}
+	/* devtmpfs makes the node as the uevent arrives */
+	for (int i = 0; i < 200 && access(src, F_OK); i++)
+		usleep(10000);
+	log_keel("root %s verified by dm-verity as %s", part, src);
+	return 0;
 }
 
 /* Free the initramfs' memory: remove everything on its filesystem. */
@@ -140,7 +182,7 @@ void stage1(void)
 {
 	static char text[4096];
 	struct cmdline cl;
-	char dev[64], why[768], parts[512];
+	char dev[64], src[80], why[768], parts[512];
 	int r;
 
 	mount_at("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -168,10 +210,15 @@ void stage1(void)
 
 	for (;;) {
 		r = wait_partition(cl.root, wait_s, dev, sizeof(dev));
-		if (r == 0 && mount_root(dev, cl.rootfstype) == 0 &&
-		    switch_root() == 0)
+		why[0] = '\0';
+		if (r == 0 &&
+		    open_root(&cl, dev, src, sizeof(src), why, sizeof(why)) ==
+			    0 &&
+		    mount_root(src, cl.rootfstype) == 0 && switch_root() == 0)
 			break;
-		if (r) {
+		if (why[0]) {
+			/* open_root said why */
+		} else if (r) {
 			partition_list("/sys/class/block", parts,
 				       sizeof(parts));
 			snprintf(why, sizeof(why),
@@ -185,15 +232,14 @@ void stage1(void)
 				 wait_s, parts);
 		} else {
 			snprintf(why, sizeof(why),
-				 "unable to start root filesystem on /dev/%s",
-				 dev);
+				 "unable to start root filesystem on %s", src);
 		}
 		umount2(NEWROOT, MNT_DETACH);
 		emergency(why);
 	}
 
 	log_open("init");
-	log_keel("root /dev/%s (%s) mounted read-only", dev, cl.rootfstype);
+	log_keel("root %s (%s) mounted read-only", src, cl.rootfstype);
 	char *argv[] = { "/sbin/init", NULL };
 	execv(argv[0], argv);
 	snprintf(why, sizeof(why), "unable to run stage 2 %s: %s", argv[0],

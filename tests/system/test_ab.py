@@ -44,7 +44,7 @@ def fill_slot_b(disk, work):
     subprocess.run(["dd", f"if={images}/root.img", f"of={disk}", "bs=1M",
                     f"seek={offset >> 20}", "conv=notrunc", "status=none"],
                    check=True)
-    for name in ("vmlinuz", "initramfs.img"):
+    for name in ("vmlinuz", "initramfs.img", "slot.cfg"):
         local = os.path.join(work, name)
         if os.path.exists(local):
             os.unlink(local)
@@ -60,7 +60,10 @@ def booted_slot(m):
     root = [l.split()[0] for l in m.check("cat /proc/mounts").splitlines()
             if l.split()[1] == "/"][-1]
     slot = "b" if "keel.slot=b" in cmdline else "a"
-    assert root == {"a": "/dev/vda2", "b": "/dev/vda3"}[slot], (root, cmdline)
+    # the root is the verity device over the slot's partition
+    assert root == "/dev/dm-0", root
+    part = m.check("ls /sys/block/dm-0/slaves").split()
+    assert part == [{"a": "vda2", "b": "vda3"}[slot]], (part, cmdline)
     return slot
 
 

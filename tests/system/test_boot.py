@@ -35,6 +35,7 @@ def test_root_is_readonly(vm):
     root = [l for l in mounts.splitlines() if l.split()[1:2] == ["/"]]
     assert root, mounts
     assert root[-1].split()[2] == "squashfs"
+    assert root[-1].split()[0] == "/dev/dm-0"  # through dm-verity
     assert root[-1].split()[3].split(",")[0] == "ro"
     rc, out = vm.run("touch /keel-write-test")
     assert rc != 0
@@ -72,6 +73,26 @@ def test_orphans_are_reaped(vm):
     vm.check("sleep 3")
     out = vm.check("cat /proc/[0-9]*/stat 2>/dev/null | awk '$3 == \"Z\"' | wc -l")
     assert out.strip() == "0", out
+
+
+def test_changed_root_block_is_an_io_error(vm):
+    # write around dm-verity, straight to the partition, as an attacker
+    # or a failing disk would; a block init does not need at run time
+    block = int(vm.check("cat /sys/block/dm-0/size").strip()) // 16
+    vm.check(f"dd if=/dev/vda2 of=/tmp/block bs=4096 skip={block} count=1 "
+             "2>/dev/null")
+    vm.check(f"dd if=/dev/urandom of=/dev/vda2 bs=4096 seek={block} "
+             "count=1 conv=notrunc 2>/dev/null && sync")
+    vm.check("echo 3 > /proc/sys/vm/drop_caches")
+    rc, out = vm.run(f"dd if=/dev/dm-0 of=/dev/null bs=4096 skip={block} "
+                     "count=1")
+    assert rc != 0 and "I/O error" in out, out
+    assert "verity" in vm.check("dmesg | grep -i 'corrupted' | tail -1")
+    # put it back for the tests that boot this disk again
+    vm.check(f"dd if=/tmp/block of=/dev/vda2 bs=4096 seek={block} count=1 "
+             "conv=notrunc 2>/dev/null && sync && "
+             "echo 3 > /proc/sys/vm/drop_caches")
+    vm.check(f"dd if=/dev/dm-0 of=/dev/null bs=4096 skip={block} count=1")
 
 
 def test_initramfs_is_gone(vm):

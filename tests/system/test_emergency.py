@@ -15,12 +15,14 @@ def kernel_files(tmp_path_factory):
     disk = os.path.join(keelvm.images_dir(), "disk.img")
     offset, _ = keelvm.partition_extent(disk, 1)
     files = {}
-    for name in ("vmlinuz", "initramfs.img"):
+    for name in ("vmlinuz", "initramfs.img", "slot.cfg"):
         dest = os.path.join(work, name)
         subprocess.run(["mcopy", "-n", "-i", f"{disk}@@{offset}",
                         f"::a/{name}", dest], check=True)
         files[name] = dest
-    return files["vmlinuz"], files["initramfs.img"]
+    # slot.cfg: set keel_verity="keel.verity=<hash>:<blocks>"
+    verity = open(files["slot.cfg"]).read().split('"')[1]
+    return files["vmlinuz"], files["initramfs.img"], verity
 
 
 def boot(workdir, kernel_files, append, corrupt_data=False):
@@ -31,10 +33,10 @@ def boot(workdir, kernel_files, append, corrupt_data=False):
         with open(disk, "r+b") as f:
             f.seek(offset)
             f.write(os.urandom(1 << 20))
-    kernel, initrd = kernel_files
+    kernel, initrd, verity = kernel_files
     m = keelvm.Machine(disk, workdir,
                        kernel_boot=(kernel, initrd,
-                                    "console=ttyS0 quiet " + append))
+                                    f"console=ttyS0 quiet {verity} " + append))
     return m.start()
 
 
@@ -77,6 +79,31 @@ def test_unrepairable_data_partition(workdir, kernel_files):
         rc, out = m.run("grep -c ' /var ' /proc/mounts")
         assert out.strip() == "0"
         assert "data: created" not in m.console_text()
+    finally:
+        m.kill()
+
+
+def test_unverified_root_is_refused(workdir, kernel_files):
+    kernel, initrd, _ = kernel_files
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir, kernel_boot=(
+        kernel, initrd, "console=ttyS0 quiet root=PARTLABEL=root-a")).start()
+    try:
+        m.expect(r"no keel.verity= on the command line: refusing to mount "
+                 r"/dev/vda2 unverified")
+        m.expect(r"keel: emergency shell")
+    finally:
+        m.kill()
+
+
+def test_wrong_root_hash_fails(workdir, kernel_files):
+    m = boot(workdir, kernel_files, "root=PARTLABEL=root-a keel.verity=" +
+             "0" * 64 + ":" + kernel_files[2].split(":")[1])
+    try:
+        # every block fails verification: the root cannot be mounted
+        m.expect(r"unable to mount /dev/dm-0 read-only as|unable to mount "
+                 r"/dev/dm-0 \(squashfs\)")
+        m.expect(r"keel: emergency shell")
     finally:
         m.kill()
 
