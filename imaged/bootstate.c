@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "bootstate.h"
+#include "crc32.h"
+#include "le.h"
 
 #define GRUBENV_SIGNATURE "# GRUB Environment Block\n"
 #define GRUBENV_SIG_LEN (sizeof(GRUBENV_SIGNATURE) - 1)
@@ -28,27 +30,6 @@
 #define UBOOT_HDR_REDUND 5 /* CRC, flags */
 
 /* --- CRC-32 ------------------------------------------------------------ */
-
-static uint32_t crc_table[256];
-
-uint32_t bootstate_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	if (!crc_table[1]) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t c = i;
-
-			for (int k = 0; k < 8; k++)
-				c = (c >> 1) ^ (c & 1 ? 0xedb88320 : 0);
-			crc_table[i] = c;
-		}
-	}
-	crc = ~crc;
-	while (len--)
-		crc = (crc >> 8) ^ crc_table[(crc ^ *p++) & 0xff];
-	return ~crc;
-}
 
 /* --- variables --------------------------------------------------------- */
 
@@ -284,18 +265,6 @@ int grubenv_serialize(const struct env *env, void *buf, char *err,
 
 /* --- U-Boot environment ------------------------------------------------ */
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
 static size_t uboot_hdr(const struct ubootenv *u)
 {
 	return u->redundant ? UBOOT_HDR_REDUND : UBOOT_HDR_SINGLE;
@@ -319,13 +288,13 @@ int ubootenv_init(struct ubootenv *u, size_t size, bool redundant, char *err,
 
 static bool uboot_crc_ok(const uint8_t *b, size_t size, size_t hdr)
 {
-	return get_le32(b) == bootstate_crc32(0, b + hdr, size - hdr);
+	return get_le32(b) == crc32_ieee(0, b + hdr, size - hdr);
 }
 
 static int uboot_parse_copy(struct env *env, const uint8_t *b, size_t size,
 			    size_t hdr, char *err, size_t errlen)
 {
-	uint32_t crc = bootstate_crc32(0, b + hdr, size - hdr);
+	uint32_t crc = crc32_ieee(0, b + hdr, size - hdr);
 	size_t p = hdr;
 
 	env_init(env);
@@ -446,7 +415,7 @@ int ubootenv_serialize(const struct ubootenv *u, void *buf, int *which,
 	memcpy(b + hdr, u->env.data, u->env.len);
 	if (u->redundant)
 		b[4] = u->flags + 1;
-	put_le32(b, bootstate_crc32(0, b + hdr, u->size - hdr));
+	put_le32(b, crc32_ieee(0, b + hdr, u->size - hdr));
 	*which = u->redundant ? !u->current : 0;
 	return 0;
 }

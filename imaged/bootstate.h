@@ -114,9 +114,6 @@ int ubootenv_serialize(const struct ubootenv *u, void *buf, int *which,
 		       char *err, size_t errlen);
 void ubootenv_written(struct ubootenv *u);
 
-/* IEEE 802.3 CRC-32 (reflected 0xEDB88320), as U-Boot and zlib compute. */
-uint32_t bootstate_crc32(uint32_t crc, const void *buf, size_t len);
-
 /*
  * The typed record. order[0] is tried first; tries[i] and ok[i] belong
  * to slot 'a' + i. The variables, the same in both formats:

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "bootstate.h"
+#include "crc32.h"
 
 static int pread_full(int fd, void *buf, size_t len, off_t off, size_t *got)
 {
@@ -239,7 +240,7 @@ static int uboot_read_copy(const struct ubootenv_loc *loc, int i, uint8_t *buf,
 		 r == -ENODATA ? "the file ends before the copy does"
 			       : strerror(-r));
 	memset(buf, 0, loc->size);
-	crc = bootstate_crc32(0, buf + 4, loc->size - 4) ^ 1;
+	crc = crc32_ieee(0, buf + 4, loc->size - 4) ^ 1;
 	for (int k = 0; k < 4; k++)
 		buf[k] = crc >> (8 * k);
 	return r;

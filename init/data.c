@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "data.h"
+#include "le.h"
 
 /* ext2/3/4 superblock: 1024 bytes in, magic 0xEF53 at offset 56 (LE). */
 #define EXT_SB_OFFSET 1024
@@ -16,11 +17,6 @@ enum data_kind data_probe(const unsigned char *buf, size_t len)
 	return len ? DATA_BLANK : DATA_UNKNOWN;
 }
 
-static unsigned long le32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (unsigned long)p[3] << 24;
-}
-
 /* ext4 superblock fields: Documentation/filesystems/ext4/super.rst */
 long long ext4_fs_bytes(const unsigned char *buf, size_t len)
 {
@@ -30,12 +26,12 @@ long long ext4_fs_bytes(const unsigned char *buf, size_t len)
 
 	if (len < EXT_SB_OFFSET + 0x154 || data_probe(buf, len) != DATA_EXT4)
 		return -1;
-	log = le32(sb + 0x18);
+	log = get_le32(sb + 0x18);
 	if (log > 6) /* 64 KiB blocks at most */
 		return -1;
-	blocks = le32(sb + 0x4);
-	if (le32(sb + 0x60) & 0x80) /* INCOMPAT_64BIT */
-		blocks |= (unsigned long long)le32(sb + 0x150) << 32;
+	blocks = get_le32(sb + 0x4);
+	if (get_le32(sb + 0x60) & 0x80) /* INCOMPAT_64BIT */
+		blocks |= (unsigned long long)get_le32(sb + 0x150) << 32;
 	if (blocks > (1ULL << 48))
 		return -1;
 	return (long long)(blocks << (10 + log));

@@ -66,13 +66,9 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 	long long fs_bytes, part_bytes;
 	enum data_kind kind = DATA_UNKNOWN;
 	const char *verdict;
-	double until = boot_seconds() + wait_s;
 	int r;
 
-	while ((r = partition_find("/sys/class/block", spec, name,
-				   sizeof(name))) == -ENOENT &&
-	       boot_seconds() < until)
-		usleep(20000);
+	r = partition_wait(spec, wait_s, name, sizeof(name));
 	if (r) {
 		partition_list("/sys/class/block", parts, sizeof(parts));
 		snprintf(

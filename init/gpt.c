@@ -5,6 +5,8 @@
  * to leave the disk alone, never something to repair by guessing.
  */
 #include "gpt.h"
+#include "crc32.h"
+#include "le.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -37,51 +39,6 @@
 
 static const char gpt_signature[8] = "EFI PART";
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
-{
-	return get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, v);
-	put_le32(p + 4, v >> 32);
-}
-
-/* Reflected polynomial 0xEDB88320, four bits at a time. */
-static const uint32_t crc_nibble[16] = {
-	0x00000000, 0x1db71064, 0x3b6e20c8, 0x26d930ac, 0x76dc4190, 0x6b6b51f4,
-	0x4db26158, 0x5005713c, 0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c,
-	0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
-};
-
-uint32_t gpt_crc32(uint32_t crc, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	crc = ~crc;
-	while (len--) {
-		crc ^= *p++;
-		crc = (crc >> 4) ^ crc_nibble[crc & 15];
-		crc = (crc >> 4) ^ crc_nibble[crc & 15];
-	}
-	return ~crc;
-}
-
 static bool lba_size_ok(uint32_t lba_size)
 {
 	return lba_size >= GPT_LBA_SIZE_MIN && lba_size <= GPT_LBA_SIZE_MAX &&
@@ -108,10 +65,10 @@ static bool ranges_meet(uint64_t a, uint64_t n, uint64_t b, uint64_t m)
 static uint32_t header_crc(const uint8_t *blk, uint32_t size)
 {
 	static const uint8_t zero[4];
-	uint32_t crc = gpt_crc32(0, blk, H_CRC);
+	uint32_t crc = crc32_ieee(0, blk, H_CRC);
 
-	crc = gpt_crc32(crc, zero, sizeof(zero));
-	return gpt_crc32(crc, blk + H_RESERVED, size - H_RESERVED);
+	crc = crc32_ieee(crc, zero, sizeof(zero));
+	return crc32_ieee(crc, blk + H_RESERVED, size - H_RESERVED);
 }
 
 static void header_decode(const uint8_t *blk, struct gpt_header *h)
@@ -264,7 +221,7 @@ void gpt_header_write(const struct gpt_header *h, uint8_t *blk,
 
 uint32_t gpt_entries_crc(const struct gpt_header *h, const uint8_t *entries)
 {
-	return gpt_crc32(0, entries, entries_bytes(h));
+	return crc32_ieee(0, entries, entries_bytes(h));
 }
 
 void gpt_entry_get(const struct gpt_header *h, const uint8_t *entries,

@@ -48,9 +48,6 @@ struct gpt_entry {
 	uint64_t last_lba;
 };
 
-/* CRC-32 as GPT (and zlib, and Ethernet) use it; start with crc = 0. */
-uint32_t gpt_crc32(uint32_t crc, const void *buf, size_t len);
-
 /* LBAs the header's entry array takes, rounded up to whole blocks. */
 uint64_t gpt_entries_blocks(const struct gpt_header *h, uint32_t lba_size);
 

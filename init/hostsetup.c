@@ -61,13 +61,8 @@ static int write_atomic(const char *path, const void *buf, size_t len,
 int boot_mount(int wait_s)
 {
 	char dev[64], path[80];
-	double until = boot_seconds() + wait_s;
-	int r;
+	int r = partition_wait("PARTLABEL=esp", wait_s, dev, sizeof(dev));
 
-	while ((r = partition_find("/sys/class/block", "PARTLABEL=esp", dev,
-				   sizeof(dev))) == -ENOENT &&
-	       boot_seconds() < until)
-		usleep(20000);
 	if (r) {
 		log_warn("no ESP (PARTLABEL=esp): %s; /boot stays empty",
 			 strerror(-r));

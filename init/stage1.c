@@ -39,20 +39,6 @@ static void load_modules(void)
 		log_err("%d module(s) failed to load", failed);
 }
 
-/* Devices appear as their drivers probe: poll sysfs until rootwait. */
-static int wait_partition(const char *spec, int wait_s, char *dev, size_t len)
-{
-	double until = boot_seconds() + wait_s;
-	int r;
-
-	for (;;) {
-		r = partition_find("/sys/class/block", spec, dev, len);
-		if (r != -ENOENT || boot_seconds() >= until)
-			return r;
-		usleep(20000);
-	}
-}
-
 static int mount_root(const char *src, const char *fstype)
 {
 	static const char *const fallbacks[] = { "squashfs", "erofs" };
@@ -209,7 +195,7 @@ void stage1(void)
 	load_modules();
 
 	for (;;) {
-		r = wait_partition(cl.root, wait_s, dev, sizeof(dev));
+		r = partition_wait(cl.root, wait_s, dev, sizeof(dev));
 		why[0] = '\0';
 		if (r == 0 &&
 		    open_root(&cl, dev, src, sizeof(src), why, sizeof(why)) ==

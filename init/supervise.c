@@ -40,14 +40,6 @@ static int conf_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 static long ts_ms(const struct timespec *t)
 {
 	return t->tv_sec * 1000L + t->tv_nsec / 1000000;
@@ -336,7 +328,7 @@ retry:
 	}
 	s->state = SVC_BACKOFF;
 	s->delay_ms = BACKOFF_FIRST_MS;
-	set_ms(&s->restart_at, now_ms() + s->delay_ms);
+	set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
 }
 
 static struct service *by_name(const char *name)
@@ -423,7 +415,7 @@ static void describe_exit(int status, char *buf, size_t len)
 
 static void service_ended(struct service *s, int status)
 {
-	long ran = now_ms() - ts_ms(&s->started);
+	long ran = monotonic_ms() - ts_ms(&s->started);
 	char how[40];
 
 	s->pid = -1;
@@ -450,7 +442,7 @@ static void service_ended(struct service *s, int status)
 	switch (service_exited(s, status, ran)) {
 	case EXIT_RESTART:
 		s->state = SVC_BACKOFF;
-		set_ms(&s->restart_at, now_ms() + s->delay_ms);
+		set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
 		snprintf(s->status, sizeof(s->status), "%s", how);
 		log_info("%s: %s; restart %u in %d ms", s->name, how,
 			 s->restarts, s->delay_ms);
@@ -492,7 +484,7 @@ void services_reap(void)
 
 void services_tick(void)
 {
-	long now = now_ms();
+	long now = monotonic_ms();
 
 	for (int k = 0; k < ordered; k++) {
 		struct service *s = &table[order[k]];
@@ -521,7 +513,7 @@ void services_tick(void)
 
 int services_timeout_ms(void)
 {
-	long best = -1, now = now_ms();
+	long best = -1, now = monotonic_ms();
 
 	for (int i = 0; i < count; i++) {
 		long at;
@@ -652,7 +644,7 @@ int service_control(const char *verb, const char *name, char *msg, size_t len)
 			s->state = SVC_STOPPING;
 			kill(s->pid, s->stop_signal);
 			set_ms(&stop_deadline[i],
-			       now_ms() + s->stop_grace * 1000L);
+			       monotonic_ms() + s->stop_grace * 1000L);
 		} else if (!running) {
 			s->state = SVC_STOPPED;
 		}
@@ -696,7 +688,7 @@ static void fmt_duration(char *buf, size_t len, long ms)
 size_t services_status(char *buf, size_t len)
 {
 	size_t used = 0;
-	long now = now_ms();
+	long now = monotonic_ms();
 	int n;
 
 	n = snprintf(buf, len, "%-16s %-9s %6s %8s %8s  %s\n", "SERVICE",
@@ -750,7 +742,7 @@ static void drain_all(void)
 
 static void wait_gone(struct service *s, long until)
 {
-	while (now_ms() < until) {
+	while (monotonic_ms() < until) {
 		/* a slow stop is not a hang: keep the watchdog fed */
 		watchdog_tick();
 		drain_all();
@@ -771,7 +763,7 @@ static void kill_service(struct service *s, long until)
 
 void services_stop_all(void)
 {
-	long deadline = now_ms() + SHUTDOWN_STOP_MAX_MS;
+	long deadline = monotonic_ms() + SHUTDOWN_STOP_MAX_MS;
 
 	stopping_all = true;
 	/* the services nothing needs go first: reverse start order */
@@ -784,12 +776,12 @@ void services_stop_all(void)
 		s->state = SVC_STOPPING;
 		if (s->pid > 0)
 			kill(s->pid, s->stop_signal);
-		long until = now_ms() + s->stop_grace * 1000L;
+		long until = monotonic_ms() + s->stop_grace * 1000L;
 		wait_gone(s, until < deadline ? until : deadline);
 		if (s->pid > 0 || cgroup_populated(s->name)) {
 			log_warn("%s: still running after %d s; killing it",
 				 s->name, s->stop_grace);
-			kill_service(s, now_ms() + 2000);
+			kill_service(s, monotonic_ms() + 2000);
 		}
 		close_pipes(s);
 		cgroup_remove(s->name);

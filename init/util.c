@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "util.h"
 #include "log.h"
+#include "partition.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,26 @@ double boot_seconds(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+long monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int partition_wait(const char *spec, int wait_s, char *dev, size_t len)
+{
+	double until = boot_seconds() + wait_s;
+	int r;
+
+	while ((r = partition_find("/sys/class/block", spec, dev, len)) ==
+		       -ENOENT &&
+	       boot_seconds() < until)
+		usleep(20000);
+	return r;
 }
 
 int mount_at(const char *src, const char *target, const char *type,

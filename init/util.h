@@ -9,6 +9,15 @@
 /* Seconds since the kernel started (CLOCK_BOOTTIME). */
 double boot_seconds(void);
 
+/* Milliseconds on CLOCK_MONOTONIC, for timers. */
+long monotonic_ms(void);
+
+/*
+ * partition_find in /sys/class/block, polled while the answer is -ENOENT
+ * for up to wait_s seconds: disks appear as their drivers probe.
+ */
+int partition_wait(const char *spec, int wait_s, char *dev, size_t len);
+
 /* mkdir -p the target, then mount(2). Logs and returns -errno on error. */
 int mount_at(const char *src, const char *target, const char *type,
 	     unsigned long flags, const char *data);

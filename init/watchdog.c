@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "watchdog.h"
 #include "log.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,14 +14,6 @@
 static int wd_fd = -1;
 static long interval_ms;
 static long last_pet;
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
 
 void watchdog_open(int timeout_s)
 {
@@ -43,7 +36,7 @@ void watchdog_open(int timeout_s)
 	/* three chances to pet before it fires */
 	interval_ms = t * 1000L / 3;
 	ioctl(wd_fd, WDIOC_KEEPALIVE, 0);
-	last_pet = now_ms();
+	last_pet = monotonic_ms();
 	log_info("watchdog %.32s armed: %d s timeout",
 		 info.identity[0] ? (char *)info.identity : "/dev/watchdog", t);
 }
@@ -54,7 +47,7 @@ int watchdog_tick(void)
 
 	if (wd_fd < 0)
 		return -1;
-	now = now_ms();
+	now = monotonic_ms();
 	if (now - last_pet >= interval_ms) {
 		ioctl(wd_fd, WDIOC_KEEPALIVE, 0);
 		last_pet = now;

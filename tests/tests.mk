@@ -3,7 +3,7 @@
 PYTEST := /usr/bin/python3 -m pytest
 UNIT_SRCS := init/cmdline.c init/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c \
+	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c \
 	imaged/bootstate.c imaged/bootstate_file.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests

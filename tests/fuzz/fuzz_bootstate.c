@@ -13,6 +13,7 @@
  * boot state read from it must too.
  */
 #include "../../imaged/bootstate.h"
+#include "crc32.h"
 
 #include <errno.h>
 
@@ -68,7 +69,7 @@ static void grub(const uint8_t *data, size_t size)
 
 static void fix_crc(uint8_t *b, size_t size, size_t hdr)
 {
-	uint32_t crc = bootstate_crc32(0, b + hdr, size - hdr);
+	uint32_t crc = crc32_ieee(0, b + hdr, size - hdr);
 
 	for (int i = 0; i < 4; i++)
 		b[i] = crc >> (8 * i);

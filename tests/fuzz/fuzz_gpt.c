@@ -15,32 +15,14 @@
  * themselves, the grown entries check, and growing again does nothing.
  */
 #include "gpt.h"
+#include "crc32.h"
+#include "le.h"
 
 #include <stdint.h>
 #include <string.h>
 
 #define XOR_TEMPLATE 4
 #define TEMPLATE_MIB 72
-
-static void le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static void le64(uint8_t *p, uint64_t v)
-{
-	le32(p, v);
-	le32(p + 4, v >> 32);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 /* The table scripts/mkdisk makes, scaled to the LBA size. */
 static uint64_t template(uint8_t *hdr, uint8_t *ent, uint32_t lba_size)
@@ -65,8 +47,8 @@ static uint64_t template(uint8_t *hdr, uint8_t *ent, uint32_t lba_size)
 		uint8_t *e = ent + 128 * i;
 
 		memset(e, 0x11 * (i + 1), 32); /* type and unique GUIDs */
-		le64(e + 32, at);
-		le64(e + 40, at + mib[i] * m - 1);
+		put_le64(e + 32, at);
+		put_le64(e + 40, at + mib[i] * m - 1);
 		for (size_t k = 0; names[i][k]; k++)
 			e[56 + 2 * k] = names[i][k];
 		at += mib[i] * m;
@@ -87,23 +69,23 @@ static void template_mbr(uint8_t *mbr, uint64_t disk)
 
 	memset(mbr, 0, GPT_MBR_SIZE);
 	memcpy(mbr + 446, part, sizeof(part));
-	le32(mbr + 446 + 12, disk - 1);
+	put_le32(mbr + 446 + 12, disk - 1);
 	mbr[510] = 0x55;
 	mbr[511] = 0xaa;
 }
 
 static void fix_crcs(uint8_t *hdr, uint32_t lba_size, const uint8_t *ent)
 {
-	uint32_t hsize = rd32(hdr + 12);
-	uint64_t bytes = (uint64_t)rd32(hdr + 80) * rd32(hdr + 84);
+	uint32_t hsize = get_le32(hdr + 12);
+	uint64_t bytes = (uint64_t)get_le32(hdr + 80) * get_le32(hdr + 84);
 
 	memcpy(hdr, "EFI PART", 8);
 	if (bytes <= GPT_ENTRIES_MAX_BYTES)
-		le32(hdr + 88, gpt_crc32(0, ent, bytes));
+		put_le32(hdr + 88, crc32_ieee(0, ent, bytes));
 	if (hsize < GPT_HEADER_SIZE_MIN || hsize > lba_size)
 		return;
-	le32(hdr + 16, 0);
-	le32(hdr + 16, gpt_crc32(0, hdr, hsize));
+	put_le32(hdr + 16, 0);
+	put_le32(hdr + 16, crc32_ieee(0, hdr, hsize));
 }
 
 static bool same(const struct gpt_header *a, const struct gpt_header *b)

@@ -19,6 +19,8 @@
 #include <cmocka.h>
 
 #include "gpt.h"
+#include "crc32.h"
+#include "le.h"
 #include "grow.h"
 
 #define MiB (1024 * 1024)
@@ -39,24 +41,6 @@ static char ref[PATH_MAX + 32]; /* orig on 300 MiB, grown in one go */
 static char img[PATH_MAX + 32]; /* each test's copy */
 static char moved[PATH_MAX + 32]; /* orig on 300 MiB after sgdisk -e */
 static char notlast[PATH_MAX + 32]; /* orig's disk, data before root-a */
-
-static void w32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = v >> (8 * i);
-}
-
-static void w64(uint8_t *p, uint64_t v)
-{
-	w32(p, v);
-	w32(p + 4, v >> 32);
-}
-
-static uint32_t r32(const uint8_t *p)
-{
-	return p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
 
 static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int sh(const char *fmt, ...)
@@ -291,10 +275,10 @@ static void test_crc32(void **state)
 
 	(void)state;
 	/* the CRC-32 check value */
-	assert_int_equal(gpt_crc32(0, check, 9), 0xcbf43926);
-	assert_int_equal(gpt_crc32(gpt_crc32(0, check, 4), check + 4, 5),
+	assert_int_equal(crc32_ieee(0, check, 9), 0xcbf43926);
+	assert_int_equal(crc32_ieee(crc32_ieee(0, check, 4), check + 4, 5),
 			 0xcbf43926);
-	assert_int_equal(gpt_crc32(0, "", 0), 0);
+	assert_int_equal(crc32_ieee(0, "", 0), 0);
 }
 
 static void test_parse_real(void **state)
@@ -352,7 +336,7 @@ static void test_parse_real(void **state)
 static void resign(uint8_t *hb, uint32_t size)
 {
 	memset(hb + 16, 0, 4);
-	w32(hb + 16, gpt_crc32(0, hb, size));
+	put_le32(hb + 16, crc32_ieee(0, hb, size));
 }
 
 static void test_parse_rejects(void **state)
@@ -399,9 +383,9 @@ static void test_parse_rejects(void **state)
 			hb[cases[i].off] ^= 1;
 		} else {
 			if (cases[i].width == 4)
-				w32(hb + cases[i].off, cases[i].value);
+				put_le32(hb + cases[i].off, cases[i].value);
 			else
-				w64(hb + cases[i].off, cases[i].value);
+				put_le64(hb + cases[i].off, cases[i].value);
 			resign(hb, cases[i].off == 12 && cases[i].value <= 512
 					   ? (uint32_t)cases[i].value
 					   : 92);
@@ -419,7 +403,7 @@ static void test_parse_rejects(void **state)
 		-EOPNOTSUPP);
 	/* a larger header counts its zero tail in the CRC */
 	memcpy(hb, good, sizeof(hb));
-	w32(hb + 12, 512);
+	put_le32(hb + 12, 512);
 	resign(hb, 512);
 	assert_int_equal(gpt_header_parse(hb, 512, 1, IMG_MIB * 2048, &h, why,
 					  sizeof(why)),
@@ -455,7 +439,7 @@ static void test_entries_rejects(void **state)
 
 	/* partition 3 reaching into partition 4 */
 	memcpy(e, e0, sizeof(e));
-	w64(e + 2 * 128 + 40, DATA_FIRST);
+	put_le64(e + 2 * 128 + 40, DATA_FIRST);
 	h.entries_crc = gpt_entries_crc(&h, e);
 	assert_int_equal(gpt_entries_check(&h, e, sizeof(e), why, sizeof(why)),
 			 -EINVAL);
@@ -463,7 +447,7 @@ static void test_entries_rejects(void **state)
 
 	/* partition 4 beyond the last usable LBA */
 	memcpy(e, e0, sizeof(e));
-	w64(e + 3 * 128 + 40, h.last_usable_lba + 1);
+	put_le64(e + 3 * 128 + 40, h.last_usable_lba + 1);
 	h.entries_crc = gpt_entries_crc(&h, e);
 	assert_int_equal(gpt_entries_check(&h, e, sizeof(e), why, sizeof(why)),
 			 -EINVAL);
@@ -531,21 +515,21 @@ static void test_pmbr(void **state)
 	/* beyond CHS, and beyond 32 bits */
 	memcpy(big, mbr, sizeof(big));
 	assert_true(gpt_pmbr_fit(big, 1ULL << 40));
-	assert_int_equal(r32(big + 446 + 12), 0xffffffff);
+	assert_int_equal(get_le32(big + 446 + 12), 0xffffffff);
 	assert_int_equal(big[446 + 5], 0xfe);
 	assert_false(gpt_pmbr_fit(big, 1ULL << 20));
 
 	/* hybrid: a second MBR partition means a board boots from it */
 	memcpy(big, mbr, sizeof(big));
 	big[446 + 16 + 4] = 0x0c;
-	w32(big + 446 + 16 + 8, 2048);
+	put_le32(big + 446 + 16 + 8, 2048);
 	assert_false(gpt_pmbr_fit(big, BIG_MIB * 4096));
 	/* no boot signature, no 0xEE at LBA 1 */
 	memcpy(big, mbr, sizeof(big));
 	big[511] = 0;
 	assert_false(gpt_pmbr_fit(big, BIG_MIB * 4096));
 	memcpy(big, mbr, sizeof(big));
-	w32(big + 446 + 8, 2);
+	put_le32(big + 446 + 8, 2);
 	assert_false(gpt_pmbr_fit(big, BIG_MIB * 4096));
 }
 
@@ -573,7 +557,7 @@ static void test_grow(void **state)
 	read_at(orig, 1024, before, sizeof(before));
 	read_at(img, 1024, after, sizeof(after));
 	assert_memory_not_equal(before, after, sizeof(before));
-	w64(before + 3 * 128 + 40, GROWN_LAST);
+	put_le64(before + 3 * 128 + 40, GROWN_LAST);
 	assert_memory_equal(before, after, sizeof(before));
 	assert_primary_valid(img, 512, &h);
 	assert_int_equal(h.alternate_lba, BIG_MIB * 2048 - 1);
