@@ -101,16 +101,31 @@ $(TOOLCHAIN): | config-ok
 include scripts/package/pkg.mk
 include $(sort $(wildcard scripts/package/*/*.mk))
 include init/init.mk
+include imaged/imaged.mk
 include tests/tests.mk
 
 source: host-deps $(SOURCE_TARGETS)
 	@echo "all sources present and verified in $(DL_DIR)"
 
-# --- root filesystem ----------------------------------------------------
-
 SKELETON_FILES := $(shell find rootfs board/$(BOARD) $(call qstrip,$(CONFIG_KEEL_ROOTFS_OVERLAY)) -type f 2>/dev/null)
 
+# --- update signing keys ------------------------------------------------
+
+DEV_KEY := $(TOPDIR)/.dev-keys/bundle-signing.pem
+SIGNING_KEY := $(or $(call qstrip,$(CONFIG_KEEL_UPDATE_SIGNING_KEY)),$(DEV_KEY))
+EXTRA_KEYS := $(call qstrip,$(CONFIG_KEEL_UPDATE_EXTRA_KEYS))
+
+$(DEV_KEY):
+	@mkdir -p $(dir $@) && chmod 700 $(dir $@)
+	@openssl ecparam -name prime256v1 -genkey -noout -out $@.tmp 2>/dev/null
+	@chmod 600 $@.tmp && mv $@.tmp $@
+	@echo "  keys: generated a DEVELOPMENT signing key $@"
+	@echo "  keys: do not ship images that trust it (README.md, Update signing keys)"
+
+# --- root filesystem ----------------------------------------------------
+
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
+		$(IMAGED_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
@@ -122,6 +137,17 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		strip -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
 	@install -m 0755 $(INIT_BIN) $(TARGET)/sbin/init
 	@ln -sf init $(TARGET)/sbin/initctl
+	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
+	@ln -sf imaged $(TARGET)/sbin/imagectl
+	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
+	@mkdir -p $(TARGET)/etc/keel/update-keys
+	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\n' \
+		'$(CONFIG_KEEL_UPDATE_TRIES)' '$(CONFIG_KEEL_HEALTH_TIMEOUT)' \
+		>$(TARGET)/etc/keel/imaged.conf
+	@scripts/mkbundle --pubkey --key $(SIGNING_KEY) -o $(TARGET)/etc/keel/update-keys/signing.p256
+	@n=0; for k in $(EXTRA_KEYS); do n=$$((n + 1)); \
+		scripts/mkbundle --pubkey --public-in --key $$k \
+			-o $(TARGET)/etc/keel/update-keys/extra-$$n.p256 || exit 1; done
 	@if [ "$(CONFIG_KEEL_SERVICE_CONSOLE_SHELL)" = y ]; then \
 		install -m 0644 rootfs/services/console.conf $(TARGET)/etc/init/; fi
 	@if [ -d board/$(BOARD)/rootfs-overlay ]; then \
@@ -134,29 +160,13 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		'$(VERSION)' '$(VERSION)' '$(BOARD)' >$(TARGET)/etc/os-release
 	@touch $@
 
-$(IMAGES)/root.img: $(TARGET)/.stamp
+$(IMAGES)/root.img: $(TARGET)/.stamp scripts/mkroot
 	@echo "  root.img: $(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))"
-	@mkdir -p $(IMAGES) && rm -f $@.tmp
-ifeq ($(CONFIG_KEEL_ROOTFS_EROFS),y)
-	@mkfs.erofs -q -zlz4hc --all-root -T0 $@.tmp $(TARGET) >/dev/null
-else
-	@mksquashfs $(TARGET) $@.tmp -comp zstd -all-root -noappend -quiet \
-		-no-progress -mkfs-time 0 -all-time 0 >/dev/null
-endif
-	@truncate -s %4096 $@.tmp
-ifeq ($(CONFIG_KEEL_VERITY),y)
-	@# the hash tree follows the data in the same image (and slot)
-	@blocks=$$(( $$(stat -c %s $@.tmp) / 4096 )); \
-	hash=$$(veritysetup format --no-superblock --salt=- \
-		--hash-offset=$$(stat -c %s $@.tmp) $@.tmp $@.tmp | \
-		sed -n 's/^Root hash:[[:space:]]*//p'); \
-	[ $${#hash} = 64 ] || { echo "root.img: veritysetup gave no root hash" >&2; exit 1; }; \
-	echo "$$hash:$$blocks" >$(IMAGES)/root.verity
-	@echo "  root.img: dm-verity root hash $$(cut -d: -f1 $(IMAGES)/root.verity)"
-else
-	@rm -f $(IMAGES)/root.verity
-endif
-	@mv $@.tmp $@
+	@mkdir -p $(IMAGES) && rm -f $(IMAGES)/root.verity
+	@scripts/mkroot $(TARGET) $@ $(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE)) \
+		$(if $(filter y,$(CONFIG_KEEL_VERITY)),$(IMAGES)/root.verity)
+	@if [ -f $(IMAGES)/root.verity ]; then \
+		echo "  root.img: dm-verity root hash $$(cut -d: -f1 $(IMAGES)/root.verity)"; fi
 
 # --- initramfs ----------------------------------------------------------
 
@@ -210,6 +220,8 @@ $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 	@if [ -f $(IMAGES)/root.verity ]; then \
 		printf 'set keel_verity="keel.verity=%s"\n' "$$(cat $(IMAGES)/root.verity)"; \
 	else echo 'set keel_verity='; fi >$(ESP)/a/slot.cfg
+	@echo 'set keel_cmdline=""' >>$(ESP)/a/slot.cfg
+	@echo '$(VERSION)' >$(ESP)/a/version
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
 	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt
@@ -218,7 +230,18 @@ $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 	@rm -f $@.vars
 	@echo "built $@ ($$(du -h --apparent-size $@ | cut -f1) sparse, root.img $$(du -h --apparent-size $(IMAGES)/root.img | cut -f1))"
 
-images: config-ok $(IMAGES)/disk.img
+# --- update bundle ------------------------------------------------------
+
+BUNDLE := $(IMAGES)/keel-$(VERSION)-$(BOARD).keelb
+
+$(BUNDLE): $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz $(BUILD)/linux/.stamp_depmod \
+		$(SIGNING_KEY) scripts/mkbundle
+	@test -f $(IMAGES)/root.verity || { echo "bundle: needs CONFIG_KEEL_VERITY=y (the manifest carries the root hash)" >&2; exit 1; }
+	@scripts/mkbundle --key $(SIGNING_KEY) --version '$(VERSION)' --board '$(BOARD)' \
+		--verity "$$(cat $(IMAGES)/root.verity)" --root $(IMAGES)/root.img \
+		--kernel $(LINUX_VMLINUZ) --initramfs $(IMAGES)/initramfs.cpio.gz -o $@
+
+images: config-ok $(IMAGES)/disk.img $(if $(filter y,$(CONFIG_KEEL_VERITY)),$(BUNDLE))
 
 run: images
 	@echo "booting $(IMAGES)/disk.img; quit QEMU with Ctrl-A X"

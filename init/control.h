@@ -5,12 +5,10 @@
 #include "shutdown.h"
 
 /*
- * initctl talks to PID 1 over a SOCK_SEQPACKET socket, root only. A
- * request is one packet "<verb>[ <service>]"; the answer is one packet,
- * "0" or "1" (ok or error) followed by text for the user.
+ * initctl talks to PID 1 over a control socket (lib/ctlsock.h). A
+ * request is "<verb>[ <service>]"; the answer is one packet.
  */
 #define CONTROL_SOCKET "/run/init.sock"
-#define CONTROL_MSG_MAX 8192
 
 /* Bind and listen; returns the listening fd or -errno. */
 int control_open(void);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "service.h"
+#include "text.h"
 #include "cmdline.h"
 
 #include <ctype.h>
@@ -29,39 +30,6 @@ static int parse_signal(const char *v)
 	return -1;
 }
 
-static int parse_bool(const char *v)
-{
-	if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1"))
-		return 1;
-	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
-		return 0;
-	return -1;
-}
-
-/* A whole number in [min, max]; -1 for anything else. */
-static int parse_range(const char *v, long min, long max, int *out)
-{
-	char *end;
-	long n;
-
-	errno = 0;
-	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < min || n > max)
-		return -1;
-	*out = (int)n;
-	return 0;
-}
-
-static char *trim(char *s)
-{
-	while (isspace((unsigned char)*s))
-		s++;
-	char *e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = '\0';
-	return s;
-}
-
 #define FAIL(...)                                                     \
 	do {                                                          \
 		int n_ = snprintf(err, errlen, "line %d: ", lineno);  \
@@ -77,14 +45,15 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 	if (!eq)
 		FAIL("expected 'key = value'");
 	*eq = '\0';
-	char *key = trim(line), *val = trim(eq + 1);
+	char *key = text_trim(line), *val = text_trim(eq + 1);
 
 	bool *flag = !strcmp(key, "console")	 ? &svc->console
 		     : !strcmp(key, "critical")	 ? &svc->critical
 		     : !strcmp(key, "autostart") ? &svc->autostart
+		     : !strcmp(key, "required")	 ? &svc->required
 						 : NULL;
 	if (flag) {
-		int b = parse_bool(val);
+		int b = text_bool(val);
 		if (b < 0)
 			FAIL("%s must be yes or no, not '%s'", key, val);
 		*flag = b;
@@ -155,10 +124,10 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 		else
 			FAIL("ready must be started or notify, not '%s'", val);
 	} else if (!strcmp(key, "ready_fd")) {
-		if (parse_range(val, 3, 63, &svc->ready_fd))
+		if (text_range(val, 3, 63, &svc->ready_fd))
 			FAIL("ready_fd must be 3..63, not '%s'", val);
 	} else if (!strcmp(key, "restart_limit")) {
-		if (parse_range(val, 1, 1000, &svc->restart_limit))
+		if (text_range(val, 1, 1000, &svc->restart_limit))
 			FAIL("restart_limit must be 1..1000, not '%s'", val);
 	} else if (!strcmp(key, "restart")) {
 		if (!strcmp(val, "always"))
@@ -177,7 +146,7 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 			FAIL("unknown stop_signal '%s'", val);
 		svc->stop_signal = sig;
 	} else if (!strcmp(key, "stop_grace")) {
-		if (parse_range(val, 0, 300, &svc->stop_grace))
+		if (text_range(val, 0, 300, &svc->stop_grace))
 			FAIL("stop_grace must be 0..300 seconds, not '%s'",
 			     val);
 	} else {
@@ -229,7 +198,7 @@ int service_parse(struct service *svc, const char *name, const char *text,
 		if (*text)
 			text++;
 
-		char *l = trim(line);
+		char *l = text_trim(line);
 		if (!*l || *l == '#')
 			continue;
 		int r = parse_line(svc, l, lineno, err, errlen);

@@ -62,6 +62,7 @@ struct service {
 	bool console; /* stdio on the console tty, as its session */
 	bool critical; /* a crash loop reboots the machine */
 	bool autostart; /* started at boot, or only by initctl start */
+	bool required; /* an OS update is kept only once it is ready */
 	int restart_limit; /* crashes in a row before giving up */
 	int stop_signal;
 	int stop_grace; /* seconds between stop_signal and SIGKILL */

@@ -730,6 +730,36 @@ size_t services_status(char *buf, size_t len)
 	return used;
 }
 
+int services_health(char *buf, size_t len)
+{
+	size_t used = 0;
+	int missing = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < count; i++) {
+		const struct service *s = &table[i];
+		if (!s->required || s->state == SVC_READY ||
+		    (s->state == SVC_DONE &&
+		     !strcmp(s->status, "exited with 0")))
+			continue;
+		int n = snprintf(buf + used, len - used, "%s%s is %s%s%s",
+				 missing ? "; " : "not ready: ", s->name,
+				 service_state_name(s->state),
+				 s->status[0] ? ", " : "", s->status);
+		missing++;
+		if (n < 0 || (size_t)n >= len - used)
+			break;
+		used += n;
+	}
+	if (!missing && !services_settled()) {
+		snprintf(buf, len, "not ready: services still starting");
+		missing++;
+	}
+	if (!missing)
+		snprintf(buf, len, "ready");
+	return missing ? -EAGAIN : 0;
+}
+
 /* --- shutdown ---------------------------------------------------------- */
 
 /* Keep every service's output flowing: a full pipe would block a

@@ -46,6 +46,13 @@ int service_control(const char *verb, const char *name, char *msg, size_t len);
 /* A table of every service for initctl status; returns its length. */
 size_t services_status(char *buf, size_t len);
 
+/*
+ * Whether the services an OS update depends on are up: init has settled
+ * and every `required` service is ready (or, for a oneshot, exited 0).
+ * 0 with "ready", or -EAGAIN with what is not, in buf.
+ */
+int services_health(char *buf, size_t len);
+
 /* Stop in reverse dependency order: stop signal, grace, cgroup kill. */
 void services_stop_all(void);
 

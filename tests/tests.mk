@@ -1,23 +1,26 @@
 # make check: C unit tests (plain and under ASan+UBSan), build tests, and
 # system tests that boot the image in QEMU.
 PYTEST := /usr/bin/python3 -m pytest
-UNIT_SRCS := init/cmdline.c init/partition.c init/service.c init/data.c \
+UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c \
-	imaged/bootstate.c imaged/bootstate_file.c
+	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c \
+	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
+	imaged/conf.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
-UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib
+UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
+	-Iimaged -I/usr/include/bearssl
+UNIT_LIBS := -lcmocka -lbearssl
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
 $(UNIT_OUT)/%: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(UNIT_OUT)
-	@gcc $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka
+	@gcc $(UNIT_CFLAGS) -o $@ $< $(UNIT_SRCS) $(UNIT_LIBS)
 
 $(UNIT_OUT)/%-san: tests/unit/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(UNIT_OUT)
-	@gcc $(UNIT_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SRCS) -lcmocka
+	@gcc $(UNIT_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_SRCS) $(UNIT_LIBS)
 
 unit: $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS) $(addsuffix -san,$(UNIT_TESTS)))
 	@set -e; for t in $^; do echo "== $${t##*/}"; $$t; done

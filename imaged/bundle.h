@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_BUNDLE_H
+#define KEEL_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * An update bundle (.keelb), as scripts/mkbundle writes it; the format is
+ * in imaged/README.md, "Update bundles":
+ *
+ *   header     16 bytes: "KEELBDL1", manifest length, signature length
+ *              (both u32 little-endian)
+ *   manifest   text, one "key value" line per field
+ *   signature  DER ECDSA P-256 over SHA-256(header || manifest), the
+ *              header's signature length zeroed for the hash
+ *   payloads   at the offsets the manifest gives, 4 KiB aligned
+ *
+ * Everything here is pure (bytes in, struct out) so it runs in unit tests
+ * and under the fuzzer. Functions return 0 or -errno with a reason in err.
+ */
+
+#define BUNDLE_MAGIC "KEELBDL1"
+#define BUNDLE_HEADER_SIZE 16
+#define BUNDLE_MANIFEST_MAX 16384
+#define BUNDLE_SIG_MAX 128
+#define BUNDLE_FORMAT 1
+#define BUNDLE_VERSION_MAX 64
+#define BUNDLE_BOARD_MAX 64
+#define BUNDLE_CMDLINE_MAX 512
+
+enum payload_kind {
+	PAYLOAD_ROOT,
+	PAYLOAD_KERNEL,
+	PAYLOAD_INITRAMFS,
+	PAYLOAD_COUNT,
+};
+
+struct payload {
+	uint64_t offset; /* from the start of the bundle */
+	uint64_t size;
+	uint8_t sha256[32];
+};
+
+struct manifest {
+	char version[BUNDLE_VERSION_MAX];
+	char board[BUNDLE_BOARD_MAX];
+	char verity[64 + 1 + 20 + 1]; /* "<root hash>:<data blocks>" */
+	char cmdline
+		[BUNDLE_CMDLINE_MAX]; /* extra kernel arguments; may be "" */
+	struct payload payload[PAYLOAD_COUNT];
+};
+
+struct bundle_header {
+	uint32_t manifest_len;
+	uint32_t sig_len;
+};
+
+const char *payload_name(enum payload_kind k);
+
+int bundle_header_parse(struct bundle_header *h, const void *buf, size_t len,
+			char *err, size_t errlen);
+
+/*
+ * The manifest text. Every field must be present once, every payload
+ * must lie after the signed part (signed_end bytes) without overlapping
+ * another; an unknown key is an error, so an old reader never skips what
+ * a newer writer meant.
+ */
+int manifest_parse(struct manifest *m, const char *text, size_t len,
+		   uint64_t signed_end, char *err, size_t errlen);
+
+/*
+ * The public keys a device trusts: raw uncompressed P-256 points (65
+ * bytes, 0x04 || X || Y), as the build bakes them into
+ * /etc/keel/update-keys/. Returns 0 when one of them signed digest.
+ */
+#define P256_POINT_LEN 65
+int signature_verify(const uint8_t digest[32], const void *sig, size_t siglen,
+		     const uint8_t (*keys)[P256_POINT_LEN], int nkeys,
+		     char *err, size_t errlen);
+
+/*
+ * Dotted versions compared field by field, numbers as numbers ("1.10" is
+ * newer than "1.9"), anything else as text. Returns <0, 0 or >0.
+ */
+int version_compare(const char *a, const char *b);
+
+void sha256_hex(const uint8_t digest[32], char hex[65]);
+int hex_decode(const char *hex, uint8_t *out, size_t outlen);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: MIT
+#include "imaged.h"
+#include "text.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+void conf_defaults(struct imaged_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->update_tries = 3;
+	c->health_timeout = 300;
+	c->update_reboot = true;
+}
+
+static int conf_line(struct imaged_conf *c, char *line, char *why,
+		     size_t whylen)
+{
+	char *eq = strchr(line, '=');
+	int b;
+
+	if (!eq) {
+		snprintf(why, whylen, "expected 'key = value'");
+		return -EINVAL;
+	}
+	*eq = '\0';
+	char *key = text_trim(line), *val = text_trim(eq + 1);
+
+	if (!strcmp(key, "update_tries")) {
+		if (text_range(val, 1, 9, &c->update_tries))
+			goto bad;
+	} else if (!strcmp(key, "health_timeout")) {
+		if (text_range(val, 1, 86400, &c->health_timeout))
+			goto bad;
+	} else if (!strcmp(key, "health_command")) {
+		if (strlen(val) >= sizeof(c->health_command))
+			goto bad;
+		strcpy(c->health_command, val);
+	} else if (!strcmp(key, "update_reboot")) {
+		if ((b = text_bool(val)) < 0)
+			goto bad;
+		c->update_reboot = b;
+	} else {
+		snprintf(why, whylen, "unknown key '%.40s'", key);
+		return -EINVAL;
+	}
+	return 0;
+bad:
+	snprintf(why, whylen, "bad value '%.60s' for %s", val, key);
+	return -EINVAL;
+}
+
+int conf_parse(struct imaged_conf *c, const char *text, char *err,
+	       size_t errlen)
+{
+	struct imaged_conf tmp = *c;
+	char line[512], why[128];
+	int lineno = 0;
+
+	for (const char *p = text; *p;) {
+		size_t n = strcspn(p, "\n");
+		lineno++;
+		if (n >= sizeof(line)) {
+			snprintf(err, errlen, "line %d: longer than %zu bytes",
+				 lineno, sizeof(line) - 1);
+			return -EINVAL;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p += n + (p[n] == '\n');
+		char *l = text_trim(line);
+		if (!*l || *l == '#')
+			continue;
+		if (conf_line(&tmp, l, why, sizeof(why))) {
+			snprintf(err, errlen, "line %d: %s", lineno, why);
+			return -EINVAL;
+		}
+	}
+	*c = tmp;
+	return 0;
+}

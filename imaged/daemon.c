@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: MIT
+#include "ctlsock.h"
+#include "imaged.h"
+#include "update.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * imaged, the daemon: answers imagectl on /run/imaged.sock. Long work (an
+ * install, the boot-time health gate) runs in a child process so status
+ * requests are answered throughout.
+ */
+
+static struct imaged_conf conf;
+static pid_t install_pid, gate_pid;
+
+static void conf_load(struct imaged_conf *c, const char *path)
+{
+	char text[8192], err[160];
+	long n = file_read_text(path, text, sizeof(text));
+
+	conf_defaults(c);
+	if (n == -ENOENT)
+		return;
+	if (n < 0) {
+		say("%s: %s; using defaults", path, strerror(-n));
+		return;
+	}
+	if (conf_parse(c, text, err, sizeof(err)))
+		say("%s: %s; using defaults", path, err);
+}
+
+static bool flag(char **argv, int argc, const char *name)
+{
+	for (int i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+static void os_update(int fd, int argc, char **argv)
+{
+	const char *source = NULL;
+	bool reboot = conf.update_reboot;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--force"))
+			continue;
+		else if (!strcmp(argv[i], "--reboot"))
+			reboot = true;
+		else if (!strcmp(argv[i], "--no-reboot"))
+			reboot = false;
+		else if (!source && argv[i][0] != '-')
+			source = argv[i];
+		else {
+			ctl_sendf(fd, CTL_ERR, "os update: unexpected '%s'",
+				  argv[i]);
+			return;
+		}
+	}
+	if (!source) {
+		ctl_send(fd, CTL_ERR, "os update: which bundle?");
+		return;
+	}
+	if (install_pid > 0) {
+		ctl_send(fd, CTL_ERR,
+			 "an update is already being installed "
+			 "(imagectl os status)");
+		return;
+	}
+	install_pid = fork();
+	if (install_pid < 0) {
+		install_pid = 0;
+		ctl_sendf(fd, CTL_ERR, "fork: %s", strerror(errno));
+		return;
+	}
+	if (install_pid)
+		return;
+
+	struct progress p = { .fd = fd, .status_file = UPDATE_STATUS_FILE };
+	char err[512];
+	int r = update_install(&conf, source, flag(argv, argc, "--force"), &p,
+			       err, sizeof(err));
+	if (r) {
+		char line[600];
+		snprintf(line, sizeof(line), "failed: %s", err);
+		file_write_atomic(UPDATE_STATUS_FILE, line, strlen(line));
+		say("update from %s %s", source, line);
+		ctl_send(fd, CTL_ERR, err);
+		_exit(1);
+	}
+	ctl_send(fd, CTL_OK,
+		 reboot ? "rebooting into it now"
+			: "it starts at the next reboot");
+	if (reboot)
+		request_reboot();
+	_exit(0);
+}
+
+static void handle(int fd, int argc, char **argv)
+{
+	static char text[8192];
+	char msg[512];
+
+	if (argc >= 2 && !strcmp(argv[0], "os")) {
+		argv++;
+		argc--;
+		if (!strcmp(argv[0], "status") && argc == 1) {
+			update_status(text, sizeof(text));
+			ctl_send(fd, CTL_OK, text);
+			return;
+		}
+		if (!strcmp(argv[0], "update")) {
+			os_update(fd, argc, argv);
+			return;
+		}
+		if (!strcmp(argv[0], "rollback") &&
+		    (argc == 1 ||
+		     (argc == 2 && flag(argv, argc, "--no-reboot")))) {
+			if (install_pid > 0) {
+				ctl_send(fd, CTL_ERR,
+					 "an update is being "
+					 "installed");
+				return;
+			}
+			int r = update_rollback(msg, sizeof(msg));
+			if (r || argc == 2) {
+				ctl_send(fd, r ? CTL_ERR : CTL_OK, msg);
+				return;
+			}
+			ctl_sendf(fd, CTL_OK, "%s; rebooting now", msg);
+			request_reboot();
+			return;
+		}
+	}
+	ctl_sendf(fd, CTL_ERR, "unknown request '%s%s%s' (imagectl --help)",
+		  argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
+static void reap(void)
+{
+	pid_t pid;
+	int status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid == install_pid)
+			install_pid = 0;
+		if (pid == gate_pid)
+			gate_pid = 0;
+	}
+}
+
+int imaged_main(int argc, char **argv)
+{
+	char req[CTL_MSG_MAX], *args[CTL_ARGS_MAX + 1];
+	int nargs;
+
+	(void)argv;
+	if (argc > 1) {
+		fprintf(stderr, "usage: imaged (it takes no arguments; see "
+				"/etc/keel/imaged.conf)\n");
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	conf_load(&conf, IMAGED_CONF);
+	mkdir(IMAGED_RUN_DIR, 0700);
+	unlink(UPDATE_STATUS_FILE);
+	int lfd = ctl_listen(IMAGED_SOCKET);
+	if (lfd < 0) {
+		say("unable to listen on %s: %s", IMAGED_SOCKET,
+		    strerror(-lfd));
+		return 1;
+	}
+	gate_pid = fork();
+	if (!gate_pid) {
+		update_boot_check(&conf);
+		_exit(0);
+	}
+	say("listening on %s", IMAGED_SOCKET);
+	for (;;) {
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+		int n = poll(&pfd, 1, 1000);
+		reap();
+		if (n <= 0)
+			continue;
+		int fd = ctl_accept(lfd, req, sizeof(req), args, &nargs);
+		if (fd < 0)
+			continue;
+		handle(fd, nargs, args);
+		close(fd);
+	}
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_UPDATE_H
+#define KEEL_UPDATE_H
+
+#include "imaged.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * OS updates into the inactive slot; the steps and why they are in this
+ * order are in imaged/README.md, "OS updates". The fault points a test
+ * image can stop dead at, in the order an install passes them.
+ */
+#define UPDATE_FAULT_POINTS                                    \
+	"verified", "unbootable", "root-half", "root-written", \
+		"files-written", "readback", "committed"
+
+/* What update.c and health.c remember on /var between boots. */
+#define UPDATE_LAST UPDATE_STATE_DIR "/last"
+#define UPDATE_PENDING UPDATE_STATE_DIR "/pending"
+#define UPDATE_TRIAL_FAILURE UPDATE_STATE_DIR "/trial-failure"
+
+/*
+ * Install the bundle at source (a file, a block device or an http://
+ * URL) into the inactive slot and make it boot next with the configured
+ * tries. force allows a version that is not newer. Nothing is written
+ * before the signature, the board, the version and every payload's
+ * SHA-256 are checked.
+ */
+int update_install(const struct imaged_conf *c, const char *source, bool force,
+		   struct progress *p, char *err, size_t errlen);
+
+/* Make the other slot, which must be good, boot next. */
+int update_rollback(char *msg, size_t len);
+
+/* The boot-time half: mark the booted slot good or give it up. */
+void update_boot_check(const struct imaged_conf *c);
+
+/* Slots, the running install or health gate, the last result. */
+void update_status(char *buf, size_t len);
+
+/* A line into UPDATE_LAST, with the time. */
+void update_last(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_CTLSOCK_H
+#define KEEL_CTLSOCK_H
+
+#include <stddef.h>
+
+/*
+ * Control sockets (/run/init.sock, /run/imaged.sock): SOCK_SEQPACKET,
+ * root only (mode 0600, then SO_PEERCRED). A request is one packet, its
+ * words separated by NUL bytes. The answer is packets, each a kind byte
+ * then text: CTL_MORE for a progress line, then one CTL_OK or CTL_ERR
+ * that ends it.
+ */
+#define CTL_MSG_MAX 8192
+#define CTL_ARGS_MAX 8
+#define CTL_OK '0'
+#define CTL_ERR '1'
+#define CTL_MORE '.'
+
+/* Bind and listen, non-blocking; returns the listening fd or -errno. */
+int ctl_listen(const char *path);
+
+/*
+ * Accept one client and read its request into req, split into argv
+ * (argv[*argc] = NULL). A client that is not root, or says nothing
+ * within 200 ms, is answered or dropped here: returns -1. Otherwise the
+ * connected fd, blocking, to answer with ctl_send.
+ */
+int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc);
+
+/* One answer packet; 0 or -errno (the client may have gone). */
+int ctl_send(int fd, char kind, const char *text);
+int ctl_sendf(int fd, char kind, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Send argv as a request and pass every answer packet to on_reply until
+ * the final one. timeout_s bounds the wait for each packet (0: none).
+ * Returns 0 for CTL_OK, 1 for CTL_ERR, or -errno when the server could
+ * not be reached or went away (err says which).
+ */
+typedef void (*ctl_reply_fn)(char kind, const char *text, void *ctx);
+int ctl_call(const char *path, char *const argv[], int timeout_s,
+	     ctl_reply_fn on_reply, void *ctx, char *err, size_t errlen);
+
+/* An on_reply that prints text to stdout (ok, more) or stderr (error). */
+void ctl_print_reply(char kind, const char *text, void *ctx);
+
+#endif

@@ -1,0 +1,299 @@
+"""OS updates end to end: signed bundles served over HTTP from 127.0.0.1
+(the guest reaches it as 10.0.2.2 through QEMU's user network), installed
+by imaged into the inactive slot, booted by GRUB, kept by the health gate
+or rolled back by boot counting; refused when tampered with."""
+import functools
+import glob
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import threading
+import time
+
+import pytest
+
+import keelvm
+
+BOARD = "qemu-x86_64"
+KEY = os.path.join(keelvm.TOP, ".dev-keys", "bundle-signing.pem")
+# tests/system/test.config
+TRIES = 2
+
+
+def build_dir():
+    return os.path.join(os.path.dirname(keelvm.images_dir()), "build")
+
+
+def make_bundle(work, name, version, edit=None, cmdline="", key=KEY,
+                board=BOARD):
+    """A bundle of the test image's root with os-release at `version`,
+    after edit(root dir) if given."""
+    images = keelvm.images_dir()
+    root = os.path.join(work, name + ".root")
+    shutil.copytree(os.path.join(os.path.dirname(images), "target"), root,
+                    symlinks=True)
+    rel = os.path.join(root, "etc", "os-release")
+    with open(rel) as f:
+        text = f.read()
+    with open(rel, "w") as f:
+        f.write(re.sub(r"(?m)^VERSION_ID=.*$", f"VERSION_ID={version}", text))
+    if edit:
+        edit(root)
+    img = os.path.join(work, name + ".img")
+    subprocess.run([os.path.join(keelvm.TOP, "scripts", "mkroot"), root, img,
+                    "squashfs", img + ".verity"], check=True)
+    with open(img + ".verity") as f:
+        verity = f.read().strip()
+    kernel = glob.glob(os.path.join(build_dir(), "linux", "boot", "vmlinuz-*"))[0]
+    out = os.path.join(work, name + ".keelb")
+    subprocess.run([os.path.join(keelvm.TOP, "scripts", "mkbundle"),
+                    "--key", key, "--version", version, "--board", board,
+                    "--verity", verity, "--root", img, "--kernel", kernel,
+                    "--initramfs", os.path.join(images, "initramfs.cpio.gz"),
+                    "--cmdline", cmdline, "-o", out], check=True,
+                   stdout=subprocess.DEVNULL)
+    shutil.rmtree(root)
+    os.unlink(img)
+    return out
+
+
+def flip_bit(src, dest, offset):
+    shutil.copyfile(src, dest)
+    with open(dest, "r+b") as f:
+        f.seek(offset)
+        b = f.read(1)
+        f.seek(offset)
+        f.write(bytes([b[0] ^ 0x01]))
+
+
+def payload_offset(bundle, name):
+    with open(bundle, "rb") as f:
+        head = f.read(16)
+        manifest = f.read(int.from_bytes(head[8:12], "little")).decode()
+    m = re.search(rf"^payload {name} (\d+) (\d+)", manifest, re.M)
+    return int(m.group(1)), int(m.group(2))
+
+
+def unhealthy(root):
+    # a required service that never says it is ready: a network that
+    # never comes up, a pod that never gets healthy
+    with open(os.path.join(root, "etc", "init", "t-unhealthy.conf"), "w") as f:
+        f.write("exec = /bin/sleep 100000\nready = notify\nrequired = yes\n")
+
+
+def init_exits(root):
+    init = os.path.join(root, "sbin", "init")
+    os.unlink(init)
+    with open(init, "w") as f:
+        f.write("#!/bin/sh\necho 'broken init: exiting'\nexit 1\n")
+    os.chmod(init, 0o755)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """Every bundle the tests use, served on 127.0.0.1."""
+    work = str(tmp_path_factory.mktemp("bundles"))
+    v2 = make_bundle(work, "v2", "0.2.0")
+    make_bundle(work, "v3-unhealthy", "0.3.0", edit=unhealthy)
+    make_bundle(work, "v3-init-exits", "0.3.0", edit=init_exits)
+    # the kernel finds neither its rdinit nor a root: it panics
+    make_bundle(work, "v3-panic", "0.3.0",
+                cmdline="rdinit=/nonexistent root=/dev/nonexistent")
+    make_bundle(work, "old", "0.0.9")
+    make_bundle(work, "other-board", "0.2.0", board="pc-x86_64")
+    other_key = os.path.join(work, "other.pem")
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey",
+                    "-noout", "-out", other_key], check=True)
+    make_bundle(work, "other-key", "0.2.0", key=other_key)
+    for payload in ("root", "kernel", "initramfs"):
+        off, size = payload_offset(v2, payload)
+        flip_bit(v2, os.path.join(work, f"flip-{payload}.keelb"),
+                 off + size // 2)
+    flip_bit(v2, os.path.join(work, "flip-manifest.keelb"), 40)
+    with open(v2, "rb") as f, \
+            open(os.path.join(work, "short.keelb"), "wb") as g:
+        g.write(f.read(os.path.getsize(v2) - 5000))
+
+    handler = functools.partial(_QuietHandler, directory=work)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://10.0.2.2:{httpd.server_address[1]}", work
+    httpd.shutdown()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def boot(disk, work):
+    m = keelvm.Machine(disk, work).start()
+    m.wait_ready()
+    m.check("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0")
+    return m
+
+
+def status(m):
+    return m.check("imagectl os status")
+
+
+def slot_line(text, slot):
+    return re.search(rf"^slot {slot}: .*$", text, re.M).group(0)
+
+
+def booted(m):
+    return re.search(r"keel\.slot=([ab])", m.check("cat /proc/cmdline")).group(1)
+
+
+def version(m):
+    return re.search(r"VERSION_ID=(\S+)", m.check("cat /etc/os-release")).group(1)
+
+
+def wait_status(m, pattern, timeout=90):
+    """Poll imagectl os status until pattern shows."""
+    deadline = time.time() + timeout
+    while True:
+        text = status(m)
+        if re.search(pattern, text, re.M):
+            return text
+        if time.time() > deadline:
+            raise AssertionError(f"no {pattern!r} in:\n{text}")
+        time.sleep(2)
+
+
+def reboot_ready(m, timeout=240):
+    """After the guest reboots by itself: wait for the next ready."""
+    m.expect(r"keel: ready at", timeout)
+    m.sync_shell()
+    m.check("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0")
+
+
+def test_update_v1_to_v2_and_back(server, workdir):
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        assert booted(m) == "a" and version(m) == "0.1.0"
+        m.check("echo kept > /var/lib/marker && sync")
+        m.child.sendline(f"imagectl os update {url}/v2.keelb")
+        m.expect(r"verified: keel 0\.2\.0 for qemu-x86_64, signed; "
+                 r"installing into slot b")
+        m.expect(r"write: 100%")
+        m.expect(r"installed keel 0\.2\.0 into slot b; boots next")
+        m.expect(r"rebooting into it now")
+        reboot_ready(m)
+        assert booted(m) == "b" and version(m) == "0.2.0"
+        # the health gate passes (every required service is ready)
+        text = wait_status(m, r"slot b \(0\.2\.0\) passed the health gate")
+        assert re.search(r"^slot b: 0\.2\.0 +good, booted, boots next$",
+                         text, re.M), text
+        assert re.search(r"^slot a: 0\.1\.0 +good$", text, re.M), text
+        assert m.check("cat /var/lib/marker").strip() == "kept"
+        # a second update of the same version is refused
+        rc, out = m.run(f"imagectl os update {url}/v2.keelb")
+        assert rc == 1 and "not newer than the running 0.2.0" in out, out
+
+        # and back: the old slot is still good
+        m.child.sendline("imagectl os rollback")
+        m.expect(r"slot a \(0\.1\.0\) boots next; rebooting now")
+        reboot_ready(m)
+        assert booted(m) == "a" and version(m) == "0.1.0"
+        text = status(m)
+        assert "rollback asked for: slot a (0.1.0) boots next" in text, text
+        assert m.check("cat /var/lib/marker").strip() == "kept"
+    finally:
+        m.kill()
+
+
+REFUSED = [
+    ("flip-root", "payload root is corrupt"),
+    ("flip-kernel", "payload kernel is corrupt"),
+    ("flip-initramfs", "payload initramfs is corrupt"),
+    ("flip-manifest", "bad signature"),
+    ("other-key", "bad signature: no trusted key (of 1) signed this bundle"),
+    ("other-board", "bundle is for board pc-x86_64; this is a qemu-x86_64"),
+    ("old", "bundle version 0.0.9 is not newer than the running 0.1.0"),
+    ("short", "the bundle is cut short"),
+    ("missing", "HTTP status 404"),
+]
+
+
+def test_tampered_bundles_refused_before_writing(server, workdir):
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        before = status(m)
+        env = m.check("md5sum /boot/EFI/keel/grubenv /boot/EFI/keel/grubenv.bak")
+        for name, why in REFUSED:
+            rc, out = m.run(f"imagectl os update {url}/{name}.keelb")
+            assert rc == 1, (name, out)
+            assert why in out, (name, out)
+            assert "(nothing written)" in out, (name, out)
+            # slot b is still blank, the boot state as it was
+            m.check("cmp -n 4194304 /dev/vda3 /dev/zero")
+            assert m.check("ls /boot/b") == ""
+        assert m.check("md5sum /boot/EFI/keel/grubenv "
+                       "/boot/EFI/keel/grubenv.bak") == env
+        # nothing changed on disk; the failure is reported
+        after = status(m)
+        assert slot_line(after, "b") == slot_line(before, "b")
+        assert "update: failed: " in after, after
+    finally:
+        m.kill()
+
+
+@pytest.mark.parametrize("variant,why", [
+    ("v3-unhealthy", r"slot b \(0\.3\.0\) failed its health gate after 20 s: "
+                     r"not ready: t-unhealthy is starting"),
+    ("v3-init-exits", r"slot b \(0\.3\.0\) never reached the health gate"),
+    ("v3-panic", r"slot b \(0\.3\.0\) never reached the health gate"),
+])
+def test_broken_update_rolls_back(server, workdir, variant, why):
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        m.child.sendline(f"imagectl os update {url}/{variant}.keelb")
+        m.expect(r"rebooting into it now")
+        # every try of b fails, then GRUB boots a (vda2) again
+        m.expect(r"keel: root /dev/vda2 verified", 900)
+        reboot_ready(m)
+        assert booted(m) == "a" and version(m) == "0.1.0"
+        tries_of_b = m.console_text().count("keel: root /dev/vda3 verified")
+        assert tries_of_b == (0 if variant == "v3-panic" else TRIES)
+        text = wait_status(m, r"^last: .*rolled back to slot a \(0\.1\.0\)")
+        assert re.search(why, text), text
+        assert re.search(r"^slot a: 0\.1\.0 +good, booted, boots next$",
+                         text, re.M), text
+        assert re.search(r"^slot b: 0\.3\.0 +not bootable$", text, re.M), text
+        # a good update still goes in afterwards
+        m.child.sendline(f"imagectl os update {url}/v2.keelb")
+        reboot_ready(m)
+        assert booted(m) == "b" and version(m) == "0.2.0"
+        wait_status(m, r"passed the health gate")
+    finally:
+        m.kill()
+
+
+def test_verity_error_in_new_slot_fails_over(server, workdir):
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        m.check(f"imagectl os update --no-reboot {url}/v2.keelb", timeout=120)
+        # one block of the installed root changes on the disk
+        m.check("dd if=/dev/urandom of=/dev/vda3 bs=4096 count=1 "
+                "conv=notrunc,fsync 2>/dev/null")
+        m.child.sendline("initctl reboot")
+        m.expect(r"data block 0 is corrupted", 120)
+        m.expect(r"keel: root /dev/vda2 verified", 600)
+        reboot_ready(m)
+        assert booted(m) == "a"
+        text = wait_status(m, r"rolled back to slot a")
+        assert "never reached the health gate" in text, text
+    finally:
+        m.kill()

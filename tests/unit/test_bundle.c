@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Update bundles: the header, the manifest, the signature check against
+ * keys made and a signature made by the build host's openssl, and
+ * version ordering.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bundle.h"
+
+static const uint8_t key_good[65] =
+	"\x04\xcb\x48\x00\xea\x89\x24\x21\xc2\x0f\xb5\x2d\x22\xca\xc9\xed"
+	"\x1f\x23\xa3\x24\x36\x18\x63\x95\x68\xde\xfe\xbb\xc4\xbe\xb4\xf5"
+	"\xe6\xad\xf3\x64\xeb\x74\xbd\xda\x29\x25\x75\x51\xff\x5e\xe6\xea"
+	"\xbb\x50\x62\x2b\x94\x6d\x3c\x38\xad\x6f\xb9\x36\x38\x5d\x03\x1b"
+	"\x3d";
+static const uint8_t key_other[65] =
+	"\x04\x06\x56\x11\x1c\x42\xfb\x62\x16\x01\xa9\x0f\x31\x9e\x2b\xbc"
+	"\x7a\xfa\xcd\xce\x75\xd0\xd9\x7b\x8c\x84\x12\xa8\x39\x94\x6b\x26"
+	"\x4b\xb9\x51\xdb\xd3\x5c\x86\xb2\xf9\x5c\x30\x57\x3b\xc0\x34\xaf"
+	"\x0d\x83\x2a\xac\x0d\xc2\xea\x96\x7a\x0e\x0a\x5d\x7f\xe6\xc3\x91"
+	"\x88";
+static const uint8_t sig[] =
+	"\x30\x45\x02\x21\x00\xf2\xe0\xfb\x27\xfd\x2f\x0e\xcf\x94\x44\xe8"
+	"\x10\x19\xf1\xd2\x54\x1a\xe7\x0f\x1c\x37\x92\x5e\x24\xfa\xc8\x51"
+	"\x46\xce\xff\xda\xe7\x02\x20\x7f\x37\x34\xaf\x8e\xe0\xe7\xdf\x53"
+	"\x86\x19\x1b\x40\x9f\xf7\xc5\x85\x97\x6a\x8b\x07\xab\xf5\xfa\x3f"
+	"\xf5\x96\x04\x38\x86\xd5\xc9";
+/* sha256("keel test vector") */
+static const uint8_t digest[32] =
+	"\xa5\x28\xfa\x44\xbc\x6b\x56\x54\x52\x25\x66\xaf\xcd\x2a\xc7\xff"
+	"\x04\x07\xe0\xe8\xa3\x0a\x3f\xf9\xd1\xd9\x2c\x12\x84\x59\x1c\xe1";
+
+#define H64 "5765a86680eb95e71c61db775aa7ed0de2bf9821884121f8f817e6f3dfab856c"
+#define GOOD                                       \
+	"format 1\n"                               \
+	"version 2.0.0\n"                          \
+	"board qemu-x86_64\n"                      \
+	"verity " H64 ":359\n"                     \
+	"cmdline quiet\n"                          \
+	"payload root 20480 1486848 " H64 "\n"     \
+	"payload kernel 1507328 7000000 " H64 "\n" \
+	"payload initramfs 8507392 900000 " H64 "\n"
+
+static void test_header(void **state)
+{
+	struct bundle_header h;
+	char err[128];
+	uint8_t b[16] = "KEELBDL1";
+
+	(void)state;
+	b[8] = 0x10; /* manifest 16 bytes */
+	b[12] = 70; /* signature 70 bytes */
+	assert_int_equal(
+		bundle_header_parse(&h, b, sizeof(b), err, sizeof(err)), 0);
+	assert_int_equal(h.manifest_len, 16);
+	assert_int_equal(h.sig_len, 70);
+
+	assert_int_equal(bundle_header_parse(&h, b, 15, err, sizeof(err)),
+			 -EINVAL);
+	b[0] = 'X';
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not a keel update bundle"));
+	b[0] = 'K';
+	b[10] = 1; /* 64 KiB + 16: too long */
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "manifest length"));
+	b[10] = 0;
+	b[12] = 0;
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "signature length"));
+}
+
+static void test_manifest_good(void **state)
+{
+	struct manifest m;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(
+		manifest_parse(&m, GOOD, strlen(GOOD), 4096, err, sizeof(err)),
+		0);
+	assert_string_equal(m.version, "2.0.0");
+	assert_string_equal(m.board, "qemu-x86_64");
+	assert_string_equal(m.verity, H64 ":359");
+	assert_string_equal(m.cmdline, "quiet");
+	assert_int_equal(m.payload[PAYLOAD_ROOT].offset, 20480);
+	assert_int_equal(m.payload[PAYLOAD_ROOT].size, 1486848);
+	assert_int_equal(m.payload[PAYLOAD_INITRAMFS].offset, 8507392);
+	assert_int_equal(m.payload[PAYLOAD_KERNEL].sha256[0], 0x57);
+	assert_int_equal(m.payload[PAYLOAD_KERNEL].sha256[31], 0x6c);
+}
+
+/* Each: the good manifest with one line replaced, and the error. */
+static void test_manifest_bad(void **state)
+{
+	static const struct {
+		const char *from, *to, *why;
+	} cases[] = {
+		{ "format 1\n", "format 2\n", "newer keel" },
+		{ "format 1\n", "", "no format" },
+		{ "version 2.0.0\n", "", "no version" },
+		{ "version 2.0.0\n", "version 2.0 beta\n", "bad version" },
+		{ "board qemu-x86_64\n", "board\n", "has no value" },
+		{ "cmdline quiet\n", "cmdline a\"b\n", "bad cmdline" },
+		{ "cmdline quiet\n", "cmdline $x\n", "bad cmdline" },
+		{ "cmdline quiet\n", "size 12\n", "unknown field 'size'" },
+		{ "cmdline quiet\n", "version 3\n", "version given twice" },
+		{ "verity " H64 ":359\n", "verity " H64 "\n", "bad verity" },
+		{ "verity " H64 ":359\n", "verity " H64 ":0\n", "bad verity" },
+		{ "payload root 20480", "payload root 20481",
+		  "not 4 KiB aligned" },
+		{ "payload root 20480", "payload root 0", "out of place" },
+		{ "payload root 20480 1486848", "payload root 20480 0",
+		  "bad offset or size" },
+		{ "payload root 20480 1486848", "payload root 20480 -1",
+		  "bad offset or size" },
+		{ "payload root 20480 1486848", "payload root 1507328 1486848",
+		  "overlap" },
+		{ "payload kernel", "payload boot", "unknown payload 'boot'" },
+		{ "payload kernel", "payload root",
+		  "payload root given twice" },
+		{ "payload initramfs 8507392 900000 " H64 "\n", "",
+		  "no initramfs payload" },
+		{ "payload initramfs 8507392 900000 " H64,
+		  "payload initramfs 8507392 900000 " H64 "0", "sha256" },
+		{ "payload initramfs 8507392 900000 " H64,
+		  "payload initramfs 8507392 900000", "payload wants" },
+		{ "quiet\n", "quiet\x01\n", "control character" },
+	};
+	char text[2048], err[160];
+	struct manifest m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *at = strstr(GOOD, cases[i].from);
+		assert_non_null(at);
+		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - GOOD), GOOD,
+			 cases[i].to, at + strlen(cases[i].from));
+		err[0] = '\0';
+		int r = manifest_parse(&m, text, strlen(text), 4096, err,
+				       sizeof(err));
+		if (r != -EINVAL || !strstr(err, cases[i].why))
+			fail_msg("case %zu: r=%d err='%s', wanted '%s'", i, r,
+				 err, cases[i].why);
+	}
+	/* not text, or no final newline */
+	assert_int_equal(manifest_parse(&m, GOOD, strlen(GOOD) - 1, 4096, err,
+					sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(
+		manifest_parse(&m, "format 1\0\n", 10, 4096, err, sizeof(err)),
+		-EINVAL);
+	assert_int_equal(manifest_parse(&m, "", 0, 4096, err, sizeof(err)),
+			 -EINVAL);
+	/* the payloads must lie after the signed part */
+	assert_int_equal(
+		manifest_parse(&m, GOOD, strlen(GOOD), 20481, err, sizeof(err)),
+		-EINVAL);
+}
+
+static void test_signature(void **state)
+{
+	uint8_t keys[2][P256_POINT_LEN], d[32];
+	char err[128];
+
+	(void)state;
+	memcpy(keys[0], key_other, 65);
+	memcpy(keys[1], key_good, 65);
+	/* any trusted key that signed it will do */
+	assert_int_equal(signature_verify(digest, sig, sizeof(sig) - 1,
+					  (const uint8_t(*)[65])keys, 2, err,
+					  sizeof(err)),
+			 0);
+	assert_int_equal(signature_verify(digest, sig, sizeof(sig) - 1,
+					  (const uint8_t(*)[65])keys, 1, err,
+					  sizeof(err)),
+			 -EKEYREJECTED);
+	assert_non_null(strstr(err, "bad signature"));
+	assert_int_equal(signature_verify(digest, sig, sizeof(sig) - 1,
+					  (const uint8_t(*)[65])keys, 0, err,
+					  sizeof(err)),
+			 -ENOKEY);
+	/* one bit of the signed digest, or of the signature */
+	memcpy(d, digest, 32);
+	d[7] ^= 0x10;
+	assert_int_equal(signature_verify(d, sig, sizeof(sig) - 1,
+					  (const uint8_t(*)[65])keys, 2, err,
+					  sizeof(err)),
+			 -EKEYREJECTED);
+	uint8_t s2[sizeof(sig)];
+	memcpy(s2, sig, sizeof(sig));
+	s2[sizeof(sig) - 5] ^= 1;
+	assert_int_equal(signature_verify(digest, s2, sizeof(sig) - 1,
+					  (const uint8_t(*)[65])keys, 2, err,
+					  sizeof(err)),
+			 -EKEYREJECTED);
+	assert_int_equal(signature_verify(digest, sig, 3,
+					  (const uint8_t(*)[65])keys, 2, err,
+					  sizeof(err)),
+			 -EKEYREJECTED);
+}
+
+static void test_version_compare(void **state)
+{
+	static const struct {
+		const char *a, *b;
+		int sign;
+	} cases[] = {
+		{ "1.0.0", "1.0.0", 0 },  { "1.0.1", "1.0.0", 1 },
+		{ "1.10", "1.9", 1 },	  { "2", "10", -1 },
+		{ "1.0", "1.0.0", -1 },	  { "01.2", "1.2", 0 },
+		{ "1.2", "1.rc1", 1 },	  { "1.rc2", "1.rc1", 1 },
+		{ "0.9.0", "1.0.0", -1 }, { "99999999999999999999999", "1", 1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		int c = version_compare(cases[i].a, cases[i].b);
+		int back = version_compare(cases[i].b, cases[i].a);
+		int sign = (c > 0) - (c < 0);
+		if (sign != cases[i].sign || (back > 0) - (back < 0) != -sign)
+			fail_msg("%s vs %s: %d", cases[i].a, cases[i].b, c);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_manifest_good),
+		cmocka_unit_test(test_manifest_bad),
+		cmocka_unit_test(test_signature),
+		cmocka_unit_test(test_version_compare),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
