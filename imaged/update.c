@@ -519,7 +519,7 @@ int update_install(const struct imaged_conf *c, const char *source, bool force,
 	/* pass 1: believe nothing, write nothing */
 	progress(p, "verify: %s", source);
 	if ((r = source_open(&src, source, err, errlen)))
-		return r;
+		goto refuse;
 	if ((r = read_signed(&src, &first, err, errlen)))
 		goto refuse;
 	const struct manifest *m = &first.m;

@@ -55,9 +55,10 @@ FUZZ_OUT := $(OUT)/fuzz
 
 $(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(FUZZ_OUT)
-	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib \
+	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib -Iimaged \
+		-I/usr/include/bearssl \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(UNIT_SRCS)
+		-o $@ $< $(UNIT_SRCS) -lbearssl
 
 fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
