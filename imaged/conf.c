@@ -12,6 +12,7 @@ void conf_defaults(struct imaged_conf *c)
 	c->update_tries = 3;
 	c->health_timeout = 300;
 	c->update_reboot = true;
+	c->poll_interval = 3600;
 }
 
 static int conf_line(struct imaged_conf *c, char *line, char *why,
@@ -41,6 +42,15 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		if ((b = text_bool(val)) < 0)
 			goto bad;
 		c->update_reboot = b;
+	} else if (!strcmp(key, "channel_url")) {
+		if (strlen(val) >= sizeof(c->channel_url) ||
+		    (*val && strncmp(val, "http://", 7) &&
+		     strncmp(val, "https://", 8)))
+			goto bad;
+		strcpy(c->channel_url, val);
+	} else if (!strcmp(key, "poll_interval")) {
+		if (text_range(val, 10, 604800, &c->poll_interval))
+			goto bad;
 	} else {
 		snprintf(why, whylen, "unknown key '%.40s'", key);
 		return -EINVAL;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "update.h"
@@ -20,22 +21,32 @@
  */
 
 static struct imaged_conf conf;
+
 static pid_t install_pid, gate_pid;
 
-static void conf_load(struct imaged_conf *c, const char *path)
+/* The image's settings, then the user's on the ESP over them. */
+static void conf_load(struct imaged_conf *c)
 {
+	const char *paths[] = { IMAGED_CONF, ESP_UPDATE_CONF };
 	char text[8192], err[160];
-	long n = file_read_text(path, text, sizeof(text));
 
 	conf_defaults(c);
-	if (n == -ENOENT)
-		return;
-	if (n < 0) {
-		say("%s: %s; using defaults", path, strerror(-n));
-		return;
+	for (int i = 0; i < 2; i++) {
+		long n = file_read_text(paths[i], text, sizeof(text));
+		if (n == -ENOENT)
+			continue;
+		if (n < 0)
+			say("%s: %s; ignored", paths[i], strerror(-n));
+		else if (conf_parse(c, text, err, sizeof(err)))
+			say("%s: %s; the whole file is ignored", paths[i], err);
 	}
-	if (conf_parse(c, text, err, sizeof(err)))
-		say("%s: %s; using defaults", path, err);
+}
+
+/* interval +-25%, so a fleet does not poll in step */
+static long next_poll_ms(void)
+{
+	long ms = conf.poll_interval * 1000L;
+	return monotonic_ms() + ms * 3 / 4 + random() % (ms / 2 + 1);
 }
 
 static bool flag(char **argv, int argc, const char *name)
@@ -171,7 +182,8 @@ int imaged_main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	conf_load(&conf, IMAGED_CONF);
+	conf_load(&conf);
+	srandom(getpid() ^ (unsigned)monotonic_ms());
 	mkdir(IMAGED_RUN_DIR, 0700);
 	unlink(UPDATE_STATUS_FILE);
 	int lfd = ctl_listen(IMAGED_SOCKET);
@@ -186,10 +198,22 @@ int imaged_main(int argc, char **argv)
 		_exit(0);
 	}
 	say("listening on %s", IMAGED_SOCKET);
+	long poll_at = conf.channel_url[0] ? next_poll_ms() : -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		int n = poll(&pfd, 1, 1000);
 		reap();
+		if (poll_at >= 0 && monotonic_ms() >= poll_at) {
+			/* not while the gate judges this boot or an install runs */
+			if (!gate_pid && !install_pid &&
+			    !(install_pid = fork())) {
+				autoupdate_poll(&conf);
+				_exit(0);
+			}
+			if (install_pid < 0)
+				install_pid = 0;
+			poll_at = next_poll_ms();
+		}
 		if (n <= 0)
 			continue;
 		int fd = ctl_accept(lfd, req, sizeof(req), args, &nargs);

@@ -12,6 +12,10 @@
 #define IMAGED_RUN_DIR "/run/imaged"
 #define UPDATE_STATUS_FILE IMAGED_RUN_DIR "/update.status"
 #define GATE_STATUS_FILE IMAGED_RUN_DIR "/gate.status"
+#define CHANNEL_STATUS_FILE IMAGED_RUN_DIR "/channel.status"
+#define MACHINE_ID_FILE "/var/lib/keel/machine-id"
+/* The user's settings on the ESP, over IMAGED_CONF (README.md) */
+#define ESP_UPDATE_CONF "/boot/config/update.conf"
 #define UPDATE_STATE_DIR "/var/lib/keel/update"
 #define UPDATE_KEYS_DIR "/etc/keel/update-keys"
 #define ESP_DIR "/boot"
@@ -26,6 +30,8 @@ struct imaged_conf {
 	int health_timeout; /* seconds from imaged's start on a trial boot */
 	char health_command[256]; /* run by sh -c; must exit 0 */
 	bool update_reboot; /* reboot as soon as an update is committed */
+	char channel_url[2048]; /* "" for no automatic updates */
+	int poll_interval; /* seconds between channel polls, +-25% */
 };
 
 void conf_defaults(struct imaged_conf *c);

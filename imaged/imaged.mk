@@ -1,10 +1,10 @@
 # imaged: one static binary, the daemon and its imagectl client (a link).
 IMAGED_SRCS := $(wildcard imaged/*.c) \
-	$(addprefix lib/,crc32.c ctlsock.c partition.c text.c)
+	$(addprefix lib/,clock.c crc32.c ctlsock.c partition.c text.c)
 IMAGED_BIN := $(BUILD)/keel/imaged
 
 $(IMAGED_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) \
-		$(BUILD)/keel/config.h $(BEARSSL_LIB) $(TOOLCHAIN)
+		$(BUILD)/keel/config.h $(BEARSSL_LIB) $(CJSON_OBJ) $(TOOLCHAIN)
 	@echo "  imaged: $(TARGET_CC)"
-	@$(TARGET_CC) $(KEEL_CFLAGS) -Iimaged -I$(BEARSSL_INC) $(KEEL_LDFLAGS) \
-		-o $@ $(IMAGED_SRCS) $(BEARSSL_LIB)
+	@$(TARGET_CC) $(KEEL_CFLAGS) -Iimaged -I$(BEARSSL_INC) -I$(CJSON_INC) \
+		$(KEEL_LDFLAGS) -o $@ $(IMAGED_SRCS) $(CJSON_OBJ) $(BEARSSL_LIB)

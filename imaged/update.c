@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define KEYS_MAX 8
 #define CHUNK (1 << 20)
 #define MiB(x) ((double)(x) / (1 << 20))
 
@@ -43,8 +42,7 @@ void update_last(const char *fmt, ...)
 	file_write_atomic(UPDATE_LAST, line, strlen(line));
 }
 
-/* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
-static int load_keys(uint8_t (*keys)[P256_POINT_LEN])
+int update_keys_load(uint8_t (*keys)[P256_POINT_LEN])
 {
 	DIR *d = opendir(UPDATE_KEYS_DIR);
 	struct dirent *e;
@@ -52,7 +50,7 @@ static int load_keys(uint8_t (*keys)[P256_POINT_LEN])
 
 	if (!d)
 		return 0;
-	while ((e = readdir(d)) && n < KEYS_MAX) {
+	while ((e = readdir(d)) && n < UPDATE_KEYS_MAX) {
 		size_t l = strlen(e->d_name);
 		char path[300];
 		if (l < 6 || strcmp(e->d_name + l - 5, ".p256"))
@@ -86,7 +84,7 @@ struct signed_part {
 static int read_signed(struct source *src, struct signed_part *sp, char *err,
 		       size_t errlen)
 {
-	static uint8_t keys[KEYS_MAX][P256_POINT_LEN];
+	static uint8_t keys[UPDATE_KEYS_MAX][P256_POINT_LEN];
 	uint8_t digest[32];
 	br_sha256_context sha;
 	char why[200];
@@ -111,7 +109,7 @@ static int read_signed(struct source *src, struct signed_part *sp, char *err,
 	br_sha256_update(&sha, sp->bytes + BUNDLE_HEADER_SIZE,
 			 sp->h.manifest_len);
 	br_sha256_out(&sha, digest);
-	int nkeys = load_keys(keys);
+	int nkeys = update_keys_load(keys);
 	if ((r = signature_verify(digest, sp->bytes + sp->len, sp->sig_len,
 				  (const uint8_t(*)[P256_POINT_LEN])keys, nkeys,
 				  why, sizeof(why)))) {
@@ -672,6 +670,7 @@ void update_status(char *buf, size_t len)
 	} lines[] = {
 		{ "health gate", GATE_STATUS_FILE },
 		{ "update", UPDATE_STATUS_FILE },
+		{ "channel", CHANNEL_STATUS_FILE },
 		{ "last", UPDATE_LAST },
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {

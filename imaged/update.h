@@ -2,10 +2,12 @@
 #ifndef KEEL_UPDATE_H
 #define KEEL_UPDATE_H
 
+#include "bundle.h"
 #include "imaged.h"
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * OS updates into the inactive slot; the steps and why they are in this
@@ -30,6 +32,13 @@
  */
 int update_install(const struct imaged_conf *c, const char *source, bool force,
 		   struct progress *p, char *err, size_t errlen);
+
+/* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
+#define UPDATE_KEYS_MAX 8
+int update_keys_load(uint8_t (*keys)[P256_POINT_LEN]);
+
+/* One poll of channel_url (autoupdate.c); installs what it offers. */
+void autoupdate_poll(const struct imaged_conf *c);
 
 /* Make the other slot, which must be good, boot next. */
 int update_rollback(char *msg, size_t len);

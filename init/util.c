@@ -23,14 +23,6 @@ double boot_seconds(void)
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-long monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
-}
-
 int partition_wait(const char *spec, int wait_s, char *dev, size_t len)
 {
 	double until = boot_seconds() + wait_s;

@@ -2,15 +2,14 @@
 #ifndef KEEL_UTIL_H
 #define KEEL_UTIL_H
 
+#include "clock.h" /* monotonic_ms() */
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 /* Seconds since the kernel started (CLOCK_BOOTTIME). */
 double boot_seconds(void);
-
-/* Milliseconds on CLOCK_MONOTONIC, for timers. */
-long monotonic_ms(void);
 
 /*
  * partition_find in /sys/class/block, polled while the answer is -ENOENT

@@ -3,14 +3,14 @@
 PYTEST := /usr/bin/python3 -m pytest
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c \
+	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c \
 	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
-	imaged/conf.c
+	imaged/conf.c imaged/channel.c
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
-	-Iimaged -I/usr/include/bearssl
-UNIT_LIBS := -lcmocka -lbearssl
+	-Iimaged -I/usr/include/bearssl -I/usr/include/cjson
+UNIT_LIBS := -lcmocka -lbearssl -lcjson
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
@@ -56,9 +56,9 @@ FUZZ_OUT := $(OUT)/fuzz
 $(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) $(wildcard init/*.h lib/*.h imaged/*.h) | host-deps
 	@mkdir -p $(FUZZ_OUT)
 	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib -Iimaged \
-		-I/usr/include/bearssl \
+		-I/usr/include/bearssl -I/usr/include/cjson \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(UNIT_SRCS) -lbearssl
+		-o $@ $< $(UNIT_SRCS) -lbearssl -lcjson
 
 fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
@@ -72,6 +72,7 @@ fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 
 bench: images
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
+	@/usr/bin/python3 tests/bench/update_throughput.py
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] \

@@ -32,9 +32,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(m.version[0] && m.board[0] && strchr(m.verity, ':'));
 	for (int k = 0; k < PAYLOAD_COUNT; k++) {
 		const struct payload *p = &m.payload[k];
-		assert(p->size && p->offset >= signed_end && p->offset % 4096 == 0);
+		assert(p->size && p->offset >= signed_end &&
+		       p->offset % 4096 == 0);
 		for (int j = 0; j < k; j++)
-			assert(p->offset >= m.payload[j].offset + m.payload[j].size ||
+			assert(p->offset >= m.payload[j].offset +
+						    m.payload[j].size ||
 			       m.payload[j].offset >= p->offset + p->size);
 	}
 	/* a version always equals itself */

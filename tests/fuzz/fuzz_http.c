@@ -26,8 +26,8 @@ static size_t unchunk(const uint8_t *in, size_t len, size_t step, char *out,
 		size_t n = len - off < step ? len - off : step;
 		const char *d;
 		size_t dl;
-		ssize_t used =
-			chunked_feed(&c, (const char *)in + off, n, &d, &dl, &done);
+		ssize_t used = chunked_feed(&c, (const char *)in + off, n, &d,
+					    &dl, &done);
 		if (used < 0) {
 			*result = (int)used;
 			return got;
@@ -59,7 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const uint8_t *end = memmem(data, size, "\r\n\r\n", 4);
 	size_t head = end ? (size_t)(end - data) + 4 : size;
 	if (!http_head_parse(&r, (const char *)data, head, err, sizeof(err)))
-		assert(r.status >= 0 && r.status <= 999 && r.content_length >= -1);
+		assert(r.status >= 0 && r.status <= 999 &&
+		       r.content_length >= -1);
 
 	const uint8_t *body = data + head;
 	size_t blen = size - head;

@@ -76,8 +76,9 @@ class QMP:
 class Machine:
     """One QEMU guest. `log` holds everything the console printed."""
 
-    def __init__(self, disk, workdir, kernel_boot=None):
+    def __init__(self, disk, workdir, kernel_boot=None, extra_args=()):
         self.disk = disk
+        self.extra_args = list(extra_args)
         self.workdir = workdir
         self.kernel_boot = kernel_boot
         self.child = None
@@ -89,7 +90,7 @@ class Machine:
         qmp = os.path.join(self.workdir, "qmp.sock")
         if os.path.exists(qmp):
             os.unlink(qmp)
-        extra = ["-qmp", f"unix:{qmp},server=on,wait=off"]
+        extra = ["-qmp", f"unix:{qmp},server=on,wait=off"] + self.extra_args
         if self.kernel_boot is None:
             return [os.path.join(TOP, "scripts", "run-qemu"), arch(),
                     board_dir(), self.disk] + extra, qmp
