@@ -33,10 +33,13 @@ build-test: source
 TEST_OUT := $(TOPDIR)/output/$(BOARD)-test
 TEST_CONFIG := $(TEST_OUT)/.config
 
+# (in the make that builds the test image itself, this file is $(CONFIG))
+ifneq ($(TEST_CONFIG),$(CONFIG))
 $(TEST_CONFIG): board/$(BOARD)/defconfig tests/system/test.config $(KCONFIG_FILES)
 	@mkdir -p $(TEST_OUT)
 	@cat board/$(BOARD)/defconfig tests/system/test.config >$(TEST_OUT)/defconfig.merged
 	@KCONFIG_CONFIG=$@ kconfig-conf --defconfig=$(TEST_OUT)/defconfig.merged Kconfig >/dev/null
+endif
 
 test-image: $(TEST_CONFIG)
 	@echo "== test image: $(TEST_OUT)"

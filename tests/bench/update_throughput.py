@@ -8,10 +8,13 @@ guest as a second virtio disk, the same 200 MiB as a third. Each round
 times, on the guest's clock, `dd` of the payload disk into the inactive
 slot's partition (conv=fsync: the physical limit here) and `imagectl os
 update --no-reboot` of the bundle disk (verify pass, write pass, read
-back). Prints the medians and install/dd as a throughput ratio.
+back), and busybox sha256sum of the payload disk, the cost of one
+SHA-256 pass (the install hashes twice: verify pass and read back).
+Prints the medians and install/dd as a throughput ratio.
 """
 import glob
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -30,8 +33,8 @@ def uptime(m):
 
 def timed(m, command, timeout=900):
     t0 = uptime(m)
-    m.check(command, timeout)
-    return uptime(m) - t0
+    out = m.check(command, timeout)
+    return uptime(m) - t0, out
 
 
 def main():
@@ -59,18 +62,25 @@ def main():
         m = keelvm.Machine(disk, work, extra_args=drives).start()
         try:
             m.wait_ready()
-            dd, install = [], []
+            dd, install, sha = [], [], []
             for r in range(rounds):
                 dd.append(timed(m, "dd if=/dev/vdc of=/dev/vda3 bs=1M "
-                                   "conv=fsync 2>/dev/null"))
-                install.append(timed(m, "imagectl os update --force "
-                                        "--no-reboot /dev/vdb >/dev/null"))
-                print(f"round {r + 1}: dd {dd[-1]:.2f} s, "
-                      f"install {install[-1]:.2f} s", flush=True)
+                                   "conv=fsync 2>/dev/null")[0])
+                took, out = timed(m, "imagectl os update --force "
+                                     "--no-reboot /dev/vdb | tail -n 2")
+                install.append(took)
+                sha.append(timed(m, "sha256sum /dev/vdc")[0])
+                phases = re.search(r"\((verify .*)\)", out)
+                print(f"round {r + 1}: dd {dd[-1]:.2f} s, install "
+                      f"{install[-1]:.2f} s "
+                      f"({phases.group(1) if phases else out.strip()}), "
+                      f"sha256sum {sha[-1]:.2f} s", flush=True)
         finally:
             m.kill()
     mib = SIZE / (1 << 20)
     d, i = statistics.median(dd), statistics.median(install)
+    h = statistics.median(sha)
+    print(f"sha256:  {mib / h:7.1f} MiB/s  (busybox sha256sum in the guest)")
     print(f"dd:      {mib / d:7.1f} MiB/s  ({d:.2f} s for {mib:.0f} MiB)")
     print(f"install: {mib / i:7.1f} MiB/s  ({i:.2f} s: verify, write, read back)")
     print(f"ratio install/dd: {d / i:.2f}  (goal >= 0.9)")
