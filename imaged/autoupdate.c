@@ -137,5 +137,5 @@ void autoupdate_poll(const struct imaged_conf *c)
 	}
 	channel_status("installed %s from the channel", ch.version);
 	if (c->update_reboot)
-		request_reboot();
+		reboot_when_allowed(c, &p);
 }

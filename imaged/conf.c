@@ -42,6 +42,15 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		if ((b = text_bool(val)) < 0)
 			goto bad;
 		c->update_reboot = b;
+	} else if (!strcmp(key, "reboot_window")) {
+		int h1, m1, h2, m2, n = -1;
+		if (sscanf(val, "%2d:%2d-%2d:%2d%n", &h1, &m1, &h2, &m2, &n) !=
+			    4 ||
+		    n != (int)strlen(val) || h1 > 23 || h2 > 23 || m1 > 59 ||
+		    m2 > 59 || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0)
+			goto bad;
+		c->window_start = h1 * 60 + m1;
+		c->window_end = h2 * 60 + m2;
 	} else if (!strcmp(key, "channel_url")) {
 		if (strlen(val) >= sizeof(c->channel_url) ||
 		    (*val && strncmp(val, "http://", 7) &&
@@ -89,4 +98,17 @@ int conf_parse(struct imaged_conf *c, const char *text, char *err,
 	}
 	*c = tmp;
 	return 0;
+}
+
+long window_wait_s(int start_min, int end_min, long now_s)
+{
+	long start = start_min * 60L, end = end_min * 60L, day = 86400;
+
+	if (start == end)
+		return 0;
+	bool inside = start < end ? now_s >= start && now_s < end
+				  : now_s >= start || now_s < end;
+	if (inside)
+		return 0;
+	return (start - now_s + day) % day;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -108,11 +109,23 @@ static void os_update(int fd, int argc, char **argv)
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);
 	}
-	ctl_send(fd, CTL_OK,
-		 reboot ? "rebooting into it now"
-			: "it starts at the next reboot");
-	if (reboot)
+	if (!reboot) {
+		ctl_send(fd, CTL_OK, "it starts at the next reboot");
+		_exit(0);
+	}
+	if (!window_wait_s(conf.window_start, conf.window_end,
+			   time(NULL) % 86400)) {
+		ctl_send(fd, CTL_OK, "rebooting into it now");
 		request_reboot();
+		_exit(0);
+	}
+	/* the client need not wait for the window */
+	ctl_sendf(fd, CTL_OK,
+		  "it starts at a reboot in the window %02d:%02d-%02d:%02d UTC",
+		  conf.window_start / 60, conf.window_start % 60,
+		  conf.window_end / 60, conf.window_end % 60);
+	p.fd = -1;
+	reboot_when_allowed(&conf, &p);
 	_exit(0);
 }
 

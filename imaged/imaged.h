@@ -30,6 +30,8 @@ struct imaged_conf {
 	int health_timeout; /* seconds from imaged's start on a trial boot */
 	char health_command[256]; /* run by sh -c; must exit 0 */
 	bool update_reboot; /* reboot as soon as an update is committed */
+	int window_start, window_end; /* reboot window, minutes of the UTC
+					 day; start == end: any time */
 	char channel_url[2048]; /* "" for no automatic updates */
 	int poll_interval; /* seconds between channel polls, +-25% */
 };
@@ -65,6 +67,18 @@ int file_write_atomic(const char *path, const char *text, size_t len);
 
 /* A key from /etc/os-release ("VERSION_ID", "VARIANT_ID"), unquoted. */
 int os_release_get(const char *key, char *val, size_t len);
+
+/*
+ * Seconds from now_s (seconds into the UTC day) until the reboot window
+ * opens; 0 inside it. A window may wrap midnight (22:00-02:00).
+ */
+long window_wait_s(int start_min, int end_min, long now_s);
+
+/*
+ * Reboot for an installed update: at once, or once the reboot window
+ * opens, saying which on the progress line.
+ */
+void reboot_when_allowed(const struct imaged_conf *c, struct progress *p);
 
 /* Ask init (over /run/init.sock) to reboot. */
 int request_reboot(void);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <time.h>
 #include <unistd.h>
 
 void say(const char *fmt, ...)
@@ -139,6 +140,23 @@ int request_reboot(void)
 	if (r < 0)
 		say("unable to ask init to reboot: %s", err);
 	return r;
+}
+
+void reboot_when_allowed(const struct imaged_conf *c, struct progress *p)
+{
+	long wait = window_wait_s(c->window_start, c->window_end,
+				  time(NULL) % 86400);
+
+	if (wait > 0) {
+		progress(p,
+			 "rebooting in the window %02d:%02d-%02d:%02d UTC, in "
+			 "%ld min",
+			 c->window_start / 60, c->window_start % 60,
+			 c->window_end / 60, c->window_end % 60,
+			 (wait + 59) / 60);
+		sleep(wait);
+	}
+	request_reboot();
 }
 
 void fault_point(const char *step)

@@ -53,10 +53,44 @@ static void test_conf(void **state)
 	}
 }
 
+static void test_reboot_window(void **state)
+{
+	struct imaged_conf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(&c);
+	assert_int_equal(window_wait_s(c.window_start, c.window_end, 12345), 0);
+	assert_int_equal(
+		conf_parse(&c, "reboot_window = 02:00-04:30", err, sizeof(err)),
+		0);
+	assert_int_equal(c.window_start, 120);
+	assert_int_equal(c.window_end, 270);
+	assert_int_equal(window_wait_s(120, 270, 3 * 3600), 0);
+	assert_int_equal(window_wait_s(120, 270, 2 * 3600), 0);
+	assert_int_equal(window_wait_s(120, 270, 270 * 60),
+			 22 * 3600 - 30 * 60);
+	assert_int_equal(window_wait_s(120, 270, 3600), 3600);
+	/* across midnight */
+	assert_int_equal(window_wait_s(22 * 60, 120, 23 * 3600), 0);
+	assert_int_equal(window_wait_s(22 * 60, 120, 3600), 0);
+	assert_int_equal(window_wait_s(22 * 60, 120, 12 * 3600), 10 * 3600);
+
+	static const char *const bad[] = {
+		"reboot_window = 2-4",	       "reboot_window = 24:00-01:00",
+		"reboot_window = 02:60-03:00", "reboot_window = 02:00-03:00x",
+		"reboot_window = 02:00",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (!conf_parse(&c, bad[i], err, sizeof(err)))
+			fail_msg("'%s' parsed", bad[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_reboot_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
