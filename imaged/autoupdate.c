@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "bundle.h"
 #include "channel.h"
+#include "slots.h"
 #include "update.h"
 
 #include <bearssl.h>
@@ -113,6 +114,22 @@ void autoupdate_poll(const struct imaged_conf *c)
 	if (version_compare(ch.version, running) <= 0) {
 		channel_status("up to date: the channel offers %s, %s runs",
 			       ch.version, running);
+		return;
+	}
+	char rejected[64] = "";
+	file_read_text(UPDATE_REJECTED, rejected, sizeof(rejected));
+	if (!strcmp(rejected, ch.version)) {
+		channel_status("%s was rolled back on this host; waiting for a "
+			       "newer version",
+			       ch.version);
+		return;
+	}
+	struct slots sl;
+	if (!slots_read(&sl, err, sizeof(err)) && sl.booted >= 0 &&
+	    !strcmp(sl.version[!sl.booted], ch.version) &&
+	    sl.bs.tries[!sl.booted] > 0) {
+		channel_status("%s is installed in slot %c and boots next",
+			       ch.version, slot_name(!sl.booted));
 		return;
 	}
 	file_read_text(MACHINE_ID_FILE, mid, sizeof(mid));

@@ -219,7 +219,7 @@ static int parse_line(struct manifest *m, char *line, unsigned *seen, char *why,
 		r = copy_word(m->board, sizeof(m->board), val);
 		break;
 	case F_VERITY:
-		if (!verity_ok(val))
+		if (strlen(val) >= sizeof(m->verity) || !verity_ok(val))
 			r = -EINVAL;
 		else
 			strcpy(m->verity, val);

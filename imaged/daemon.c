@@ -2,6 +2,7 @@
 #include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
+#include "slots.h"
 #include "update.h"
 
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -155,6 +157,13 @@ static void handle(int fd, int argc, char **argv)
 					 "installed");
 				return;
 			}
+			/* the gate would mark the slot we leave good again */
+			if (gate_pid > 0) {
+				kill(gate_pid, SIGKILL);
+				waitpid(gate_pid, NULL, 0);
+				gate_pid = 0;
+				esp_writable(false);
+			}
 			int r = update_rollback(msg, sizeof(msg));
 			if (r || argc == 2) {
 				ctl_send(fd, r ? CTL_ERR : CTL_OK, msg);
@@ -196,9 +205,15 @@ int imaged_main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
 	conf_load(&conf);
-	srandom(getpid() ^ (unsigned)monotonic_ms());
+	unsigned seed;
+	/* a fleet booted together must not poll together */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
+		seed = getpid() ^ (unsigned)monotonic_ms();
+	srandom(seed);
 	mkdir(IMAGED_RUN_DIR, 0700);
 	unlink(UPDATE_STATUS_FILE);
+	/* an install killed midway (crash, OOM) may have left it writable */
+	esp_writable(false);
 	int lfd = ctl_listen(IMAGED_SOCKET);
 	if (lfd < 0) {
 		say("unable to listen on %s: %s", IMAGED_SOCKET,
@@ -209,6 +224,10 @@ int imaged_main(int argc, char **argv)
 	if (!gate_pid) {
 		update_boot_check(&conf);
 		_exit(0);
+	}
+	if (gate_pid < 0) {
+		say("fork: %s; no health gate this boot", strerror(errno));
+		gate_pid = 0;
 	}
 	say("listening on %s", IMAGED_SOCKET);
 	long poll_at = conf.channel_url[0] ? next_poll_ms() : -1;

@@ -104,13 +104,14 @@ static int user_check(const char *cmd, double limit_s, char *why, size_t len)
 		return -errno;
 	}
 	if (!pid) {
+		setpgid(0, 0); /* so a timeout kills what it started too */
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		_exit(127);
 	}
 	double until = now_s() + limit_s;
 	while (waitpid(pid, &status, WNOHANG) == 0) {
 		if (now_s() > until) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			snprintf(why, len, "health command '%s' timed out",
 				 cmd);
@@ -231,10 +232,12 @@ void update_boot_check(const struct imaged_conf *c)
 				"slot %c (%s) never reached the health gate in "
 				"its tries (kernel, initramfs or init failed)",
 				slot_name(o), p.version);
-		if (p.committed)
+		if (p.committed) {
 			update_last("rolled back to slot %c (%s): %s",
 				    slot_name(b), sl.version[b], why);
-		else
+			file_write_atomic(UPDATE_REJECTED, p.version,
+					  strlen(p.version));
+		} else
 			update_last("the install of %s into slot %c was cut "
 				    "off before its commit; slot %c is as it "
 				    "was",

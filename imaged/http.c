@@ -351,10 +351,13 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 	}
 	c->len = 0;
 	for (;;) {
+		/* whichever blank line comes first ends the head */
 		char *end = c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4)
 					: NULL;
-		if (!end && c->len >= 2)
-			end = memmem(c->buf, c->len, "\n\n", 2);
+		char *lf =
+			c->len >= 2 ? memmem(c->buf, c->len, "\n\n", 2) : NULL;
+		if (lf && (!end || lf < end))
+			end = lf;
 		if (end) {
 			size_t head = end - c->buf + (end[0] == '\r' ? 4 : 2);
 			if ((r = http_head_parse(&c->resp, c->buf, head, err,
@@ -431,6 +434,7 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 	}
 	c->left = c->resp.content_length >= 0 ? (uint64_t)c->resp.content_length
 					      : UINT64_MAX;
+	c->done = !c->resp.chunked && !c->left;
 	return 0;
 }
 

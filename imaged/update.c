@@ -428,7 +428,7 @@ static int write_slot_cfg(int slot, const struct manifest *m, char *err,
 
 /* The writing pass; the slot is already unbootable. */
 static int write_slot(const struct imaged_conf *c, struct source *src,
-		      struct stream *st, int slot, const char *dev, char *err,
+		      struct stream *st, int slot, int root_fd, char *err,
 		      size_t errlen)
 {
 	struct sink sinks[PAYLOAD_COUNT];
@@ -437,14 +437,7 @@ static int write_slot(const struct imaged_conf *c, struct source *src,
 
 	for (int k = 0; k < PAYLOAD_COUNT; k++)
 		sinks[k].fd = -1;
-	snprintf(path, sizeof(path), "/dev/%s", dev);
-	/* O_EXCL: refuse a slot partition something has mounted */
-	sinks[PAYLOAD_ROOT].fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
-	if (sinks[PAYLOAD_ROOT].fd < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
+	sinks[PAYLOAD_ROOT].fd = root_fd;
 	if ((r = esp_writable(true))) {
 		snprintf(err, errlen, "unable to make %s writable: %s", ESP_DIR,
 			 strerror(-r));
@@ -589,17 +582,38 @@ int update_install(const struct imaged_conf *c, const char *source, bool force,
 		r = -EBADMSG;
 		goto fail_open;
 	}
+	/*
+	 * What the write needs, got before the slot is given up: its
+	 * partition, O_EXCL so never one something has mounted, and a
+	 * writable ESP.
+	 */
+	char path[80];
+	snprintf(path, sizeof(path), "/dev/%s", dev);
+	int root_fd = open(path, O_RDWR | O_EXCL | O_CLOEXEC);
+	if (root_fd < 0 || (r = esp_writable(true)) ||
+	    (r = esp_writable(false))) {
+		if (root_fd < 0)
+			r = -errno;
+		snprintf(err, errlen, "%s: %s (nothing written)",
+			 root_fd < 0 ? path : ESP_DIR, strerror(-r));
+		if (root_fd >= 0)
+			close(root_fd);
+		goto fail_open;
+	}
 	pending_write(slot, m->version, false);
 	struct boot_state bs = sl.bs;
 	bs.tries[slot] = 0;
 	bs.ok[slot] = false;
 	bs.order[0] = slot_name(sl.booted);
 	bs.order[1] = slot_name(slot);
-	if ((r = slots_write_state(&bs, err, errlen)))
+	if ((r = slots_write_state(&bs, err, errlen))) {
+		unlink(UPDATE_PENDING);
+		close(root_fd);
 		goto fail_open;
+	}
 	fault_point("unbootable");
 
-	r = write_slot(c, &src, &st, slot, dev, err, errlen);
+	r = write_slot(c, &src, &st, slot, root_fd, err, errlen);
 	source_close(&src);
 	int w = esp_writable(false);
 	if (r)
@@ -669,6 +683,10 @@ int update_rollback(char *msg, size_t len)
 	update_last("rollback asked for: slot %c (%s) boots next",
 		    slot_name(other),
 		    sl.version[other][0] ? sl.version[other] : "?");
+	/* the version left behind is not to come back by itself */
+	if (sl.version[sl.booted][0])
+		file_write_atomic(UPDATE_REJECTED, sl.version[sl.booted],
+				  strlen(sl.version[sl.booted]));
 	snprintf(msg, len, "slot %c (%s) boots next", slot_name(other),
 		 sl.version[other][0] ? sl.version[other] : "?");
 	return 0;

@@ -22,6 +22,8 @@
 #define UPDATE_LAST UPDATE_STATE_DIR "/last"
 #define UPDATE_PENDING UPDATE_STATE_DIR "/pending"
 #define UPDATE_TRIAL_FAILURE UPDATE_STATE_DIR "/trial-failure"
+/* A version rolled back here: automatic updates leave it alone. */
+#define UPDATE_REJECTED UPDATE_STATE_DIR "/rejected"
 
 /*
  * Install the bundle at source (a file, a block device or an http://

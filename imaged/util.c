@@ -154,6 +154,14 @@ void reboot_when_allowed(const struct imaged_conf *c, struct progress *p)
 			 c->window_start / 60, c->window_start % 60,
 			 c->window_end / 60, c->window_end % 60,
 			 (wait + 59) / 60);
+		/*
+		 * Wait in a process of its own (init reaps it) so imaged
+		 * takes other requests meanwhile; an update or rollback
+		 * made in the wait is what the reboot then starts.
+		 */
+		if (fork())
+			return;
+		setsid();
 		sleep(wait);
 	}
 	request_reboot();

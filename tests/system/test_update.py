@@ -442,5 +442,12 @@ def test_channel_rollout_and_auto_update(server, workdir):
         wait_status(m, r"passed the health gate")
         wait_status(m, r"^channel: up to date: the channel offers 0\.2\.0, "
                        r"0\.2\.0 runs")
+        # rolled back by hand, 0.2.0 does not come back by itself
+        m.child.sendline("imagectl os rollback")
+        reboot_ready(m)
+        assert booted(m) == "a"
+        wait_status(m, r"^channel: 0\.2\.0 was rolled back on this host; "
+                       r"waiting for a newer version")
+        assert booted(m) == "a"
     finally:
         m.kill()

@@ -118,6 +118,10 @@ static void test_manifest_bad(void **state)
 		{ "cmdline quiet\n", "version 3\n", "version given twice" },
 		{ "verity " H64 ":359\n", "verity " H64 "\n", "bad verity" },
 		{ "verity " H64 ":359\n", "verity " H64 ":0\n", "bad verity" },
+		/* zeros parse as a number but overflow the field */
+		{ "verity " H64 ":359\n",
+		  "verity " H64 ":000000000000000000000000000000000000001\n",
+		  "bad verity" },
 		{ "payload root 20480", "payload root 20481",
 		  "not 4 KiB aligned" },
 		{ "payload root 20480", "payload root 0", "out of place" },
