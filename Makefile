@@ -125,7 +125,7 @@ $(DEV_KEY):
 # --- root filesystem ----------------------------------------------------
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
-		$(IMAGED_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle \
+		$(IMAGED_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
@@ -140,7 +140,8 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
 	@ln -sf imaged $(TARGET)/sbin/imagectl
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
-	@mkdir -p $(TARGET)/etc/keel/update-keys
+	@mkdir -p $(TARGET)/etc/keel/update-keys $(TARGET)/etc/ssl/certs
+	@install -m 0644 $(CA_BUNDLE) $(TARGET)/etc/ssl/certs/ca-certificates.crt
 	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\n' \
 		'$(CONFIG_KEEL_UPDATE_TRIES)' '$(CONFIG_KEEL_HEALTH_TIMEOUT)' \
 		>$(TARGET)/etc/keel/imaged.conf

@@ -52,9 +52,9 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		c->window_start = h1 * 60 + m1;
 		c->window_end = h2 * 60 + m2;
 	} else if (!strcmp(key, "channel_url")) {
-		/* https waits for TLS, which comes with the registry client */
 		if (strlen(val) >= sizeof(c->channel_url) ||
-		    (*val && strncmp(val, "http://", 7)))
+		    (*val && strncmp(val, "http://", 7) &&
+		     strncmp(val, "https://", 8)))
 			goto bad;
 		strcpy(c->channel_url, val);
 	} else if (!strcmp(key, "poll_interval")) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "http.h"
+#include "tls.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,19 +19,13 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 	const char *p, *host, *hend, *path;
 
 	memset(u, 0, sizeof(*u));
-	if (!strncmp(url, "https://", 8)) {
-		snprintf(err, errlen,
-			 "%s: https is not supported yet (TLS comes with the "
-			 "registry client); use http:// or a file: the "
-			 "bundle's signature is checked either way",
+	u->tls = !strncmp(url, "https://", 8);
+	if (!u->tls && strncmp(url, "http://", 7)) {
+		snprintf(err, errlen, "%.200s: not an http:// or https:// URL",
 			 url);
-		return -EPROTONOSUPPORT;
-	}
-	if (strncmp(url, "http://", 7)) {
-		snprintf(err, errlen, "%s: not an http:// URL", url);
 		return -EINVAL;
 	}
-	host = url + 7;
+	host = url + (u->tls ? 8 : 7);
 	path = host + strcspn(host, "/?#");
 	if (*host == '[') { /* an IPv6 literal, RFC 3986 section 3.2.2 */
 		hend = strchr(host, ']');
@@ -56,7 +51,7 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 	} else if (p != path) {
 		goto bad;
 	} else {
-		strcpy(u->port, "80");
+		strcpy(u->port, u->tls ? "443" : "80");
 	}
 	if (strchr(path, '#') || strpbrk(path, " \r\n\t"))
 		goto bad;
@@ -336,15 +331,21 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 	c->fd = http_connect(u, err, errlen);
 	if (c->fd < 0)
 		return c->fd;
+	if (u->tls && !(c->tls = tls_open(c->fd, u->host, err, errlen)))
+		return -EPROTO;
 	bool v6 = strchr(u->host, ':');
+	const char *dflt = u->tls ? "443" : "80";
 	snprintf(req, sizeof(req),
 		 "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n"
 		 "User-Agent: keel-imaged\r\nAccept: */*\r\n"
 		 "Connection: close\r\n\r\n",
 		 u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
-		 strcmp(u->port, "80") ? ":" : "",
-		 strcmp(u->port, "80") ? u->port : "");
-	if ((r = send_all(c->fd, req, strlen(req)))) {
+		 strcmp(u->port, dflt) ? ":" : "",
+		 strcmp(u->port, dflt) ? u->port : "");
+	if (c->tls) {
+		if ((r = tls_write_all(c->tls, req, strlen(req), err, errlen)))
+			return r;
+	} else if ((r = send_all(c->fd, req, strlen(req)))) {
 		snprintf(err, errlen, "sending to %s: %s", u->host,
 			 strerror(-r));
 		return r;
@@ -371,15 +372,18 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 				 u->host);
 			return -EPROTO;
 		}
-		ssize_t n =
-			recv(c->fd, c->buf + c->len, HTTP_HEAD_MAX - c->len, 0);
-		if (n < 0 && errno == EINTR)
+		size_t room = HTTP_HEAD_MAX - c->len;
+		ssize_t n = c->tls ? tls_read(c->tls, c->buf + c->len, room)
+				   : recv(c->fd, c->buf + c->len, room, 0);
+		if (n < 0 && errno == EINTR && !c->tls)
 			continue;
 		if (n <= 0) {
+			const char *why = c->tls ? tls_error(c->tls)
+					  : n	 ? strerror(errno)
+						 : "connection closed";
 			snprintf(err, errlen, "%s: %s before the response",
-				 u->host,
-				 n ? strerror(errno) : "connection closed");
-			return n ? -errno : -EPIPE;
+				 u->host, why);
+			return n < 0 ? -EPROTO : -EPIPE;
 		}
 		c->len += n;
 	}
@@ -396,6 +400,7 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 		memset(&c->ch, 0, sizeof(c->ch));
 		c->done = false;
 		c->fd = -1;
+		c->tls = NULL;
 		if ((r = http_url_parse(&u, cur, err, errlen)))
 			return r;
 		if ((r = http_once(c, &u, err, errlen))) {
@@ -413,7 +418,8 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 			if (c->resp.location[0] == '/') {
 				char tmp[sizeof(cur)];
 				if (snprintf(tmp, sizeof(tmp),
-					     "http://%s%s%s%s%s",
+					     "%s://%s%s%s%s%s",
+					     u.tls ? "https" : "http",
 					     strchr(u.host, ':') ? "[" : "",
 					     u.host,
 					     strchr(u.host, ':') ? "]:" : ":",
@@ -441,11 +447,12 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 static int fill(struct http_conn *c)
 {
 	for (;;) {
-		ssize_t n = recv(c->fd, c->buf, sizeof(c->buf), 0);
-		if (n < 0 && errno == EINTR)
+		ssize_t n = c->tls ? tls_read(c->tls, c->buf, sizeof(c->buf))
+				   : recv(c->fd, c->buf, sizeof(c->buf), 0);
+		if (n < 0 && errno == EINTR && !c->tls)
 			continue;
 		if (n < 0)
-			return -errno;
+			return c->tls ? (int)n : -errno;
 		c->off = 0;
 		c->len = n;
 		return n;
@@ -506,6 +513,9 @@ ssize_t http_read(struct http_conn *c, void *buf, size_t len)
 
 void http_close(struct http_conn *c)
 {
+	if (c->tls)
+		tls_close(c->tls);
+	c->tls = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	c->fd = -1;

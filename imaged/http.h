@@ -9,8 +9,7 @@
 
 /*
  * A small HTTP/1.1 client (RFC 9112) for GETs that stream a body: bundles
- * now, registry blobs later. Plain http:// only until TLS (BearSSL)
- * lands with the registry client.
+ * and channels now, registry blobs later. https:// through tls.c.
  */
 
 #define HTTP_HOST_MAX 256
@@ -21,6 +20,7 @@ struct http_url {
 	char host[HTTP_HOST_MAX];
 	char port[8];
 	char path[HTTP_PATH_MAX]; /* from the first '/', query included */
+	bool tls; /* https */
 };
 
 int http_url_parse(struct http_url *u, const char *url, char *err,
@@ -64,6 +64,7 @@ ssize_t chunked_feed(struct chunked *c, const char *in, size_t len,
 
 struct http_conn {
 	int fd;
+	struct tls *tls; /* NULL for http:// */
 	struct http_resp resp;
 	struct chunked ch;
 	bool done;

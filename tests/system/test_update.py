@@ -8,6 +8,7 @@ import http.server
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import threading
 import time
@@ -451,3 +452,72 @@ def test_channel_rollout_and_auto_update(server, workdir):
         assert booted(m) == "a"
     finally:
         m.kill()
+
+
+def make_ca(work, name):
+    key, pem = os.path.join(work, name + ".key"), os.path.join(work, name + ".pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                    "-out", pem, "-days", "30", "-subj", f"/CN={name}",
+                    "-addext", "basicConstraints=critical,CA:TRUE",
+                    "-addext", "keyUsage=critical,keyCertSign"],
+                   check=True, capture_output=True)
+    return key, pem
+
+
+def make_server_cert(work, ca, name):
+    key, csr = os.path.join(work, "srv.key"), os.path.join(work, "srv.csr")
+    pem, ext = os.path.join(work, "srv.pem"), os.path.join(work, "srv.ext")
+    with open(ext, "w") as f:
+        f.write(f"subjectAltName=DNS:{name}\nbasicConstraints=CA:FALSE\n"
+                "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
+    subprocess.run(["openssl", "req", "-newkey", "ec", "-pkeyopt",
+                    "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+                    "-out", csr, "-subj", f"/CN={name}"],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca[1],
+                    "-CAkey", ca[0], "-CAcreateserial", "-out", pem,
+                    "-days", "30", "-extfile", ext],
+                   check=True, capture_output=True)
+    return pem, key
+
+
+def tls_server(directory, cert):
+    handler = functools.partial(_QuietHandler, directory=directory)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(*cert)
+    httpd.socket = ctx.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def test_https_update_checks_the_server(server, workdir):
+    """Over https the server must show a certificate for its name from a
+    CA the host trusts; the test CA is given on the ESP (config/ca.crt)."""
+    _, bundles = server
+    ca = make_ca(workdir, "keel-test-CA")
+    good = tls_server(bundles, make_server_cert(workdir, ca, "updates.test"))
+    rogue_dir = os.path.join(workdir, "rogue")
+    os.mkdir(rogue_dir)
+    rogue = tls_server(bundles, make_server_cert(
+        rogue_dir, make_ca(rogue_dir, "rogue-CA"), "updates.test"))
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    offset, _ = keelvm.partition_extent(disk, 1)
+    subprocess.run(["mcopy", "-i", f"{disk}@@{offset}", ca[1],
+                    "::config/ca.crt"], check=True)
+    m = boot(disk, workdir)
+    try:
+        port, rport = good.server_address[1], rogue.server_address[1]
+        rc, out = m.run(f"imagectl os update https://updates.test:{rport}/v2.keelb")
+        assert rc == 1 and "certificate is not signed by a trusted CA" in out, out
+        rc, out = m.run(f"imagectl os update https://10.0.2.2:{port}/v2.keelb")
+        assert rc == 1 and "the certificate is not for 10.0.2.2" in out, out
+        m.child.sendline(f"imagectl os update https://updates.test:{port}/v2.keelb")
+        m.expect(r"installed keel 0\.2\.0 into slot b")
+        reboot_ready(m)
+        assert booted(m) == "b" and version(m) == "0.2.0"
+    finally:
+        m.kill()
+        good.shutdown()
+        rogue.shutdown()

@@ -35,9 +35,14 @@ static void test_url(void **state)
 	assert_string_equal(u.port, "81");
 	assert_string_equal(u.path, "/a?b=c");
 
+	assert_false(u.tls);
 	assert_int_equal(http_url_parse(&u, "https://h/x", err, sizeof(err)),
-			 -EPROTONOSUPPORT);
-	assert_non_null(strstr(err, "https is not supported yet"));
+			 0);
+	assert_true(u.tls);
+	assert_string_equal(u.port, "443");
+	assert_int_equal(http_url_parse(&u, "https://h:8443", err, sizeof(err)),
+			 0);
+	assert_string_equal(u.port, "8443");
 	static const char *const bad[] = {
 		"ftp://h/x",	 "http://",	  "http://:80/x",
 		"http://h:/x",	 "http://h:8x/x", "http://h:123456/x",
