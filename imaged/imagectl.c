@@ -11,7 +11,7 @@ static int usage(FILE *f)
 {
 	fprintf(f, "usage: imagectl os status\n"
 		   "       imagectl os update [--force] [--reboot|--no-reboot] "
-		   "<bundle file|http:// URL>\n"
+		   "<bundle file|http(s):// URL>\n"
 		   "       imagectl os rollback [--no-reboot]\n");
 	return f == stdout ? 0 : 2;
 }
