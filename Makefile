@@ -126,6 +126,7 @@ $(DEV_KEY):
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		$(IMAGED_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
+		$(DOSFSTOOLS_FSCK) \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
@@ -137,6 +138,7 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		strip -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
 	@install -m 0755 $(INIT_BIN) $(TARGET)/sbin/init
 	@ln -sf init $(TARGET)/sbin/initctl
+	@strip -o $(TARGET)/sbin/fsck.fat $(DOSFSTOOLS_FSCK)
 	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
 	@ln -sf imaged $(TARGET)/sbin/imagectl
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/

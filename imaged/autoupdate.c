@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /*
  * Automatic updates: one poll of the channel, in a child of the daemon.
@@ -110,6 +111,22 @@ void autoupdate_poll(const struct imaged_conf *c)
 	if (channel_parse(&ch, doc, len, board, err, sizeof(err))) {
 		channel_status("%s", err);
 		return;
+	}
+	char seen_text[32] = "";
+	long long seen = 0;
+	if (file_read_text(CHANNEL_SERIAL, seen_text, sizeof(seen_text)) > 0)
+		seen = atoll(seen_text);
+	if (ch.serial < seen) {
+		channel_status("serial %lld is older than %lld, seen before: "
+			       "an old document replayed? ignored",
+			       ch.serial, seen);
+		return;
+	}
+	if (ch.serial > seen) {
+		snprintf(seen_text, sizeof(seen_text), "%lld\n", ch.serial);
+		mkdir("/var/lib/keel", 0755);
+		mkdir(UPDATE_STATE_DIR, 0700);
+		file_write_atomic(CHANNEL_SERIAL, seen_text, strlen(seen_text));
 	}
 	if (version_compare(ch.version, running) <= 0) {
 		channel_status("up to date: the channel offers %s, %s runs",

@@ -40,6 +40,14 @@ int channel_parse(struct channel *ch, const char *json, size_t len,
 		why = "format is not 1";
 		goto bad;
 	}
+	const cJSON *serial = cJSON_GetObjectItemCaseSensitive(root, "serial");
+	if (!cJSON_IsNumber(serial) || serial->valuedouble < 0 ||
+	    serial->valuedouble > 9007199254740992.0 ||
+	    serial->valuedouble != (long long)serial->valuedouble) {
+		why = "\"serial\" is not a whole number >= 0";
+		goto bad;
+	}
+	ch->serial = (long long)serial->valuedouble;
 	const cJSON *boards = cJSON_GetObjectItemCaseSensitive(root, "boards");
 	if (!cJSON_IsObject(boards)) {
 		why = "no \"boards\" object";
@@ -51,6 +59,7 @@ int channel_parse(struct channel *ch, const char *json, size_t len,
 		cJSON_Delete(root);
 		return -ENOENT;
 	}
+	long long keep = ch->serial;
 	const char *version = str_field(b, "version", sizeof(ch->version));
 	const char *url = str_field(b, "url", sizeof(ch->url));
 	const cJSON *ro = cJSON_GetObjectItemCaseSensitive(b, "rollout");
@@ -63,6 +72,8 @@ int channel_parse(struct channel *ch, const char *json, size_t len,
 		why = "\"rollout\" is not a whole percentage 0..100";
 		goto bad;
 	}
+	memset(ch, 0, sizeof(*ch));
+	ch->serial = keep;
 	strcpy(ch->version, version);
 	strcpy(ch->url, url);
 	ch->rollout = (int)ro->valuedouble;

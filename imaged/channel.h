@@ -12,18 +12,21 @@
  * channel_url + ".sig" (DER ECDSA P-256 over its SHA-256, the same keys
  * as bundles). One document can serve many boards:
  *
- *   {"format": 1, "boards": {"qemu-x86_64":
+ *   {"format": 1, "serial": 7, "boards": {"qemu-x86_64":
  *       {"version": "0.2.0", "url": "http://.../keel-0.2.0-qemu-x86_64.keelb",
  *        "rollout": 25}}}
  *
  * rollout is the percentage of hosts that take this version now; which
  * ones is a stable function of the machine id and the version, so a host
  * in the first 25% stays in when the rollout grows (waves, as
- * Bottlerocket's updater does them).
+ * Bottlerocket's updater does them). serial grows with every document
+ * the publisher signs; a host refuses one older than it has seen, so an
+ * old signed document cannot be replayed to hold it back.
  */
 #define CHANNEL_MAX 65536
 
 struct channel {
+	long long serial;
 	char version[64];
 	char url[HTTP_PATH_MAX];
 	int rollout; /* 0..100 */

@@ -24,6 +24,8 @@
 #define UPDATE_TRIAL_FAILURE UPDATE_STATE_DIR "/trial-failure"
 /* A version rolled back here: automatic updates leave it alone. */
 #define UPDATE_REJECTED UPDATE_STATE_DIR "/rejected"
+/* The highest channel serial seen: older documents are replays. */
+#define CHANNEL_SERIAL UPDATE_STATE_DIR "/channel-serial"
 
 /*
  * Install the bundle at source (a file, a block device or an http://

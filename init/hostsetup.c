@@ -69,6 +69,19 @@ int boot_mount(int wait_s)
 		return r;
 	}
 	snprintf(path, sizeof(path), "/dev/%s", dev);
+	/*
+	 * FAT has no journal: a power cut while imaged wrote the other
+	 * slot's kernel files can leave the allocation table and a
+	 * directory out of step, and the kernel then turns the ESP
+	 * read-only at the first write, which would stop every update.
+	 * Repair first, as e2fsck -p does for /var.
+	 */
+	char *fsck[] = { "/sbin/fsck.fat", "-a", "-w", path, NULL };
+	int fr = access(fsck[0], X_OK) ? -ENOENT : run_quiet(fsck);
+	if (fr == 1)
+		log_warn("ESP %s: fsck.fat found and repaired errors", path);
+	else if (fr != 0 && fr != -ENOENT)
+		log_warn("ESP %s: fsck.fat exited %d", path, fr);
 	/* config/ may hold credentials: root only */
 	return mount_at(path, "/boot", "vfat",
 			MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC,

@@ -24,7 +24,7 @@ static void test_parse(void **state)
 	(void)state;
 	assert_int_equal(
 		parse(&ch,
-		      "{\"format\": 1, \"boards\": {"
+		      "{\"format\": 1, \"serial\": 42, \"boards\": {"
 		      "\"rpi4\": {\"version\": \"9\", \"url\": \"http://x/r\", "
 		      "\"rollout\": 5},"
 		      "\"qemu-x86_64\": {\"version\": \"0.2.0\", \"url\": "
@@ -34,32 +34,46 @@ static void test_parse(void **state)
 	assert_string_equal(ch.version, "0.2.0");
 	assert_string_equal(ch.url, "http://10.0.2.2:8000/keel.keelb");
 	assert_int_equal(ch.rollout, 25);
+	assert_int_equal(ch.serial, 42);
 
-	assert_int_equal(
-		parse(&ch, "{\"format\": 1, \"boards\": {\"rpi4\": {}}}", err),
-		-ENOENT);
+	assert_int_equal(parse(&ch,
+			       "{\"format\": 1, \"serial\": 1, \"boards\": "
+			       "{\"rpi4\": {}}}",
+			       err),
+			 -ENOENT);
 	assert_non_null(strstr(err, "nothing for board qemu-x86_64"));
 
 	static const struct {
 		const char *json, *why;
 	} bad[] = {
 		{ "[]", "not a JSON object" },
-		{ "{\"format\": 1, \"boards\": ", "not a JSON object" },
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": ",
+		  "not a JSON object" },
 		{ "{\"format\": 2, \"boards\": {}}", "format is not 1" },
-		{ "{\"format\": 1}", "no \"boards\"" },
-		{ "{\"format\": 1, \"boards\": {\"qemu-x86_64\": {\"url\": "
+		{ "{\"format\": 1, \"serial\": 1}", "no \"boards\"" },
+		{ "{\"format\": 1, \"boards\": {}}", "\"serial\" is not" },
+		{ "{\"format\": 1, \"serial\": -1, \"boards\": {}}",
+		  "\"serial\" is not" },
+		{ "{\"format\": 1, \"serial\": 1.5, \"boards\": {}}",
+		  "\"serial\" is not" },
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
+		  "{\"qemu-x86_64\": {\"url\": "
 		  "\"http://x\", \"rollout\": 1}}}",
 		  "needs \"version\"" },
-		{ "{\"format\": 1, \"boards\": {\"qemu-x86_64\": {\"version\": "
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
+		  "{\"qemu-x86_64\": {\"version\": "
 		  "\"1 2\", \"url\": \"http://x\", \"rollout\": 1}}}",
 		  "needs \"version\"" },
-		{ "{\"format\": 1, \"boards\": {\"qemu-x86_64\": {\"version\": "
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
+		  "{\"qemu-x86_64\": {\"version\": "
 		  "\"1\", \"url\": \"http://x\", \"rollout\": 101}}}",
 		  "whole percentage" },
-		{ "{\"format\": 1, \"boards\": {\"qemu-x86_64\": {\"version\": "
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
+		  "{\"qemu-x86_64\": {\"version\": "
 		  "\"1\", \"url\": \"http://x\", \"rollout\": 2.5}}}",
 		  "whole percentage" },
-		{ "{\"format\": 1, \"boards\": {\"qemu-x86_64\": {\"version\": "
+		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
+		  "{\"qemu-x86_64\": {\"version\": "
 		  "\"1\", \"url\": \"http://x\", \"rollout\": \"50\"}}}",
 		  "whole percentage" },
 	};
