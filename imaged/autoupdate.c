@@ -30,7 +30,7 @@ static void channel_status(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	say("channel: %s", line);
-	file_write_atomic(CHANNEL_STATUS_FILE, line, strlen(line));
+	write_atomic(CHANNEL_STATUS_FILE, line, strlen(line), 0644);
 }
 
 /* A whole small document; its length, or -errno with err set. */
@@ -114,7 +114,7 @@ void autoupdate_poll(const struct imaged_conf *c)
 	}
 	char seen_text[32] = "";
 	long long seen = 0;
-	if (file_read_text(CHANNEL_SERIAL, seen_text, sizeof(seen_text)) > 0)
+	if (read_text(CHANNEL_SERIAL, seen_text, sizeof(seen_text)) > 0)
 		seen = atoll(seen_text);
 	if (ch.serial < seen) {
 		channel_status("serial %lld is older than %lld, seen before: "
@@ -126,7 +126,8 @@ void autoupdate_poll(const struct imaged_conf *c)
 		snprintf(seen_text, sizeof(seen_text), "%lld\n", ch.serial);
 		mkdir("/var/lib/keel", 0755);
 		mkdir(UPDATE_STATE_DIR, 0700);
-		file_write_atomic(CHANNEL_SERIAL, seen_text, strlen(seen_text));
+		write_atomic(CHANNEL_SERIAL, seen_text, strlen(seen_text),
+			     0644);
 	}
 	if (version_compare(ch.version, running) <= 0) {
 		channel_status("up to date: the channel offers %s, %s runs",
@@ -134,7 +135,7 @@ void autoupdate_poll(const struct imaged_conf *c)
 		return;
 	}
 	char rejected[64] = "";
-	file_read_text(UPDATE_REJECTED, rejected, sizeof(rejected));
+	read_text(UPDATE_REJECTED, rejected, sizeof(rejected));
 	if (!strcmp(rejected, ch.version)) {
 		channel_status("%s was rolled back on this host; waiting for a "
 			       "newer version",
@@ -149,7 +150,7 @@ void autoupdate_poll(const struct imaged_conf *c)
 			       ch.version, slot_name(!sl.booted));
 		return;
 	}
-	file_read_text(MACHINE_ID_FILE, mid, sizeof(mid));
+	read_text(MACHINE_ID_FILE, mid, sizeof(mid));
 	mid[strcspn(mid, "\n")] = '\0';
 	int slot = rollout_slot(mid, ch.version);
 	if (slot >= ch.rollout) {
@@ -165,7 +166,7 @@ void autoupdate_poll(const struct imaged_conf *c)
 	if (update_install(c, ch.url, false, &p, err, sizeof(err))) {
 		char line[600];
 		snprintf(line, sizeof(line), "failed: %s", err);
-		file_write_atomic(UPDATE_STATUS_FILE, line, strlen(line));
+		write_atomic(UPDATE_STATUS_FILE, line, strlen(line), 0644);
 		channel_status("installing %s failed: %s", ch.version, err);
 		return;
 	}

@@ -35,7 +35,7 @@ static void conf_load(struct imaged_conf *c)
 
 	conf_defaults(c);
 	for (int i = 0; i < 2; i++) {
-		long n = file_read_text(paths[i], text, sizeof(text));
+		long n = read_text(paths[i], text, sizeof(text));
 		if (n == -ENOENT)
 			continue;
 		if (n < 0)
@@ -106,7 +106,7 @@ static void os_update(int fd, int argc, char **argv)
 	if (r) {
 		char line[600];
 		snprintf(line, sizeof(line), "failed: %s", err);
-		file_write_atomic(UPDATE_STATUS_FILE, line, strlen(line));
+		write_atomic(UPDATE_STATUS_FILE, line, strlen(line), 0644);
 		say("update from %s %s", source, line);
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);

@@ -35,7 +35,7 @@ static void pending_read(struct pending *p)
 	p->slot = -1;
 	p->version[0] = '\0';
 	p->committed = false;
-	if (file_read_text(UPDATE_PENDING, text, sizeof(text)) < 0)
+	if (read_text(UPDATE_PENDING, text, sizeof(text)) < 0)
 		return;
 	for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
 		if (!strncmp(l, "slot=", 5) && (l[5] == 'a' || l[5] == 'b'))
@@ -65,7 +65,7 @@ static void gate_status(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	mkdir(IMAGED_RUN_DIR, 0700);
-	file_write_atomic(GATE_STATUS_FILE, line, strlen(line));
+	write_atomic(GATE_STATUS_FILE, line, strlen(line), 0644);
 }
 
 struct answer {
@@ -186,7 +186,7 @@ static void gate(const struct imaged_conf *c, struct slots *sl)
 	snprintf(text, sizeof(text),
 		 "slot %c (%s) failed its health gate after %d s: %s",
 		 slot_name(b), sl->version[b], c->health_timeout, why);
-	file_write_atomic(UPDATE_TRIAL_FAILURE, text, strlen(text));
+	write_atomic(UPDATE_TRIAL_FAILURE, text, strlen(text), 0644);
 	gate_status("failed: %s; rebooting", why);
 	update_last("%s; rebooting (%d %s left)", text, sl->bs.tries[b],
 		    sl->bs.tries[b] == 1 ? "try" : "tries");
@@ -216,7 +216,7 @@ void update_boot_check(const struct imaged_conf *c)
 			snprintf(text, sizeof(text),
 				 "slot=%c\nversion=%s\ncommitted=1\n",
 				 slot_name(b), p.version);
-			file_write_atomic(UPDATE_PENDING, text, strlen(text));
+			write_atomic(UPDATE_PENDING, text, strlen(text), 0644);
 		}
 		gate(c, &sl);
 		return;
@@ -226,7 +226,7 @@ void update_boot_check(const struct imaged_conf *c)
 		unlink(UPDATE_PENDING);
 	} else if (p.slot == o && !sl.bs.ok[o] && !sl.bs.tries[o]) {
 		char why[600];
-		if (file_read_text(UPDATE_TRIAL_FAILURE, why, sizeof(why)) <= 0)
+		if (read_text(UPDATE_TRIAL_FAILURE, why, sizeof(why)) <= 0)
 			snprintf(
 				why, sizeof(why),
 				"slot %c (%s) never reached the health gate in "
@@ -235,8 +235,8 @@ void update_boot_check(const struct imaged_conf *c)
 		if (p.committed) {
 			update_last("rolled back to slot %c (%s): %s",
 				    slot_name(b), sl.version[b], why);
-			file_write_atomic(UPDATE_REJECTED, p.version,
-					  strlen(p.version));
+			write_atomic(UPDATE_REJECTED, p.version,
+				     strlen(p.version), 0644);
 		} else
 			update_last("the install of %s into slot %c was cut "
 				    "off before its commit; slot %c is as it "

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "http.h"
+#include "file.h"
 #include "tls.h"
 
 #include <ctype.h>
@@ -307,20 +308,6 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	return fd < 0 ? -r : fd;
 }
 
-static int send_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* One request; leaves the head parsed and the body's first bytes in buf. */
 static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 		     size_t errlen)
@@ -345,7 +332,7 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 	if (c->tls) {
 		if ((r = tls_write_all(c->tls, req, strlen(req), err, errlen)))
 			return r;
-	} else if ((r = send_all(c->fd, req, strlen(req)))) {
+	} else if ((r = write_full(c->fd, req, strlen(req)))) {
 		snprintf(err, errlen, "sending to %s: %s", u->host,
 			 strerror(-r));
 		return r;

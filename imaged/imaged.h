@@ -2,6 +2,8 @@
 #ifndef KEEL_IMAGED_H
 #define KEEL_IMAGED_H
 
+#include "file.h" /* read_text(), write_atomic() */
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -57,13 +59,6 @@ struct progress {
 };
 void progress(struct progress *p, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-
-/*
- * Small files, whole: read NUL-terminated (returns length or -errno);
- * write by temporary name, fsync, rename, fsync of the folder.
- */
-long file_read_text(const char *path, char *buf, size_t len);
-int file_write_atomic(const char *path, const char *text, size_t len);
 
 /* A key from /etc/os-release ("VERSION_ID", "VARIANT_ID"), unquoted. */
 int os_release_get(const char *key, char *val, size_t len);

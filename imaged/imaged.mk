@@ -1,6 +1,6 @@
 # imaged: one static binary, the daemon and its imagectl client (a link).
 IMAGED_SRCS := $(wildcard imaged/*.c) \
-	$(addprefix lib/,clock.c crc32.c ctlsock.c partition.c text.c)
+	$(addprefix lib/,clock.c crc32.c ctlsock.c file.c partition.c text.c)
 IMAGED_BIN := $(BUILD)/keel/imaged
 
 $(IMAGED_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) \

@@ -41,13 +41,12 @@ int slots_read(struct slots *s, char *err, size_t errlen)
 
 	memset(s, 0, sizeof(*s));
 	s->booted = -1;
-	if (file_read_text("/proc/cmdline", cmdline, sizeof(cmdline)) >= 0)
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) >= 0)
 		s->booted = slot_from_cmdline(cmdline);
 	for (int i = 0; i < 2; i++) {
 		snprintf(path, sizeof(path), ESP_DIR "/%c/version",
 			 slot_name(i));
-		if (file_read_text(path, s->version[i], sizeof(s->version[i])) <
-		    0)
+		if (read_text(path, s->version[i], sizeof(s->version[i])) < 0)
 			s->version[i][0] = '\0';
 		s->version[i][strcspn(s->version[i], "\n")] = '\0';
 	}

@@ -40,7 +40,7 @@ void update_last(const char *fmt, ...)
 	say("%s", line + n);
 	mkdir("/var/lib/keel", 0755);
 	mkdir(UPDATE_STATE_DIR, 0700);
-	file_write_atomic(UPDATE_LAST, line, strlen(line));
+	write_atomic(UPDATE_LAST, line, strlen(line), 0644);
 }
 
 int update_keys_load(uint8_t (*keys)[P256_POINT_LEN])
@@ -155,20 +155,6 @@ static void stream_progress(struct stream *st, uint64_t n)
 	}
 }
 
-static int write_all(int fd, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /*
  * Read every payload from src in the order they lie in the bundle,
  * feeding each to its sink, and with st->hash check its SHA-256.
@@ -221,7 +207,7 @@ static int stream_payloads(struct source *src, struct stream *st,
 			}
 			if (st->hash)
 				br_sha256_update(&sk->sha, buf, n);
-			if (sk->fd >= 0 && (r = write_all(sk->fd, buf, n))) {
+			if (sk->fd >= 0 && (r = write_full(sk->fd, buf, n))) {
 				snprintf(err, errlen, "writing payload %s: %s",
 					 payload_name(k), strerror(-r));
 				goto out;
@@ -302,7 +288,7 @@ static int pending_write(int slot, const char *version, bool committed)
 	mkdir(UPDATE_STATE_DIR, 0700);
 	snprintf(text, sizeof(text), "slot=%c\nversion=%s\ncommitted=%d\n",
 		 slot_name(slot), version, committed);
-	return file_write_atomic(UPDATE_PENDING, text, strlen(text));
+	return write_atomic(UPDATE_PENDING, text, strlen(text), 0644);
 }
 
 /* Checks that need no bundle bytes: which slot, and may we touch it. */
@@ -337,7 +323,7 @@ static int check_fit(const struct manifest *m, int slot, const char *dev,
 	struct stat st;
 
 	snprintf(path, sizeof(path), "/sys/class/block/%s/size", dev);
-	if (file_read_text(path, text, sizeof(text)) < 0) {
+	if (read_text(path, text, sizeof(text)) < 0) {
 		snprintf(err, errlen, "%s: size unknown", dev);
 		return -EIO;
 	}
@@ -415,11 +401,11 @@ static int write_slot_cfg(int slot, const struct manifest *m, char *err,
 		"set keel_verity=\"keel.verity=%s\"\nset keel_cmdline=\"%s\"\n",
 		m->verity, m->cmdline);
 	slot_path(path, sizeof(path), slot, "slot.cfg", "");
-	int r = file_write_atomic(path, text, strlen(text));
+	int r = write_atomic(path, text, strlen(text), 0644);
 	if (!r) {
 		snprintf(text, sizeof(text), "%s\n", m->version);
 		slot_path(path, sizeof(path), slot, "version", "");
-		r = file_write_atomic(path, text, strlen(text));
+		r = write_atomic(path, text, strlen(text), 0644);
 	}
 	if (r)
 		snprintf(err, errlen, "%s: %s", path, strerror(-r));
@@ -685,8 +671,8 @@ int update_rollback(char *msg, size_t len)
 		    sl.version[other][0] ? sl.version[other] : "?");
 	/* the version left behind is not to come back by itself */
 	if (sl.version[sl.booted][0])
-		file_write_atomic(UPDATE_REJECTED, sl.version[sl.booted],
-				  strlen(sl.version[sl.booted]));
+		write_atomic(UPDATE_REJECTED, sl.version[sl.booted],
+			     strlen(sl.version[sl.booted]), 0644);
 	snprintf(msg, len, "slot %c (%s) boots next", slot_name(other),
 		 sl.version[other][0] ? sl.version[other] : "?");
 	return 0;
@@ -715,7 +701,7 @@ void update_status(char *buf, size_t len)
 		{ "last", UPDATE_LAST },
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		if (file_read_text(lines[i].path, text, sizeof(text)) <= 0)
+		if (read_text(lines[i].path, text, sizeof(text)) <= 0)
 			continue;
 		text[strcspn(text, "\n")] = '\0';
 		used = strlen(buf);

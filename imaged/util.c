@@ -35,73 +35,14 @@ void progress(struct progress *p, const char *fmt, ...)
 	if (p->fd >= 0 && ctl_send(p->fd, CTL_MORE, line))
 		p->fd = -1; /* the client left; the work goes on */
 	if (p->status_file)
-		file_write_atomic(p->status_file, line, strlen(line));
-}
-
-long file_read_text(const char *path, char *buf, size_t len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	while (got < len - 1) {
-		ssize_t n = read(fd, buf + got, len - 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (!n)
-			break;
-		got += n;
-	}
-	close(fd);
-	buf[got] = '\0';
-	return got;
-}
-
-int file_write_atomic(const char *path, const char *text, size_t len)
-{
-	char tmp[512], dir[512];
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	for (size_t off = 0; off < len && !r;) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0 && errno != EINTR)
-			r = -errno;
-		else if (n > 0)
-			off += n;
-	}
-	if (!r && fsync(fd))
-		r = -errno;
-	close(fd);
-	if (!r && rename(tmp, path))
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return r;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+		write_atomic(p->status_file, line, strlen(line), 0644);
 }
 
 int os_release_get(const char *key, char *val, size_t len)
 {
 	char text[4096];
 	size_t klen = strlen(key);
-	long n = file_read_text(OS_RELEASE, text, sizeof(text));
+	long n = read_text(OS_RELEASE, text, sizeof(text));
 
 	if (n < 0)
 		return n;
@@ -173,7 +114,7 @@ void fault_point(const char *step)
 
 	if (!CONFIG_KEEL_IMAGED_FAULTS)
 		return;
-	if (file_read_text(FAULT_FILE, want, sizeof(want)) < 0)
+	if (read_text(FAULT_FILE, want, sizeof(want)) < 0)
 		return;
 	want[strcspn(want, "\n")] = '\0';
 	if (strcmp(want, step))

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "hostsetup.h"
+#include "file.h"
 #include "log.h"
 #include "partition.h"
 #include "util.h"
@@ -17,46 +18,6 @@
 #include <unistd.h>
 
 #define SEED_BYTES 512
-
-/* Write a whole file under a temporary name, fsync, rename. */
-static int write_atomic(const char *path, const void *buf, size_t len,
-			mode_t mode)
-{
-	char tmp[128];
-	int fd, r = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0)
-		return -errno;
-	ssize_t n = write(fd, buf, len);
-	if (n < 0)
-		r = -errno;
-	else if ((size_t)n != len)
-		r = -ENOSPC; /* a short write is a full disk */
-	else if (fsync(fd))
-		r = -errno;
-	close(fd);
-	if (!r && rename(tmp, path))
-		r = -errno;
-	if (r) {
-		unlink(tmp);
-		return r;
-	}
-	/* the rename itself must reach the disk, or a cut forgets it */
-	char dir[128];
-	snprintf(dir, sizeof(dir), "%s", path);
-	char *slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = '\0';
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
-	return 0;
-}
 
 int boot_mount(int wait_s)
 {

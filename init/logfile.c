@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "logfile.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,21 +59,6 @@ static unsigned long count_lines(const char *buf, size_t len)
 	return n ? n : 1;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int logfile_write(struct logfile *lf, const char *buf, size_t len)
 {
 	char note[96];
@@ -86,14 +72,14 @@ int logfile_write(struct logfile *lf, const char *buf, size_t len)
 		int n = snprintf(note, sizeof(note),
 				 "[init: dropped %lu lines: %s]\n", lf->dropped,
 				 strerror(lf->last_errno));
-		r = write_all(lf->fd, note, n);
+		r = write_full(lf->fd, note, n);
 		if (!r) {
 			lf->size += n;
 			lf->dropped = 0;
 		}
 	}
 	if (!r)
-		r = write_all(lf->fd, buf, len);
+		r = write_full(lf->fd, buf, len);
 	if (r) {
 		unsigned long lines = count_lines(buf, len);
 		lf->dropped += lines;

@@ -63,31 +63,6 @@ bool is_mountpoint(const char *path)
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
-ssize_t read_text(const char *path, char *buf, size_t len)
-{
-	size_t used = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while (used < len - 1) {
-		ssize_t n = read(fd, buf + used, len - 1 - used);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int e = errno;
-			close(fd);
-			return -e;
-		}
-		if (n == 0)
-			break;
-		used += n;
-	}
-	close(fd);
-	buf[used] = '\0';
-	return used;
-}
-
 static int run(char *const argv[], bool quiet)
 {
 	int status;

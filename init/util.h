@@ -3,6 +3,7 @@
 #define KEEL_UTIL_H
 
 #include "clock.h" /* monotonic_ms() */
+#include "file.h" /* read_text() */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,9 +24,6 @@ int mount_at(const char *src, const char *target, const char *type,
 
 /* True when path is the root of a mount (its device differs from ..). */
 bool is_mountpoint(const char *path);
-
-/* Read a small file whole, NUL-terminated. Returns length or -errno. */
-ssize_t read_text(const char *path, char *buf, size_t len);
 
 /*
  * Run a program and wait for it. stdio is the console. Returns its exit

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_FILE_H
+#define KEEL_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Small whole files and full writes, for init and imaged. */
+
+/* Read a small file whole, NUL-terminated. Returns length or -errno. */
+ssize_t read_text(const char *path, char *buf, size_t len);
+
+/* All of buf, through EINTR and short writes; 0 or -errno. */
+int write_full(int fd, const void *buf, size_t len);
+
+/*
+ * A whole file under a temporary name, fsync, rename, fsync of the
+ * folder: a reader sees the old file or the new one, never a mix, and a
+ * power cut does not forget the rename. 0 or -errno.
+ */
+int write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
+
+#endif
