@@ -51,7 +51,7 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check unit build-test system-test test-image fuzz bench \
+.PHONY: all images run check unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
@@ -102,6 +102,7 @@ include scripts/package/pkg.mk
 include $(sort $(wildcard scripts/package/*/*.mk))
 include init/init.mk
 include imaged/imaged.mk
+include netd/netd.mk
 include tests/tests.mk
 
 source: host-deps $(SOURCE_TARGETS)
@@ -125,7 +126,7 @@ $(DEV_KEY):
 # --- root filesystem ----------------------------------------------------
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
-		$(IMAGED_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
+		$(IMAGED_BIN) $(NETD_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
 		$(DOSFSTOOLS_FSCK) \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
@@ -142,6 +143,8 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
 	@ln -sf imaged $(TARGET)/sbin/imagectl
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
+	@install -m 0755 $(NETD_BIN) $(TARGET)/sbin/netd
+	@install -m 0644 rootfs/services/netd.conf $(TARGET)/etc/init/
 	@mkdir -p $(TARGET)/etc/keel/update-keys $(TARGET)/etc/ssl/certs
 	@install -m 0644 $(CA_BUNDLE) $(TARGET)/etc/ssl/certs/ca-certificates.crt
 	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\n' \

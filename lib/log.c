@@ -47,6 +47,11 @@ static void keep(const char *line, size_t len)
 	}
 }
 
+void log_name(const char *ident)
+{
+	log_ident = ident;
+}
+
 void log_open(const char *ident)
 {
 	log_ident = ident;

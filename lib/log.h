@@ -10,6 +10,8 @@
  * headless box keeps them in dmesg. Format: "<ident>: <message>".
  */
 void log_open(const char *ident);
+/* Only the name: lines go to stderr (a service's log file). */
+void log_name(const char *ident);
 void log_close(void);
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -137,10 +137,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
             pass
 
 
+def wait_network(m, timeout=60):
+    """netd's DHCP lease from QEMU's user-mode network."""
+    deadline = time.time() + timeout
+    while "inet 10.0.2.15/" not in m.check("ip -4 addr show dev eth0"):
+        assert time.time() < deadline, m.check("netd status")
+        time.sleep(1)
+
+
 def boot(disk, work):
     m = keelvm.Machine(disk, work).start()
     m.wait_ready()
-    m.check("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0")
+    wait_network(m)
     return m
 
 
@@ -176,7 +184,7 @@ def reboot_ready(m, timeout=240):
     """After the guest reboots by itself: wait for the next ready."""
     m.expect(r"keel: ready at", timeout)
     m.sync_shell()
-    m.check("ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0")
+    wait_network(m)
 
 
 def test_update_v1_to_v2_and_back(server, workdir):

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "log.h"
+#include "netd.h"
+
+static const char *ip_str(int family, const union nl_ip *ip, char *buf,
+			  size_t len)
+{
+	return inet_ntop(family, ip->b, buf, (socklen_t)len);
+}
+
+int apply_link_up(struct link *l, unsigned mtu)
+{
+	struct nlm_link req = { .index = l->index,
+				.up = 1,
+				.mtu = mtu,
+				.master = -1,
+				.netns_fd = -1 };
+	int r = rtnl_call(&netd.req,
+			  nlm_link_set(netd.nlbuf, rtnl_seq(&netd.req), &req));
+
+	if (r)
+		log_warn("%s: cannot set it up%s: %s", l->name,
+			 mtu ? " with that mtu" : "", strerror(-r));
+	return r;
+}
+
+static int same_addr(const struct nlm_addr *a, int family,
+		     const union nl_ip *ip, uint8_t plen)
+{
+	return a->family == family && a->plen == plen &&
+	       !memcmp(a->addr.b, ip->b, family == AF_INET ? 4 : 16);
+}
+
+int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp)
+{
+	char ip[INET6_ADDRSTRLEN];
+	int i, r;
+
+	r = rtnl_call(&netd.req,
+		      nlm_addr(netd.nlbuf, rtnl_seq(&netd.req), 1, a));
+	if (r) {
+		log_warn("%s: cannot add address %s/%u: %s", l->name,
+			 ip_str(a->family, &a->addr, ip, sizeof(ip)), a->plen,
+			 strerror(-r));
+		return r;
+	}
+	for (i = 0; i < l->n_addrs; i++)
+		if (same_addr(&l->addrs[i], a->family, &a->addr, a->plen))
+			break;
+	if (i == l->n_addrs) {
+		if (l->n_addrs == LINK_MAX_ADDRS)
+			return 0;
+		l->n_addrs++;
+	}
+	l->addrs[i] = *a;
+	l->addr_dhcp[i] = (uint8_t)dhcp;
+	return 0;
+}
+
+static int same_route(const struct nlm_route *a, const struct nlm_route *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	       a->metric == b->metric && !memcmp(a->dst.b, b->dst.b, 16);
+}
+
+int apply_route(struct link *l, const struct nlm_route *rt, int dhcp)
+{
+	char dst[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
+	int i, r;
+
+	r = rtnl_call(&netd.req,
+		      nlm_route(netd.nlbuf, rtnl_seq(&netd.req), 1, rt));
+	if (r) {
+		log_warn("%s: cannot add route %s/%u via %s: %s", l->name,
+			 ip_str(rt->family, &rt->dst, dst, sizeof(dst)),
+			 rt->plen, ip_str(rt->family, &rt->gw, gw, sizeof(gw)),
+			 strerror(-r));
+		return r;
+	}
+	for (i = 0; i < l->n_routes; i++)
+		if (same_route(&l->routes[i], rt))
+			break;
+	if (i == l->n_routes) {
+		if (l->n_routes == LINK_MAX_ROUTES)
+			return 0;
+		l->n_routes++;
+	}
+	l->routes[i] = *rt;
+	l->route_dhcp[i] = (uint8_t)dhcp;
+	return 0;
+}
+
+/* Forget entry i before deleting it, so the kernel's event for the
+ * deletion is not taken for someone else's doing. */
+static void drop_addr(struct link *l, int i)
+{
+	struct nlm_addr a = l->addrs[i];
+
+	l->addrs[i] = l->addrs[l->n_addrs - 1];
+	l->addr_dhcp[i] = l->addr_dhcp[l->n_addrs - 1];
+	l->n_addrs--;
+	rtnl_call(&netd.req, nlm_addr(netd.nlbuf, rtnl_seq(&netd.req), 0, &a));
+}
+
+static void drop_route(struct link *l, int i)
+{
+	struct nlm_route r = l->routes[i];
+
+	l->routes[i] = l->routes[l->n_routes - 1];
+	l->route_dhcp[i] = l->route_dhcp[l->n_routes - 1];
+	l->n_routes--;
+	rtnl_call(&netd.req, nlm_route(netd.nlbuf, rtnl_seq(&netd.req), 0, &r));
+}
+
+static void unapply(struct link *l, int only_dhcp)
+{
+	/* routes first: some of them go through the addresses */
+	for (int i = l->n_routes - 1; i >= 0; i--)
+		if (!only_dhcp || l->route_dhcp[i])
+			drop_route(l, i);
+	for (int i = l->n_addrs - 1; i >= 0; i--)
+		if (!only_dhcp || l->addr_dhcp[i])
+			drop_addr(l, i);
+}
+
+void unapply_dhcp(struct link *l)
+{
+	unapply(l, 1);
+}
+
+void unapply_all(struct link *l)
+{
+	unapply(l, 0);
+}
+
+int apply_note_deleted_addr(struct link *l, const struct nl_addr *a)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < l->n_addrs; i++) {
+		if (!same_addr(&l->addrs[i], a->family, &a->addr, a->plen))
+			continue;
+		log_warn("%s: address %s/%u was removed, not by netd", l->name,
+			 ip_str(a->family, &a->addr, ip, sizeof(ip)), a->plen);
+		l->addrs[i] = l->addrs[l->n_addrs - 1];
+		l->addr_dhcp[i] = l->addr_dhcp[l->n_addrs - 1];
+		l->n_addrs--;
+		return 1;
+	}
+	return 0;
+}
+
+int apply_note_deleted_route(struct link *l, const struct nl_route *r)
+{
+	char dst[INET6_ADDRSTRLEN];
+
+	for (int i = 0; i < l->n_routes; i++) {
+		struct nlm_route *o = &l->routes[i];
+
+		if (o->family != r->family || o->plen != r->plen ||
+		    o->metric != r->metric || memcmp(o->dst.b, r->dst.b, 16))
+			continue;
+		log_warn("%s: route %s/%u was removed, not by netd", l->name,
+			 ip_str(r->family, &r->dst, dst, sizeof(dst)), r->plen);
+		l->routes[i] = l->routes[l->n_routes - 1];
+		l->route_dhcp[i] = l->route_dhcp[l->n_routes - 1];
+		l->n_routes--;
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <net/if_arp.h>
+#include <linux/rtnetlink.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "clock.h"
+#include "log.h"
+#include "netd.h"
+
+#define POD_BRIDGE "keel0"
+
+/* Routes netd adds get one metric per link, so two links' default
+ * routes live side by side instead of replacing each other. */
+static uint32_t metric_of(const struct link *l)
+{
+	return 1000 + (uint32_t)l->index;
+}
+
+struct link *link_by_index(int index)
+{
+	for (struct link *l = netd.links; l; l = l->next)
+		if (l->index == index)
+			return l;
+	return NULL;
+}
+
+/* netd's own pod links are configured by pods.c, never by a rule. */
+static int pod_link(const char *name)
+{
+	return !strcmp(name, POD_BRIDGE) || !strncmp(name, "vk", 2);
+}
+
+static int is_wireless(const char *name)
+{
+	char path[80];
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/wireless", name);
+	return access(path, F_OK) == 0;
+}
+
+static void apply_static_addrs(struct link *l)
+{
+	const struct net_rule *r = &l->rule;
+
+	for (int i = 0; i < r->n_addrs; i++) {
+		struct nlm_addr a = {
+			.family = r->addrs[i].family,
+			.index = l->index,
+			.addr = r->addrs[i].ip,
+			.plen = r->addrs[i].plen,
+		};
+
+		apply_addr(l, &a, 0);
+	}
+}
+
+static void gateway_route(struct link *l, const struct net_prefix *gw)
+{
+	struct nlm_route rt = {
+		.family = gw->family,
+		.index = l->index,
+		.gw = gw->ip,
+		.metric = metric_of(l),
+		.protocol = RTPROT_STATIC,
+	};
+
+	if (gw->family)
+		apply_route(l, &rt, 0);
+}
+
+static void apply_static_routes(struct link *l)
+{
+	const struct net_rule *r = &l->rule;
+
+	gateway_route(l, &r->gw4);
+	gateway_route(l, &r->gw6);
+	for (int i = 0; i < r->n_routes; i++) {
+		struct nlm_route rt = {
+			.family = r->routes[i].dst.family,
+			.index = l->index,
+			.dst = r->routes[i].dst.ip,
+			.plen = r->routes[i].dst.plen,
+			.gw = r->routes[i].gw,
+			.metric = metric_of(l),
+			.protocol = RTPROT_STATIC,
+		};
+
+		apply_route(l, &rt, 0);
+	}
+}
+
+static void dhcp_begin(struct link *l)
+{
+	uint32_t remembered;
+
+	if (!l->rule.dhcp || !l->carrier || dhcpio_open(l))
+		return;
+	remembered = lease_load(l);
+	if (remembered)
+		log_info("%s: dhcp: asking for %s again", l->name,
+			 inet_ntoa((struct in_addr){ remembered }));
+	dhcp_start(&l->dhcp, remembered, monotonic_ms());
+}
+
+static void carrier_up(struct link *l)
+{
+	apply_static_addrs(l);
+	apply_static_routes(l);
+	dhcp_begin(l);
+}
+
+static void carrier_down(struct link *l)
+{
+	if (l->dhcp.state != DHCP_STOPPED) {
+		log_info("%s: no carrier: dropping its DHCP lease and routes",
+			 l->name);
+		dhcp_stop(&l->dhcp);
+		unapply_dhcp(l);
+		resolv_update();
+	}
+}
+
+static void configure(struct link *l)
+{
+	const struct net_rule *r;
+
+	if (!strcmp(l->name, "lo")) {
+		if (!(l->flags & IFF_UP))
+			apply_link_up(l, 0);
+		return;
+	}
+	if (pod_link(l->name))
+		return;
+	r = net_conf_match(&netd.conf, l->name, l->mac, l->hardware);
+	if (!r) {
+		l->has_rule = 0;
+		return;
+	}
+	l->rule = *r;
+	l->has_rule = 1;
+	log_info("%s: configuring from %s (%s%s%s)", l->name, r->where,
+		 r->dhcp ? "dhcp" : "static",
+		 r->n_addrs ? (r->dhcp ? " + static" : "") : "",
+		 r->required ? ", required" : "");
+	apply_link_up(l, r->mtu);
+	/* the addresses go on at once; routes, which need the link to
+	 * work, and DHCP wait for carrier */
+	apply_static_addrs(l);
+	if (l->carrier)
+		carrier_up(l);
+}
+
+static void deconfigure(struct link *l)
+{
+	dhcp_stop(&l->dhcp);
+	dhcpio_close(l);
+	unapply_all(l);
+	l->has_rule = 0;
+}
+
+static struct link *link_new(const struct nl_link *nl)
+{
+	struct link *l = calloc(1, sizeof(*l));
+
+	if (!l) {
+		log_err("out of memory for link %s", nl->name);
+		return NULL;
+	}
+	l->index = nl->index;
+	l->pkt_fd = -1;
+	memcpy(l->name, nl->name, sizeof(l->name));
+	memcpy(l->mac, nl->mac, 6);
+	l->flags = nl->flags;
+	l->carrier = (nl->flags & IFF_UP) && (nl->flags & IFF_LOWER_UP);
+	l->hardware = !nl->kind[0] && nl->type == ARPHRD_ETHER &&
+		      !is_wireless(nl->name);
+	dhcp_init(&l->dhcp, &dhcpio_ops, l, l->mac,
+		  (unsigned)(monotonic_ms() ^ (nl->mac[5] << 24) ^
+			     (nl->mac[4] << 16) ^ (nl->mac[3] << 8) ^
+			     (unsigned)getpid()));
+	l->dhcp.hostname = NULL;
+	l->next = netd.links;
+	netd.links = l;
+	return l;
+}
+
+static void link_free(struct link *l)
+{
+	struct link **pp = &netd.links;
+
+	while (*pp && *pp != l)
+		pp = &(*pp)->next;
+	if (*pp)
+		*pp = l->next;
+	dhcp_stop(&l->dhcp);
+	dhcpio_close(l);
+	free(l);
+}
+
+static void link_changed(const struct nl_link *nl)
+{
+	struct link *l = link_by_index(nl->index);
+	int carrier = (nl->flags & IFF_UP) && (nl->flags & IFF_LOWER_UP);
+
+	if (!l) {
+		l = link_new(nl);
+		if (!l)
+			return;
+		if (strcmp(nl->name, "lo") && !pod_link(nl->name))
+			log_info("%s: new link (index %d%s%s)", l->name,
+				 l->index, nl->kind[0] ? ", " : "", nl->kind);
+		configure(l);
+		return;
+	}
+	l->flags = nl->flags;
+	if (strcmp(l->name, nl->name)) {
+		/* a rename may make another rule match */
+		log_info("%s: renamed to %s", l->name, nl->name);
+		memcpy(l->name, nl->name, sizeof(l->name));
+		deconfigure(l);
+		configure(l);
+		return;
+	}
+	if (carrier == l->carrier)
+		return;
+	l->carrier = carrier;
+	if (!l->has_rule)
+		return;
+	log_info("%s: carrier %s", l->name, carrier ? "up" : "down");
+	if (carrier)
+		carrier_up(l);
+	else
+		carrier_down(l);
+}
+
+static int collect_link(const struct nlmsghdr *nlh, void *ctx)
+{
+	struct nl_link nl;
+
+	(void)ctx;
+	if (nl_parse_link(nlh, &nl) == 0 && !link_by_index(nl.index))
+		link_new(&nl);
+	return MNL_CB_OK;
+}
+
+void links_scan(void)
+{
+	int r = rtnl_dump(&netd.req, RTM_GETLINK, AF_UNSPEC, collect_link,
+			  NULL);
+
+	if (r)
+		log_err("cannot list links: %s", strerror(-r));
+	/* configured after the dump: configure() makes requests */
+	for (struct link *l = netd.links; l; l = l->next) {
+		if (strcmp(l->name, "lo") && !pod_link(l->name))
+			log_info("%s: found (index %d, %s)", l->name, l->index,
+				 l->carrier ? "carrier" : "no carrier");
+		configure(l);
+	}
+}
+
+void links_event(const struct nlmsghdr *nlh)
+{
+	struct nl_link nl;
+	struct nl_addr a;
+	struct nl_route rt;
+	struct link *l;
+
+	switch (nlh->nlmsg_type) {
+	case RTM_NEWLINK:
+		if (nl_parse_link(nlh, &nl) == 0)
+			link_changed(&nl);
+		break;
+	case RTM_DELLINK:
+		if (nl_parse_link(nlh, &nl) == 0 &&
+		    (l = link_by_index(nl.index))) {
+			if (l->has_rule)
+				log_info("%s: link removed", l->name);
+			link_free(l);
+			resolv_update();
+		}
+		break;
+	case RTM_DELADDR:
+		if (nl_parse_addr(nlh, &a) == 0 && (l = link_by_index(a.index)))
+			apply_note_deleted_addr(l, &a);
+		break;
+	case RTM_DELROUTE:
+		if (nl_parse_route(nlh, &rt) == 0 &&
+		    rt.table == RT_TABLE_MAIN && (l = link_by_index(rt.oif)))
+			apply_note_deleted_route(l, &rt);
+		break;
+	}
+}
+
+void links_reconfigure(void)
+{
+	for (struct link *l = netd.links; l; l = l->next) {
+		const struct net_rule *r;
+
+		if (!strcmp(l->name, "lo") || pod_link(l->name))
+			continue;
+		r = net_conf_match(&netd.conf, l->name, l->mac, l->hardware);
+		if (r && l->has_rule && !memcmp(r, &l->rule, sizeof(*r)))
+			continue;
+		if (!r && !l->has_rule)
+			continue;
+		if (l->has_rule)
+			deconfigure(l);
+		configure(l);
+	}
+	resolv_update();
+}
+
+void link_dhcp_bound(struct link *l, const struct dhcp_lease *old)
+{
+	const struct dhcp_lease *ls = &l->dhcp.lease;
+	uint32_t life = ls->lease_s == 0xffffffffu ? 0 : ls->lease_s;
+	struct nlm_addr a = {
+		.family = AF_INET,
+		.index = l->index,
+		.plen = ls->plen,
+		.valid_s = life,
+		.preferred_s = life,
+	};
+	char addr[INET_ADDRSTRLEN], srv[INET_ADDRSTRLEN];
+
+	a.addr.v4 = ls->addr;
+	a.brd.v4 = ls->broadcast;
+	inet_ntop(AF_INET, &ls->addr, addr, sizeof(addr));
+	inet_ntop(AF_INET, &ls->server, srv, sizeof(srv));
+	if (old && old->addr == ls->addr) {
+		log_info("%s: dhcp: renewed %s/%u from %s, lease %u s", l->name,
+			 addr, ls->plen, srv, ls->lease_s);
+		apply_addr(l, &a, 1); /* new lifetimes */
+		return;
+	}
+	if (old)
+		unapply_dhcp(l);
+	log_info("%s: dhcp: bound %s/%u from %s, lease %u s", l->name, addr,
+		 ls->plen, srv, ls->lease_s);
+	if (ls->mtu && ls->mtu != l->rule.mtu)
+		apply_link_up(l, ls->mtu);
+	apply_addr(l, &a, 1);
+	/* RFC 3442 section 3: with option 121 present, option 3 is ignored */
+	if (ls->has_classless) {
+		for (int i = 0; i < ls->n_routes; i++) {
+			struct nlm_route rt = {
+				.family = AF_INET,
+				.index = l->index,
+				.plen = ls->routes[i].plen,
+				.metric = metric_of(l),
+				.protocol = RTPROT_DHCP,
+			};
+
+			rt.dst.v4 = ls->routes[i].dst;
+			rt.gw.v4 = ls->routes[i].gw;
+			rt.prefsrc.v4 = ls->addr;
+			apply_route(l, &rt, 1);
+		}
+	} else if (ls->n_routers) {
+		struct nlm_route rt = {
+			.family = AF_INET,
+			.index = l->index,
+			.metric = metric_of(l),
+			.protocol = RTPROT_DHCP,
+		};
+		uint32_t mask =
+			ls->plen ? htonl(0xffffffffu << (32 - ls->plen)) : 0;
+
+		/* a router outside our subnet (a /32 lease, as clouds give)
+		 * is reached through a host route on the link */
+		if ((ls->routers[0] & mask) != (ls->addr & mask)) {
+			struct nlm_route host = rt;
+
+			host.dst.v4 = ls->routers[0];
+			host.plen = 32;
+			host.prefsrc.v4 = ls->addr;
+			apply_route(l, &host, 1);
+		}
+		rt.gw.v4 = ls->routers[0];
+		rt.prefsrc.v4 = ls->addr;
+		apply_route(l, &rt, 1);
+	}
+	lease_save(l);
+	resolv_update();
+}
+
+void link_dhcp_lost(struct link *l, const char *why)
+{
+	log_warn("%s: dhcp: lost %s: %s", l->name,
+		 inet_ntoa((struct in_addr){ l->dhcp.lease.addr }), why);
+	unapply_dhcp(l);
+	lease_forget(l);
+	resolv_update();
+}
+
+long links_next_timer(void)
+{
+	long next = -1;
+
+	for (struct link *l = netd.links; l; l = l->next)
+		if (l->dhcp.next_ms >= 0 &&
+		    (next < 0 || l->dhcp.next_ms < next))
+			next = l->dhcp.next_ms;
+	return next;
+}
+
+void links_timers(long now)
+{
+	for (struct link *l = netd.links; l; l = l->next)
+		if (l->dhcp.next_ms >= 0 && now >= l->dhcp.next_ms)
+			dhcp_timer(&l->dhcp, now);
+}
+
+/* Has a link that matches rule r got an address from netd? */
+static int rule_has_address(const struct net_rule *r)
+{
+	for (struct link *l = netd.links; l; l = l->next)
+		if (l->has_rule && !strcmp(l->rule.where, r->where) &&
+		    l->n_addrs > 0 &&
+		    (!l->rule.dhcp || l->dhcp.have_lease || l->rule.n_addrs))
+			return 1;
+	return 0;
+}
+
+int links_ready(const char **missing)
+{
+	for (int i = 0; i < netd.conf.n_rules; i++) {
+		const struct net_rule *r = &netd.conf.rules[i];
+
+		if (r->required && !rule_has_address(r)) {
+			*missing = r->by_mac ? r->where : r->match;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+void links_shutdown(void)
+{
+	while (netd.links)
+		link_free(netd.links);
+}

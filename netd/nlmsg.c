@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+#include <string.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include "nlmsg.h"
+
+static struct nlmsghdr *header(char *buf, uint16_t type, uint16_t flags,
+			       uint32_t seq)
+{
+	struct nlmsghdr *nlh;
+
+	/* libmnl 1.0.4 leaves attribute padding as it found it: start from
+	 * zeros so no stale bytes reach the kernel, whichever libmnl built
+	 * the message */
+	memset(buf, 0, NLM_BUF);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	return nlh;
+}
+
+static size_t ip_len(int family)
+{
+	return family == AF_INET6 ? 16 : 4;
+}
+
+static int ip_zero(const union nl_ip *ip)
+{
+	static const union nl_ip zero;
+
+	return !memcmp(ip, &zero, sizeof(zero));
+}
+
+struct nlmsghdr *nlm_link_set(char *buf, uint32_t seq, const struct nlm_link *l)
+{
+	struct nlmsghdr *nlh = header(buf, RTM_NEWLINK, NLM_F_ACK, seq);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = l->index;
+	if (l->up >= 0) {
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = l->up ? IFF_UP : 0;
+	}
+	if (l->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, l->mtu);
+	if (l->name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, l->name);
+	if (l->master >= 0)
+		mnl_attr_put_u32(nlh, IFLA_MASTER, (uint32_t)l->master);
+	if (l->netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)l->netns_fd);
+	return nlh;
+}
+
+struct nlmsghdr *nlm_link_del(char *buf, uint32_t seq, int index)
+{
+	struct nlmsghdr *nlh = header(buf, RTM_DELLINK, NLM_F_ACK, seq);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_index = index;
+	return nlh;
+}
+
+static struct nlmsghdr *link_new(char *buf, uint32_t seq, const char *name)
+{
+	struct nlmsghdr *nlh = header(
+		buf, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, seq);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	return nlh;
+}
+
+struct nlmsghdr *nlm_bridge_new(char *buf, uint32_t seq, const char *name)
+{
+	struct nlmsghdr *nlh = link_new(buf, seq, name);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+struct nlmsghdr *nlm_veth_new(char *buf, uint32_t seq, const char *name,
+			      const char *peer, int peer_netns_fd)
+{
+	struct nlmsghdr *nlh = link_new(buf, seq, name);
+	struct nlattr *info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	struct nlattr *data, *peer_attr;
+	struct ifinfomsg *pifi;
+
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER carries a whole ifinfomsg, then the peer's own
+	 * attributes (linux/veth.h) */
+	peer_attr = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	pifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*pifi));
+	pifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, peer);
+	if (peer_netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)peer_netns_fd);
+	mnl_attr_nest_end(nlh, peer_attr);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return nlh;
+}
+
+struct nlmsghdr *nlm_addr(char *buf, uint32_t seq, int add,
+			  const struct nlm_addr *a)
+{
+	struct nlmsghdr *nlh = header(
+		buf, add ? RTM_NEWADDR : RTM_DELADDR,
+		NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+
+	ifa->ifa_family = (uint8_t)a->family;
+	ifa->ifa_prefixlen = a->plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (uint32_t)a->index;
+	mnl_attr_put(nlh, IFA_LOCAL, ip_len(a->family), a->addr.b);
+	mnl_attr_put(nlh, IFA_ADDRESS, ip_len(a->family), a->addr.b);
+	if (add && a->family == AF_INET && a->brd.v4)
+		mnl_attr_put(nlh, IFA_BROADCAST, 4, a->brd.b);
+	if (add && a->valid_s) {
+		struct ifa_cacheinfo ci = {
+			.ifa_valid = a->valid_s,
+			.ifa_prefered = a->preferred_s,
+		};
+
+		mnl_attr_put(nlh, IFA_CACHEINFO, sizeof(ci), &ci);
+	}
+	return nlh;
+}
+
+struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
+			   const struct nlm_route *r)
+{
+	struct nlmsghdr *nlh = header(
+		buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
+		NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	int gw = !ip_zero(&r->gw);
+
+	rtm->rtm_family = (uint8_t)r->family;
+	rtm->rtm_dst_len = r->plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = r->protocol;
+	rtm->rtm_scope = gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK;
+	rtm->rtm_type = RTN_UNICAST;
+	if (r->plen)
+		mnl_attr_put(nlh, RTA_DST, ip_len(r->family), r->dst.b);
+	if (gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, ip_len(r->family), r->gw.b);
+	if (!ip_zero(&r->prefsrc))
+		mnl_attr_put(nlh, RTA_PREFSRC, ip_len(r->family), r->prefsrc.b);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)r->index);
+	if (r->metric)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
+	return nlh;
+}
+
+struct nlmsghdr *nlm_dump(char *buf, uint32_t seq, uint16_t type, int family)
+{
+	struct nlmsghdr *nlh = header(buf, type, NLM_F_DUMP, seq);
+	/* every dump request starts with a family byte; the link dump
+	 * wants a whole ifinfomsg, the others their own header */
+	size_t extra = type == RTM_GETLINK   ? sizeof(struct ifinfomsg)
+		       : type == RTM_GETADDR ? sizeof(struct ifaddrmsg)
+					     : sizeof(struct rtmsg);
+	uint8_t *fam = mnl_nlmsg_put_extra_header(nlh, extra);
+
+	*fam = (uint8_t)family;
+	return nlh;
+}
+
+/* --- parsing ------------------------------------------------------- */
+
+#define MAX_ATTR 64
+
+struct attrs {
+	const struct nlattr *tb[MAX_ATTR];
+};
+
+static int keep_attr(const struct nlattr *attr, void *data)
+{
+	struct attrs *a = data;
+	uint16_t type = mnl_attr_get_type(attr);
+
+	if (type < MAX_ATTR)
+		a->tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/* The message holds a fixed header of hdr bytes, then attributes. */
+static int parse(const struct nlmsghdr *nlh, size_t hdr, struct attrs *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdr))
+		return -1;
+	return mnl_attr_parse(nlh, hdr, keep_attr, a) < 0 ? -1 : 0;
+}
+
+static size_t plen_of(const struct nlattr *attr)
+{
+	return attr ? mnl_attr_get_payload_len(attr) : 0;
+}
+
+/* Copy an attribute of exactly n bytes; -1 when its size is wrong. */
+static int get_exact(const struct nlattr *attr, void *out, size_t n)
+{
+	if (!attr)
+		return 0;
+	if (plen_of(attr) != n)
+		return -1;
+	memcpy(out, mnl_attr_get_payload(attr), n);
+	return 0;
+}
+
+/* A string attribute, cut at its first NUL or its end, whichever first. */
+static void get_str(const struct nlattr *attr, char *out, size_t outlen)
+{
+	size_t n = 0, len;
+	const char *p;
+
+	out[0] = 0;
+	if (!attr)
+		return;
+	p = mnl_attr_get_payload(attr);
+	len = plen_of(attr);
+	while (n < len && n + 1 < outlen && p[n]) {
+		out[n] = p[n];
+		n++;
+	}
+	out[n] = 0;
+}
+
+static int link_kind(const struct nlattr *attr, void *data)
+{
+	char *kind = data;
+
+	if (mnl_attr_get_type(attr) == IFLA_INFO_KIND)
+		get_str(attr, kind, 16);
+	return MNL_CB_OK;
+}
+
+int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	struct attrs a;
+	uint32_t master = 0;
+
+	memset(l, 0, sizeof(*l));
+	if (parse(nlh, sizeof(*ifi), &a))
+		return -1;
+	l->index = ifi->ifi_index;
+	l->flags = ifi->ifi_flags;
+	l->type = ifi->ifi_type;
+	get_str(a.tb[IFLA_IFNAME], l->name, sizeof(l->name));
+	if (a.tb[IFLA_ADDRESS] && plen_of(a.tb[IFLA_ADDRESS]) == 6) {
+		memcpy(l->mac, mnl_attr_get_payload(a.tb[IFLA_ADDRESS]), 6);
+		l->has_mac = 1;
+	}
+	if (get_exact(a.tb[IFLA_MTU], &l->mtu, 4) ||
+	    get_exact(a.tb[IFLA_MASTER], &master, 4))
+		return -1;
+	l->master = (int)master;
+	if (a.tb[IFLA_LINKINFO] &&
+	    mnl_attr_parse_nested(a.tb[IFLA_LINKINFO], link_kind, l->kind) < 0)
+		return -1;
+	return 0;
+}
+
+int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
+{
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *addr;
+	struct ifa_cacheinfo ci;
+	struct attrs a;
+	uint32_t flags = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (parse(nlh, sizeof(*ifa), &a))
+		return -1;
+	out->family = ifa->ifa_family;
+	out->index = (int)ifa->ifa_index;
+	out->plen = ifa->ifa_prefixlen;
+	out->flags = ifa->ifa_flags;
+	if (out->family != AF_INET && out->family != AF_INET6)
+		return -1;
+	/* IFA_LOCAL is our address on point-to-point links; else IFA_ADDRESS */
+	addr = a.tb[IFA_LOCAL] ? a.tb[IFA_LOCAL] : a.tb[IFA_ADDRESS];
+	if (!addr || get_exact(addr, out->addr.b, ip_len(out->family)))
+		return -1;
+	if (get_exact(a.tb[IFA_FLAGS], &flags, 4))
+		return -1;
+	if (a.tb[IFA_FLAGS])
+		out->flags = flags;
+	out->valid_s = out->preferred_s = 0xffffffff;
+	if (a.tb[IFA_CACHEINFO]) {
+		if (get_exact(a.tb[IFA_CACHEINFO], &ci, sizeof(ci)))
+			return -1;
+		out->valid_s = ci.ifa_valid;
+		out->preferred_s = ci.ifa_prefered;
+	}
+	return 0;
+}
+
+int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
+{
+	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	size_t n;
+	struct attrs a;
+	uint32_t oif = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (parse(nlh, sizeof(*rtm), &a))
+		return -1;
+	r->family = rtm->rtm_family;
+	if (r->family != AF_INET && r->family != AF_INET6)
+		return -1;
+	n = ip_len(r->family);
+	r->plen = rtm->rtm_dst_len;
+	if (r->plen > n * 8)
+		return -1;
+	r->table = rtm->rtm_table;
+	r->protocol = rtm->rtm_protocol;
+	r->scope = rtm->rtm_scope;
+	r->type = rtm->rtm_type;
+	if (get_exact(a.tb[RTA_DST], r->dst.b, n) ||
+	    get_exact(a.tb[RTA_GATEWAY], r->gw.b, n) ||
+	    get_exact(a.tb[RTA_OIF], &oif, 4) ||
+	    get_exact(a.tb[RTA_PRIORITY], &r->metric, 4) ||
+	    get_exact(a.tb[RTA_TABLE], &r->table, 4))
+		return -1;
+	r->has_gw = a.tb[RTA_GATEWAY] != NULL;
+	r->oif = (int)oif;
+	return 0;
+}

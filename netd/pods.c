@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pod networks: the bridge keel0 holds the first address of the pod
+ * CIDR; each pod gets a veth pair, its end moved into the pod's network
+ * namespace as eth0 with the next free address and a default route
+ * through the bridge. The table lives in <run>/pods/<name> so a restarted
+ * netd knows which addresses are taken (pods outlive netd, not a boot).
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "file.h"
+#include "log.h"
+#include "netd.h"
+
+#define POD_BRIDGE "keel0"
+#define MAX_PODS 1024
+
+struct pod {
+	char name[64];
+	uint32_t host; /* offset in the CIDR */
+};
+
+static struct pod *pods;
+static int n_pods, loaded;
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 63)
+		return 0;
+	for (; *s; s++)
+		if (!(('a' <= *s && *s <= 'z') || ('0' <= *s && *s <= '9') ||
+		      *s == '-' || *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+/* The host end's name: short, stable, and not taken by a rule. */
+static void veth_name(const char *pod, char out[IF_NAMESIZE])
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	for (const char *p = pod; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	snprintf(out, IF_NAMESIZE, "vk%08x", h);
+}
+
+static uint32_t cidr_size(void)
+{
+	return 1u << (32 - netd.conf.pod_cidr.plen);
+}
+
+static uint32_t cidr_addr(uint32_t host)
+{
+	return htonl(ntohl(netd.conf.pod_cidr.ip.v4) + host);
+}
+
+static void pods_path(char *path, size_t len, const char *name)
+{
+	snprintf(path, len, "%s/pods%s%s", netd.run_dir, name ? "/" : "",
+		 name ? name : "");
+}
+
+static void load_table(void)
+{
+	char path[256], text[64];
+	struct dirent *e;
+	DIR *d;
+
+	loaded = 1;
+	pods = calloc(MAX_PODS, sizeof(*pods));
+	pods_path(path, sizeof(path), NULL);
+	d = opendir(path);
+	if (!d || !pods)
+		goto out;
+	while ((e = readdir(d)) && n_pods < MAX_PODS) {
+		char file[512];
+		unsigned host;
+
+		if (!valid_name(e->d_name) || e->d_name[0] == '.')
+			continue;
+		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+		if (read_text(file, text, sizeof(text)) < 0 ||
+		    sscanf(text, "%u", &host) != 1 || host < 2 ||
+		    host >= cidr_size() - 1)
+			continue;
+		/* valid_name() kept it under 64 */
+		memcpy(pods[n_pods].name, e->d_name, strlen(e->d_name) + 1);
+		pods[n_pods++].host = host;
+	}
+out:
+	if (d)
+		closedir(d);
+}
+
+static struct pod *find(const char *name)
+{
+	for (int i = 0; i < n_pods; i++)
+		if (!strcmp(pods[i].name, name))
+			return &pods[i];
+	return NULL;
+}
+
+/* The lowest free host number: .0 is the network, .1 the bridge. */
+static uint32_t free_host(void)
+{
+	for (uint32_t h = 2; h < cidr_size() - 1; h++) {
+		int used = 0;
+
+		for (int i = 0; i < n_pods && !used; i++)
+			used = pods[i].host == h;
+		if (!used)
+			return h;
+	}
+	return 0;
+}
+
+static int call(struct nlmsghdr *nlh)
+{
+	return rtnl_call(&netd.req, nlh);
+}
+
+static int bridge_up(char *out, size_t outlen)
+{
+	int index = (int)if_nametoindex(POD_BRIDGE), r;
+	struct nlm_addr a = { .family = AF_INET,
+			      .plen = netd.conf.pod_cidr.plen };
+	struct nlm_link up = { .up = 1, .master = -1, .netns_fd = -1 };
+	int fd;
+
+	if (!index) {
+		r = call(nlm_bridge_new(netd.nlbuf, rtnl_seq(&netd.req),
+					POD_BRIDGE));
+		if (r && r != -EEXIST) {
+			snprintf(out, outlen, "cannot create bridge %s: %s",
+				 POD_BRIDGE, strerror(-r));
+			return -1;
+		}
+		index = (int)if_nametoindex(POD_BRIDGE);
+	}
+	up.index = a.index = index;
+	a.addr.v4 = cidr_addr(1);
+	if ((r = call(nlm_link_set(netd.nlbuf, rtnl_seq(&netd.req), &up))) ||
+	    (r = call(nlm_addr(netd.nlbuf, rtnl_seq(&netd.req), 1, &a)))) {
+		snprintf(out, outlen, "cannot set up bridge %s: %s", POD_BRIDGE,
+			 strerror(-r));
+		return -1;
+	}
+	/* pods reach the world through the host */
+	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1\n", 2);
+		close(fd);
+	}
+	return index;
+}
+
+/* In the pod's namespace: lo and eth0 up, the address, the route. */
+static int inside(int nsfd, uint32_t addr, uint32_t gw, uint8_t plen)
+{
+	static struct rtnl ns;
+	struct nlm_link up = { .up = 1, .master = -1, .netns_fd = -1 };
+	struct nlm_addr a = { .family = AF_INET, .plen = plen };
+	struct nlm_route rt = { .family = AF_INET, .protocol = RTPROT_STATIC };
+	int r;
+
+	if (setns(nsfd, CLONE_NEWNET))
+		return errno;
+	if ((r = rtnl_open(&ns, 0)))
+		return -r;
+	up.index = (int)if_nametoindex("lo");
+	if ((r = rtnl_call(&ns, nlm_link_set(netd.nlbuf, rtnl_seq(&ns), &up))))
+		return -r;
+	up.index = a.index = rt.index = (int)if_nametoindex("eth0");
+	if (!up.index)
+		return ENODEV;
+	a.addr.v4 = addr;
+	rt.gw.v4 = gw;
+	if ((r = rtnl_call(&ns,
+			   nlm_link_set(netd.nlbuf, rtnl_seq(&ns), &up))) ||
+	    (r = rtnl_call(&ns, nlm_addr(netd.nlbuf, rtnl_seq(&ns), 1, &a))) ||
+	    (r = rtnl_call(&ns, nlm_route(netd.nlbuf, rtnl_seq(&ns), 1, &rt))))
+		return -r;
+	return 0;
+}
+
+static int configure_inside(int nsfd, uint32_t addr, char *out, size_t outlen)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0) {
+		snprintf(out, outlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0)
+		_exit(inside(nsfd, addr, cidr_addr(1),
+			     netd.conf.pod_cidr.plen));
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		snprintf(out, outlen, "cannot configure eth0 in the pod: %s",
+			 WIFEXITED(status) ? strerror(WEXITSTATUS(status))
+					   : "helper crashed");
+		return -1;
+	}
+	return 0;
+}
+
+static void del_veth(const char *name)
+{
+	int index = (int)if_nametoindex(name);
+
+	if (index)
+		call(nlm_link_del(netd.nlbuf, rtnl_seq(&netd.req), index));
+}
+
+int pods_add(const char *name, const char *netns, char *out, size_t outlen)
+{
+	char host_if[IF_NAMESIZE], path[512], text[32], ip[INET_ADDRSTRLEN],
+		gw[INET_ADDRSTRLEN];
+	struct nlm_link port = { .up = 1, .netns_fd = -1 };
+	struct pod *p;
+	int bridge, nsfd, r;
+	uint32_t host;
+
+	if (!loaded)
+		load_table();
+	if (!pods) {
+		snprintf(out, outlen, "out of memory");
+		return -1;
+	}
+	if (!valid_name(name)) {
+		snprintf(out, outlen,
+			 "pod name '%s' must be 1-63 of [a-z0-9_.-]", name);
+		return -1;
+	}
+	nsfd = open(netns, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		snprintf(out, outlen, "%s: %s", netns, strerror(errno));
+		return -1;
+	}
+	bridge = bridge_up(out, outlen);
+	if (bridge < 0)
+		goto fail;
+	p = find(name);
+	host = p ? p->host : free_host();
+	if (!host) {
+		snprintf(out, outlen,
+			 "no free address left in the pod network");
+		goto fail;
+	}
+	veth_name(name, host_if);
+	del_veth(host_if); /* a leftover from a pod of the same name */
+	r = call(nlm_veth_new(netd.nlbuf, rtnl_seq(&netd.req), host_if, "eth0",
+			      nsfd));
+	if (r) {
+		snprintf(out, outlen, "cannot create the veth pair %s/eth0: %s",
+			 host_if, strerror(-r));
+		goto fail;
+	}
+	port.index = (int)if_nametoindex(host_if);
+	port.master = bridge;
+	r = call(nlm_link_set(netd.nlbuf, rtnl_seq(&netd.req), &port));
+	if (r) {
+		snprintf(out, outlen, "cannot attach %s to %s: %s", host_if,
+			 POD_BRIDGE, strerror(-r));
+		goto fail_veth;
+	}
+	if (configure_inside(nsfd, cidr_addr(host), out, outlen))
+		goto fail_veth;
+	if (!p) {
+		if (n_pods == MAX_PODS) {
+			snprintf(out, outlen, "more than %d pods", MAX_PODS);
+			goto fail_veth;
+		}
+		p = &pods[n_pods++];
+		snprintf(p->name, sizeof(p->name), "%s", name);
+		p->host = host;
+	}
+	pods_path(path, sizeof(path), NULL);
+	mkdir(path, 0755);
+	pods_path(path, sizeof(path), name);
+	snprintf(text, sizeof(text), "%u\n", host);
+	write_atomic(path, text, strlen(text), 0644);
+	close(nsfd);
+	inet_ntop(AF_INET, &(uint32_t){ cidr_addr(host) }, ip, sizeof(ip));
+	inet_ntop(AF_INET, &(uint32_t){ cidr_addr(1) }, gw, sizeof(gw));
+	snprintf(out, outlen, "address %s/%u gateway %s interface %s", ip,
+		 netd.conf.pod_cidr.plen, gw, host_if);
+	log_info("pod %s: %s", name, out);
+	return 0;
+fail_veth:
+	del_veth(host_if);
+fail:
+	close(nsfd);
+	log_warn("pod %s: %s", name, out);
+	return -1;
+}
+
+int pods_del(const char *name, char *out, size_t outlen)
+{
+	char host_if[IF_NAMESIZE], path[512];
+	struct pod *p;
+
+	if (!loaded)
+		load_table();
+	if (!valid_name(name)) {
+		snprintf(out, outlen,
+			 "pod name '%s' must be 1-63 of [a-z0-9_.-]", name);
+		return -1;
+	}
+	veth_name(name, host_if);
+	del_veth(host_if);
+	p = pods ? find(name) : NULL;
+	if (!p) {
+		snprintf(out, outlen, "pod %s has no network", name);
+		return -1;
+	}
+	*p = pods[--n_pods];
+	pods_path(path, sizeof(path), name);
+	unlink(path);
+	snprintf(out, outlen, "pod %s: network released", name);
+	log_info("%s", out);
+	return 0;
+}

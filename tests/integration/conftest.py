@@ -1,0 +1,184 @@
+"""Fixtures for netd's integration tests: a server namespace and a
+client namespace joined by a veth pair, both created here and deleted
+after each test, with the distribution's dnsmasq or the hostile test
+server on one side and netd (the host build) on the other."""
+import os
+import re
+import signal
+import subprocess
+import time
+import uuid
+
+import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+NETD = os.environ.get("NETD", os.path.join(TOP, "output", "qemu-x86_64",
+                                           "host", "netd"))
+
+
+def sh(*argv, check=True):
+    return subprocess.run(argv, check=check, capture_output=True,
+                          text=True).stdout
+
+
+def wait_for(what, pred, timeout=20, interval=0.1):
+    """Poll pred() until it returns something true; fail with `what`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = pred()
+        if got:
+            return got
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for "
+                                 f"{what}")
+        time.sleep(interval)
+
+
+class Net:
+    def __init__(self, tmp):
+        tag = uuid.uuid4().hex[:6]
+        self.tmp = str(tmp)
+        self.srv_ns = f"kts-{tag}"
+        self.cli_ns = f"ktc-{tag}"
+        self.extra_ns = []
+        self.procs = []
+        sh("ip", "netns", "add", self.srv_ns)
+        sh("ip", "netns", "add", self.cli_ns)
+        self.veth(f"kva{tag}", f"kvb{tag}", "srv0", "cl0")
+        self.srv("ip", "addr", "add", "10.99.0.1/24", "dev", "srv0")
+        self.srv("ip", "link", "set", "srv0", "up")
+        self.srv("ip", "link", "set", "lo", "up")
+        self.netd_proc = None
+        self.conf = os.path.join(self.tmp, "network.conf")
+        self.state = os.path.join(self.tmp, "state")
+        self.run = os.path.join(self.tmp, "run")
+        self.netd_log = os.path.join(self.tmp, "netd.log")
+
+    def veth(self, a, b, srv_name, cli_name):
+        """A veth pair, one end in each namespace, renamed there."""
+        sh("ip", "link", "add", a, "type", "veth", "peer", "name", b)
+        sh("ip", "link", "set", a, "netns", self.srv_ns)
+        sh("ip", "link", "set", b, "netns", self.cli_ns)
+        self.srv("ip", "link", "set", a, "name", srv_name)
+        self.cli("ip", "link", "set", b, "name", cli_name)
+
+    def srv(self, *argv, check=True):
+        return sh("ip", "netns", "exec", self.srv_ns, *argv, check=check)
+
+    def cli(self, *argv, check=True):
+        return sh("ip", "netns", "exec", self.cli_ns, *argv, check=check)
+
+    def spawn(self, ns, argv, log, **kw):
+        f = open(log, "a")
+        p = subprocess.Popen(["ip", "netns", "exec", ns] + argv, stdout=f,
+                             stderr=subprocess.STDOUT, **kw)
+        self.procs.append(p)
+        return p
+
+    # --- dnsmasq, the real DHCP server --------------------------------
+    def dnsmasq(self, *opts, range_="10.99.0.50,10.99.0.60", lease="2m",
+                name="dnsmasq"):
+        log = os.path.join(self.tmp, f"{name}.log")
+        argv = ["dnsmasq", "--no-daemon", "--conf-file=/dev/null",
+                "--interface=srv0", "--bind-interfaces",
+                "--except-interface=lo", "--port=0", "--no-ping",
+                "--user=root", "--pid-file=", "--log-dhcp",
+                "--log-facility=-",
+                f"--dhcp-leasefile={os.path.join(self.tmp, name + '.leases')}",
+                f"--dhcp-range={range_},{lease}"] + list(opts)
+        p = self.spawn(self.srv_ns, argv, log)
+        p.log = log
+        wait_for("dnsmasq to start", lambda: "started" in read(log), 10)
+        return p
+
+    def stop(self, p):
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+    # --- netd -------------------------------------------------------------
+    def write_conf(self, text):
+        with open(self.conf + ".tmp", "w") as f:
+            f.write(text)
+        os.rename(self.conf + ".tmp", self.conf)
+
+    def start_netd(self, conf=None, ready_pipe=False):
+        if conf is not None:
+            self.write_conf(conf)
+        env = dict(os.environ)
+        pass_fds = ()
+        self.ready_r = None
+        if ready_pipe:
+            r, w = os.pipe()
+            env["READY_FD"] = str(w)
+            pass_fds = (w,)
+            self.ready_r = r
+        self.netd_proc = self.spawn(
+            self.cli_ns, [NETD, "--config", self.conf, "--state", self.state,
+                          "--run", self.run], self.netd_log, env=env,
+            pass_fds=pass_fds)
+        if ready_pipe:
+            os.close(w)
+        wait_for("netd's socket",
+                 lambda: os.path.exists(os.path.join(self.run, "netd.sock")))
+        return self.netd_proc
+
+    def netd(self, *args, check=True):
+        """The netd client, as a user runs it."""
+        r = subprocess.run(["ip", "netns", "exec", self.cli_ns, NETD, "--run",
+                            self.run] + list(args), capture_output=True,
+                           text=True)
+        if check:
+            assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+        return r
+
+    def log(self):
+        return read(self.netd_log)
+
+    def addrs(self, dev="cl0"):
+        out = self.cli("ip", "-o", "addr", "show", "dev", dev)
+        return re.findall(r"inet6? (\S+)", out)
+
+    def v4(self, dev="cl0"):
+        return [a for a in self.addrs(dev) if ":" not in a]
+
+    def routes(self, *args):
+        return self.cli("ip", "route", "show", *args)
+
+    def resolv(self):
+        return read(os.path.join(self.run, "resolv.conf"))
+
+    def close(self):
+        for p in reversed(self.procs):
+            self.stop(p)
+        for ns in [self.cli_ns, self.srv_ns] + self.extra_ns:
+            sh("ip", "netns", "del", ns, check=False)
+
+
+def read(path):
+    try:
+        with open(path, errors="replace") as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+@pytest.fixture
+def net(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("network namespaces need root")
+    if not os.path.exists(NETD):
+        pytest.fail(f"no netd host build at {NETD}: run 'make integration'")
+    n = Net(tmp_path)
+    yield n
+    alive = n.netd_proc is not None and n.netd_proc.poll() is None
+    n.close()
+    # netd must never have died on its own, whatever the test did to it
+    if n.netd_proc is not None and not alive and \
+            n.netd_proc.returncode not in (0, -signal.SIGTERM):
+        pytest.fail(f"netd exited {n.netd_proc.returncode}:\n{n.log()}")

@@ -1,0 +1,293 @@
+"""netd against real peers: the distribution's dnsmasq as the DHCP
+server in one network namespace, netd in the other, a veth between."""
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import read, wait_for
+
+DHCP_CONF = "[cl0]\ndhcp = yes\nrequired = yes\n"
+LEASE_RE = r"10\.99\.0\.(5\d|60)/24"
+
+
+def leased(net):
+    return [a for a in net.v4() if re.fullmatch(LEASE_RE, a)]
+
+
+def test_lease_applied(net):
+    net.dnsmasq("--dhcp-option=option:dns-server,10.99.0.53",
+                "--dhcp-option=option:domain-search,one.test,two.test",
+                "--dhcp-option=option:domain-name,lan.test",
+                "--dhcp-option=option:mtu,1400")
+    net.start_netd(DHCP_CONF, ready_pipe=True)
+    addr = wait_for("a lease on cl0", lambda: leased(net))[0]
+    # readiness: netd says "ready" on READY_FD once cl0 (required) has it
+    assert os.read(net.ready_r, 64) == b"ready\n"
+    assert re.search(r"default via 10\.99\.0\.1 dev cl0 proto dhcp "
+                     r".*metric \d+", net.routes()), net.routes()
+    assert "mtu 1400" in net.cli("ip", "link", "show", "cl0")
+    # the address carries the lease's lifetime
+    out = net.cli("ip", "addr", "show", "cl0")
+    assert re.search(r"valid_lft (1[01]\d|120)sec", out), out
+    assert net.resolv() == ("# written by netd from network.conf and DHCP\n"
+                            "search one.test two.test lan.test\n"
+                            "nameserver 10.99.0.53\n")
+    ip = addr.split("/")[0]
+    lease_files = os.listdir(net.state)
+    assert len(lease_files) == 1 and lease_files[0].startswith("lease-")
+    assert read(os.path.join(net.state, lease_files[0])) == f"address {ip}\n"
+    st = net.netd("status").stdout
+    assert "ready: yes" in st
+    assert re.search(rf"dhcp bound: {ip} from 10\.99\.0\.1, \d+ s left", st)
+    assert re.search(r"default via 10\.99\.0\.1 dev cl0 metric \d+ \(dhcp\)",
+                     st), st
+    assert re.search(rf"cl0: dhcp: bound {ip}/24 from 10\.99\.0\.1, "
+                     r"lease 120 s", net.log())
+
+
+def test_renew_at_t1_keeps_address(net):
+    srv = net.dnsmasq("--dhcp-option=option:T1,3",
+                      "--dhcp-option=option:T2,6")
+    net.start_netd(DHCP_CONF)
+    addr = wait_for("a lease", lambda: leased(net))[0]
+    wait_for("a renewal", lambda: "renewed" in net.log(), 10)
+    assert leased(net) == [addr]
+    # the renewal went to the server by unicast, from the leased address
+    assert re.search(rf"DHCPREQUEST\(srv0\) {addr.split('/')[0]} ",
+                     read(srv.log))
+    assert re.search(r"cl0: dhcp: renewed .* lease 120 s", net.log())
+
+
+def test_server_gone_rebind_then_expiry(net):
+    srv = net.dnsmasq("--dhcp-option=option:T1,3",
+                      "--dhcp-option=option:T2,6")
+    net.start_netd(DHCP_CONF)
+    wait_for("a lease", lambda: leased(net))
+    bound = time.monotonic()
+    net.stop(srv)
+    wait_for("rebinding", lambda: "dhcp rebinding" in net.netd("status")
+             .stdout, 15)
+    assert leased(net), "the address must stay until the lease ends"
+    # dnsmasq's shortest lease is 2 minutes: wait for its end
+    wait_for("the lease to expire", lambda: not leased(net),
+             125 - (time.monotonic() - bound) + 10, interval=1)
+    assert "lease expired" in net.log()
+    assert "default via" not in net.routes()
+    assert "nameserver" not in net.resolv()
+    # it does not give up: it is looking for a server again
+    assert "dhcp selecting" in net.netd("status").stdout
+
+
+def test_nak_back_to_init(net):
+    srv = net.dnsmasq("--dhcp-option=option:T1,3",
+                      "--dhcp-option=option:T2,6")
+    net.start_netd(DHCP_CONF)
+    wait_for("a lease", lambda: leased(net))
+    net.stop(srv)
+    # the network was renumbered: the renewal is refused
+    net.dnsmasq("--dhcp-authoritative", range_="10.99.0.100,10.99.0.110",
+                name="dnsmasq2")
+    new = wait_for("an address from the new range", lambda: [
+        a for a in net.v4() if re.fullmatch(r"10\.99\.0\.1[01]\d/24", a)], 20)
+    assert not leased(net)
+    assert re.search(r"NAK from the server", net.log()), net.log()
+    assert re.search(r"lost 10\.99\.0\.\d+: NAK", net.log())
+    assert f"dhcp bound: {new[0].split('/')[0]} from" in \
+        net.netd("status").stdout
+
+
+def test_classless_routes_override_router(net):
+    net.dnsmasq("--dhcp-option=option:router,10.99.0.9",
+                "--dhcp-option=option:classless-static-route,"
+                "192.168.50.0/24,10.99.0.254,0.0.0.0/0,10.99.0.1")
+    net.start_netd(DHCP_CONF)
+    wait_for("a lease", lambda: leased(net))
+    routes = wait_for("the routes", lambda: "192.168.50.0" in net.routes()
+                      and net.routes())
+    assert re.search(r"192\.168\.50\.0/24 via 10\.99\.0\.254 dev cl0", routes)
+    assert re.search(r"default via 10\.99\.0\.1 dev cl0", routes)
+    # RFC 3442: with option 121, option 3 is ignored
+    assert "10.99.0.9" not in routes
+
+
+def test_carrier_down_up(net):
+    net.dnsmasq()
+    net.start_netd(DHCP_CONF)
+    addr = wait_for("a lease", lambda: leased(net))[0]
+    net.srv("ip", "link", "set", "srv0", "down")
+    wait_for("the lease dropped", lambda: not leased(net))
+    assert "default via" not in net.routes()
+    assert "no carrier: dropping its DHCP lease" in net.log()
+    net.srv("ip", "link", "set", "srv0", "up")
+    assert wait_for("the lease back", lambda: leased(net), 20) == [addr]
+    # it asked for the same address first (INIT-REBOOT)
+    assert f"asking for {addr.split('/')[0]} again" in net.log()
+    assert "default via 10.99.0.1" in net.routes()
+
+
+def test_restart_asks_for_the_same_address(net):
+    srv = net.dnsmasq()
+    p = net.start_netd(DHCP_CONF)
+    addr = wait_for("a lease", lambda: leased(net))[0]
+    p.send_signal(signal.SIGTERM)
+    p.wait(10)
+    discovers = read(srv.log).count("DHCPDISCOVER")
+    net.start_netd()
+    wait_for("the same lease again",
+             lambda: net.log().count("dhcp: bound") == 2)
+    assert leased(net) == [addr]
+    assert read(srv.log).count("DHCPDISCOVER") == discovers
+    assert f"asking for {addr.split('/')[0]} again" in net.log()
+
+
+STATIC_CONF = """\
+dns = 10.99.0.53
+search = static.test
+
+[cl0]
+address = 10.99.0.7/24
+address = fd00:99::7/64
+gateway = 10.99.0.1
+route = 172.16.0.0/12 via 10.99.0.254
+route = 198.51.100.0/24
+mtu = 1400
+required = yes
+"""
+
+
+def test_static_config_exact(net):
+    net.start_netd(STATIC_CONF, ready_pipe=True)
+    assert os.read(net.ready_r, 64) == b"ready\n"
+    wait_for("the addresses", lambda: "fd00:99::7/64" in net.addrs())
+    assert net.v4() == ["10.99.0.7/24"]
+    routes = net.routes()
+    assert re.search(r"default via 10\.99\.0\.1 dev cl0 proto static", routes)
+    assert re.search(r"172\.16\.0\.0/12 via 10\.99\.0\.254 dev cl0", routes)
+    assert re.search(r"198\.51\.100\.0/24 dev cl0 proto static scope link",
+                     routes)
+    assert "mtu 1400" in net.cli("ip", "link", "show", "cl0")
+    assert net.resolv().endswith("search static.test\n"
+                                 "nameserver 10.99.0.53\n")
+    # the server side sees it: the address really works
+    net.srv("ping", "-c", "1", "-W", "2", "10.99.0.7")
+
+
+def test_malformed_config_keeps_the_old(net):
+    net.start_netd(STATIC_CONF)
+    wait_for("the address", lambda: "10.99.0.7/24" in net.v4())
+    net.write_conf("[cl0]\naddress = 10.99.0.8/24\nmtu = huge\n")
+    r = net.netd("reload", check=False)
+    assert r.returncode == 1
+    assert "keeping the last good one" in r.stderr
+    assert re.search(r"network\.conf:3: mtu must be 68\.\.65535, not 'huge'",
+                     net.log())
+    # SIGHUP: the same
+    net.netd_proc.send_signal(signal.SIGHUP)
+    wait_for("the second complaint", lambda: net.log().count("mtu must be")
+             == 2)
+    assert net.v4() == ["10.99.0.7/24"]
+    assert "default via 10.99.0.1" in net.routes()
+    assert net.netd_proc.poll() is None
+    # a good file then takes effect, and the old address goes
+    net.write_conf("[cl0]\naddress = 10.99.0.8/24\n")
+    net.netd("reload")
+    wait_for("the new address", lambda: net.v4() == ["10.99.0.8/24"])
+    assert "default via" not in net.routes()
+
+
+def test_bad_config_at_start_uses_default(net):
+    net.start_netd("[cl0\n")
+    assert wait_for("the complaint", lambda: re.search(
+        r"network\.conf:1: a section line is .*\n.*keeping the default",
+        net.log()))
+    assert "config: built-in default" in net.netd("status").stdout
+
+
+def test_hotplug_and_hand_removed_address(net):
+    net.start_netd("[hp*]\naddress = 10.98.0.2/24\n" + STATIC_CONF)
+    wait_for("cl0", lambda: "10.99.0.7/24" in net.v4())
+    net.veth("kvhps", "kvhpc", "hps0", "hp0")
+    assert wait_for("the new link configured",
+                    lambda: net.v4("hp0") == ["10.98.0.2/24"])
+    # it arrives under its first name, then is renamed (as udev does)
+    assert re.search(r"kvhpc: new link \(index \d+, veth\)", net.log())
+    assert "kvhpc: renamed to hp0" in net.log()
+    net.cli("ip", "addr", "del", "10.99.0.7/24", "dev", "cl0")
+    wait_for("the report", lambda: "cl0: address 10.99.0.7/24 was removed, "
+             "not by netd" in net.log())
+
+
+def test_pod_network(net):
+    net.start_netd("pod_cidr = 10.77.0.0/24\n" + STATIC_CONF)
+    pod_ns = net.cli_ns + "-p"
+    subprocess.run(["ip", "netns", "add", pod_ns], check=True)
+    net.extra_ns.append(pod_ns)
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}")
+    assert re.match(r"address 10\.77\.0\.2/24 gateway 10\.77\.0\.1 "
+                    r"interface vk[0-9a-f]{8}", r.stdout), r.stdout
+    host_if = r.stdout.split()[-1]
+
+    def pod(*argv):
+        return subprocess.run(["ip", "netns", "exec", pod_ns] + list(argv),
+                              check=True, capture_output=True,
+                              text=True).stdout
+    assert "inet 10.77.0.2/24" in pod("ip", "addr", "show", "eth0")
+    assert "default via 10.77.0.1 dev eth0" in pod("ip", "route")
+    assert f"master keel0" in net.cli("ip", "link", "show", host_if)
+    pod("ping", "-c", "1", "-W", "2", "10.77.0.1")
+    # a second pod gets the next address and reaches the first
+    pod2 = net.cli_ns + "-q"
+    subprocess.run(["ip", "netns", "add", pod2], check=True)
+    net.extra_ns.append(pod2)
+    r2 = net.netd("pod-add", "db", f"/run/netns/{pod2}")
+    assert r2.stdout.startswith("address 10.77.0.3/24")
+    pod("ping", "-c", "1", "-W", "2", "10.77.0.3")
+    # bad requests get clear errors
+    r = net.netd("pod-add", "Bad Name", f"/run/netns/{pod2}", check=False)
+    assert r.returncode == 1 and "must be 1-63 of [a-z0-9_.-]" in r.stderr
+    r = net.netd("pod-add", "x", "/run/netns/nonexistent", check=False)
+    assert r.returncode == 1 and "No such file or directory" in r.stderr
+    # released: the veth is gone and the address is free again
+    net.netd("pod-del", "web")
+    assert host_if not in net.cli("ip", "link")
+    r = net.netd("pod-del", "web", check=False)
+    assert r.returncode == 1 and "has no network" in r.stderr
+
+
+def test_hostile_server_is_ignored(net):
+    hostile = os.path.join(os.path.dirname(__file__), "hostile_dhcp.py")
+    log = os.path.join(net.tmp, "hostile.log")
+    net.spawn(net.srv_ns, [sys.executable, hostile, "--iface", "srv0",
+                           "--server-ip", "10.99.0.1", "--offer-ip",
+                           "10.99.0.50", "--mode", "gauntlet",
+                           "--log", log], os.devnull)
+    wait_for("the hostile server", lambda: "ready" in read(log), 10)
+    net.start_netd(DHCP_CONF)
+    # every hostile variant comes first, the good answer last: netd skips
+    # the garbage, takes the good lease in one exchange, and lives on
+    assert wait_for("the good lease", lambda: net.v4() == ["10.99.0.50/24"],
+                    20, interval=0.2)
+    text = read(log)
+    assert "[gauntlet good]" in text
+    for mode in ("truncated", "overlong", "wrong-xid", "wrong-chaddr",
+                 "overload", "bad-121", "bad-119", "tiny", "bad-ip"):
+        assert f"({mode}" in text, mode
+    assert "ignoring a bad packet" in net.log()
+    assert net.netd_proc.poll() is None
+
+
+def test_wrong_xid_never_taken(net):
+    hostile = os.path.join(os.path.dirname(__file__), "hostile_dhcp.py")
+    log = os.path.join(net.tmp, "hostile.log")
+    net.spawn(net.srv_ns, [sys.executable, hostile, "--iface", "srv0",
+                           "--server-ip", "10.99.0.1", "--offer-ip",
+                           "10.99.0.50", "--mode", "wrong-xid", "--log", log],
+              os.devnull)
+    wait_for("the hostile server", lambda: "ready" in read(log), 10)
+    net.start_netd(DHCP_CONF)
+    wait_for("two answers", lambda: read(log).count("tx ") >= 2, 15)
+    assert net.v4() == []
+    assert "dhcp selecting" in net.netd("status").stdout

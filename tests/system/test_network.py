@@ -1,0 +1,111 @@
+"""netd in the booted image: DHCP from QEMU's user-mode server, DNS,
+the host's loopback services reached through it, status, and a static
+configuration from the ESP."""
+import http.server
+import os
+import re
+import socketserver
+import subprocess
+import threading
+import time
+
+import pytest
+
+import keelvm
+
+pytestmark = pytest.mark.skipif(not keelvm.have_qemu(), reason="no qemu")
+
+
+def wait_address(m, addr="10.0.2.15", timeout=60):
+    deadline = time.time() + timeout
+    while True:
+        out = m.check("ip -4 addr show dev eth0")
+        if f"inet {addr}/" in out:
+            return out
+        if time.time() > deadline:
+            raise AssertionError(f"eth0 never got {addr}:\n{out}\n"
+                                 + m.check("netd status; cat /var/log/netd.log"))
+        time.sleep(1)
+
+
+class Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello from the host loopback\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def host_server():
+    srv = socketserver.TCPServer(("127.0.0.1", 0), Hello)
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    yield srv.server_address[1]
+    srv.shutdown()
+    srv.server_close()
+
+
+def test_dhcp_from_qemu_and_host_loopback(host_server, workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        wait_address(m)
+        log = m.check("cat /var/log/netd.log")
+        assert re.search(r"eth0: dhcp: bound 10\.0\.2\.15/24 from "
+                         r"10\.0\.2\.2, lease \d+ s", log), log
+        routes = m.check("ip route")
+        assert re.search(r"default via 10\.0\.2\.2 dev eth0", routes), routes
+        # QEMU's DNS server, written by netd, through the /etc symlink
+        assert "nameserver 10.0.2.3" in m.check("cat /etc/resolv.conf")
+        out = m.check(f"wget -qO- http://10.0.2.2:{host_server}/")
+        assert "hello from the host loopback" in out
+        st = m.check("netd status")
+        assert re.search(r"^eth0 +up +carrier yes", st, re.M), st
+        assert re.search(r"dhcp bound: 10\.0\.2\.15 from 10\.0\.2\.2, "
+                         r"\d+ s left", st), st
+        assert re.search(r"default via 10\.0\.2\.2 dev eth0 metric \d+ "
+                         r"\(dhcp\)", st), st
+        assert re.search(r"^netd +ready", m.check("initctl status"), re.M)
+        # the lease is remembered on /var for the next boot
+        assert "address 10.0.2.15" in m.check(
+            "cat /var/lib/keel/netd/lease-*")
+    finally:
+        m.kill()
+
+
+def test_static_config_from_esp(workdir):
+    """config/network.conf on the ESP (as a user writes it before the
+    first boot) wins over the image's DHCP default."""
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    conf = os.path.join(workdir, "network.conf")
+    with open(conf, "w") as f:
+        f.write("dns = 10.0.2.3\nsearch = keel.test\n\n"
+                "[eth0]\naddress = 10.0.2.77/24\ngateway = 10.0.2.2\n"
+                "required = yes\n")
+    start, _ = keelvm.partition_extent(disk, 1)
+    img = f"{disk}@@{start}"
+    subprocess.run(["mmd", "-i", img, "::config"], check=False,
+                   capture_output=True)
+    subprocess.run(["mcopy", "-o", "-i", img, conf, "::config/network.conf"],
+                   check=True)
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        wait_address(m, "10.0.2.77")
+        assert "10.0.2.15" not in m.check("ip -4 addr show dev eth0")
+        assert re.search(r"default via 10\.0\.2\.2 dev eth0",
+                         m.check("ip route"))
+        resolv = m.check("cat /etc/resolv.conf")
+        assert "search keel.test" in resolv and "nameserver 10.0.2.3" in resolv
+        # user-mode networking answers for the gateway
+        m.check("ping -c 1 -W 5 10.0.2.2")
+        assert "config: /boot/config/network.conf /etc/keel/network.conf" \
+            in m.check("netd status")
+    finally:
+        m.kill()
