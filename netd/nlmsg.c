@@ -1,9 +1,14 @@
 // SPDX-License-Identifier: MIT
+/* libc's netinet/in.h before the kernel's linux/in.h (via netfilter.h) */
+#include <arpa/inet.h>
 #include <string.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include "nlmsg.h"
 
 static struct nlmsghdr *header(char *buf, uint16_t type, uint16_t flags,
@@ -162,6 +167,146 @@ struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
 	if (r->metric)
 		mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
 	return nlh;
+}
+
+/* --- nftables ------------------------------------------------------ */
+
+/* One message of a batch, after the previous one in buf. */
+static struct nlmsghdr *nft_msg(char *at, uint16_t type, uint16_t flags,
+				uint32_t seq, uint8_t family, uint16_t res_id)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = family;
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = htons(res_id);
+	return nlh;
+}
+
+static uint16_t nft_type(int msg)
+{
+	return (uint16_t)(NFNL_SUBSYS_NFTABLES << 8 | msg);
+}
+
+/* nftables numbers are big-endian on the wire */
+static void put_be32(struct nlmsghdr *nlh, uint16_t type, uint32_t v)
+{
+	mnl_attr_put_u32(nlh, type, htonl(v));
+}
+
+static void put_data(struct nlmsghdr *nlh, uint16_t type, const void *data,
+		     size_t len)
+{
+	struct nlattr *nest = mnl_attr_nest_start(nlh, type);
+
+	mnl_attr_put(nlh, NFTA_DATA_VALUE, len, data);
+	mnl_attr_nest_end(nlh, nest);
+}
+
+static struct nlattr *expr_start(struct nlmsghdr *nlh, const char *name,
+				 struct nlattr **data)
+{
+	struct nlattr *elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
+
+	mnl_attr_put_strz(nlh, NFTA_EXPR_NAME, name);
+	*data = mnl_attr_nest_start(nlh, NFTA_EXPR_DATA);
+	return elem;
+}
+
+static void expr_end(struct nlmsghdr *nlh, struct nlattr *elem,
+		     struct nlattr *data)
+{
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, elem);
+}
+
+static void nft_cmp(struct nlmsghdr *nlh, uint32_t op, const void *v,
+		    size_t len)
+{
+	struct nlattr *data, *e = expr_start(nlh, "cmp", &data);
+
+	put_be32(nlh, NFTA_CMP_SREG, NFT_REG_1);
+	put_be32(nlh, NFTA_CMP_OP, op);
+	put_data(nlh, NFTA_CMP_DATA, v, len);
+	expr_end(nlh, e, data);
+}
+
+size_t nlm_nft_masq(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
+		    const char *bridge)
+{
+	uint32_t mask = htonl(plen ? 0xffffffffu << (32 - plen) : 0), zero = 0;
+	char ifname[16] = { 0 };
+	struct nlattr *hook, *exprs, *e, *data;
+	struct nlmsghdr *nlh;
+	size_t off = 0;
+
+	memset(buf, 0, NLM_BUF);
+	strncpy(ifname, bridge, sizeof(ifname) - 1);
+#define NEXT(n) (off += MNL_ALIGN((n)->nlmsg_len), buf + off)
+	nlh = nft_msg(buf, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC,
+		      NFNL_SUBSYS_NFTABLES);
+	/* add, delete, add: the batch starts from an empty table whether
+	 * or not an earlier netd made one */
+	for (int i = 0; i < 3; i++) {
+		nlh = nft_msg(
+			NEXT(nlh),
+			nft_type(i == 1 ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE),
+			i == 1 ? 0 : NLM_F_CREATE, seq++, NFPROTO_IPV4, 0);
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, "keel");
+	}
+	nlh = nft_msg(NEXT(nlh), nft_type(NFT_MSG_NEWCHAIN), NLM_F_CREATE,
+		      seq++, NFPROTO_IPV4, 0);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, "keel");
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, "postrouting");
+	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	put_be32(nlh, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
+	put_be32(nlh, NFTA_HOOK_PRIORITY, 100); /* srcnat */
+	mnl_attr_nest_end(nlh, hook);
+	put_be32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
+
+	/* ip saddr & mask == net, oifname != bridge: masquerade */
+	/* the ack is asked of the last real message: kernels before 6.x
+	 * do not ack a batch end; an error in any message comes back
+	 * anyway */
+	nlh = nft_msg(NEXT(nlh), nft_type(NFT_MSG_NEWRULE),
+		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, seq++,
+		      NFPROTO_IPV4, 0);
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "keel");
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "postrouting");
+	exprs = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+	e = expr_start(nlh, "payload", &data);
+	put_be32(nlh, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	put_be32(nlh, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
+	put_be32(nlh, NFTA_PAYLOAD_OFFSET, 12); /* IPv4 source address */
+	put_be32(nlh, NFTA_PAYLOAD_LEN, 4);
+	expr_end(nlh, e, data);
+	e = expr_start(nlh, "bitwise", &data);
+	put_be32(nlh, NFTA_BITWISE_SREG, NFT_REG_1);
+	put_be32(nlh, NFTA_BITWISE_DREG, NFT_REG_1);
+	put_be32(nlh, NFTA_BITWISE_LEN, 4);
+	put_data(nlh, NFTA_BITWISE_MASK, &mask, 4);
+	put_data(nlh, NFTA_BITWISE_XOR, &zero, 4);
+	expr_end(nlh, e, data);
+	nft_cmp(nlh, NFT_CMP_EQ, &net, 4);
+	e = expr_start(nlh, "meta", &data);
+	put_be32(nlh, NFTA_META_KEY, NFT_META_OIFNAME);
+	put_be32(nlh, NFTA_META_DREG, NFT_REG_1);
+	expr_end(nlh, e, data);
+	nft_cmp(nlh, NFT_CMP_NEQ, ifname, sizeof(ifname));
+	e = expr_start(nlh, "masq", &data);
+	expr_end(nlh, e, data);
+	mnl_attr_nest_end(nlh, exprs);
+	nlh = nft_msg(NEXT(nlh), NFNL_MSG_BATCH_END, 0, seq++, AF_UNSPEC,
+		      NFNL_SUBSYS_NFTABLES);
+	(void)NEXT(nlh);
+#undef NEXT
+	return off;
 }
 
 struct nlmsghdr *nlm_dump(char *buf, uint32_t seq, uint16_t type, int family)

@@ -66,6 +66,16 @@ struct nlm_route {
 struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
 			   const struct nlm_route *r);
 
+/*
+ * One nftables batch (NETLINK_NETFILTER) that makes, atomically, table
+ * ip keel with a nat postrouting chain holding one rule: masquerade
+ * what comes from net/plen and leaves by any interface but bridge. The
+ * table is created, deleted and created again in the batch, so running
+ * it twice leaves one rule. Returns the length of the whole batch.
+ */
+size_t nlm_nft_masq(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
+		    const char *bridge);
+
 /* A dump request: RTM_GETLINK, RTM_GETADDR or RTM_GETROUTE. */
 struct nlmsghdr *nlm_dump(char *buf, uint32_t seq, uint16_t type, int family);
 

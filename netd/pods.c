@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "file.h"
@@ -31,7 +33,7 @@ struct pod {
 };
 
 static struct pod *pods;
-static int n_pods, loaded;
+static int n_pods, loaded, nat_done;
 
 static int valid_name(const char *s)
 {
@@ -126,6 +128,53 @@ static uint32_t free_host(void)
 	return 0;
 }
 
+/*
+ * Outbound NAT for the pod network, once per netd: one nftables batch
+ * (see nlm_nft_masq). 0, or -errno: pods then still reach the host and
+ * each other, not the world.
+ */
+static int nat_setup(void)
+{
+	static char buf[NLM_BUF];
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	size_t len;
+	ssize_t n;
+	int r = 0;
+
+	if (!nl)
+		return -errno;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* never hang the daemon on a kernel that does not answer */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
+		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
+	len = nlm_nft_masq(buf, 1, netd.conf.pod_cidr.ip.v4,
+			   netd.conf.pod_cidr.plen, POD_BRIDGE);
+	if (mnl_socket_sendto(nl, buf, len) < 0) {
+		r = -errno;
+		goto out;
+	}
+	/* the first error, or the rule's ack */
+	for (;;) {
+		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		r = mnl_cb_run(buf, (size_t)n, 0, mnl_socket_get_portid(nl),
+			       NULL, NULL);
+		if (r <= MNL_CB_STOP) {
+			r = r == MNL_CB_ERROR ? -errno : 0;
+			break;
+		}
+	}
+out:
+	mnl_socket_close(nl);
+	return r;
+}
+
 static int call(struct nlmsghdr *nlh)
 {
 	return rtnl_call(&netd.req, nlh);
@@ -157,11 +206,23 @@ static int bridge_up(char *out, size_t outlen)
 			 strerror(-r));
 		return -1;
 	}
-	/* pods reach the world through the host */
+	/* pods reach the world through the host, masqueraded */
 	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		(void)!write(fd, "1\n", 2);
 		close(fd);
+	}
+	if (!nat_done) {
+		r = nat_setup();
+		if (r)
+			log_warn("pods get no outbound NAT (nftables: %s)",
+				 strerror(-r));
+		else
+			log_info("pod network %s/%u: outbound NAT on",
+				 inet_ntoa((struct in_addr){
+					 netd.conf.pod_cidr.ip.v4 }),
+				 netd.conf.pod_cidr.plen);
+		nat_done = 1;
 	}
 	return index;
 }

@@ -238,6 +238,11 @@ def test_pod_network(net):
     assert "default via 10.77.0.1 dev eth0" in pod("ip", "route")
     assert f"master keel0" in net.cli("ip", "link", "show", host_if)
     pod("ping", "-c", "1", "-W", "2", "10.77.0.1")
+    # the world (the server namespace) has no route back to 10.77.0.0/24:
+    # the pod reaches it only masqueraded as 10.99.0.7 (nftables NAT)
+    assert "10.77.0" not in net.srv("ip", "route")
+    pod("ping", "-c", "1", "-W", "2", "10.99.0.1")
+    assert "pod network 10.77.0.0/24: outbound NAT on" in net.log()
     # a second pod gets the next address and reaches the first
     pod2 = net.cli_ns + "-q"
     subprocess.run(["ip", "netns", "add", pod2], check=True)

@@ -109,3 +109,27 @@ def test_static_config_from_esp(workdir):
             in m.check("netd status")
     finally:
         m.kill()
+
+
+def test_pod_network_reaches_the_host(host_server, workdir):
+    """A pod's network namespace gets eth0 on keel0 and reaches the
+    host's loopback through the guest's uplink, masqueraded."""
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        wait_address(m)
+        m.check("unshare -n sleep 1000 & echo $! > /run/podpid")
+        out = m.check("netd pod-add t1 /proc/$(cat /run/podpid)/ns/net")
+        assert re.search(r"address 10\.88\.0\.2/16 gateway 10\.88\.0\.1 "
+                         r"interface vk[0-9a-f]{8}", out), out
+        inside = "nsenter -t $(cat /run/podpid) -n "
+        assert "inet 10.88.0.2/16" in m.check(inside + "ip addr show eth0")
+        got = m.check(inside + f"wget -qO- http://10.0.2.2:{host_server}/")
+        assert "hello from the host loopback" in got
+        assert "outbound NAT on" in m.check("cat /var/log/netd.log")
+        m.check("netd pod-del t1")
+        rc, _ = m.run(inside + "ip link show eth0")
+        assert rc != 0
+    finally:
+        m.kill()

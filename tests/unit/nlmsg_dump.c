@@ -109,5 +109,16 @@ int main(void)
 	dump("dump-link", nlm_dump(fresh(), 16, RTM_GETLINK, AF_UNSPEC));
 	dump("dump-addr", nlm_dump(fresh(), 17, RTM_GETADDR, AF_UNSPEC));
 	dump("dump-route", nlm_dump(fresh(), 18, RTM_GETROUTE, AF_INET));
+	{
+		size_t n = nlm_nft_masq(fresh(), 19, v4("10.88.0.0").v4, 16,
+					"keel0");
+		struct nlmsghdr whole = { .nlmsg_len = (uint32_t)n };
+
+		(void)whole;
+		printf("nft-masq ");
+		for (size_t i = 0; i < n; i++)
+			printf("%02x", (unsigned char)buf[i]);
+		printf("\n");
+	}
 	return 0;
 }
