@@ -94,15 +94,27 @@ int apply_route(struct link *l, const struct nlm_route *rt, int dhcp)
 	return 0;
 }
 
+static void forget_addr(struct link *l, int i)
+{
+	l->addrs[i] = l->addrs[l->n_addrs - 1];
+	l->addr_dhcp[i] = l->addr_dhcp[l->n_addrs - 1];
+	l->n_addrs--;
+}
+
+static void forget_route(struct link *l, int i)
+{
+	l->routes[i] = l->routes[l->n_routes - 1];
+	l->route_dhcp[i] = l->route_dhcp[l->n_routes - 1];
+	l->n_routes--;
+}
+
 /* Forget entry i before deleting it, so the kernel's event for the
  * deletion is not taken for someone else's doing. */
 static void drop_addr(struct link *l, int i)
 {
 	struct nlm_addr a = l->addrs[i];
 
-	l->addrs[i] = l->addrs[l->n_addrs - 1];
-	l->addr_dhcp[i] = l->addr_dhcp[l->n_addrs - 1];
-	l->n_addrs--;
+	forget_addr(l, i);
 	rtnl_call(&netd.req, nlm_addr(netd.nlbuf, rtnl_seq(&netd.req), 0, &a));
 }
 
@@ -110,9 +122,7 @@ static void drop_route(struct link *l, int i)
 {
 	struct nlm_route r = l->routes[i];
 
-	l->routes[i] = l->routes[l->n_routes - 1];
-	l->route_dhcp[i] = l->route_dhcp[l->n_routes - 1];
-	l->n_routes--;
+	forget_route(l, i);
 	rtnl_call(&netd.req, nlm_route(netd.nlbuf, rtnl_seq(&netd.req), 0, &r));
 }
 
@@ -146,9 +156,7 @@ int apply_note_deleted_addr(struct link *l, const struct nl_addr *a)
 			continue;
 		log_warn("%s: address %s/%u was removed, not by netd", l->name,
 			 ip_str(a->family, &a->addr, ip, sizeof(ip)), a->plen);
-		l->addrs[i] = l->addrs[l->n_addrs - 1];
-		l->addr_dhcp[i] = l->addr_dhcp[l->n_addrs - 1];
-		l->n_addrs--;
+		forget_addr(l, i);
 		return 1;
 	}
 	return 0;
@@ -166,9 +174,7 @@ int apply_note_deleted_route(struct link *l, const struct nl_route *r)
 			continue;
 		log_warn("%s: route %s/%u was removed, not by netd", l->name,
 			 ip_str(r->family, &r->dst, dst, sizeof(dst)), r->plen);
-		l->routes[i] = l->routes[l->n_routes - 1];
-		l->route_dhcp[i] = l->route_dhcp[l->n_routes - 1];
-		l->n_routes--;
+		forget_route(l, i);
 		return 1;
 	}
 	return 0;

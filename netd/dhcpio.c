@@ -44,8 +44,8 @@ int dhcpio_open(struct link *l)
 
 	if (l->pkt_fd >= 0)
 		return 0;
-	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    htons(ETH_P_IP));
+	/* protocol 0 until bound: nothing queues before the filter is on */
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
 	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &(int){ 1 },

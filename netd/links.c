@@ -120,6 +120,7 @@ static void carrier_down(struct link *l)
 		log_info("%s: no carrier: dropping its DHCP lease and routes",
 			 l->name);
 		dhcp_stop(&l->dhcp);
+		dhcpio_close(l);
 		unapply_dhcp(l);
 		resolv_update();
 	}
@@ -202,7 +203,7 @@ static void link_free(struct link *l)
 	free(l);
 }
 
-static void link_changed(const struct nl_link *nl)
+static void link_changed(const struct nl_link *nl, int announce)
 {
 	struct link *l = link_by_index(nl->index);
 	int carrier = (nl->flags & IFF_UP) && (nl->flags & IFF_LOWER_UP);
@@ -211,18 +212,27 @@ static void link_changed(const struct nl_link *nl)
 		l = link_new(nl);
 		if (!l)
 			return;
-		if (strcmp(nl->name, "lo") && !pod_link(nl->name))
+		if (announce && strcmp(nl->name, "lo") && !pod_link(nl->name))
 			log_info("%s: new link (index %d%s%s)", l->name,
 				 l->index, nl->kind[0] ? ", " : "", nl->kind);
 		configure(l);
 		return;
 	}
 	l->flags = nl->flags;
-	if (strcmp(l->name, nl->name)) {
-		/* a rename may make another rule match */
-		log_info("%s: renamed to %s", l->name, nl->name);
+	if (strcmp(l->name, nl->name) ||
+	    (nl->has_mac && memcmp(l->mac, nl->mac, 6))) {
+		/* another rule may match now; DHCP needs the new MAC */
+		if (strcmp(l->name, nl->name))
+			log_info("%s: renamed to %s", l->name, nl->name);
+		else
+			log_info("%s: new MAC address", l->name);
 		memcpy(l->name, nl->name, sizeof(l->name));
 		deconfigure(l);
+		if (nl->has_mac) {
+			memcpy(l->mac, nl->mac, 6);
+			memcpy(l->dhcp.mac, nl->mac, 6);
+		}
+		l->carrier = carrier;
 		configure(l);
 		return;
 	}
@@ -238,30 +248,73 @@ static void link_changed(const struct nl_link *nl)
 		carrier_down(l);
 }
 
+struct scan {
+	struct nl_link *links;
+	int n, cap;
+};
+
 static int collect_link(const struct nlmsghdr *nlh, void *ctx)
 {
-	struct nl_link nl;
+	struct scan *sc = ctx;
 
-	(void)ctx;
-	if (nl_parse_link(nlh, &nl) == 0 && !link_by_index(nl.index))
-		link_new(&nl);
+	if (sc->n == sc->cap) {
+		int cap = sc->cap ? sc->cap * 2 : 16;
+		struct nl_link *more =
+			realloc(sc->links, (size_t)cap * sizeof(*more));
+
+		if (!more)
+			return MNL_CB_OK;
+		sc->links = more;
+		sc->cap = cap;
+	}
+	if (nl_parse_link(nlh, &sc->links[sc->n]) == 0)
+		sc->n++;
 	return MNL_CB_OK;
 }
 
+/*
+ * Every link as the kernel has it now: at start, and after lost events
+ * (ENOBUFS), when links may have come, gone or changed unseen. Known
+ * links go through the same path as an event; links no longer there
+ * are dropped.
+ */
 void links_scan(void)
 {
-	int r = rtnl_dump(&netd.req, RTM_GETLINK, AF_UNSPEC, collect_link,
-			  NULL);
+	struct scan sc = { 0 };
+	int r = rtnl_dump(&netd.req, RTM_GETLINK, AF_UNSPEC, collect_link, &sc);
+	struct link *l, *next;
 
-	if (r)
+	if (r) {
 		log_err("cannot list links: %s", strerror(-r));
-	/* configured after the dump: configure() makes requests */
-	for (struct link *l = netd.links; l; l = l->next) {
-		if (strcmp(l->name, "lo") && !pod_link(l->name))
-			log_info("%s: found (index %d, %s)", l->name, l->index,
-				 l->carrier ? "carrier" : "no carrier");
-		configure(l);
+		free(sc.links);
+		return;
 	}
+	for (l = netd.links; l; l = next) {
+		int found = 0;
+
+		next = l->next;
+		for (int i = 0; i < sc.n && !found; i++)
+			found = sc.links[i].index == l->index;
+		if (!found) {
+			if (l->has_rule)
+				log_info("%s: link removed", l->name);
+			link_free(l);
+		}
+	}
+	/* configured after the dump: configure() makes requests */
+	for (int i = 0; i < sc.n; i++) {
+		if (!link_by_index(sc.links[i].index) &&
+		    strcmp(sc.links[i].name, "lo") &&
+		    !pod_link(sc.links[i].name))
+			log_info("%s: found (index %d, %s)", sc.links[i].name,
+				 sc.links[i].index,
+				 sc.links[i].flags & IFF_LOWER_UP
+					 ? "carrier"
+					 : "no carrier");
+		link_changed(&sc.links[i], 0);
+	}
+	free(sc.links);
+	resolv_update();
 }
 
 void links_event(const struct nlmsghdr *nlh)
@@ -274,7 +327,7 @@ void links_event(const struct nlmsghdr *nlh)
 	switch (nlh->nlmsg_type) {
 	case RTM_NEWLINK:
 		if (nl_parse_link(nlh, &nl) == 0)
-			link_changed(&nl);
+			link_changed(&nl, 1);
 		break;
 	case RTM_DELLINK:
 		if (nl_parse_link(nlh, &nl) == 0 &&
@@ -297,6 +350,16 @@ void links_event(const struct nlmsghdr *nlh)
 	}
 }
 
+/* The same settings, wherever they are written: a comment added at the
+ * top of the file must not bounce every link. */
+static int same_rule(const struct net_rule *a, const struct net_rule *b)
+{
+	struct net_rule x = *a;
+
+	memcpy(x.where, b->where, sizeof(x.where));
+	return !memcmp(&x, b, sizeof(x));
+}
+
 void links_reconfigure(void)
 {
 	for (struct link *l = netd.links; l; l = l->next) {
@@ -305,8 +368,10 @@ void links_reconfigure(void)
 		if (!strcmp(l->name, "lo") || pod_link(l->name))
 			continue;
 		r = net_conf_match(&netd.conf, l->name, l->mac, l->hardware);
-		if (r && l->has_rule && !memcmp(r, &l->rule, sizeof(*r)))
+		if (r && l->has_rule && same_rule(r, &l->rule)) {
+			l->rule = *r; /* the same, perhaps on another line */
 			continue;
+		}
 		if (!r && !l->has_rule)
 			continue;
 		if (l->has_rule)
@@ -348,20 +413,26 @@ void link_dhcp_bound(struct link *l, const struct dhcp_lease *old)
 	apply_addr(l, &a, 1);
 	/* RFC 3442 section 3: with option 121 present, option 3 is ignored */
 	if (ls->has_classless) {
-		for (int i = 0; i < ls->n_routes; i++) {
-			struct nlm_route rt = {
-				.family = AF_INET,
-				.index = l->index,
-				.plen = ls->routes[i].plen,
-				.metric = metric_of(l),
-				.protocol = RTPROT_DHCP,
-			};
+		/* on-link routes first: a route via a router outside the
+		 * subnet may need one of them (RFC 3442 leaves the order to
+		 * the server) */
+		for (int pass = 0; pass < 2; pass++)
+			for (int i = 0; i < ls->n_routes; i++) {
+				struct nlm_route rt = {
+					.family = AF_INET,
+					.index = l->index,
+					.plen = ls->routes[i].plen,
+					.metric = metric_of(l),
+					.protocol = RTPROT_DHCP,
+				};
 
-			rt.dst.v4 = ls->routes[i].dst;
-			rt.gw.v4 = ls->routes[i].gw;
-			rt.prefsrc.v4 = ls->addr;
-			apply_route(l, &rt, 1);
-		}
+				if ((ls->routes[i].gw != 0) != pass)
+					continue;
+				rt.dst.v4 = ls->routes[i].dst;
+				rt.gw.v4 = ls->routes[i].gw;
+				rt.prefsrc.v4 = ls->addr;
+				apply_route(l, &rt, 1);
+			}
 	} else if (ls->n_routers) {
 		struct nlm_route rt = {
 			.family = AF_INET,

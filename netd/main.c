@@ -137,7 +137,7 @@ static int run_daemon(void)
 {
 	struct pollfd pfd[64];
 	sigset_t mask;
-	int sfd;
+	int sfd, r;
 	const char *env = getenv("READY_FD");
 
 	log_name("netd");
@@ -155,11 +155,14 @@ static int run_daemon(void)
 	mkdirs(netd.state_dir);
 	mkdirs(netd.run_dir);
 	load_conf(1);
-	if (rtnl_open(&netd.req, 0) ||
-	    rtnl_open(&netd.events,
-		      RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR |
-			      RTMGRP_IPV4_ROUTE | RTMGRP_IPV6_ROUTE)) {
-		log_err("no rtnetlink socket: %s", strerror(errno));
+	r = rtnl_open(&netd.req, 0);
+	if (!r)
+		r = rtnl_open(&netd.events, RTMGRP_LINK | RTMGRP_IPV4_IFADDR |
+						    RTMGRP_IPV6_IFADDR |
+						    RTMGRP_IPV4_ROUTE |
+						    RTMGRP_IPV6_ROUTE);
+	if (r) {
+		log_err("no rtnetlink socket: %s", strerror(-r));
 		return 1;
 	}
 	netd.ctl_fd = ctl_listen(sock_path);
@@ -172,7 +175,7 @@ static int run_daemon(void)
 	for (;;) {
 		int n = 0, timeout = -1;
 		long now = monotonic_ms(), next = links_next_timer();
-		struct link *by_fd[64];
+		int by_fd[64]; /* link index: a link may go in this pass */
 
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = rtnl_fd(&netd.events),
@@ -182,12 +185,15 @@ static int run_daemon(void)
 		for (struct link *l = netd.links; l && n < 64; l = l->next) {
 			if (l->pkt_fd < 0)
 				continue;
-			by_fd[n] = l;
+			by_fd[n] = l->index;
 			pfd[n++] = (struct pollfd){ .fd = l->pkt_fd,
 						    .events = POLLIN };
 		}
 		if (next >= 0)
-			timeout = next <= now ? 0 : (int)(next - now);
+			/* a long lease's T1 is weeks away: wake hourly */
+			timeout = next <= now		 ? 0
+				  : next - now > 3600000 ? 3600000
+							 : (int)(next - now);
 		if (netd.ready_fd >= 0) {
 			long left = netd.started_ms +
 				    (long)netd.conf.ready_timeout_s * 1000 -
@@ -221,10 +227,14 @@ static int run_daemon(void)
 			read_events();
 		if (pfd[2].revents & POLLIN)
 			ctl_handle(netd.ctl_fd);
-		for (int i = 3; i < n; i++)
-			if (pfd[i].revents & POLLIN &&
-			    link_by_index(by_fd[i]->index) == by_fd[i])
-				link_packet(by_fd[i]);
+		for (int i = 3; i < n; i++) {
+			struct link *l = link_by_index(by_fd[i]);
+
+			/* POLLERR too: a link set down leaves ENETDOWN on
+			 * its socket until a read clears it */
+			if (pfd[i].revents && l && l->pkt_fd == pfd[i].fd)
+				link_packet(l);
+		}
 		links_timers(monotonic_ms());
 		tell_ready();
 	}

@@ -49,23 +49,53 @@ uint32_t rtnl_seq(struct rtnl *r)
 	return ++r->seq;
 }
 
-/* Read replies to seq until cb_run says stop (ack, error or done). */
+/*
+ * Read replies to seq until its ack, error or end of dump. Messages for
+ * another sequence number (what is left of an earlier request, e.g. a
+ * dump cut short) are skipped, so one bad exchange cannot put every
+ * later request out of step. A dump the kernel marks interrupted
+ * (NLM_F_DUMP_INTR) is read to its end, then reported as -EINTR.
+ */
 static int wait_reply(struct rtnl *r, uint32_t seq, mnl_cb_t cb, void *ctx)
 {
+	int intr = 0;
+
 	for (;;) {
 		ssize_t n = mnl_socket_recvfrom(r->nl, r->rx, sizeof(r->rx));
-		int ret;
+		const struct nlmsghdr *nlh = (const struct nlmsghdr *)r->rx;
+		int len = (int)n;
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
-		ret = mnl_cb_run(r->rx, (size_t)n, seq, r->portid, cb, ctx);
-		if (ret == MNL_CB_ERROR)
-			return -errno;
-		if (ret == MNL_CB_STOP)
-			return 0;
+		for (; mnl_nlmsg_ok(nlh, len);
+		     nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (nlh->nlmsg_seq != seq ||
+			    (nlh->nlmsg_pid && nlh->nlmsg_pid != r->portid))
+				continue;
+			if (nlh->nlmsg_type == NLMSG_DONE)
+				return intr ? -EINTR : 0;
+			if (nlh->nlmsg_type == NLMSG_ERROR) {
+				const struct nlmsgerr *e =
+					mnl_nlmsg_get_payload(nlh);
+
+				if (nlh->nlmsg_len <
+				    MNL_NLMSG_HDRLEN + sizeof(*e))
+					return -EBADMSG;
+				if (e->error)
+					return e->error < 0 ? e->error
+							    : -e->error;
+				return intr ? -EINTR : 0;
+			}
+			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
+				continue;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr = 1;
+			if (cb && !intr && cb(nlh, ctx) == MNL_CB_ERROR)
+				return -EIO;
+		}
 	}
 }
 

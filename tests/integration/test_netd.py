@@ -296,3 +296,38 @@ def test_wrong_xid_never_taken(net):
     wait_for("two answers", lambda: read(log).count("tx ") >= 2, 15)
     assert net.v4() == []
     assert "dhcp selecting" in net.netd("status").stdout
+
+
+def cpu_ticks(pid):
+    """utime + stime of the netd under `ip netns exec` (its only child)."""
+    kids = open(f"/proc/{pid}/task/{pid}/children").read().split()
+    pid = int(kids[0]) if kids else pid
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_link_down_stays_quiet(net):
+    """A link set down leaves an error on its packet socket; netd must
+    read it, not wake on it forever."""
+    net.dnsmasq()
+    p = net.start_netd(DHCP_CONF)
+    wait_for("a lease", lambda: leased(net))
+    net.cli("ip", "link", "set", "cl0", "down")
+    time.sleep(0.5)
+    before = cpu_ticks(p.pid)
+    time.sleep(3)
+    # well under a tenth of a core (ticks are 1/100 s)
+    assert cpu_ticks(p.pid) - before < 30
+    assert p.poll() is None
+
+
+def test_reload_with_the_same_rules_keeps_the_lease(net):
+    net.dnsmasq()
+    net.start_netd(DHCP_CONF)
+    addr = wait_for("a lease", lambda: leased(net))[0]
+    # the same rule, two lines further down: nothing to redo
+    net.write_conf("# moved\n\n" + DHCP_CONF)
+    net.netd("reload")
+    assert net.log().count("configuring from") == 1
+    assert leased(net) == [addr]
+    assert "ready: yes" in net.netd("status").stdout
