@@ -74,7 +74,9 @@ int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	struct timeval tv = { .tv_usec = 200000 };
+	/* a second: a root client on a loaded box (a TCG guest, a busy
+	 * edge device) can be descheduled between connect and send */
+	struct timeval tv = { .tv_sec = 1 };
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)

@@ -23,7 +23,7 @@ int ctl_listen(const char *path);
 /*
  * Accept one client and read its request into req, split into argv
  * (argv[*argc] = NULL). A client that is not root, or says nothing
- * within 200 ms, is answered or dropped here: returns -1. Otherwise the
+ * within a second, is answered or dropped here: returns -1. Otherwise the
  * connected fd, blocking, to answer with ctl_send.
  */
 int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc);
