@@ -127,7 +127,7 @@ $(DEV_KEY):
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		$(IMAGED_BIN) $(NETD_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
-		$(DOSFSTOOLS_FSCK) \
+		$(DOSFSTOOLS_FSCK) $(BUILD)/linux/.stamp_depmod \
 		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
@@ -145,6 +145,13 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
 	@install -m 0755 $(NETD_BIN) $(TARGET)/sbin/netd
 	@install -m 0644 rootfs/services/netd.conf $(TARGET)/etc/init/
+	@if [ -f board/$(BOARD)/modules.pods ]; then \
+		mkdir -p $(TARGET)/lib/modules && \
+		scripts/resolve-modules $(LINUX_MODDIR) board/$(BOARD)/modules.pods | \
+		while read -r m; do \
+			install -D -m 0644 $(LINUX_MODDIR)/$$m $(TARGET)/lib/modules/$(LINUX_ABI)/$$m && \
+			echo /lib/modules/$(LINUX_ABI)/$$m; \
+		done >$(TARGET)/lib/modules/pods.list; fi
 	@mkdir -p $(TARGET)/etc/keel/update-keys $(TARGET)/etc/ssl/certs
 	@install -m 0644 $(CA_BUNDLE) $(TARGET)/etc/ssl/certs/ca-certificates.crt
 	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\n' \

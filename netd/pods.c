@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "netd.h"
 
 #define POD_BRIDGE "keel0"
+#define POD_MODULES "/lib/modules/pods.list"
 #define MAX_PODS 1024
 
 struct pod {
@@ -175,6 +177,39 @@ out:
 	return r;
 }
 
+/*
+ * The kernel modules pods need (veth, bridge, nftables NAT) are on the
+ * root filesystem, not in the initramfs: loaded here, the first time a
+ * pod asks, in the order the build resolved from modules.dep. A module
+ * already there (or built in) is fine.
+ */
+static void load_pod_modules(void)
+{
+	static int done;
+	char list[8192], *save = NULL;
+	int loaded_now = 0;
+
+	if (done++ || read_text(POD_MODULES, list, sizeof(list)) < 0)
+		return;
+	for (char *path = strtok_r(list, "\n", &save); path;
+	     path = strtok_r(NULL, "\n", &save)) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0)) {
+			if (errno != EEXIST)
+				log_warn("cannot load %s: %s", path,
+					 strerror(errno));
+		} else {
+			loaded_now++;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	if (loaded_now)
+		log_info("loaded %d kernel modules for pod networks",
+			 loaded_now);
+}
+
 static int call(struct nlmsghdr *nlh)
 {
 	return rtnl_call(&netd.req, nlh);
@@ -312,6 +347,7 @@ int pods_add(const char *name, const char *netns, char *out, size_t outlen)
 		snprintf(out, outlen, "%s: %s", netns, strerror(errno));
 		return -1;
 	}
+	load_pod_modules();
 	bridge = bridge_up(out, outlen);
 	if (bridge < 0)
 		goto fail;

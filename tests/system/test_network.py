@@ -127,7 +127,10 @@ def test_pod_network_reaches_the_host(host_server, workdir):
         assert "inet 10.88.0.2/16" in m.check(inside + "ip addr show eth0")
         got = m.check(inside + f"wget -qO- http://10.0.2.2:{host_server}/")
         assert "hello from the host loopback" in got
-        assert "outbound NAT on" in m.check("cat /var/log/netd.log")
+        log = m.check("cat /var/log/netd.log")
+        # the modules came from the root filesystem, on demand
+        assert re.search(r"loaded \d+ kernel modules for pod networks", log)
+        assert "outbound NAT on" in log
         m.check("netd pod-del t1")
         rc, _ = m.run(inside + "ip link show eth0")
         assert rc != 0
