@@ -5,7 +5,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c \
 	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
-	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c \
+	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
+	imaged/auth.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
