@@ -6,14 +6,14 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c \
 	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
 	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
-	imaged/auth.c \
+	imaged/auth.c imaged/tar.c imaged/decompress.c imaged/unpack.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
 	-Iimaged -Inetd -I/usr/include/bearssl -I/usr/include/cjson
-UNIT_LIBS := -lcmocka -lbearssl -lcjson -lmnl
+UNIT_LIBS := -lcmocka -lbearssl -lcjson -lmnl -lz -lzstd
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
@@ -83,7 +83,7 @@ $(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) netd/mnl.c $(UNIT_HDRS) | host-deps
 	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib -Iimaged -Inetd \
 		-Inetd/include -I/usr/include/bearssl -I/usr/include/cjson \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(UNIT_SRCS) netd/mnl.c -lbearssl -lcjson
+		-o $@ $< $(UNIT_SRCS) netd/mnl.c -lbearssl -lcjson -lz -lzstd
 
 fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
