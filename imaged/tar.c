@@ -220,17 +220,21 @@ static size_t field_len(const uint8_t *f, size_t n)
 
 /*
  * The next header block: 1, or 0 at the end of the archive. POSIX ends
- * an archive with two zero blocks; EOF after the first is accepted too,
- * as some writers stop there, but EOF with neither is a truncation.
+ * an archive with two zero blocks; EOF after one, or where a header would
+ * start, is accepted too: umoci writes layers without them, and Go's
+ * archive/tar (so containerd and docker) reads EOF there as the end. A
+ * download cut there fails the layer's digest check instead; EOF inside
+ * a header or data is an error here.
  */
 static int read_header(struct tar *t, uint8_t *h)
 {
 	uint64_t at = t->offset;
 	int r = read_exact(t, h, TAR_BLOCK, true);
 
-	if (r == 0)
-		return fail(t, -EIO,
-			    "archive truncated: no end-of-archive blocks");
+	if (r == 0) {
+		t->state = 1;
+		return 0;
+	}
 	if (r < 0)
 		return r;
 	if (is_zero(h)) {
@@ -619,9 +623,24 @@ int tar_next(struct tar *t, struct tar_entry *e)
 
 	if (t->state)
 		return t->state > 0 ? 0 : t->state;
-	r = skip(t, t->remain + t->pad);
+	r = skip(t, t->remain);
 	if (r)
 		return r;
+	/*
+	 * EOF where the last entry's padding would start is the end too:
+	 * umoci writes layers that stop there, and Go's archive/tar reads
+	 * them so. EOF inside the padding is still a truncation.
+	 */
+	if (t->pad) {
+		r = read_exact(t, h, t->pad, true);
+		if (r < 0)
+			return r;
+		if (!r) {
+			t->remain = t->pad = 0;
+			t->state = 1;
+			return 0;
+		}
+	}
 	t->remain = t->pad = 0;
 	tar_free(t);
 	e->nxattr = 0;

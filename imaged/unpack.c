@@ -19,6 +19,8 @@
 #include "decompress.h"
 #include "tar.h"
 
+#include <bearssl.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -48,6 +50,7 @@ struct ctx {
 	const struct unpack_opts *o;
 	struct unpack_stats *st;
 	struct decomp *d;
+	br_sha256_context diff; /* of the tar stream: the layer's DiffID */
 	struct tar t;
 	struct tar_entry e;
 	char path[TAR_NAME_MAX + 1]; /* the entry's, normalised */
@@ -81,7 +84,12 @@ static const char *src_error(struct ctx *c)
 
 static ssize_t layer_read(void *ctx, void *buf, size_t len)
 {
-	return decomp_read(ctx, buf, len);
+	struct ctx *c = ctx;
+	ssize_t n = decomp_read(c->d, buf, len);
+
+	if (n > 0)
+		br_sha256_update(&c->diff, buf, n);
+	return n;
 }
 
 /*
@@ -603,7 +611,8 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 		snprintf(err, errlen, "layer: %s", c->why);
 		return r;
 	}
-	tar_init(&c->t, layer_read, c->d, max);
+	br_sha256_init(&c->diff);
+	tar_init(&c->t, layer_read, c, max);
 	while ((r = tar_next(&c->t, &c->e)) > 0) {
 		r = apply(c);
 		if (r) {
@@ -617,12 +626,13 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 	 * Read to the end of the blob, past the end-of-archive blocks, so
 	 * a compressed stream's trailer and checksum are checked too.
 	 */
-	while (!r && (n = decomp_read(c->d, c->buf, BUF_SIZE)) != 0)
+	while (!r && (n = layer_read(c, c->buf, BUF_SIZE)) != 0)
 		r = n < 0 ? (int)n : 0;
 	if (r) {
 		snprintf(err, errlen, "layer: %s", src_error(c));
 		return r;
 	}
+	br_sha256_out(&c->diff, c->st->diff_id);
 	r = dir_times(c);
 	if (r)
 		snprintf(err, errlen, "layer: %s", c->why);

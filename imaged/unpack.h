@@ -34,6 +34,7 @@ struct unpack_stats {
 	uint64_t xattrs_failed; /* trusted.* the file system refused */
 	uint64_t xattrs_dropped; /* {trusted,user}.overlay.*: overlayfs's */
 	char xattr_error[160]; /* the first of xattrs_failed, or "" */
+	uint8_t diff_id[32]; /* sha256 of the tar stream, once it is all in */
 };
 
 /*
