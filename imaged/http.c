@@ -65,6 +65,15 @@ bad:
 	return -EINVAL;
 }
 
+static int copy_value(char *dst, size_t size, const char *v, size_t vl)
+{
+	if (vl >= size)
+		return -1;
+	memcpy(dst, v, vl);
+	dst[vl] = '\0';
+	return 0;
+}
+
 /* A header field's value, if this line is that field. */
 static const char *field(const char *line, size_t len, const char *name,
 			 size_t *vlen)
@@ -90,6 +99,8 @@ int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
+	r->range_start = -1;
+	r->retry_after = -1;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', end - p);
 		if (!nl)
@@ -141,10 +152,38 @@ int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 				}
 				r->chunked = true;
 			} else if ((v = field(p, l, "Location", &vl))) {
-				if (vl >= sizeof(r->location))
+				if (copy_value(r->location, sizeof(r->location),
+					       v, vl))
 					goto bad;
-				memcpy(r->location, v, vl);
-				r->location[vl] = '\0';
+			} else if ((v = field(p, l, "Content-Type", &vl))) {
+				if (copy_value(r->content_type,
+					       sizeof(r->content_type), v, vl))
+					goto bad;
+			} else if ((v = field(p, l, "Docker-Content-Digest",
+					      &vl))) {
+				if (copy_value(r->digest, sizeof(r->digest), v,
+					       vl))
+					goto bad;
+			} else if ((v = field(p, l, "WWW-Authenticate", &vl))) {
+				/* several challenges may come in one field */
+				if (!r->www_authenticate[0] &&
+				    copy_value(r->www_authenticate,
+					       sizeof(r->www_authenticate), v,
+					       vl))
+					goto bad;
+			} else if ((v = field(p, l, "Connection", &vl))) {
+				if (vl == 5 && !strncasecmp(v, "close", 5))
+					r->close = true;
+			} else if ((v = field(p, l, "Content-Range", &vl))) {
+				/* RFC 9110 section 14.4: bytes FIRST-LAST/LEN */
+				if (vl < 7 || strncasecmp(v, "bytes ", 6) ||
+				    !isdigit((unsigned char)v[6]))
+					goto bad;
+				r->range_start = strtoll(v + 6, NULL, 10);
+			} else if ((v = field(p, l, "Retry-After", &vl))) {
+				if (vl && vl < 8 &&
+				    strspn(v, "0123456789") >= vl)
+					r->retry_after = strtol(v, NULL, 10);
 			} else if (!memchr(p, ':', l) || *p == ' ' ||
 				   *p == '\t') {
 				goto bad; /* no obsolete line folding either */
@@ -308,36 +347,25 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	return fd < 0 ? -r : fd;
 }
 
-/* One request; leaves the head parsed and the body's first bytes in buf. */
-static int http_once(struct http_conn *c, const struct http_url *u, char *err,
-		     size_t errlen)
+static int send_all(struct http_conn *c, const char *req, char *err,
+		    size_t errlen)
 {
-	char req[HTTP_PATH_MAX + HTTP_HOST_MAX + 256];
 	int r;
 
-	c->fd = http_connect(u, err, errlen);
-	if (c->fd < 0)
-		return c->fd;
-	if (u->tls && !(c->tls = tls_open(c->fd, u->host, err, errlen)))
-		return -EPROTO;
-	bool v6 = strchr(u->host, ':');
-	const char *dflt = u->tls ? "443" : "80";
-	snprintf(req, sizeof(req),
-		 "GET %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n"
-		 "User-Agent: keel-imaged\r\nAccept: */*\r\n"
-		 "Connection: close\r\n\r\n",
-		 u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
-		 strcmp(u->port, dflt) ? ":" : "",
-		 strcmp(u->port, dflt) ? u->port : "");
-	if (c->tls) {
-		if ((r = tls_write_all(c->tls, req, strlen(req), err, errlen)))
-			return r;
-	} else if ((r = write_full(c->fd, req, strlen(req)))) {
-		snprintf(err, errlen, "sending to %s: %s", u->host,
+	if (c->tls)
+		return tls_write_all(c->tls, req, strlen(req), err, errlen);
+	if ((r = write_full(c->fd, req, strlen(req))))
+		snprintf(err, errlen, "sending to %s: %s", c->host,
 			 strerror(-r));
-		return r;
-	}
-	c->len = 0;
+	return r;
+}
+
+/* Read the response head into buf; the body's first bytes follow it. */
+static int read_head(struct http_conn *c, char *err, size_t errlen)
+{
+	int r;
+
+	c->len = c->off = 0;
 	for (;;) {
 		/* whichever blank line comes first ends the head */
 		char *end = c->len >= 4 ? memmem(c->buf, c->len, "\r\n\r\n", 4)
@@ -356,7 +384,7 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 		}
 		if (c->len >= HTTP_HEAD_MAX) {
 			snprintf(err, errlen, "%s: response header too long",
-				 u->host);
+				 c->host);
 			return -EPROTO;
 		}
 		size_t room = HTTP_HEAD_MAX - c->len;
@@ -369,11 +397,90 @@ static int http_once(struct http_conn *c, const struct http_url *u, char *err,
 					  : n	 ? strerror(errno)
 						 : "connection closed";
 			snprintf(err, errlen, "%s: %s before the response",
-				 u->host, why);
-			return n < 0 ? -EPROTO : -EPIPE;
+				 c->host, why);
+			/* -EPIPE: nothing came; a kept connection may retry */
+			return n < 0 || c->len ? -EPROTO : -EPIPE;
 		}
 		c->len += n;
 	}
+}
+
+int http_request(struct http_conn *c, const char *method,
+		 const struct http_url *u, const char *extra, char *err,
+		 size_t errlen)
+{
+	char req[HTTP_PATH_MAX + HTTP_HOST_MAX + 12288];
+	bool v6 = strchr(u->host, ':');
+	const char *dflt = u->tls ? "443" : "80";
+	int r;
+
+	if (snprintf(req, sizeof(req),
+		     "%s %s HTTP/1.1\r\nHost: %s%s%s%s%s\r\n"
+		     "User-Agent: keel-imaged\r\n%s\r\n",
+		     method, u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
+		     strcmp(u->port, dflt) ? ":" : "",
+		     strcmp(u->port, dflt) ? u->port : "",
+		     extra ? extra : "") >= (int)sizeof(req)) {
+		snprintf(err, errlen, "request header too long");
+		return -ENAMETOOLONG;
+	}
+	bool reuse = c->fd >= 0 && c->reusable && c->on_tls == u->tls &&
+		     !strcmp(c->host, u->host) && !strcmp(c->port, u->port);
+	for (int tries = 0;; tries++) {
+		if (!reuse) {
+			http_close(c);
+			c->fd = http_connect(u, err, errlen);
+			if (c->fd < 0)
+				return c->fd;
+			snprintf(c->host, sizeof(c->host), "%s", u->host);
+			snprintf(c->port, sizeof(c->port), "%s", u->port);
+			c->on_tls = u->tls;
+			if (u->tls &&
+			    !(c->tls = tls_open(c->fd, u->host, err, errlen))) {
+				http_close(c);
+				return -EPROTO;
+			}
+		}
+		c->reusable = false;
+		r = send_all(c, req, err, errlen);
+		if (!r)
+			r = read_head(c, err, errlen);
+		/* a kept connection the server closed while idle: once more */
+		if (r && reuse && !tries) {
+			reuse = false;
+			continue;
+		}
+		if (r) {
+			http_close(c);
+			return r;
+		}
+		break;
+	}
+	memset(&c->ch, 0, sizeof(c->ch));
+	int s = c->resp.status;
+	bool nobody =
+		!strcmp(method, "HEAD") || s == 204 || s == 304 || s / 100 == 1;
+	c->left = c->resp.content_length >= 0 && !c->resp.chunked
+			  ? (uint64_t)c->resp.content_length
+			  : UINT64_MAX;
+	c->done = nobody || (!c->resp.chunked && !c->left);
+	/* only a framed body leaves the connection usable afterwards */
+	c->reusable = !c->resp.close && (nobody || c->resp.chunked ||
+					 c->resp.content_length >= 0);
+	return 0;
+}
+
+void http_drain(struct http_conn *c, size_t max)
+{
+	char buf[4096];
+	size_t got = 0;
+	ssize_t n;
+
+	while (!c->done && got <= max &&
+	       (n = http_read(c, buf, sizeof(buf))) > 0)
+		got += n;
+	if (!c->done)
+		c->reusable = false;
 }
 
 int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
@@ -383,51 +490,51 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 	int r;
 
 	snprintf(cur, sizeof(cur), "%s", url);
+	c->fd = -1;
+	c->tls = NULL;
+	c->reusable = false;
 	for (int hops = 0;; hops++) {
-		memset(&c->ch, 0, sizeof(c->ch));
-		c->done = false;
-		c->fd = -1;
-		c->tls = NULL;
 		if ((r = http_url_parse(&u, cur, err, errlen)))
 			return r;
-		if ((r = http_once(c, &u, err, errlen))) {
-			http_close(c);
+		if ((r = http_request(c, "GET", &u,
+				      "Accept: */*\r\nConnection: close\r\n",
+				      err, errlen)))
 			return r;
-		}
 		int s = c->resp.status;
 		if (s == 200)
-			break;
+			return 0;
 		http_close(c);
 		if ((s == 301 || s == 302 || s == 303 || s == 307 ||
 		     s == 308) &&
 		    c->resp.location[0] && hops < 5) {
-			/* RFC 9110 section 15.4: a relative target keeps the host */
-			if (c->resp.location[0] == '/') {
-				char tmp[sizeof(cur)];
-				if (snprintf(tmp, sizeof(tmp),
-					     "%s://%s%s%s%s%s",
-					     u.tls ? "https" : "http",
-					     strchr(u.host, ':') ? "[" : "",
-					     u.host,
-					     strchr(u.host, ':') ? "]:" : ":",
-					     u.port, c->resp.location) >=
-				    (int)sizeof(tmp)) {
-					snprintf(err, errlen,
-						 "redirect target too long");
-					return -ENAMETOOLONG;
-				}
-				memcpy(cur, tmp, sizeof(cur));
-			} else {
-				memcpy(cur, c->resp.location, sizeof(cur));
+			if ((r = http_resolve(&u, c->resp.location, cur,
+					      sizeof(cur)))) {
+				snprintf(err, errlen,
+					 "redirect target too long");
+				return r;
 			}
 			continue;
 		}
 		snprintf(err, errlen, "%.300s: HTTP status %d", cur, s);
 		return -ENOENT;
 	}
-	c->left = c->resp.content_length >= 0 ? (uint64_t)c->resp.content_length
-					      : UINT64_MAX;
-	c->done = !c->resp.chunked && !c->left;
+}
+
+int http_resolve(const struct http_url *base, const char *location, char *out,
+		 size_t outlen)
+{
+	/* RFC 9110 section 15.4: a relative target keeps the host */
+	if (location[0] != '/') {
+		if (snprintf(out, outlen, "%s", location) >= (int)outlen)
+			return -ENAMETOOLONG;
+		return 0;
+	}
+	if (snprintf(out, outlen, "%s://%s%s%s%s%s",
+		     base->tls ? "https" : "http",
+		     strchr(base->host, ':') ? "[" : "", base->host,
+		     strchr(base->host, ':') ? "]:" : ":", base->port,
+		     location) >= (int)outlen)
+		return -ENAMETOOLONG;
 	return 0;
 }
 
@@ -438,6 +545,8 @@ static int fill(struct http_conn *c)
 				   : recv(c->fd, c->buf, sizeof(c->buf), 0);
 		if (n < 0 && errno == EINTR && !c->tls)
 			continue;
+		if (n <= 0)
+			c->reusable = false;
 		if (n < 0)
 			return c->tls ? (int)n : -errno;
 		c->off = 0;
@@ -500,6 +609,7 @@ ssize_t http_read(struct http_conn *c, void *buf, size_t len)
 
 void http_close(struct http_conn *c)
 {
+	c->reusable = false;
 	if (c->tls)
 		tls_close(c->tls);
 	c->tls = NULL;

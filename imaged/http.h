@@ -30,7 +30,13 @@ struct http_resp {
 	int status;
 	int64_t content_length; /* -1: not given */
 	bool chunked;
+	bool close; /* Connection: close: the connection ends with the body */
+	int64_t range_start; /* a 206's Content-Range first byte, or -1 */
+	long retry_after; /* Retry-After in seconds (the number form), or -1 */
 	char location[HTTP_PATH_MAX + HTTP_HOST_MAX];
+	char content_type[256];
+	char digest[80]; /* Docker-Content-Digest */
+	char www_authenticate[8192];
 };
 
 /*
@@ -65,6 +71,9 @@ ssize_t chunked_feed(struct chunked *c, const char *in, size_t len,
 struct http_conn {
 	int fd;
 	struct tls *tls; /* NULL for http:// */
+	/* where fd goes, and whether another request may use it */
+	char host[HTTP_HOST_MAX], port[8];
+	bool on_tls, reusable;
 	struct http_resp resp;
 	struct chunked ch;
 	bool done;
@@ -78,6 +87,32 @@ struct http_conn {
  * to read with http_read. Anything else is an error naming the status.
  */
 int http_get(struct http_conn *c, const char *url, char *err, size_t errlen);
+
+/*
+ * One request on c, no redirects followed, any status: the head is in
+ * c->resp and the body ready for http_read. c's connection is reused
+ * when it goes to the same place and the last response was read to its
+ * end (RFC 9112 section 9.3, persistence); a reused connection the server
+ * has closed meanwhile is replaced once. extra holds header lines, each
+ * ending in CRLF, or is NULL. Set c->fd = -1 before the first call.
+ * 0, or -errno with err saying why (no response at all).
+ */
+int http_request(struct http_conn *c, const char *method,
+		 const struct http_url *u, const char *extra, char *err,
+		 size_t errlen);
+
+/*
+ * Read and drop the rest of a body of at most max bytes, so the
+ * connection can carry the next request; a longer body closes it.
+ */
+void http_drain(struct http_conn *c, size_t max);
+
+/*
+ * A redirect's Location against the URL it answered: an absolute URL as
+ * it is, a path on the same scheme, host and port. 0 or -ENAMETOOLONG.
+ */
+int http_resolve(const struct http_url *base, const char *location, char *out,
+		 size_t outlen);
 
 /* Body bytes; 0 at its end, -errno on error (-EPIPE: cut short). */
 ssize_t http_read(struct http_conn *c, void *buf, size_t len);

@@ -146,7 +146,7 @@ int tls_anchors_count(void)
 	return nanchors;
 }
 
-static void load_file(const char *path)
+void tls_anchors_add_file(const char *path)
 {
 	char err[160];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -176,7 +176,7 @@ void tls_anchors_load(void)
 	if (anchors_loaded)
 		return;
 	anchors_loaded = 1;
-	load_file(TLS_CA_BUNDLE);
+	tls_anchors_add_file(TLS_CA_BUNDLE);
 	DIR *d = opendir(TLS_CA_DIR);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
@@ -185,12 +185,12 @@ void tls_anchors_load(void)
 		if (l > 4 && !strcmp(e->d_name + l - 4, ".crt")) {
 			snprintf(path, sizeof(path), TLS_CA_DIR "/%s",
 				 e->d_name);
-			load_file(path);
+			tls_anchors_add_file(path);
 		}
 	}
 	if (d)
 		closedir(d);
-	load_file(TLS_CA_ESP);
+	tls_anchors_add_file(TLS_CA_ESP);
 }
 
 void tls_anchors_free(void)

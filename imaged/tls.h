@@ -24,6 +24,8 @@ struct tls;
  * cannot decode, bad PEM).
  */
 int tls_anchors_add_pem(const char *pem, size_t len, char *err, size_t errlen);
+/* The CAs of a PEM file; a missing or bad file is logged, not fatal. */
+void tls_anchors_add_file(const char *path);
 /* How many anchors are loaded; tls_anchors_load() reads the paths above. */
 int tls_anchors_count(void);
 void tls_anchors_load(void);
