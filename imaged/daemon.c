@@ -2,6 +2,7 @@
 #include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
+#include "images.h"
 #include "slots.h"
 #include "update.h"
 
@@ -26,6 +27,9 @@
 static struct imaged_conf conf;
 
 static pid_t install_pid, gate_pid;
+
+static struct store store;
+static struct images_ctx images = { .store = &store };
 
 /* The image's settings, then the user's on the ESP over them. */
 static void conf_load(struct imaged_conf *c)
@@ -135,7 +139,10 @@ static void handle(int fd, int argc, char **argv)
 {
 	static char text[8192];
 	char msg[512];
+	pid_t child;
 
+	if (images_handle(&images, fd, argc, argv, &child))
+		return;
 	if (argc >= 2 && !strcmp(argv[0], "os")) {
 		argv++;
 		argc--;
@@ -191,16 +198,34 @@ static void reap(void)
 	}
 }
 
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: imaged [--images-only] [--store DIR] [--socket PATH] "
+		"[--registries FILE]\n"
+		"  (settings: /etc/keel/imaged.conf, "
+		"/etc/keel/registries.conf)\n");
+	return 2;
+}
+
 int imaged_main(int argc, char **argv)
 {
-	char req[CTL_MSG_MAX], *args[CTL_ARGS_MAX + 1];
+	char req[CTL_MSG_MAX], *args[CTL_ARGS_MAX + 1], err[600];
+	const char *store_dir = STORE_DIR, *sock = IMAGED_SOCKET;
+	bool os_parts = true;
 	int nargs;
 
-	(void)argv;
-	if (argc > 1) {
-		fprintf(stderr, "usage: imaged (it takes no arguments; see "
-				"/etc/keel/imaged.conf)\n");
-		return 2;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--images-only"))
+			os_parts = false;
+		else if (!strcmp(argv[i], "--store") && i + 1 < argc)
+			store_dir = argv[++i];
+		else if (!strcmp(argv[i], "--socket") && i + 1 < argc)
+			sock = argv[++i];
+		else if (!strcmp(argv[i], "--registries") && i + 1 < argc)
+			images.regconf_path = argv[++i];
+		else
+			return usage();
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -211,26 +236,34 @@ int imaged_main(int argc, char **argv)
 		seed = getpid() ^ (unsigned)monotonic_ms();
 	srandom(seed);
 	mkdir(IMAGED_RUN_DIR, 0700);
-	unlink(UPDATE_STATUS_FILE);
-	/* an install killed midway (crash, OOM) may have left it writable */
-	esp_writable(false);
-	int lfd = ctl_listen(IMAGED_SOCKET);
+	if (store_open(&store, store_dir, err, sizeof(err)))
+		say("image store: %s; pulls will fail", err);
+	else
+		store_clean_tmp(&store);
+	if (os_parts) {
+		unlink(UPDATE_STATUS_FILE);
+		/* an install killed midway (crash, OOM) may have left it writable */
+		esp_writable(false);
+	}
+	int lfd = ctl_listen(sock);
 	if (lfd < 0) {
-		say("unable to listen on %s: %s", IMAGED_SOCKET,
-		    strerror(-lfd));
+		say("unable to listen on %s: %s", sock, strerror(-lfd));
 		return 1;
 	}
-	gate_pid = fork();
-	if (!gate_pid) {
-		update_boot_check(&conf);
-		_exit(0);
+	if (os_parts) {
+		gate_pid = fork();
+		if (!gate_pid) {
+			update_boot_check(&conf);
+			_exit(0);
+		}
+		if (gate_pid < 0) {
+			say("fork: %s; no health gate this boot",
+			    strerror(errno));
+			gate_pid = 0;
+		}
 	}
-	if (gate_pid < 0) {
-		say("fork: %s; no health gate this boot", strerror(errno));
-		gate_pid = 0;
-	}
-	say("listening on %s", IMAGED_SOCKET);
-	long poll_at = conf.channel_url[0] ? next_poll_ms() : -1;
+	say("listening on %s", sock);
+	long poll_at = os_parts && conf.channel_url[0] ? next_poll_ms() : -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		int n = poll(&pfd, 1, 1000);

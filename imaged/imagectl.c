@@ -9,48 +9,83 @@
 
 static int usage(FILE *f)
 {
-	fprintf(f, "usage: imagectl os status\n"
-		   "       imagectl os update [--force] [--reboot|--no-reboot] "
+	fprintf(f, "usage: imagectl [--socket PATH] COMMAND\n"
+		   "  pull [--platform os/arch[/variant]] IMAGE\n"
+		   "  images\n"
+		   "  inspect IMAGE\n"
+		   "  rm IMAGE\n"
+		   "  prune\n"
+		   "  load FILE            (docker save or OCI layout tar)\n"
+		   "  os status\n"
+		   "  os update [--force] [--reboot|--no-reboot] "
 		   "<bundle file|http(s):// URL>\n"
-		   "       imagectl os rollback [--no-reboot]\n");
+		   "  os rollback [--no-reboot]\n");
 	return f == stdout ? 0 : 2;
+}
+
+static const char *const commands[] = { "os", "pull",  "images", "inspect",
+					"rm", "prune", "load" };
+
+/* imaged runs elsewhere: a file it is to read goes as an absolute path */
+static bool takes_file(char **argv, int i)
+{
+	if (!strcmp(argv[0], "load"))
+		return i == 1;
+	return !strcmp(argv[0], "os") && !strcmp(argv[1], "update") && i >= 2 &&
+	       argv[i][0] != '-' && !strstr(argv[i], "://");
+}
+
+static void reply(char kind, const char *text, void *ctx)
+{
+	if (kind != CTL_ERR) {
+		ctl_print_reply(kind, text, ctx);
+		return;
+	}
+	fprintf(stderr, "imagectl: %s\n", text);
 }
 
 int imagectl_main(int argc, char **argv)
 {
-	char *req[CTL_ARGS_MAX + 1], abs[PATH_MAX], err[256];
+	char *req[CTL_ARGS_MAX + 1], abs[CTL_ARGS_MAX][PATH_MAX], err[256];
+	const char *sock = getenv("IMAGED_SOCKET");
 	int n = 0;
 
-	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
-		return usage(argc < 2 ? stderr : stdout);
-	if (strcmp(argv[1], "os") || argc < 3) {
-		fprintf(stderr,
-			"imagectl: '%s' is not a command here yet; "
-			"only 'os' (updates) is built\n",
-			argv[1]);
+	argv++;
+	argc--;
+	if (argc >= 2 && !strcmp(argv[0], "--socket")) {
+		sock = argv[1];
+		argv += 2;
+		argc -= 2;
+	}
+	if (!sock || !*sock)
+		sock = IMAGED_SOCKET;
+	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))
+		return usage(argc < 1 ? stderr : stdout);
+	bool known = false;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		known |= !strcmp(argv[0], commands[i]);
+	if (!known || (!strcmp(argv[0], "os") && argc < 2)) {
+		fprintf(stderr, "imagectl: unknown command '%s'\n", argv[0]);
 		return usage(stderr);
 	}
-	if (argc > CTL_ARGS_MAX + 1) {
+	if (argc > CTL_ARGS_MAX) {
 		fprintf(stderr, "imagectl: too many arguments\n");
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		req[n] = argv[i];
-		/* imaged runs elsewhere: give it an absolute path */
-		if (i >= 3 && !strcmp(argv[2], "update") && argv[i][0] != '-' &&
-		    !strstr(argv[i], "://")) {
-			if (!realpath(argv[i], abs)) {
+		if (takes_file(argv, i)) {
+			if (!realpath(argv[i], abs[i])) {
 				fprintf(stderr, "imagectl: %s: ", argv[i]);
 				perror(NULL);
 				return 1;
 			}
-			req[n] = abs;
+			req[n] = abs[i];
 		}
 		n++;
 	}
 	req[n] = NULL;
-	int r = ctl_call(IMAGED_SOCKET, req, 600, ctl_print_reply, NULL, err,
-			 sizeof(err));
+	int r = ctl_call(sock, req, 600, reply, NULL, err, sizeof(err));
 	if (r < 0)
 		fprintf(stderr, "imagectl: %s\n", err);
 	return r ? 1 : 0;

@@ -1,6 +1,4 @@
 # imaged: one static binary, the daemon and its imagectl client (a link).
-# Layer unpacking (tar, gzip, zstd) is compiled in, but until the pull
-# path calls it --gc-sections drops it, zlib and zstd with it.
 IMAGED_SRCS := $(wildcard imaged/*.c) \
 	$(addprefix lib/,clock.c crc32.c ctlsock.c file.c partition.c text.c)
 IMAGED_BIN := $(BUILD)/keel/imaged
@@ -12,3 +10,19 @@ $(IMAGED_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) \
 	@echo "  imaged: $(TARGET_CC)"
 	@$(TARGET_CC) $(KEEL_CFLAGS) -Iimaged $(addprefix -I,$(IMAGED_INCS)) \
 		$(KEEL_LDFLAGS) -o $@ $(IMAGED_SRCS) $(IMAGED_LIBS)
+
+# The same sources on the build host (glibc, the distribution's
+# libraries): the integration tests pull from a real registry with it.
+IMAGED_HOST_BIN := $(OUT)/host/imaged
+
+$(IMAGED_HOST_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) | host-deps
+	@mkdir -p $(dir $@)include
+	@echo '#define CONFIG_KEEL_IMAGED_FAULTS 0' >$(dir $@)include/config.h
+	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -pthread \
+		-Iimaged -Ilib -I$(dir $@)include -I/usr/include/bearssl \
+		-I/usr/include/cjson \
+		-o $@ $(IMAGED_SRCS) -lbearssl -lcjson -lz -lzstd
+	@ln -sfn imaged $(dir $@)imagectl
+
+imaged-host: $(IMAGED_HOST_BIN)
+.PHONY: imaged-host

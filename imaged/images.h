@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_IMAGES_H
+#define KEEL_IMAGES_H
+
+#include "pull.h"
+#include "store.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* What the image requests need from the daemon. */
+struct images_ctx {
+	const struct store *store;
+	const char *regconf_path; /* NULL: REGCONF_FILE, then REGCONF_ESP */
+	const char *token_dir; /* NULL: REGISTRY_TOKEN_DIR */
+};
+
+/*
+ * pull, images, inspect, rm, prune and load. false when argv is none of
+ * them; *child is set to a process started for the request.
+ */
+bool images_handle(const struct images_ctx *x, int fd, int argc, char **argv,
+		   pid_t *child);
+
+/*
+ * A `docker save` archive or an OCI image layout in a tar archive into
+ * the store, each image named by its RepoTags or ref.name annotation.
+ */
+int image_load(const struct pull_opts *o, const char *path, char *err,
+	       size_t errlen);
+
+#endif
