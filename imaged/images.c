@@ -227,7 +227,7 @@ static void do_load(const struct images_ctx *x, int fd, int argc, char **argv)
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);
 	}
-	ctl_send(fd, CTL_OK, "done");
+	ctl_send(fd, CTL_OK, "");
 	_exit(0);
 }
 

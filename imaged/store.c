@@ -591,9 +591,7 @@ int store_prune(const struct store *s, struct prune_stats *st, char *err,
 		if (strncmp(e->d_name, "blob-", 5) &&
 		    strncmp(e->d_name, "snap-", 5))
 			continue;
-		char p[900];
-		snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-		unlink(p);
+		unlinkat(dirfd(d), e->d_name, 0);
 	}
 	if (d)
 		closedir(d);
