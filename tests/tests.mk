@@ -7,6 +7,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
 	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
 	imaged/auth.c imaged/tar.c imaged/decompress.c imaged/unpack.c \
+	imaged/regconf.c imaged/store.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
@@ -41,10 +42,11 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 		echo "nlmsg-compare: netd/mnl.c builds different bytes from libmnl" >&2; exit 1; fi
 	@echo "== nlmsg-compare: $$(wc -l <$(UNIT_OUT)/nlmsg-own.txt) messages, libmnl and netd/mnl.c byte-identical"
 
-# Integration tests: netd on the host, in network namespaces, against
-# the distribution's dnsmasq and a hostile test server.
-integration: $(NETD_HOST_BIN)
-	@NETD=$(NETD_HOST_BIN) $(PYTEST) -v tests/integration
+# Integration tests on the host: netd in network namespaces against the
+# distribution's dnsmasq and a hostile test server; imaged against the
+# distribution's docker-registry, skopeo and umoci.
+integration: $(NETD_HOST_BIN) $(IMAGED_HOST_BIN)
+	@NETD=$(NETD_HOST_BIN) IMAGED=$(IMAGED_HOST_BIN) $(PYTEST) -v tests/integration
 
 build-test: source
 	@$(PYTEST) -q tests/build
