@@ -216,7 +216,10 @@ KEEL_BOOTSTATE := KEEL_ORDER=a b|KEEL_A_TRIES=0|KEEL_B_TRIES=0|KEEL_A_OK=1|KEEL_
 # Where the kernel console goes also decides where init's shell runs.
 KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip,$(CONFIG_KEEL_CONSOLE)))
 
-$(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
+# Image archives for the data partition (imaged loads them on first start)
+PRELOAD := $(call qstrip,$(CONFIG_KEEL_PRELOAD_IMAGES))
+
+$(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG) Makefile scripts/mkdisk
 	@echo "  disk.img: GPT esp | root-a | root-b | data"
 	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/keel $(ESP)/a $(ESP)/b $(ESP)/config
@@ -238,8 +241,14 @@ $(IMAGES)/disk.img: $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
 	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt
+	@rm -rf $(BUILD)/preload
+	@for f in $(PRELOAD); do \
+		[ -f "$$f" ] || { echo "config: CONFIG_KEEL_PRELOAD_IMAGES: $$f is not a file" >&2; exit 1; }; \
+		mkdir -p $(BUILD)/preload/lib/keel/preload && cp "$$f" $(BUILD)/preload/lib/keel/preload/; \
+		echo "  disk.img: preloading $$f"; done
 	@scripts/mkdisk $@ $(ESP) $(IMAGES)/root.img $(CONFIG_KEEL_ESP_SIZE_MB) \
-		$(CONFIG_KEEL_SLOT_SIZE_MB) $(CONFIG_KEEL_DATA_SIZE_MB)
+		$(CONFIG_KEEL_SLOT_SIZE_MB) $(CONFIG_KEEL_DATA_SIZE_MB) \
+		$(if $(PRELOAD),$(BUILD)/preload)
 	@rm -f $@.vars
 	@echo "built $@ ($$(du -h --apparent-size $@ | cut -f1) sparse, root.img $$(du -h --apparent-size $(IMAGES)/root.img | cut -f1))"
 

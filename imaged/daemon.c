@@ -250,6 +250,11 @@ int imaged_main(int argc, char **argv)
 		say("unable to listen on %s: %s", sock, strerror(-lfd));
 		return 1;
 	}
+	/* images the build preloaded: in the background, once */
+	if (os_parts && !access(PRELOAD_DIR, F_OK) && !fork()) {
+		images_preload(&images, PRELOAD_DIR);
+		_exit(0);
+	}
 	if (os_parts) {
 		gate_pid = fork();
 		if (!gate_pid) {

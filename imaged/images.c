@@ -4,6 +4,7 @@
 #include "pull.h"
 #include "tls.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,4 +270,31 @@ bool images_handle(const struct images_ctx *x, int fd, int argc, char **argv,
 		ctl_sendf(fd, CTL_ERR, "usage: imagectl %s%s", cmd,
 			  strcmp(cmd, "images") ? " IMAGE" : "");
 	return true;
+}
+
+void images_preload(const struct images_ctx *x, const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct regconf rc;
+	char path[800], err[1024];
+
+	if (!d)
+		return;
+	regconf_load(x, &rc);
+	struct progress p = { .fd = -1 };
+	struct pull_opts o = { .rc = &rc, .s = x->store, .p = &p };
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (image_load(&o, path, err, sizeof(err))) {
+			/* kept: the next start tries again */
+			say("preload %s failed: %s", path, err);
+			continue;
+		}
+		say("preloaded %s", path);
+		unlink(path);
+	}
+	closedir(d);
 }

@@ -22,6 +22,12 @@ struct images_ctx {
 bool images_handle(const struct images_ctx *x, int fd, int argc, char **argv,
 		   pid_t *child);
 
+/* Where the build puts image archives for the first start (data partition) */
+#define PRELOAD_DIR "/var/lib/keel/preload"
+
+/* Load every archive in dir, removing each once it is in the store. */
+void images_preload(const struct images_ctx *x, const char *dir);
+
 /*
  * A `docker save` archive or an OCI image layout in a tar archive into
  * the store, each image named by its RepoTags or ref.name annotation.

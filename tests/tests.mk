@@ -101,6 +101,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
 	@/usr/bin/python3 tests/bench/update_throughput.py
 	@/usr/bin/python3 tests/bench/dhcp_lease.py $(NETD_BIN)
+	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] \

@@ -1,0 +1,155 @@
+"""imaged in the booted image: a pull from the distribution's
+docker-registry on the host (through QEMU's user-mode network), the
+layers stacked with overlayfs and run, and the store surviving a reboot
+and a prune."""
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import pytest
+
+import keelvm
+
+pytestmark = pytest.mark.skipif(
+    not keelvm.have_qemu() or not shutil.which("docker-registry")
+    or keelvm.arch() != "x86_64",  # the busybox in the image is the host's
+    reason="needs qemu, docker-registry, and a host of the guest's arch")
+
+TOP = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+
+# tests/system/overlay/etc/keel/registries.conf names this port
+PORT = 5000
+REF = f"10.0.2.2:{PORT}/test/hello:1"
+
+
+def port_free(port):
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) != 0
+
+
+def build_oci(tmp_path):
+    """Three layers: busybox, a file, and a whiteout of a busybox link."""
+    oci = tmp_path / "oci"
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("umoci", "init", "--layout", str(oci))
+    run("umoci", "new", "--image", f"{oci}:1")
+    base = tmp_path / "base"
+    (base / "bin").mkdir(parents=True)
+    shutil.copy("/bin/busybox", base / "bin" / "busybox")
+    os.symlink("busybox", base / "bin" / "sh")
+    os.symlink("busybox", base / "bin" / "gone")
+    run("umoci", "insert", "--image", f"{oci}:1", str(base), "/")
+    top = tmp_path / "top"
+    (top / "etc").mkdir(parents=True)
+    (top / "etc" / "greeting").write_text("hello from a pulled layer\n")
+    run("umoci", "insert", "--image", f"{oci}:1", str(top), "/")
+    run("umoci", "insert", "--image", f"{oci}:1", "--whiteout", "/bin/gone")
+    return oci
+
+
+@pytest.fixture
+def registry(tmp_path):
+    if not port_free(PORT):
+        pytest.skip(f"127.0.0.1:{PORT} is taken")
+    cfg = tmp_path / "registry.yml"
+    cfg.write_text(f"""version: 0.1
+storage:
+  filesystem:
+    rootdirectory: {tmp_path}/storage
+http:
+  addr: 127.0.0.1:{PORT}
+""")
+    log = open(tmp_path / "registry.log", "w")
+    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while port_free(PORT):
+        assert proc.poll() is None, (tmp_path / "registry.log").read_text()
+        assert time.time() < deadline, "registry never listened"
+        time.sleep(0.1)
+    oci = build_oci(tmp_path)
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("skopeo", "copy", "--dest-tls-verify=false", f"oci:{oci}:1",
+        f"docker://127.0.0.1:{PORT}/test/hello:1")
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def test_pull_run_reboot_prune(registry, workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        out = m.check(f"imagectl pull {REF}", timeout=180)
+        assert f"pulled {REF} sha256:" in out, out
+        assert REF in m.check("imagectl images")
+        # stack the snapshots as the runtime will, and run what they hold
+        lowers = m.check(
+            f"imagectl inspect {REF} | sed -n 's/.*\"snapshot\": \"\\([^\"]*\\)\".*/\\1/p'"
+        ).split()
+        assert len(lowers) == 3, lowers
+        m.check("grep -q overlay /proc/filesystems || "
+                "insmod $(grep /overlay.ko /lib/modules/pods.list)")
+        m.check("mkdir -p /run/t && mount -t overlay overlay -o "
+                f"lowerdir={':'.join(reversed(lowers))} /run/t")
+        assert m.check("chroot /run/t /bin/sh -c '/bin/busybox cat /etc/greeting'") \
+            .strip() == "hello from a pulled layer"
+        # the whiteout hides the lower layer's link
+        rc, _ = m.run("test -e /run/t/bin/gone -o -L /run/t/bin/gone")
+        assert rc == 1
+        m.check("umount /run/t")
+        m.check("test -z \"$(ls /var/lib/keel/images/tmp)\"")
+
+        m.child.sendline("reboot")
+        m.expect(r"keel: reboot now")
+        m.wait_ready()
+        assert REF in m.check("imagectl images")
+        # a second pull finds everything in place
+        out = m.check(f"imagectl pull {REF}", timeout=120)
+        assert "layer" not in out.replace("pulled", ""), out
+        m.check(f"imagectl rm {REF}")
+        out = m.check("imagectl prune")
+        assert "removed 5 blobs, 3 snapshots" in out, out
+        assert m.check("ls /var/lib/keel/images/snapshots").strip() == ""
+    finally:
+        m.kill()
+
+
+def test_preloaded_image_on_first_boot(tmp_path, workdir):
+    """CONFIG_KEEL_PRELOAD_IMAGES: scripts/mkdisk makes the data partition
+    with the archive in it (as the build does); the first boot loads it
+    with no registry anywhere."""
+    oci = build_oci(tmp_path)
+    preload = tmp_path / "data" / "lib" / "keel" / "preload"
+    preload.mkdir(parents=True)
+    subprocess.run(["skopeo", "copy", f"oci:{oci}:1",
+                    f"docker-archive:{preload}/hello.tar:preload/hello:1"],
+                   check=True, capture_output=True)
+    images = keelvm.images_dir()
+    built = os.path.join(images, "disk.img")
+    mb = [keelvm.partition_extent(built, n)[1] >> 20 for n in (1, 2, 4)]
+    disk = os.path.join(workdir, "disk.img")
+    subprocess.run([os.path.join(TOP, "scripts", "mkdisk"), disk,
+                    os.path.join(images, "..", "build", "esp"),
+                    os.path.join(images, "root.img"), *map(str, mb),
+                    str(tmp_path / "data")], check=True)
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        name = "docker.io/preload/hello:1"
+        deadline = time.time() + 60
+        while name not in m.check("imagectl images"):
+            assert time.time() < deadline, m.check("cat /var/log/imaged.log")
+            time.sleep(1)
+        assert "preloaded /var/lib/keel/preload/hello.tar" in \
+            m.check("cat /var/log/imaged.log")
+        assert m.check("ls /var/lib/keel/preload").strip() == ""
+        # ready for overlayfs: the greeting layer's file is there
+        out = m.check(f"imagectl inspect {name}")
+        assert out.count('"snapshot"') == 3, out
+    finally:
+        m.kill()
