@@ -175,11 +175,15 @@ int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 				if (vl == 5 && !strncasecmp(v, "close", 5))
 					r->close = true;
 			} else if ((v = field(p, l, "Content-Range", &vl))) {
-				/* RFC 9110 section 14.4: bytes FIRST-LAST/LEN */
-				if (vl < 7 || strncasecmp(v, "bytes ", 6) ||
-				    !isdigit((unsigned char)v[6]))
+				/*
+				 * RFC 9110 section 14.4: bytes FIRST-LAST/LEN,
+				 * or bytes * /LEN on a 416
+				 */
+				if (vl < 7 || strncasecmp(v, "bytes ", 6))
 					goto bad;
-				r->range_start = strtoll(v + 6, NULL, 10);
+				if (isdigit((unsigned char)v[6]))
+					r->range_start =
+						strtoll(v + 6, NULL, 10);
 			} else if ((v = field(p, l, "Retry-After", &vl))) {
 				if (vl && vl < 8 &&
 				    strspn(v, "0123456789") >= vl)
@@ -360,7 +364,10 @@ static int send_all(struct http_conn *c, const char *req, char *err,
 	return r;
 }
 
-/* Read the response head into buf; the body's first bytes follow it. */
+/*
+ * Read the response head into buf; the body's first bytes follow it.
+ * Interim 1xx responses (RFC 9110 section 15.2) are read past.
+ */
 static int read_head(struct http_conn *c, char *err, size_t errlen)
 {
 	int r;
@@ -379,6 +386,12 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 			if ((r = http_head_parse(&c->resp, c->buf, head, err,
 						 errlen)))
 				return r;
+			if (c->resp.status / 100 == 1 &&
+			    c->resp.status != 101) {
+				memmove(c->buf, c->buf + head, c->len - head);
+				c->len -= head;
+				continue;
+			}
 			c->off = head;
 			return 0;
 		}
@@ -424,8 +437,9 @@ int http_request(struct http_conn *c, const char *method,
 		snprintf(err, errlen, "request header too long");
 		return -ENAMETOOLONG;
 	}
-	bool reuse = c->fd >= 0 && c->reusable && c->on_tls == u->tls &&
-		     !strcmp(c->host, u->host) && !strcmp(c->port, u->port);
+	bool reuse = c->fd >= 0 && c->reusable && c->done &&
+		     c->on_tls == u->tls && !strcmp(c->host, u->host) &&
+		     !strcmp(c->port, u->port);
 	for (int tries = 0;; tries++) {
 		if (!reuse) {
 			http_close(c);
@@ -459,14 +473,15 @@ int http_request(struct http_conn *c, const char *method,
 	memset(&c->ch, 0, sizeof(c->ch));
 	int s = c->resp.status;
 	bool nobody =
-		!strcmp(method, "HEAD") || s == 204 || s == 304 || s / 100 == 1;
+		!strcmp(method, "HEAD") || s == 204 || s == 304 || s == 101;
 	c->left = c->resp.content_length >= 0 && !c->resp.chunked
 			  ? (uint64_t)c->resp.content_length
 			  : UINT64_MAX;
 	c->done = nobody || (!c->resp.chunked && !c->left);
 	/* only a framed body leaves the connection usable afterwards */
-	c->reusable = !c->resp.close && (nobody || c->resp.chunked ||
-					 c->resp.content_length >= 0);
+	c->reusable =
+		!c->resp.close && s != 101 &&
+		(nobody || c->resp.chunked || c->resp.content_length >= 0);
 	return 0;
 }
 

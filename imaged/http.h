@@ -13,7 +13,8 @@
  */
 
 #define HTTP_HOST_MAX 256
-#define HTTP_PATH_MAX 2048
+/* signed blob-store URLs (S3 with a session token) run to several KiB */
+#define HTTP_PATH_MAX 8192
 #define HTTP_HEAD_MAX 16384
 
 struct http_url {

@@ -94,7 +94,7 @@ static void do_pull(const struct images_ctx *x, int fd, int argc, char **argv)
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);
 	}
-	struct store_image img;
+	struct store_image img = { 0 };
 	store_image_get(x->store, name, &img);
 	say("pulled %s %s", name, img.digest);
 	ctl_sendf(fd, CTL_OK, "pulled %s %s", name, img.digest);

@@ -195,9 +195,13 @@ static int read_archive(struct archive *a, const char *path, char *err,
 			}
 			free(*json);
 			*json = malloc(e->size + 1);
-			ssize_t n =
-				*json ? tar_read(t, *json, e->size) : -ENOMEM;
-			if (n != (ssize_t)e->size) {
+			size_t got = 0;
+			ssize_t n = *json ? 1 : -ENOMEM;
+			while (n > 0 && got < e->size &&
+			       (n = tar_read(t, *json + got, e->size - got)) >
+				       0)
+				got += n;
+			if (got != e->size) {
 				snprintf(err, errlen, "%s: %s", f->name,
 					 n < 0 ? t->err : "short read");
 				r = -EIO;
@@ -301,9 +305,30 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 	img.created = time(NULL);
 	if ((r = store_view(o->s, &img, v, err, errlen)))
 		goto out;
+	char os[32] = "", arch[32] = "", variant[32] = "";
+	sscanf(host_platform(), "%31[^/]/%31[^/]/%31s", os, arch, variant);
+	if (strcmp(v->c.os, os) || strcmp(v->c.architecture, arch)) {
+		snprintf(err, errlen, "%s is for %s/%s, this host is %s", name,
+			 v->c.os, v->c.architecture, host_platform());
+		r = -ENOEXEC;
+		goto out;
+	}
 	for (size_t i = 0; i < v->m.n_layers; i++) {
+		char lock[80], hex[65];
 		progress(o->p, "%s: layer %zu/%zu", name, i + 1, v->m.n_layers);
-		if ((r = snapshot_from_blob(o, v, i, a->work, err, errlen)))
+		/* the lock pull.c takes first: a pull may want this layer too */
+		for (int k = 0; k < 32; k++)
+			sprintf(hex + 2 * k, "%02x", v->chain[i][k]);
+		snprintf(lock, sizeof(lock), "snap-%s", hex);
+		int lk = store_lock(o->s, lock, true, true);
+		if (lk < 0) {
+			r = lk;
+			snprintf(err, errlen, "locks: %s", strerror(-r));
+			goto out;
+		}
+		r = snapshot_from_blob(o, v, i, a->work, err, errlen);
+		close(lk);
+		if (r)
 			goto out;
 	}
 	if ((r = store_image_set(o->s, &img)))
@@ -516,6 +541,7 @@ int image_load(const struct pull_opts *o, const char *path, char *err,
 		return -ENOSPC;
 	}
 	if ((gc = store_lock(o->s, "gc", false, true)) < 0) {
+		snprintf(err, errlen, "store locks: %s", strerror(-gc));
 		free(a);
 		return gc;
 	}

@@ -125,6 +125,7 @@ struct unpacker {
 	struct unpack_stats st;
 	char err[700];
 	int res;
+	bool joined;
 };
 
 static void *unpacker_run(void *arg)
@@ -153,11 +154,15 @@ static int unpacker_start(struct unpacker *u, const char *dir)
 	}
 	u->rfd = p[0];
 	u->wfd = p[1];
+	u->joined = false;
 	int r = pthread_create(&u->th, NULL, unpacker_run, u);
 	if (r) {
 		close(p[0]);
 		close(p[1]);
+		u->wfd = -1;
 		close(u->dirfd);
+		u->dirfd = -1;
+		u->joined = true;
 		return -r;
 	}
 	return 0;
@@ -169,7 +174,9 @@ static int unpacker_finish(struct unpacker *u)
 	if (u->wfd >= 0)
 		close(u->wfd);
 	u->wfd = -1;
-	pthread_join(u->th, NULL);
+	if (!u->joined)
+		pthread_join(u->th, NULL);
+	u->joined = true;
 	return u->res;
 }
 
@@ -273,6 +280,9 @@ static int download(const struct pull_opts *o, struct registry *r,
 	oci_digest_format(d->digest, dig);
 	br_sha256_init(&h);
 	for (;;) {
+		/* cut just before a chunked body's last chunk: nothing to ask */
+		if (have && have == (uint64_t)d->size)
+			break;
 		if ((res = registry_get(r, repo, "blobs", dig, NULL, have, err,
 					errlen)))
 			return res;
@@ -281,12 +291,16 @@ static int download(const struct pull_opts *o, struct registry *r,
 			say("%s: server ignored Range; starting over", dig);
 			unpacker_finish(u);
 			close(u->dirfd);
-			if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET))
-				return -errno;
+			u->dirfd = -1;
+			if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) ||
+			    (res = unpacker_start(u, snapdir))) {
+				res = res ? res : -errno;
+				snprintf(err, errlen, "%s: starting over: %s",
+					 dig, strerror(-res));
+				return res;
+			}
 			have = 0;
 			br_sha256_init(&h);
-			if ((res = unpacker_start(u, snapdir)))
-				return res;
 		} else if (have && r->conn->resp.range_start != (int64_t)have) {
 			snprintf(err, errlen,
 				 "%s: asked for bytes %llu-, got %lld-", dig,
@@ -412,7 +426,8 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	if (!res)
 		res = snapshot_commit(o, u->dirfd, snapdir, v->chain[i], err,
 				      errlen);
-	close(u->dirfd);
+	if (u->dirfd >= 0)
+		close(u->dirfd);
 	if (!res)
 		progress(o->p, "layer %zu/%zu sha256:%.12s: done (%llu files)",
 			 i + 1, v->m.n_layers, hex,

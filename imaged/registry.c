@@ -144,8 +144,8 @@ static bool token_cached(struct registry *r, const char *path,
 
 /* Docker's token authentication specification, "Requesting a Token" */
 static int fetch_token(struct registry *r, struct reg_endpoint *ep,
-		       const struct www_auth *a, const char *repo, char *err,
-		       size_t errlen)
+		       const struct www_auth *a, const char *repo, bool fresh,
+		       char *err, size_t errlen)
 {
 	char scope[WWW_AUTH_SCOPE_MAX], esc_scope[WWW_AUTH_SCOPE_MAX * 3];
 	char esc_service[WWW_AUTH_SERVICE_MAX * 3], path[512];
@@ -160,8 +160,18 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		snprintf(scope, sizeof(scope), "%s", a->scope);
 	else
 		snprintf(scope, sizeof(scope), "repository:%s:pull", repo);
+	/* credentials go to the registry's own token service, over TLS if
+	 * the registry is; never a mirror's */
+	if (!strncmp(ep->base, "https:", 6) && strncmp(a->realm, "https:", 6)) {
+		snprintf(err, errlen,
+			 "%s: its token service %.200s is not https; refused",
+			 r->domain, a->realm);
+		return -EACCES;
+	}
 	token_path(r, a, scope, path, sizeof(path));
-	if (token_cached(r, path, ep)) {
+	if (fresh)
+		unlink(path);
+	else if (token_cached(r, path, ep)) {
 		snprintf(ep->auth_scope, sizeof(ep->auth_scope), "%s", scope);
 		return 0;
 	}
@@ -171,7 +181,7 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		 strchr(a->realm, '?') ? "&" : "?", esc_service, esc_scope);
 	if ((res = http_url_parse(&u, url, err, errlen)))
 		return res;
-	if (r->host && r->host->username[0]) {
+	if (!ep->mirror && r->host && r->host->username[0]) {
 		char cred[400], b64[540];
 		snprintf(cred, sizeof(cred), "%s:%s", r->host->username,
 			 r->host->password);
@@ -229,7 +239,7 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 }
 
 static int authenticate(struct registry *r, struct reg_endpoint *ep,
-			const char *repo, char *err, size_t errlen)
+			const char *repo, bool fresh, char *err, size_t errlen)
 {
 	struct www_auth *a = malloc(sizeof(*a));
 	int res;
@@ -238,9 +248,9 @@ static int authenticate(struct registry *r, struct reg_endpoint *ep,
 		return -ENOMEM;
 	res = www_auth_parse(r->conn->resp.www_authenticate, a, err, errlen);
 	if (!res && a->scheme == WWW_AUTH_BEARER) {
-		res = fetch_token(r, ep, a, repo, err, errlen);
+		res = fetch_token(r, ep, a, repo, fresh, err, errlen);
 	} else if (!res) {
-		if (!r->host || !r->host->username[0]) {
+		if (ep->mirror || !r->host || !r->host->username[0]) {
 			snprintf(err, errlen,
 				 "%s asks for a password: set username and "
 				 "password in [%s] of registries.conf",
@@ -270,7 +280,7 @@ static bool same_origin(const struct http_url *a, const struct http_url *b)
  */
 static int get_once(struct registry *r, struct reg_endpoint *ep,
 		    const char *url, const char *accept, uint64_t from,
-		    char *err, size_t errlen)
+		    bool *home, char *err, size_t errlen)
 {
 	char cur[HTTP_PATH_MAX + HTTP_HOST_MAX], hdr[BEARER_TOKEN_MAX + 1024];
 	struct http_url origin, u;
@@ -293,6 +303,7 @@ static int get_once(struct registry *r, struct reg_endpoint *ep,
 				 "Authorization: %s\r\n", ep->auth);
 		if ((res = http_request(r->conn, "GET", &u, hdr, err, errlen)))
 			return res;
+		*home = same_origin(&u, &origin);
 		int s = r->conn->resp.status;
 		if (s < 300 || s > 308 || s == 304 ||
 		    !r->conn->resp.location[0])
@@ -336,60 +347,65 @@ int registry_get(struct registry *r, const char *repo, const char *kind,
 
 	for (int e = 0; e < r->n_ep; e++) {
 		struct reg_endpoint *ep = &r->ep[e];
-		bool authed = false;
+		int auths = 0;
 		if (ep->dead)
 			continue;
 		snprintf(url, sizeof(url), "%s/v2/%s/%s/%s", ep->base, repo,
 			 kind, ref);
 		for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
-			res = get_once(r, ep, url, accept, from, err, errlen);
+			bool home = true, retry = false;
+			res = get_once(r, ep, url, accept, from, &home, err,
+				       errlen);
 			int s = res ? 0 : r->conn->resp.status;
 			if (s == 200 || s == 206)
 				return 0;
-			if (s == 401 && !authed) {
-				http_drain(r->conn, 65536);
-				authed = true;
-				res = authenticate(r, ep, repo, err, errlen);
-				if (res)
-					return res;
-				attempt--; /* not a failure of the server's */
-				continue;
-			}
 			if (s)
 				http_drain(r->conn, 65536);
-			if (s == 401 || s == 403) {
+			/*
+			 * Authenticate to the endpoint itself, never to a
+			 * redirect's target; a second 401 may be a cached
+			 * token the registry no longer takes: one fresh try
+			 */
+			if (s == 401 && home && auths < 2) {
+				res = authenticate(r, ep, repo, auths > 0, err,
+						   errlen);
+				auths++;
+				if (!res) {
+					attempt--;
+					continue;
+				}
+			} else if (s == 401 || s == 403) {
 				snprintf(err, errlen,
-					 "%s: access to %s denied (HTTP %d)",
-					 r->domain, repo, s);
-				return -EACCES;
-			}
-			if (s == 404) {
+					 "%s: access to %s denied (HTTP %d%s)",
+					 r->domain, repo, s,
+					 home ? "" : " from the blob store");
+				res = -EACCES;
+			} else if (s == 404) {
 				snprintf(err, errlen, "%s/%s: %s %s not found",
 					 r->domain, repo,
 					 strcmp(kind, "blobs") ? "manifest"
 							       : "blob",
 					 ref);
 				res = -ENOENT;
-				break; /* the next endpoint may have it */
-			}
-			if (s == 416) {
+			} else if (s == 416) {
 				snprintf(err, errlen,
 					 "%s: range %llu- not satisfiable",
 					 r->domain, (unsigned long long)from);
-				return -ERANGE;
-			}
-			if (s && s != 429 && s < 500) {
+				res = -ERANGE;
+			} else if (s && s != 429 && s < 500) {
 				snprintf(err, errlen,
 					 "%s/%s: %s %s: HTTP status %d",
 					 r->domain, repo, kind, ref, s);
-				return -EPROTO;
+				res = -EPROTO;
+			} else {
+				if (s)
+					snprintf(err, errlen,
+						 "%s: HTTP status %d",
+						 r->domain, s);
+				res = s ? -EAGAIN : res;
+				retry = true;
 			}
-			if (s) {
-				snprintf(err, errlen, "%s: HTTP status %d",
-					 r->domain, s);
-				res = -EAGAIN;
-			}
-			/* a mirror gets no second chance: the registry is next */
+			/* a mirror gets no second chance: the next is tried */
 			if (ep->mirror) {
 				rlog(r, "mirror %s: %s; trying the next",
 				     ep->base, err);
@@ -397,13 +413,13 @@ int registry_get(struct registry *r, const char *repo, const char *kind,
 					ep->dead = true;
 				break;
 			}
+			if (!retry)
+				return res;
 			if (attempt + 1 < ATTEMPTS)
 				backoff(r, attempt,
 					s ? r->conn->resp.retry_after : -1,
 					err);
 		}
-		if (ep->mirror && res == -ENOENT)
-			continue;
 		if (!ep->mirror)
 			break;
 	}

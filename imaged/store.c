@@ -58,38 +58,45 @@ int store_open(struct store *s, const char *root, char *err, size_t errlen)
 	return 0;
 }
 
-int store_rm_tree(const char *path)
+/*
+ * name in dfd, folders emptied first, through fds: no path is built, so
+ * depth costs an fd per level (unpack.c caps it), not a path buffer.
+ */
+static int rm_at(int dfd, const char *name)
 {
-	struct stat st;
+	int fd, r = 0;
+	DIR *d;
+	struct dirent *e;
 
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) ? -errno : 0;
-	DIR *d = opendir(path);
-	if (!d)
+	if (!unlinkat(dfd, name, 0) || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
 		return -errno;
 	/* a layer may have made a folder we cannot list or enter */
-	chmod(path, 0700);
-	struct dirent *e;
-	char sub[4096];
-	int r = 0;
+	fchmod(fd, 0700);
+	if (!(d = fdopendir(fd))) {
+		close(fd);
+		return -errno;
+	}
 	while ((e = readdir(d))) {
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
 			continue;
-		if (snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name) >=
-		    (int)sizeof(sub)) {
-			r = -ENAMETOOLONG;
-			continue;
-		}
-		int q = store_rm_tree(sub);
+		int q = rm_at(dirfd(d), e->d_name);
 		if (q && !r)
 			r = q;
 	}
 	closedir(d);
-	if (rmdir(path) && !r)
+	if (unlinkat(dfd, name, AT_REMOVEDIR) && !r)
 		r = -errno;
 	return r;
+}
+
+int store_rm_tree(const char *path)
+{
+	return rm_at(AT_FDCWD, path);
 }
 
 void store_clean_tmp(const struct store *s)
@@ -503,8 +510,8 @@ int store_view(const struct store *s, const struct store_image *img,
 }
 
 /* Remove entries of dir (blobs or snapshots) whose name is not in keep. */
-static void sweep(const char *dir, char (*keep)[65], size_t nkeep,
-		  unsigned *count, unsigned long long *bytes)
+static void sweep(const char *dir, const char *tmpdir, char (*keep)[65],
+		  size_t nkeep, unsigned *count, unsigned long long *bytes)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -524,8 +531,18 @@ static void sweep(const char *dir, char (*keep)[65], size_t nkeep,
 		struct stat st;
 		if (!lstat(p, &st) && S_ISREG(st.st_mode))
 			*bytes += st.st_size;
-		if (!store_rm_tree(p))
-			(*count)++;
+		/*
+		 * out of sight first: a prune cut short must not leave half a
+		 * snapshot that a later pull takes as whole (tmp/ is emptied
+		 * when imaged starts)
+		 */
+		char gone[900];
+		snprintf(gone, sizeof(gone), "%s/prune-%d-%s", tmpdir,
+			 (int)getpid(), e->d_name);
+		if (rename(p, gone))
+			continue;
+		store_rm_tree(gone);
+		(*count)++;
 	}
 	closedir(d);
 }
@@ -569,20 +586,22 @@ int store_prune(const struct store *s, struct prune_stats *st, char *err,
 			hex32(d, keep_b[nb++]);
 		if (!oci_digest_parse(imgs[i].index_digest, d))
 			hex32(d, keep_b[nb++]);
-		/* an image we cannot read keeps only what it names above */
-		if (store_view(s, &imgs[i], v, err, errlen))
-			continue;
+		/* an image we cannot read: better keep everything than guess */
+		if ((r = store_view(s, &imgs[i], v, err, errlen)))
+			goto out_imgs;
 		hex32(v->m.config.digest, keep_b[nb++]);
 		for (size_t l = 0; l < v->m.n_layers; l++) {
 			hex32(v->m.layers[l].digest, keep_b[nb++]);
 			hex32(v->chain[l], keep_s[ns++]);
 		}
 	}
+	char tmpdir[700];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/tmp", s->root);
 	snprintf(dir, sizeof(dir), "%s/blobs/sha256", s->root);
-	sweep(dir, keep_b, nb, &st->blobs, &st->bytes);
+	sweep(dir, tmpdir, keep_b, nb, &st->blobs, &st->bytes);
 	snprintf(dir, sizeof(dir), "%s/snapshots", s->root);
 	unsigned long long ignored = 0;
-	sweep(dir, keep_s, ns, &st->snapshots, &ignored);
+	sweep(dir, tmpdir, keep_s, ns, &st->snapshots, &ignored);
 	/* lock files of finished work: no pull runs while gc is held */
 	snprintf(dir, sizeof(dir), "%s/locks", s->root);
 	DIR *d = opendir(dir);

@@ -125,6 +125,10 @@ static int norm(struct ctx *c, const char *in, char *out, const char *what)
 	out[n] = 0;
 	if (dotdot)
 		return bad(c, -EINVAL, "%s has a '..' component", what);
+	/* deeper trees than any image needs cannot be removed by fd walks */
+	if (depth > UNPACK_MAX_DEPTH)
+		return bad(c, -EINVAL, "%s is more than %d folders deep", what,
+			   UNPACK_MAX_DEPTH);
 	return 0;
 }
 

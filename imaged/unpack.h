@@ -17,6 +17,9 @@
  * followed, so one the layer made earlier cannot redirect a later entry.
  */
 
+/* Folders an entry's path may go down (the kernel's PATH_MAX allows 2048). */
+#define UNPACK_MAX_DEPTH 256
+
 /* Default cap on a layer's size uncompressed (and its tar stream). */
 #define UNPACK_MAX_BYTES (32ULL << 30)
 

@@ -53,7 +53,9 @@ int write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 	char tmp[512], dir[512];
 	int fd, r;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	/* the pid in it: two writers of one file must not share a temporary */
+	if (snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid()) >=
+	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
