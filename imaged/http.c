@@ -452,7 +452,7 @@ int http_request(struct http_conn *c, const char *method,
 			if (u->tls &&
 			    !(c->tls = tls_open(c->fd, u->host, err, errlen))) {
 				http_close(c);
-				return -EPROTO;
+				return -EKEYREJECTED;
 			}
 		}
 		c->reusable = false;

@@ -37,7 +37,7 @@ static void regconf_load(const struct images_ctx *x, struct regconf *c)
 		if (len < 0)
 			say("%s: %s; ignored", paths[i], strerror((int)-len));
 		else if (regconf_parse(c, text, err, sizeof(err)))
-			say("%s: %s; the whole file is ignored", paths[i], err);
+			say("%s:%s; the whole file is ignored", paths[i], err);
 	}
 	free(text);
 }
@@ -124,7 +124,7 @@ static void do_images(const struct images_ctx *x, int fd)
 		ctl_sendf(fd, CTL_MORE, "%-50s %.19s %8.1fMB", imgs[i].name,
 			  imgs[i].digest, size / 1e6);
 	}
-	ctl_sendf(fd, CTL_OK, "%zu image%s", n, n == 1 ? "" : "s");
+	ctl_send(fd, CTL_OK, "");
 	free(imgs);
 	free(v);
 }

@@ -166,7 +166,7 @@ int regconf_parse(struct regconf *c, const char *text, char *err, size_t errlen)
 		size_t n = strcspn(p, "\n");
 		lineno++;
 		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "line %d: too long", lineno);
+			snprintf(err, errlen, "%d: line too long", lineno);
 			r = -EINVAL;
 			break;
 		}
@@ -179,7 +179,7 @@ int regconf_parse(struct regconf *c, const char *text, char *err, size_t errlen)
 		if (!*text_trim(line))
 			continue;
 		if ((r = parse_line(tmp, &sec, line, why, sizeof(why))))
-			snprintf(err, errlen, "line %d: %s", lineno, why);
+			snprintf(err, errlen, "%d: %s", lineno, why);
 	}
 	if (!r)
 		*c = *tmp;

@@ -41,8 +41,8 @@ void regconf_defaults(struct regconf *c);
 
 /*
  * The text of one file over c; a later file's section for a registry
- * replaces an earlier one's. A bad line fails the whole file ("line N:
- * reason") and leaves c as it was.
+ * replaces an earlier one's. A bad line fails the whole file ("N: reason",
+ * N the line number) and leaves c as it was.
  */
 int regconf_parse(struct regconf *c, const char *text, char *err,
 		  size_t errlen);

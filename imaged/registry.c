@@ -403,7 +403,10 @@ int registry_get(struct registry *r, const char *repo, const char *kind,
 						 "%s: HTTP status %d",
 						 r->domain, s);
 				res = s ? -EAGAIN : res;
-				retry = true;
+				/* what the network may fix; not a refused
+				 * certificate or a URL we cannot use */
+				retry = res != -EKEYREJECTED &&
+					res != -EINVAL && res != -ENAMETOOLONG;
 			}
 			/* a mirror gets no second chance: the next is tried */
 			if (ep->mirror) {

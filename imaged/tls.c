@@ -3,6 +3,7 @@
 
 #include <bearssl.h>
 #include <dirent.h>
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -250,6 +251,20 @@ struct tls *tls_open(int fd, const char *host, char *err, size_t errlen)
 			 TLS_CA_BUNDLE);
 		return NULL;
 	}
+	/*
+	 * BearSSL matches a certificate's DNS names only, not its IP
+	 * addresses: an address would need a check of our own, so it is
+	 * refused with what to do instead.
+	 */
+	unsigned char a[16];
+	if (inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1) {
+		snprintf(err, errlen,
+			 "TLS to an IP address (%s) is not supported: name the "
+			 "server by a DNS name its certificate carries",
+			 host);
+		return NULL;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
@@ -303,8 +318,12 @@ int tls_write_all(struct tls *t, const void *buf, size_t len, char *err,
 		  size_t errlen)
 {
 	if (br_sslio_write_all(&t->io, buf, len) || br_sslio_flush(&t->io)) {
+		int e = br_ssl_engine_last_error(&t->sc.eng);
 		snprintf(err, errlen, "%s", tls_error(t));
-		return -EPROTO;
+		/* a certificate we refuse will be refused again: no retries */
+		return e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32
+			       ? -EKEYREJECTED
+			       : -EPROTO;
 	}
 	return 0;
 }
