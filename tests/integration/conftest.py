@@ -182,3 +182,73 @@ def net(tmp_path):
     if n.netd_proc is not None and not alive and \
             n.netd_proc.returncode not in (0, -signal.SIGTERM):
         pytest.fail(f"netd exited {n.netd_proc.returncode}:\n{n.log()}")
+
+
+# --- image pull: registries and their peers -----------------------------
+
+class Peers:
+    """Registries, token issuers and fault proxies a test starts; all
+    stopped (registries killed and waited for) when it ends."""
+
+    def __init__(self, tmp):
+        self.tmp = str(tmp)
+        self.all = []
+        self.n = 0
+
+    def _keep(self, obj):
+        self.all.append(obj)
+        return obj
+
+    def registry(self, mode="plain", **kw):
+        import registry
+        self.n += 1
+        kw.setdefault("name", f"registry{self.n}")
+        return self._keep(registry.Registry(self.tmp, mode, **kw))
+
+    def issuer(self, **kw):
+        import registry
+        self.n += 1
+        return self._keep(registry.TokenIssuer(
+            os.path.join(self.tmp, f"issuer{self.n}"), **kw))
+
+    def proxy(self, upstream_port):
+        import faultproxy
+        return self._keep(faultproxy.FaultProxy(upstream_port))
+
+    def close(self):
+        for obj in reversed(self.all):
+            obj.close()
+
+
+@pytest.fixture
+def peers(tmp_path):
+    p = Peers(tmp_path)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def oci_images(tmp_path_factory):
+    """The standard test images (oci_build.build_all), built once."""
+    import oci_build
+    return oci_build.build_all(tmp_path_factory.mktemp("oci") / "layout")
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory):
+    import registry
+    return registry.CA(tmp_path_factory.mktemp("ca"))
+
+
+HOSTILE_BOMB_MIB = 1024
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """The hostile layer corpus (hostile_layers.py), made once: (entries,
+    layout, marker). The marker directory itself is the test's to make."""
+    import hostile_layers
+    marker = f"/tmp/keel-hostile-{uuid.uuid4().hex[:8]}"
+    entries, lay = hostile_layers.generate(
+        str(tmp_path_factory.mktemp("hostile")), marker, HOSTILE_BOMB_MIB)
+    return entries, lay, marker
