@@ -27,6 +27,7 @@ class FaultProxy:
         self.lock = threading.Lock()
         self.requests = []  # dicts: line, method, path, range, status
         self.cut_after = None
+        self.cut_digest = ""
         self.on_cut = None
         self.cuts = []  # (path, bytes relayed) of each cut made
         self.strip_range = False
@@ -37,10 +38,12 @@ class FaultProxy:
         self.thread.start()
 
     # --- what the tests set and read -----------------------------------
-    def cut_once(self, after, on_cut=None):
-        """The next blob response is cut after `after` body bytes."""
+    def cut_once(self, after, on_cut=None, digest=""):
+        """The first blob response (of that digest, if given) to reach
+        `after` body bytes is cut there; then on_cut() is called."""
         with self.lock:
             self.cut_after = after
+            self.cut_digest = digest
             self.on_cut = on_cut
 
     def seen(self, method=None, contains=""):
@@ -131,24 +134,32 @@ class FaultProxy:
         if method == "HEAD" or status in (204, 304) or status < 200:
             return True
         blob = BLOB in path and method == "GET" and status in (200, 206)
-        cut = None
-        if blob:
-            with self.lock:
-                if self.cut_after is not None:
-                    cut, on_cut = self.cut_after, self.on_cut
-                    self.cut_after = self.on_cut = None
         sent = 0
         start = time.monotonic()
 
+        def cut_here(n):
+            """Whether this response is the one to cut, now that it has
+            n bytes more to send (only one response is)."""
+            if not blob:
+                return None
+            with self.lock:
+                cut = self.cut_after
+                if cut is None or sent + n < cut or \
+                        self.cut_digest not in path:
+                    return None
+                on_cut = self.on_cut
+                self.cut_after = self.on_cut = None
+                self.cuts.append((path, cut))
+                return cut, on_cut
+
         def forward(data):
             nonlocal sent
-            if cut is not None and sent + len(data) >= cut:
-                client.sendall(data[:cut - sent])
-                sent = cut
-                with self.lock:
-                    self.cuts.append((path, cut))
-                if on_cut:
-                    on_cut()
+            c = cut_here(len(data))
+            if c:
+                client.sendall(data[:c[0] - sent])
+                sent = c[0]
+                if c[1]:
+                    c[1]()
                 return False
             client.sendall(data)
             sent += len(data)
