@@ -107,58 +107,66 @@ def raw(tar_bytes, compression="gzip"):
 
 # --- bombs --------------------------------------------------------------
 
-def zeros_tar_stream(size, chunk=1 << 20):
-    """A tar holding one file `zero` of size bytes of zeros, in pieces:
-    its header, then zeros to the end (data, padding, end blocks)."""
-    yield ustar_header("zero", size)
-    left = size + (-size % 512) + 1024
-    z = bytes(chunk)
-    while left:
-        n = min(left, chunk)
-        yield z[:n]
-        left -= n
+def zeros_tar(size):
+    """A tar holding one file `zero` of size bytes of zeros: as pieces
+    for stream() (bytes, or an int for that many zero bytes)."""
+    return [ustar_header("zero", size), size + (-size % 512) + 1024]
 
 
-def gzip_bomb(size):
-    """gzip of zeros_tar_stream(size), made fast: every full-flushed
-    deflate block of 1 MiB of zeros compresses to the same bytes, so one
-    is made and repeated. (blob, diff_id)"""
+def stream(pieces, chunk=1 << 20):
+    for p in pieces:
+        if isinstance(p, bytes):
+            yield p
+            continue
+        z = bytes(chunk)
+        while p:
+            n = min(p, chunk)
+            yield z[:n]
+            p -= n
+
+
+def gzip_bomb(pieces):
+    """gzip of the pieces, made fast: every full-flushed deflate block
+    of 1 MiB of zeros compresses to the same bytes, so one is made and
+    repeated. (blob, diff_id)"""
     chunk = 1 << 20
-    head = ustar_header("zero", size)
 
     def block(data):
         c = zlib.compressobj(9, zlib.DEFLATED, -15)
         return c.compress(data) + c.flush(zlib.Z_FULL_FLUSH)
 
     zblock = block(bytes(chunk))
-    out = [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff", block(head)]
-    crc = zlib.crc32(head)
-    h = hashlib.sha256(head)
-    total = len(head)
-    zero = bytes(chunk)
-    left = size + (-size % 512) + 1024
-    while left:
-        n = min(left, chunk)
-        out.append(zblock if n == chunk else block(bytes(n)))
-        crc = zlib.crc32(zero[:n], crc)
-        h.update(zero[:n])
-        total += n
-        left -= n
+    out = [b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"]
+    crc, h, total = 0, hashlib.sha256(), 0
+    for piece in stream(pieces, chunk):
+        out.append(zblock if piece == zblock_src(chunk) else block(piece))
+        crc = zlib.crc32(piece, crc)
+        h.update(piece)
+        total += len(piece)
     out.append(b"\x03\x00")  # an empty final fixed-Huffman block
     out.append(crc.to_bytes(4, "little") + (total & 0xffffffff)
                .to_bytes(4, "little"))
     return b"".join(out), "sha256:" + h.hexdigest()
 
 
-def zstd_bomb(size):
-    """zstd -19 of zeros_tar_stream(size), streamed through the CLI."""
+_ZEROS = {}
+
+
+def zblock_src(n):
+    if n not in _ZEROS:
+        _ZEROS[n] = bytes(n)
+    return _ZEROS[n]
+
+
+def zstd_bomb(pieces):
+    """zstd -19 of the pieces, streamed through the CLI."""
     p = subprocess.Popen(["zstd", "-q", "-c", "-19"], stdin=subprocess.PIPE,
                          stdout=subprocess.PIPE)
     out = []
     reader = threading.Thread(target=lambda: out.append(p.stdout.read()))
     reader.start()
     h = hashlib.sha256()
-    for piece in zeros_tar_stream(size):
+    for piece in stream(pieces):
         h.update(piece)
         p.stdin.write(piece)
     p.stdin.close()
@@ -303,14 +311,22 @@ def corpus(marker, bomb_mib=1024):
         Layer(blob=good[:len(good) // 2], diff_id="sha256:" +
               hashlib.sha256(whole).hexdigest(), media_type=MT_LAYER["gzip"]),
         "the gzip stream itself cut in half")
-    blob, diff_id = gzip_bomb(bomb_mib << 20)
+    blob, diff_id = gzip_bomb(zeros_tar(bomb_mib << 20))
     add("gzip-bomb", "refused", Layer(blob=blob, diff_id=diff_id,
                                       media_type=MT_LAYER["gzip"]),
         f"{len(blob) >> 10} KiB of gzip, {bomb_mib} MiB of zeros in one file")
-    blob, diff_id = zstd_bomb(bomb_mib << 20)
+    blob, diff_id = zstd_bomb(zeros_tar(bomb_mib << 20))
     add("zstd-bomb", "refused", Layer(blob=blob, diff_id=diff_id,
                                       media_type=MT_LAYER["zstd"]),
         f"{len(blob) >> 10} KiB of zstd, {bomb_mib} MiB of zeros in one file")
+    # no header claims much here: only decompressing it all (to check
+    # the diff_id, which covers the whole stream) meets the cap
+    small = ustar_header("ok", 3) + pad(b"ok\n") + END
+    blob, diff_id = gzip_bomb([small, bomb_mib << 20])
+    add("gzip-bomb-tail", "refused", Layer(blob=blob, diff_id=diff_id,
+                                           media_type=MT_LAYER["gzip"]),
+        f"a 3-byte file, then {bomb_mib} MiB of zeros after the end of the "
+        "archive (the diff_id covers them)")
     # not hostile to the host, but not to be made without unpack_devices
     t = Tar()
     t.dir("dev")
