@@ -30,14 +30,14 @@ def file_sha256(path):
             h.update(b)
 
 
-def xattrs(path):
+def xattrs(path, ignore=IGNORED_XATTRS):
     out = {}
     try:
         names = os.listxattr(path, follow_symlinks=False)
     except OSError:
         return out
     for n in names:
-        if n.startswith(IGNORED_XATTRS):
+        if ignore and n.startswith(ignore):
             continue
         try:
             out[n] = os.getxattr(path, n, follow_symlinks=False)
