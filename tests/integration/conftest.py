@@ -240,7 +240,7 @@ def test_ca(tmp_path_factory):
     return registry.CA(tmp_path_factory.mktemp("ca"))
 
 
-HOSTILE_BOMB_MIB = 1024
+HOSTILE_BOMB_MIB = 256  # 8 times test_pull.py's max_layer_bytes
 
 
 @pytest.fixture(scope="session")

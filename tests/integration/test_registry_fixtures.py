@@ -475,6 +475,7 @@ def test_hostile_corpus_says_what_it_claims(tmp_path, peers, hostile):
                     tf.extractfile(m).read()
     # the bombs: small blobs, honest diff_ids, far past any sane cap
     for name, cmd in (("gzip-bomb", ["gzip", "-dc"]),
+                      ("gzip-bomb-tail", ["gzip", "-dc"]),
                       ("zstd-bomb", ["zstd", "-dc"])):
         la = by[name].layer
         assert la.size < 2 << 20
@@ -492,8 +493,13 @@ def test_hostile_corpus_says_what_it_claims(tmp_path, peers, hostile):
             n += len(b)
         feed.join()
         assert p.wait() == 0
-        assert n > HOSTILE_BOMB_MIB << 20 >= 1 << 30
+        assert n > HOSTILE_BOMB_MIB << 20 >= 256 << 20
         assert "sha256:" + h.hexdigest() == la.diff_id
+    # the tail bomb is a good archive, zeros after its end
+    tail = gzip.GzipFile(fileobj=io.BytesIO(by["gzip-bomb-tail"].layer.blob))
+    assert [(m.name, m.size) for m in tarfile.open(fileobj=tail,
+                                                    mode="r|")] == \
+        [("ok", 3)]
     gz = by["gzip-truncated"].layer.blob
     with pytest.raises(EOFError):
         gzip.decompress(gz)
@@ -516,3 +522,66 @@ def test_hostile_layers_cli(tmp_path):
     assert "dotdot-short" in tags
     assert len(tags) == len(r.stdout.splitlines()) - 1
     assert (out / "dotdot-short.layer").exists()
+
+
+def test_escape_detection_sees_escapes(tmp_path):
+    """test_pull's check after each hostile layer, on escapes made by
+    hand: each one is seen; writes inside a snapshot are not."""
+    import test_pull
+    box = str(tmp_path / "box")
+    store = os.path.join(box, test_pull.STORE_IN_BOX)
+    for sub in ("blobs/sha256", "snapshots/abc", "tmp"):
+        os.makedirs(os.path.join(store, sub))
+    marker = str(tmp_path / "marker")
+    os.makedirs(marker)
+    with open(os.path.join(marker, "victim"), "w") as f:
+        f.write("original\n")
+
+    def state():
+        return test_pull.fs_state(marker, box, store)
+    before = state()
+    assert test_pull.escapes(before, state()) == []
+    # what a layer may do: fill its snapshot, the store its own places
+    for p in ("snapshots/abc/x", "snapshots/abc/pwned", "blobs/sha256/ab",
+              "index.json"):
+        with open(os.path.join(store, p), "w") as f:
+            f.write("fine\n")
+    os.makedirs(os.path.join(store, "snapshots", "def", "a"))
+    assert test_pull.escapes(before, state()) == []
+
+    def seen(make, undo):
+        make()
+        try:
+            return test_pull.escapes(before, state())
+        finally:
+            undo()
+
+    def write(p, text="pwned\n"):
+        return lambda: open(p, "w").write(text)
+    victim = os.path.join(marker, "victim")
+    cases = [
+        (write(os.path.join(marker, "pwned")),
+         lambda: os.unlink(os.path.join(marker, "pwned")), "marker changed"),
+        (write(victim), write(victim, "original\n"), "marker changed"),
+        (lambda: os.chmod(marker, 0o777), lambda: os.chmod(marker, 0o755),
+         "marker changed"),
+        (lambda: os.setxattr(marker, "trusted.overlay.opaque", b"y"),
+         lambda: os.removexattr(marker, "trusted.overlay.opaque"),
+         "marker changed"),
+        (write(os.path.join(box, "x")), lambda: os.unlink(
+            os.path.join(box, "x")), "new: x"),
+        (write(os.path.join(box, "d1", "d2", "anything")),
+         lambda: os.unlink(os.path.join(box, "d1", "d2", "anything")),
+         "new: d1/d2/anything"),
+        (write(os.path.join(store, "x")), lambda: os.unlink(
+            os.path.join(store, "x")), f"new: {test_pull.STORE_IN_BOX}/x"),
+        (lambda: os.chmod(os.path.join(box, "d1"), 0o700),
+         lambda: os.chmod(os.path.join(box, "d1"), 0o755), "changed: d1"),
+    ]
+    os.chmod(marker, 0o755)
+    os.chmod(os.path.join(box, "d1"), 0o755)
+    before = state()
+    for make, undo, want in cases:
+        got = seen(make, undo)
+        assert got and got[0].startswith(want), (want, got, make)
+        assert test_pull.escapes(before, state()) == []
