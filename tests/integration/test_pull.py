@@ -200,8 +200,9 @@ def insecure(*hosts, extra=""):
 
 
 def assert_tree(d, ref, layout, tag, tmp):
-    want = treecmp.umoci_unpack(layout.dir, tag, os.path.join(str(tmp),
-                                                                "umoci-" + tag))
+    """The image's overlayfs equals umoci's unpack of layout:tag."""
+    bundle = os.path.join(str(tmp), "umoci-" + tag)
+    want = treecmp.umoci_unpack(layout.dir, tag, bundle)
     with d.rootfs(ref, "mnt-" + tag) as root:
         treecmp.assert_same(want, root)
 
