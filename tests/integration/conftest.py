@@ -1,7 +1,13 @@
-"""Fixtures for netd's integration tests: a server namespace and a
-client namespace joined by a veth pair, both created here and deleted
-after each test, with the distribution's dnsmasq or the hostile test
-server on one side and netd (the host build) on the other."""
+"""Fixtures for the integration tests.
+
+netd's: a server namespace and a client namespace joined by a veth pair,
+both created here and deleted after each test, with the distribution's
+dnsmasq or the hostile test server on one side and netd (the host build)
+on the other.
+
+imaged's image pull: docker-registry, token issuers and fault proxies
+per test (`peers`), and, made once, the test images, a test CA and the
+hostile layer corpus."""
 import os
 import re
 import signal
@@ -10,6 +16,11 @@ import time
 import uuid
 
 import pytest
+
+import faultproxy
+import hostile_layers
+import oci_build
+import registry
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -182,3 +193,67 @@ def net(tmp_path):
     if n.netd_proc is not None and not alive and \
             n.netd_proc.returncode not in (0, -signal.SIGTERM):
         pytest.fail(f"netd exited {n.netd_proc.returncode}:\n{n.log()}")
+
+
+# --- image pull: registries and their peers -----------------------------
+
+class Peers:
+    """Registries, token issuers and fault proxies a test starts; all
+    stopped (registries killed and waited for) when it ends."""
+
+    def __init__(self, tmp):
+        self.tmp = str(tmp)
+        self.all = []
+        self.n = 0
+
+    def _keep(self, obj):
+        self.all.append(obj)
+        return obj
+
+    def registry(self, mode="plain", **kw):
+        self.n += 1
+        kw.setdefault("name", f"registry{self.n}")
+        return self._keep(registry.Registry(self.tmp, mode, **kw))
+
+    def issuer(self, **kw):
+        self.n += 1
+        return self._keep(registry.TokenIssuer(
+            os.path.join(self.tmp, f"issuer{self.n}"), **kw))
+
+    def proxy(self, upstream_port):
+        return self._keep(faultproxy.FaultProxy(upstream_port))
+
+    def close(self):
+        for obj in reversed(self.all):
+            obj.close()
+
+
+@pytest.fixture
+def peers(tmp_path):
+    p = Peers(tmp_path)
+    yield p
+    p.close()
+
+
+@pytest.fixture(scope="session")
+def oci_images(tmp_path_factory):
+    """The standard test images (oci_build.build_all), built once."""
+    return oci_build.build_all(tmp_path_factory.mktemp("oci") / "layout")
+
+
+@pytest.fixture(scope="session")
+def test_ca(tmp_path_factory):
+    return registry.CA(tmp_path_factory.mktemp("ca"))
+
+
+HOSTILE_BOMB_MIB = 256  # 8 times test_pull.py's max_layer_bytes
+
+
+@pytest.fixture(scope="session")
+def hostile(tmp_path_factory):
+    """The hostile layer corpus (hostile_layers.py), made once: (entries,
+    layout, marker). The marker directory itself is the test's to make."""
+    marker = f"/tmp/keel-hostile-{uuid.uuid4().hex[:8]}"
+    entries, lay = hostile_layers.generate(
+        str(tmp_path_factory.mktemp("hostile")), marker, HOSTILE_BOMB_MIB)
+    return entries, lay, marker
