@@ -5,7 +5,7 @@
 #include "tar.h"
 #include "unpack.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
 #include <cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -96,7 +96,7 @@ static int take_file(struct archive *a, struct tar *t,
 		     size_t errlen)
 {
 	static char buf[65536];
-	br_sha256_context h;
+	struct sha256_ctx h;
 	char tmp[800], dst[800], hex[65];
 	ssize_t n;
 	int fd, r = 0;
@@ -107,9 +107,9 @@ static int take_file(struct archive *a, struct tar *t,
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
 		return -errno;
 	}
-	br_sha256_init(&h);
+	sha256_init(&h);
 	while ((n = tar_read(t, buf, sizeof(buf))) > 0) {
-		br_sha256_update(&h, buf, n);
+		sha256_update(&h, n, (const uint8_t *)buf);
 		if ((r = write_full(fd, buf, n))) {
 			snprintf(err, errlen, "%s: %s", e->path,
 				 r == -ENOSPC ? "disk full" : strerror(-r));
@@ -123,7 +123,7 @@ static int take_file(struct archive *a, struct tar *t,
 	}
 	if (r)
 		return r;
-	br_sha256_out(&h, f->digest);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, f->digest);
 	f->size = (int64_t)e->size;
 	for (int i = 0; i < 32; i++)
 		sprintf(hex + 2 * i, "%02x", f->digest[i]);
@@ -483,10 +483,10 @@ static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
 			break;
 		}
 		uint8_t md[32];
-		br_sha256_context h;
-		br_sha256_init(&h);
-		br_sha256_update(&h, text, strlen(text));
-		br_sha256_out(&h, md);
+		struct sha256_ctx h;
+		sha256_init(&h);
+		sha256_update(&h, strlen(text), (const uint8_t *)text);
+		sha256_digest(&h, SHA256_DIGEST_SIZE, md);
 		r = store_put_blob(o->s, md, text, strlen(text), err, errlen);
 		free(text);
 		cJSON *t;

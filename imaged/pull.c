@@ -5,7 +5,7 @@
 #include "registry.h"
 #include "unpack.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -65,7 +65,7 @@ static int fetch_manifest(struct registry *r, const char *repo, const char *ref,
 			  uint8_t got[32], char *ctype, size_t ctlen, char *err,
 			  size_t errlen)
 {
-	br_sha256_context h;
+	struct sha256_ctx h;
 	char dig[OCI_DIGEST_STR];
 	uint8_t said[32];
 	ssize_t n = 0;
@@ -84,14 +84,14 @@ static int fetch_manifest(struct registry *r, const char *repo, const char *ref,
 	if (!*buf)
 		return -ENOMEM;
 	*len = 0;
-	br_sha256_init(&h);
+	sha256_init(&h);
 	while (*len <= OCI_JSON_MAX &&
 	       (n = http_read(r->conn, *buf + *len, OCI_JSON_MAX + 1 - *len)) >
 		       0) {
-		br_sha256_update(&h, *buf + *len, n);
+		sha256_update(&h, n, (const uint8_t *)(*buf + *len));
 		*len += n;
 	}
-	br_sha256_out(&h, got);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
 	if (n < 0 || *len > OCI_JSON_MAX) {
 		snprintf(err, errlen, "%s: manifest: %s", ref,
 			 n < 0 ? strerror((int)-n) : "too large");
@@ -271,14 +271,14 @@ static int download(const struct pull_opts *o, struct registry *r,
 		    char *err, size_t errlen)
 {
 	static char buf[65536];
-	br_sha256_context h;
+	struct sha256_ctx h;
 	char dig[OCI_DIGEST_STR];
 	uint64_t have = 0;
 	int resumes = 0, res;
 	long last = now_ms();
 
 	oci_digest_format(d->digest, dig);
-	br_sha256_init(&h);
+	sha256_init(&h);
 	for (;;) {
 		/* cut just before a chunked body's last chunk: nothing to ask */
 		if (have && have == (uint64_t)d->size)
@@ -300,7 +300,7 @@ static int download(const struct pull_opts *o, struct registry *r,
 				return res;
 			}
 			have = 0;
-			br_sha256_init(&h);
+			sha256_init(&h);
 		} else if (have && r->conn->resp.range_start != (int64_t)have) {
 			snprintf(err, errlen,
 				 "%s: asked for bytes %llu-, got %lld-", dig,
@@ -328,7 +328,7 @@ static int download(const struct pull_opts *o, struct registry *r,
 				close(u->wfd);
 				u->wfd = -1;
 			}
-			br_sha256_update(&h, buf, n);
+			sha256_update(&h, n, (const uint8_t *)buf);
 			have += n;
 			if (now_ms() - last >= PROGRESS_EVERY_MS) {
 				last = now_ms();
@@ -349,7 +349,7 @@ static int download(const struct pull_opts *o, struct registry *r,
 		say("resuming %s at byte %llu", dig, (unsigned long long)have);
 	}
 	uint8_t got[32];
-	br_sha256_out(&h, got);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
 	if (have != (uint64_t)d->size || memcmp(got, d->digest, 32)) {
 		snprintf(err, errlen, "%s: digest mismatch%s", dig,
 			 have != (uint64_t)d->size ? " (size differs)" : "");
@@ -642,8 +642,16 @@ int image_pull(const struct pull_opts *o, const char *refstr,
 	}
 	oci_digest_format(got, img.digest);
 	/* the config, small and verified like the manifest */
-	char cdig[OCI_DIGEST_STR];
+	char cdig[OCI_DIGEST_STR], lock[80];
 	oci_digest_format(v->m.config.digest, cdig);
+	/* a pull of the same image elsewhere fetches it once */
+	snprintf(lock, sizeof(lock), "blob-%s", cdig + 7);
+	int lk = store_lock(o->s, lock, true, true);
+	if (lk < 0) {
+		res = lk;
+		snprintf(err, errlen, "store locks: %s", strerror(-res));
+		goto out_work;
+	}
 	if (!store_has_blob(o->s, v->m.config.digest)) {
 		res = registry_get(&r, ref.path, "blobs", cdig, NULL, 0, err,
 				   errlen);
@@ -667,9 +675,10 @@ int image_pull(const struct pull_opts *o, const char *refstr,
 					     err, errlen);
 		free(buf);
 		buf = NULL;
-		if (res)
-			goto out_work;
 	}
+	close(lk);
+	if (res)
+		goto out_work;
 	snprintf(img.name, sizeof(img.name), "%s", name);
 	snprintf(img.platform, sizeof(img.platform), "%s", platform);
 	img.created = time(NULL);

@@ -3,7 +3,7 @@
 #include "file.h"
 #include "text.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -111,16 +111,17 @@ static void query_escape(const char *in, char *out, size_t outlen)
 static void token_path(struct registry *r, const struct www_auth *a,
 		       const char *scope, char *out, size_t outlen)
 {
-	br_sha256_context h;
+	struct sha256_ctx h;
 	uint8_t d[32];
 	char hex[17];
 
-	br_sha256_init(&h);
+	sha256_init(&h);
 	const char *parts[] = { a->realm, a->service, scope,
 				r->host ? r->host->username : "" };
 	for (int i = 0; i < 4; i++)
-		br_sha256_update(&h, parts[i], strlen(parts[i]) + 1);
-	br_sha256_out(&h, d);
+		sha256_update(&h, strlen(parts[i]) + 1,
+			      (const uint8_t *)parts[i]);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, d);
 	for (int i = 0; i < 8; i++)
 		sprintf(hex + 2 * i, "%02x", d[i]);
 	snprintf(out, outlen, "%s/%s", r->token_dir, hex);

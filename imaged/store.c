@@ -2,7 +2,7 @@
 #include "store.h"
 #include "file.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
 #include <cJSON.h>
 #include <dirent.h>
 #include <errno.h>
@@ -223,13 +223,13 @@ int store_commit_blob(const struct store *s, const uint8_t d[32],
 int store_put_blob(const struct store *s, const uint8_t d[32], const void *buf,
 		   size_t len, char *err, size_t errlen)
 {
-	br_sha256_context h;
+	struct sha256_ctx h;
 	uint8_t got[32];
 	char dst[700], dig[OCI_DIGEST_STR];
 
-	br_sha256_init(&h);
-	br_sha256_update(&h, buf, len);
-	br_sha256_out(&h, got);
+	sha256_init(&h);
+	sha256_update(&h, len, (const uint8_t *)buf);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
 	if (memcmp(got, d, 32)) {
 		oci_digest_format(d, dig);
 		snprintf(err, errlen, "%s: digest mismatch", dig);
@@ -453,14 +453,14 @@ void chain_ids(const uint8_t diff[][32], size_t n, uint8_t chain[][32])
 			continue;
 		}
 		char a[OCI_DIGEST_STR], b[OCI_DIGEST_STR];
-		br_sha256_context h;
+		struct sha256_ctx h;
 		oci_digest_format(chain[i - 1], a);
 		oci_digest_format(diff[i], b);
-		br_sha256_init(&h);
-		br_sha256_update(&h, a, strlen(a));
-		br_sha256_update(&h, " ", 1);
-		br_sha256_update(&h, b, strlen(b));
-		br_sha256_out(&h, chain[i]);
+		sha256_init(&h);
+		sha256_update(&h, strlen(a), (const uint8_t *)a);
+		sha256_update(&h, 1, (const uint8_t *)" ");
+		sha256_update(&h, strlen(b), (const uint8_t *)b);
+		sha256_digest(&h, SHA256_DIGEST_SIZE, chain[i]);
 	}
 }
 

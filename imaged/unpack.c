@@ -19,7 +19,7 @@
 #include "decompress.h"
 #include "tar.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -50,7 +50,7 @@ struct ctx {
 	const struct unpack_opts *o;
 	struct unpack_stats *st;
 	struct decomp *d;
-	br_sha256_context diff; /* of the tar stream: the layer's DiffID */
+	struct sha256_ctx diff; /* of the tar stream: the layer's DiffID */
 	struct tar t;
 	struct tar_entry e;
 	char path[TAR_NAME_MAX + 1]; /* the entry's, normalised */
@@ -88,7 +88,7 @@ static ssize_t layer_read(void *ctx, void *buf, size_t len)
 	ssize_t n = decomp_read(c->d, buf, len);
 
 	if (n > 0)
-		br_sha256_update(&c->diff, buf, n);
+		sha256_update(&c->diff, n, (const uint8_t *)buf);
 	return n;
 }
 
@@ -615,7 +615,7 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 		snprintf(err, errlen, "layer: %s", c->why);
 		return r;
 	}
-	br_sha256_init(&c->diff);
+	sha256_init(&c->diff);
 	tar_init(&c->t, layer_read, c, max);
 	while ((r = tar_next(&c->t, &c->e)) > 0) {
 		r = apply(c);
@@ -636,7 +636,7 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 		snprintf(err, errlen, "layer: %s", src_error(c));
 		return r;
 	}
-	br_sha256_out(&c->diff, c->st->diff_id);
+	sha256_digest(&c->diff, SHA256_DIGEST_SIZE, c->st->diff_id);
 	r = dir_times(c);
 	if (r)
 		snprintf(err, errlen, "layer: %s", c->why);

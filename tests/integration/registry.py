@@ -74,7 +74,7 @@ class CA:
                 open(os.path.join(self.cert_dir, "ca.crt"), "w") as g:
             g.write(f.read())
 
-    def server_cert(self, name="server", san="IP:127.0.0.1"):
+    def server_cert(self, name="server", san="DNS:localhost,IP:127.0.0.1"):
         """(cert.pem, key.pem) for a server, signed by this CA."""
         key = os.path.join(self.dir, f"{name}.key")
         csr = os.path.join(self.dir, f"{name}.csr")
@@ -85,7 +85,7 @@ class CA:
                     "keyUsage=critical,digitalSignature,keyEncipherment\n"
                     "extendedKeyUsage=serverAuth\n")
         run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
-            "-out", csr, "-subj", "/CN=127.0.0.1")
+            "-out", csr, "-subj", "/CN=localhost")
         run("openssl", "x509", "-req", "-in", csr, "-CA", self.pem, "-CAkey",
             self.key, "-CAcreateserial", "-out", pem, "-days", "3",
             "-extfile", ext)
@@ -252,6 +252,9 @@ class Registry:
         self.config = os.path.join(self.dir, "config.yml")
         self.tls = mode == "tls" or (mode in ("basic", "token") and
                                      ca is not None)
+        # BearSSL (imaged's TLS) matches a certificate's DNS names only
+        if self.tls:
+            self.host = f"localhost:{self.port}"
         self.scheme = "https" if self.tls else "http"
         self.proc = None
         self.write_config()
