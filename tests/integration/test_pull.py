@@ -797,3 +797,51 @@ def test_bad_registries_conf_is_named(imaged):
         if p.poll() is None:
             p.terminate()
         p.wait(10)
+
+
+# --- a small disk ------------------------------------------------------------
+
+@pytest.fixture
+def small_store(imaged):
+    """imaged's store on an 8 MiB tmpfs of its own."""
+    os.makedirs(imaged.store)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "keel-test",
+                    imaged.store], check=True)
+    yield imaged
+    imaged.stop()
+    subprocess.run(["umount", imaged.store], check=False)
+
+
+def test_not_enough_space_is_said_before_a_byte(small_store, std_reg):
+    d = small_store.start(insecure(std_reg.host))
+    ref = std_reg.ref("big")  # 20 MiB of random bytes: no room
+    r = d.pull(ref, check=False)
+    assert r.returncode == 1
+    assert "imagectl: not enough space in" in r.stderr, r.stderr
+    assert re.search(r"needs about \d+ MB, \d+ MB are free", r.stderr)
+    assert_nothing_stored(d, ref)
+    # only the manifest and config came: no layer blob was started
+    assert len(d.blobs()) <= 2
+
+
+def test_disk_filling_up_midway_fails_clean(small_store, peers, tmp_path):
+    # 24 MiB of zeros gzip to a few KiB: the space check lets it by, and
+    # the unpack runs the 8 MiB store full
+    lay = oci_build.Layout(tmp_path / "zeros")
+    t = oci_build.Tar()
+    t.file("zeros", b"\0" * (24 << 20))
+    im = lay.add("zeros", oci_build.Image([oci_build.Layer(t)]))
+    reg = peers.registry()
+    oci_build.push(lay, "zeros", reg, "zeros")
+    d = small_store.start(insecure(reg.host))
+    ref = reg.ref("zeros")
+    r = d.pull(ref, check=False)
+    assert r.returncode == 1
+    assert re.search(r"disk full|No space left", r.stderr), r.stderr
+    assert_nothing_stored(d, ref)
+    assert hexd(im.layers[0].digest) not in d.blobs()
+    # and once there is room, the same pull goes through
+    subprocess.run(["mount", "-o", "remount,size=64m", d.store], check=True)
+    d.pull(ref)
+    assert ref in d.images()
+    d.assert_store_sane()
