@@ -25,6 +25,8 @@
  *
  * The buffers are static: imaged is single-threaded.
  */
+#include "file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -72,23 +74,6 @@ static int pwrite_full(int fd, const void *buf, size_t len, off_t off)
 		done += n;
 	}
 	return 0;
-}
-
-/* A new name is only durable once its directory is. */
-static int sync_dir_of(const char *path)
-{
-	char copy[PATH_MAX];
-	int fd, r = 0;
-
-	if (snprintf(copy, sizeof(copy), "%s", path) >= (int)sizeof(copy))
-		return -ENAMETOOLONG;
-	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		r = -errno;
-	close(fd);
-	return r;
 }
 
 /*

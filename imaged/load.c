@@ -125,8 +125,7 @@ static int take_file(struct archive *a, struct tar *t,
 		return r;
 	sha256_digest(&h, SHA256_DIGEST_SIZE, f->digest);
 	f->size = (int64_t)e->size;
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", f->digest[i]);
+	oci_digest_hex(f->digest, hex);
 	snprintf(dst, sizeof(dst), "%s/%s", a->work, hex);
 	if (rename(tmp, dst)) {
 		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
@@ -236,8 +235,7 @@ static int blob_in(const struct pull_opts *o, struct archive *a,
 
 	if (store_has_blob(o->s, d))
 		return 0;
-	for (int i = 0; i < 32; i++)
-		sprintf(hex + 2 * i, "%02x", d[i]);
+	oci_digest_hex(d, hex);
 	snprintf(p, sizeof(p), "%s/%s", a->work, hex);
 	if (access(p, F_OK)) {
 		oci_digest_format(d, dig);
@@ -317,8 +315,7 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 		char lock[80], hex[65];
 		progress(o->p, "%s: layer %zu/%zu", name, i + 1, v->m.n_layers);
 		/* the lock pull.c takes first: a pull may want this layer too */
-		for (int k = 0; k < 32; k++)
-			sprintf(hex + 2 * k, "%02x", v->chain[i][k]);
+		oci_digest_hex(v->chain[i], hex);
 		snprintf(lock, sizeof(lock), "snap-%s", hex);
 		int lk = store_lock(o->s, lock, true, true);
 		if (lk < 0) {

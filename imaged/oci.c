@@ -104,16 +104,21 @@ int oci_digest_parse(const char *s, uint8_t out[32])
 	return s[64] ? -1 : 0;
 }
 
-void oci_digest_format(const uint8_t d[32], char out[OCI_DIGEST_STR])
+void oci_digest_hex(const uint8_t d[32], char out[65])
 {
 	static const char hex[] = "0123456789abcdef";
 
-	memcpy(out, "sha256:", 7);
 	for (int i = 0; i < 32; i++) {
-		out[7 + 2 * i] = hex[d[i] >> 4];
-		out[8 + 2 * i] = hex[d[i] & 15];
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
 	}
-	out[71] = '\0';
+	out[64] = '\0';
+}
+
+void oci_digest_format(const uint8_t d[32], char out[OCI_DIGEST_STR])
+{
+	memcpy(out, "sha256:", 7);
+	oci_digest_hex(d, out + 7);
 }
 
 /* Where a parse is and where its complaint goes. */

@@ -111,6 +111,8 @@ int oci_layer_compression(enum oci_media t);
 int oci_digest_parse(const char *s, uint8_t out[32]);
 /* The inverse: always OCI_DIGEST_STR bytes with the NUL. */
 void oci_digest_format(const uint8_t d[32], char out[OCI_DIGEST_STR]);
+/* Just the 64 hex digits (file names in the store), with the NUL. */
+void oci_digest_hex(const uint8_t d[32], char out[65]);
 
 struct oci_descriptor {
 	enum oci_media media_type; /* UNKNOWN only in an index entry */

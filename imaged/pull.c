@@ -41,23 +41,6 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-static void hex32(const uint8_t d[32], char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
-static void logline(const char *fmt, ...)
-{
-	char line[700];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	say("%s", line);
-}
-
 /* A manifest or index, whole, checked against want (a digest) or the
  * server's Docker-Content-Digest when fetched by tag. */
 static int fetch_manifest(struct registry *r, const char *repo, const char *ref,
@@ -232,7 +215,7 @@ int snapshot_from_blob(const struct pull_opts *o, const struct store_view *v,
 
 	if (store_has_snapshot(o->s, v->chain[i]))
 		return 0;
-	hex32(v->chain[i], hex);
+	oci_digest_hex(v->chain[i], hex);
 	snprintf(dir, sizeof(dir), "%s/snap-%s", work, hex);
 	store_rm_tree(dir);
 	store_blob_path(o->s, v->m.layers[i].digest, blob, sizeof(blob));
@@ -367,8 +350,8 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	char hex[65], chex[65], lock[80], tmp[800], snapdir[800];
 	int res, lk_snap, lk_blob;
 
-	hex32(d->digest, hex);
-	hex32(v->chain[i], chex);
+	oci_digest_hex(d->digest, hex);
+	oci_digest_hex(v->chain[i], chex);
 	snprintf(lock, sizeof(lock), "snap-%s", chex);
 	/* a pull of the same layer elsewhere does it once: wait for it */
 	if ((lk_snap = store_lock(o->s, lock, true, true)) < 0)
@@ -583,7 +566,7 @@ int image_pull(const struct pull_opts *o, const char *refstr,
 	}
 	if ((res = registry_open(&r, o->rc, ref.domain, err, errlen)))
 		return res;
-	r.log = logline;
+	r.log = say;
 	if (o->token_dir)
 		r.token_dir = o->token_dir;
 	v = malloc(sizeof(*v));

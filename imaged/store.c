@@ -14,12 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void hex32(const uint8_t d[32], char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
-}
-
 static int mkdirs(const char *root, const char *sub)
 {
 	char p[600];
@@ -124,7 +118,7 @@ void store_blob_path(const struct store *s, const uint8_t d[32], char *out,
 {
 	char hex[65];
 
-	hex32(d, hex);
+	oci_digest_hex(d, hex);
 	snprintf(out, outlen, "%s/blobs/sha256/%s", s->root, hex);
 }
 
@@ -133,7 +127,7 @@ void store_snapshot_path(const struct store *s, const uint8_t chain[32],
 {
 	char hex[65];
 
-	hex32(chain, hex);
+	oci_digest_hex(chain, hex);
 	snprintf(out, outlen, "%s/snapshots/%s", s->root, hex);
 }
 
@@ -182,24 +176,6 @@ int store_lock(const struct store *s, const char *name, bool exclusive,
 	return fd;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char dir[700];
-	char *slash;
-	int fd, r = 0;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((slash = strrchr(dir, '/')))
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		r = -errno;
-	close(fd);
-	return r;
-}
-
 int store_commit_blob(const struct store *s, const uint8_t d[32],
 		      const char *tmp_path, char *err, size_t errlen)
 {
@@ -214,7 +190,7 @@ int store_commit_blob(const struct store *s, const uint8_t d[32],
 	if (!r && rename(tmp_path, dst))
 		r = -errno;
 	if (!r)
-		r = fsync_dir_of(dst);
+		r = sync_dir_of(dst);
 	if (r)
 		snprintf(err, errlen, "storing %s: %s", dst, strerror(-r));
 	return r;
@@ -583,16 +559,16 @@ int store_prune(const struct store *s, struct prune_stats *st, char *err,
 	for (size_t i = 0; i < n; i++) {
 		uint8_t d[32];
 		if (!oci_digest_parse(imgs[i].digest, d))
-			hex32(d, keep_b[nb++]);
+			oci_digest_hex(d, keep_b[nb++]);
 		if (!oci_digest_parse(imgs[i].index_digest, d))
-			hex32(d, keep_b[nb++]);
+			oci_digest_hex(d, keep_b[nb++]);
 		/* an image we cannot read: better keep everything than guess */
 		if ((r = store_view(s, &imgs[i], v, err, errlen)))
 			goto out_imgs;
-		hex32(v->m.config.digest, keep_b[nb++]);
+		oci_digest_hex(v->m.config.digest, keep_b[nb++]);
 		for (size_t l = 0; l < v->m.n_layers; l++) {
-			hex32(v->m.layers[l].digest, keep_b[nb++]);
-			hex32(v->chain[l], keep_s[ns++]);
+			oci_digest_hex(v->m.layers[l].digest, keep_b[nb++]);
+			oci_digest_hex(v->chain[l], keep_s[ns++]);
 		}
 	}
 	char tmpdir[700];

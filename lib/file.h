@@ -20,4 +20,7 @@ int write_full(int fd, const void *buf, size_t len);
  */
 int write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 
+/* A new name is only durable once its directory is: fsync that. */
+int sync_dir_of(const char *path);
+
 #endif
