@@ -333,7 +333,7 @@ static void backoff(struct registry *r, int attempt, long retry_after,
 		ms = BACKOFF_MAX_MS;
 	if (retry_after >= 0)
 		ms = retry_after > 30 ? 30000 : retry_after * 1000;
-	rlog(r, "%s: %s; retrying in %ld ms", r->domain, why, ms);
+	rlog(r, "%s; retrying in %ld ms", why, ms);
 	struct timespec ts = { ms / 1000, ms % 1000 * 1000000L };
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;

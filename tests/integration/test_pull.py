@@ -845,3 +845,40 @@ def test_disk_filling_up_midway_fails_clean(small_store, peers, tmp_path):
     d.pull(ref)
     assert ref in d.images()
     d.assert_store_sane()
+
+
+# --- a registry with big registries' manners -------------------------------
+
+@pytest.fixture
+def quirky_front(std_reg):
+    import quirky
+    q = quirky.Quirky(std_reg.port,
+                      throttle={"/manifests/": [429, 503],
+                                "/blobs/": [503]})
+    yield q
+    q.close()
+
+
+def test_redirects_chunks_retries_keepalive(imaged, quirky_front,
+                                            oci_images, tmp_path):
+    q = quirky_front
+    d = imaged.start(f"[{q.host}]\ninsecure = yes\nusername = edge\n"
+                     "password = s3cret\n")
+    ref = f"{q.host}/test/layers:1"
+    r = d.pull(ref)
+    assert r.pulled[1] == oci_images.tags["layers"].digest
+    d.assert_store_sane()
+    assert_tree(d, ref, oci_images, "layers", tmp_path)
+    # 429 and 503 were waited out (Retry-After: 1 s), not given up on
+    log = d.log()
+    assert "HTTP status 429; retrying in 1000 ms" in log, log
+    assert log.count("HTTP status 503; retrying in 1000 ms") == 2, log
+    # credentials went to the registry, never to the blob store it
+    # redirected to (another origin)
+    assert q.store_seen, "no blob came through the redirect"
+    assert all(auth is None for _, auth in q.store_seen), q.store_seen
+    assert any(auth == q.auth for _, _, auth in q.front_seen)
+    # one kept-alive connection carried the manifest requests: far fewer
+    # connections than requests to the front
+    assert q.connections < len(q.front_seen), \
+        (q.connections, len(q.front_seen))
