@@ -2,8 +2,10 @@
 IMAGED_SRCS := $(wildcard imaged/*.c) \
 	$(addprefix lib/,clock.c crc32.c ctlsock.c file.c partition.c text.c)
 IMAGED_BIN := $(BUILD)/keel/imaged
-IMAGED_LIBS := $(CJSON_OBJ) $(NETTLE_LIB) $(BEARSSL_LIB) $(ZSTD_LIB) $(ZLIB_LIB)
-IMAGED_INCS := $(BEARSSL_INC) $(CJSON_INC) $(NETTLE_INC) $(ZLIB_INC) $(ZSTD_INC)
+IMAGED_LIBS := $(CJSON_OBJ) $(LIBYAML_LIB) $(NETTLE_LIB) $(BEARSSL_LIB) \
+	$(ZSTD_LIB) $(ZLIB_LIB)
+IMAGED_INCS := $(BEARSSL_INC) $(CJSON_INC) $(LIBYAML_INC) $(NETTLE_INC) \
+	$(ZLIB_INC) $(ZSTD_INC)
 
 $(IMAGED_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) \
 		$(BUILD)/keel/config.h $(IMAGED_LIBS) $(TOOLCHAIN)
@@ -21,7 +23,7 @@ $(IMAGED_HOST_BIN): $(IMAGED_SRCS) $(wildcard imaged/*.h lib/*.h) | host-deps
 	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -pthread \
 		-Iimaged -Ilib -I$(dir $@)include -I/usr/include/bearssl \
 		-I/usr/include/cjson \
-		-o $@ $(IMAGED_SRCS) -lnettle -lbearssl -lcjson -lz -lzstd
+		-o $@ $(IMAGED_SRCS) -lyaml -lnettle -lbearssl -lcjson -lz -lzstd
 	@ln -sfn imaged $(dir $@)imagectl
 
 imaged-host: $(IMAGED_HOST_BIN)

@@ -14,7 +14,7 @@ UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
 	-Iimaged -Inetd -I/usr/include/bearssl -I/usr/include/cjson
-UNIT_LIBS := -lcmocka -lnettle -lbearssl -lcjson -lmnl -lz -lzstd
+UNIT_LIBS := -lcmocka -lyaml -lnettle -lbearssl -lcjson -lmnl -lz -lzstd
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
@@ -85,7 +85,8 @@ $(FUZZ_OUT)/%: tests/fuzz/%.c $(UNIT_SRCS) netd/mnl.c $(UNIT_HDRS) | host-deps
 	@clang -std=c11 -D_GNU_SOURCE -g -O1 -Iinit -Ilib -Iimaged -Inetd \
 		-Inetd/include -I/usr/include/bearssl -I/usr/include/cjson \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		-o $@ $< $(UNIT_SRCS) netd/mnl.c -lnettle -lbearssl -lcjson -lz -lzstd
+		-o $@ $< $(UNIT_SRCS) netd/mnl.c \
+		-lyaml -lnettle -lbearssl -lcjson -lz -lzstd
 
 fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 	@set -e; for t in $(FUZZ_TARGETS); do \
