@@ -8,6 +8,8 @@ BUSYBOX_BIN = $(BUILD)/busybox/busybox
 
 $(eval $(call apt-source-package,busybox,busybox=$(BUSYBOX_EPOCH)$(BUSYBOX_VERSION),$(BUSYBOX_DSC)))
 
+# busybox.links too: the initramfs takes its applet names from it before
+# the rootfs install would have written it
 $(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TOOLCHAIN)
 	@mkdir -p $(BUILD)/busybox
 	@cp rootfs/busybox.config $(BUILD)/busybox/.config
@@ -15,7 +17,7 @@ $(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TO
 		yes '' | $(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
 			HOSTCC=gcc CC="$(TARGET_CC)" oldconfig && \
 		$(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
-			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=strip busybox)
+			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=strip busybox busybox.links)
 	@cmp -s <(grep CONFIG_ rootfs/busybox.config) \
 		<(grep CONFIG_ $(BUILD)/busybox/.config) || \
 		{ echo "busybox: rootfs/busybox.config is not complete for busybox $(BUSYBOX_VERSION); oldconfig changed it (see $(BUILD)/busybox/.config)" >&2; exit 1; }
