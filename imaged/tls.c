@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,7 +218,7 @@ struct tls {
 	br_sslio_context io;
 	int fd;
 	char host[256];
-	char why[400]; /* room for a 255-byte host name */
+	char why[600]; /* room for a 255-byte host name and advice */
 	unsigned char iobuf[BR_SSL_BUFSIZE_BIDI];
 };
 
@@ -251,20 +252,6 @@ struct tls *tls_open(int fd, const char *host, char *err, size_t errlen)
 			 TLS_CA_BUNDLE);
 		return NULL;
 	}
-	/*
-	 * BearSSL matches a certificate's DNS names only, not its IP
-	 * addresses: an address would need a check of our own, so it is
-	 * refused with what to do instead.
-	 */
-	unsigned char a[16];
-	if (inet_pton(AF_INET, host, a) == 1 ||
-	    inet_pton(AF_INET6, host, a) == 1) {
-		snprintf(err, errlen,
-			 "TLS to an IP address (%s) is not supported: name the "
-			 "server by a DNS name its certificate carries",
-			 host);
-		return NULL;
-	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
 		snprintf(err, errlen, "out of memory");
@@ -294,10 +281,20 @@ const char *tls_error(struct tls *t)
 			 "TLS: %s's certificate is not signed by a trusted CA",
 			 t->host);
 		break;
-	case BR_ERR_X509_BAD_SERVER_NAME:
+	case BR_ERR_X509_BAD_SERVER_NAME: {
+		unsigned char a[16];
+		bool ip = inet_pton(AF_INET, t->host, a) == 1 ||
+			  inet_pton(AF_INET6, t->host, a) == 1;
+		/* BearSSL matches the name against DNS names only */
 		snprintf(t->why, sizeof(t->why),
-			 "TLS: the certificate is not for %s", t->host);
+			 "TLS: the certificate is not for %s%s", t->host,
+			 ip ? " (an address is matched against the "
+			      "certificate's DNS names only, not its IP "
+			      "addresses: name the server by a DNS name it "
+			      "carries)"
+			    : "");
 		break;
+	}
 	case BR_ERR_X509_EXPIRED:
 		snprintf(t->why, sizeof(t->why),
 			 "TLS: %s's certificate has expired or is not valid "
