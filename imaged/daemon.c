@@ -3,10 +3,12 @@
 #include "ctlsock.h"
 #include "imaged.h"
 #include "images.h"
+#include "pods.h"
 #include "slots.h"
 #include "update.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +29,7 @@
 static struct imaged_conf conf;
 
 static pid_t install_pid, gate_pid;
+static bool pods_on; /* the daemon of a keel host, not --images-only */
 
 static struct store store;
 static struct images_ctx images = { .store = &store };
@@ -143,6 +146,8 @@ static void handle(int fd, int argc, char **argv)
 
 	if (images_handle(&images, fd, argc, argv, &child))
 		return;
+	if (pods_on && pods_handle(fd, argc, argv))
+		return;
 	if (argc >= 2 && !strcmp(argv[0], "os")) {
 		argv++;
 		argc--;
@@ -195,6 +200,8 @@ static void reap(void)
 			install_pid = 0;
 		if (pid == gate_pid)
 			gate_pid = 0;
+		if (pods_on)
+			pods_reaped(pid, status);
 	}
 }
 
@@ -215,6 +222,7 @@ int imaged_main(int argc, char **argv)
 	bool os_parts = true;
 	int nargs;
 
+	shim_argv0 = argv[0];
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--images-only"))
 			os_parts = false;
@@ -267,12 +275,24 @@ int imaged_main(int argc, char **argv)
 			gate_pid = 0;
 		}
 	}
+	if (os_parts) {
+		/* init hears "ready" once the image's and the ESP's pods run */
+		const char *env = getenv("READY_FD");
+		int rfd = env ? atoi(env) : -1;
+		if (rfd > 2)
+			fcntl(rfd, F_SETFD, FD_CLOEXEC);
+		pods_on = true;
+		pods_init(&images, rfd > 2 ? rfd : -1);
+		pods_tick(); /* no pods: ready at once, not a poll later */
+	}
 	say("listening on %s", sock);
 	long poll_at = os_parts && conf.channel_url[0] ? next_poll_ms() : -1;
 	for (;;) {
 		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		int n = poll(&pfd, 1, 1000);
 		reap();
+		if (pods_on)
+			pods_tick();
 		if (poll_at >= 0 && monotonic_ms() >= poll_at) {
 			/* not while the gate judges this boot or an install runs */
 			if (!gate_pid && !install_pid &&

@@ -19,17 +19,26 @@ static int usage(FILE *f)
 		   "  os status\n"
 		   "  os update [--force] [--reboot|--no-reboot] "
 		   "<bundle file|http(s):// URL>\n"
-		   "  os rollback [--no-reboot]\n");
+		   "  os rollback [--no-reboot]\n"
+		   "  apply -f FILE        (a Pod manifest)\n"
+		   "  pods | ps\n"
+		   "  describe POD\n"
+		   "  delete POD\n"
+		   "  stop POD | start POD\n"
+		   "  logs [-f] POD [-c CONTAINER]\n"
+		   "  exec [-t] [-c CONTAINER] POD -- COMMAND [ARG]...\n");
 	return f == stdout ? 0 : 2;
 }
 
-static const char *const commands[] = { "os", "pull",  "images", "inspect",
-					"rm", "prune", "load" };
+static const char *const commands[] = {
+	"os",	"pull", "images",   "inspect", "rm",	 "prune", "load",
+	"pods", "ps",	"describe", "apply",   "delete", "stop",  "start",
+};
 
 /* imaged runs elsewhere: a file it is to read goes as an absolute path */
 static bool takes_file(char **argv, int i)
 {
-	if (!strcmp(argv[0], "load"))
+	if (!strcmp(argv[0], "load") || !strcmp(argv[0], "apply"))
 		return i == 1;
 	return !strcmp(argv[0], "os") && !strcmp(argv[1], "update") && i >= 2 &&
 	       argv[i][0] != '-' && !strstr(argv[i], "://");
@@ -61,6 +70,21 @@ int imagectl_main(int argc, char **argv)
 		sock = IMAGED_SOCKET;
 	if (argc < 1 || !strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))
 		return usage(argc < 1 ? stderr : stdout);
+	/* root on this host: these need no daemon */
+	if (!strcmp(argv[0], "logs"))
+		return pod_logs_main(argc, argv);
+	if (!strcmp(argv[0], "exec"))
+		return pod_exec_main(argc, argv);
+	/* kubectl's spelling */
+	if (!strcmp(argv[0], "apply")) {
+		if (argc != 3 || strcmp(argv[1], "-f")) {
+			fprintf(stderr, "usage: imagectl apply -f FILE\n");
+			return 2;
+		}
+		argv[1] = argv[0];
+		argv++;
+		argc--;
+	}
 	bool known = false;
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		known |= !strcmp(argv[0], commands[i]);

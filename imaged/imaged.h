@@ -84,5 +84,8 @@ void fault_point(const char *step);
 /* The imagectl client and the daemon. */
 int imagectl_main(int argc, char **argv);
 int imaged_main(int argc, char **argv);
+/* imagectl logs and exec, which read the host directly */
+int pod_logs_main(int argc, char **argv);
+int pod_exec_main(int argc, char **argv);
 
 #endif

@@ -272,6 +272,30 @@ bool images_handle(const struct images_ctx *x, int fd, int argc, char **argv,
 	return true;
 }
 
+int images_pull_ref(const struct images_ctx *x, const char *ref, char *err,
+		    size_t errlen)
+{
+	char name[IMAGE_REF_MAX + 1];
+	struct regconf *rc = malloc(sizeof(*rc));
+
+	if (!rc) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	regconf_load(x, rc);
+	for (int i = 0; i < rc->n_cas; i++)
+		tls_anchors_add_file(rc->cas[i]);
+	struct progress p = { .fd = -1 };
+	struct pull_opts o = {
+		.rc = rc, .s = x->store, .p = &p, .token_dir = x->token_dir
+	};
+	int r = image_pull(&o, ref, name, err, errlen);
+	if (!r)
+		say("pulled %s for a pod", name);
+	free(rc);
+	return r;
+}
+
 void images_preload(const struct images_ctx *x, const char *dir)
 {
 	DIR *d = opendir(dir);

@@ -22,6 +22,10 @@ struct images_ctx {
 bool images_handle(const struct images_ctx *x, int fd, int argc, char **argv,
 		   pid_t *child);
 
+/* A pull for a pod's container, with the registries' settings. */
+int images_pull_ref(const struct images_ctx *x, const char *ref, char *err,
+		    size_t errlen);
+
 /* Where the build puts image archives for the first start (data partition) */
 #define PRELOAD_DIR "/var/lib/keel/preload"
 

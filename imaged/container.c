@@ -1,0 +1,619 @@
+// SPDX-License-Identifier: MIT
+#include "container.h"
+#include "seccomp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/openat2.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+/*
+ * The container's side of a start, run in its new namespaces before
+ * execve: the same steps as runc and crun, for keel's subset of a Pod.
+ * Paths inside the image are opened relative to its root with
+ * RESOLVE_IN_ROOT, so an image's symlinks cannot aim a mount at the host.
+ */
+
+#define CAP_WORDS 2
+
+/* Docker's default capabilities (moby oci/caps/defaults.go) */
+static const uint64_t default_caps =
+	1ull << CAP_CHOWN | 1ull << CAP_DAC_OVERRIDE | 1ull << CAP_FSETID |
+	1ull << CAP_FOWNER | 1ull << CAP_MKNOD | 1ull << CAP_NET_RAW |
+	1ull << CAP_SETGID | 1ull << CAP_SETUID | 1ull << CAP_SETFCAP |
+	1ull << CAP_SETPCAP | 1ull << CAP_NET_BIND_SERVICE |
+	1ull << CAP_SYS_CHROOT | 1ull << CAP_KILL | 1ull << CAP_AUDIT_WRITE;
+
+/* Docker's masked and read-only paths (moby oci/defaults.go) */
+static const char *const masked[] = {
+	"/proc/asound",
+	"/proc/acpi",
+	"/proc/kcore",
+	"/proc/keys",
+	"/proc/latency_stats",
+	"/proc/timer_list",
+	"/proc/timer_stats",
+	"/proc/sched_debug",
+	"/proc/scsi",
+	"/sys/firmware",
+	"/sys/devices/virtual/powercap",
+};
+static const char *const read_only[] = {
+	"/proc/bus",	       "/proc/fs", "/proc/irq", "/proc/sys",
+	"/proc/sysrq-trigger",
+};
+
+static int fail(char *err, size_t len, int e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int fail(char *err, size_t len, int e, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+	n = strlen(err);
+	if (e && n < len)
+		snprintf(err + n, len - n, ": %s", strerror(e));
+	return -1;
+}
+
+static int open_beneath(int rootfd, const char *path, int flags)
+{
+	struct open_how how = { .flags = flags | O_CLOEXEC,
+				.resolve = RESOLVE_IN_ROOT |
+					   RESOLVE_NO_MAGICLINKS };
+	long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int ctr_open_in_root(int rootfd, const char *path, bool dir)
+{
+	char part[CTR_PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(part))
+		return -ENAMETOOLONG;
+	/* each prefix in turn: made when missing, resolved in the root */
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && path[i] != '/')
+			continue;
+		memcpy(part, path, i);
+		part[i] = '\0';
+		bool last = i == len;
+		int fd = open_beneath(rootfd, part, O_PATH);
+		if (fd >= 0) {
+			if (last)
+				return fd;
+			close(fd);
+			continue;
+		}
+		if (fd != -ENOENT)
+			return fd;
+		/* its parent is resolved already; make it there */
+		char *slash = strrchr(part, '/');
+		*slash = '\0';
+		int pfd = open_beneath(rootfd, part[0] ? part : "/",
+				       O_PATH | O_DIRECTORY);
+		if (pfd < 0)
+			return pfd;
+		int r = 0;
+		if (!last || dir)
+			r = mkdirat(pfd, slash + 1, 0755);
+		else {
+			int f = openat(pfd, slash + 1,
+				       O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				       0644);
+			if (f >= 0)
+				close(f);
+			r = f < 0 ? -1 : 0;
+		}
+		if (r && errno != EEXIST) {
+			r = -errno;
+			close(pfd);
+			return r;
+		}
+		close(pfd);
+		if (last)
+			return open_beneath(rootfd, path, O_PATH);
+	}
+	return open_beneath(rootfd, "/", O_PATH);
+}
+
+/* mount onto path in the container's root (an fd path, so no symlink races) */
+static int mount_in(int rootfd, const char *src, const char *path,
+		    const char *type, unsigned long flags, const char *data,
+		    bool dir, char *err, size_t errlen)
+{
+	char target[64];
+	int fd = ctr_open_in_root(rootfd, path, dir);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = mount(src, target, type, flags, data);
+	int e = errno;
+	close(fd);
+	if (r)
+		return fail(err, errlen, e, "mount %s on %s", type ? type : src,
+			    path);
+	return 0;
+}
+
+static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+		{ "null", 1, 3 },   { "zero", 1, 5 },	 { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" },
+		{ "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" },
+		{ "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+		{ "/proc/kcore", "core" },
+	};
+
+	if (privileged)
+		return mount_in(rootfd, "/dev", "/dev", NULL, MS_BIND | MS_REC,
+				NULL, true, err, errlen);
+	if (mount_in(rootfd, "tmpfs", "/dev", "tmpfs",
+		     MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k", true,
+		     err, errlen))
+		return -1;
+	int dfd = open_beneath(rootfd, "/dev", O_PATH | O_DIRECTORY);
+	if (dfd < 0)
+		return fail(err, errlen, -dfd, "/dev");
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(*nodes); i++)
+		if (mknodat(dfd, nodes[i].name, S_IFCHR | 0666,
+			    makedev(nodes[i].maj, nodes[i].min)) ||
+		    fchmodat(dfd, nodes[i].name, 0666, 0)) {
+			close(dfd);
+			return fail(err, errlen, errno, "mknod /dev/%s",
+				    nodes[i].name);
+		}
+	for (size_t i = 0; i < sizeof(links) / sizeof(*links); i++)
+		if (symlinkat(links[i][0], dfd, links[i][1])) {
+			close(dfd);
+			return fail(err, errlen, errno, "/dev/%s", links[i][1]);
+		}
+	close(dfd);
+	if (mount_in(rootfd, "devpts", "/dev/pts", "devpts",
+		     MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620,gid=5", true, err,
+		     errlen) ||
+	    mount_in(rootfd, "shm", "/dev/shm", "tmpfs",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=1777,size=65536k",
+		     true, err, errlen) ||
+	    mount_in(rootfd, "mqueue", "/dev/mqueue", "mqueue",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, err, errlen))
+		return -1;
+	return 0;
+}
+
+/* a bind mount's flags are set by a second, remounting call */
+static int remount_in(int rootfd, const char *path, unsigned long flags,
+		      char *err, size_t errlen)
+{
+	char target[64];
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
+	int e = errno;
+	close(fd);
+	return r ? fail(err, errlen, e, "remount %s", path) : 0;
+}
+
+static int mask_paths(int rootfd, char *err, size_t errlen)
+{
+	struct stat st;
+	char target[64];
+
+	for (size_t i = 0; i < sizeof(masked) / sizeof(*masked); i++) {
+		int fd = open_beneath(rootfd, masked[i], O_PATH);
+		if (fd < 0)
+			continue; /* not in this kernel */
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+		int r = fstat(fd, &st)	      ? -1
+			: S_ISDIR(st.st_mode) ? mount("tmpfs", target, "tmpfs",
+						      MS_RDONLY, "size=0")
+					      : mount("/dev/null", target, NULL,
+						      MS_BIND, NULL);
+		int e = errno;
+		close(fd);
+		if (r)
+			return fail(err, errlen, e, "mask %s", masked[i]);
+	}
+	for (size_t i = 0; i < sizeof(read_only) / sizeof(*read_only); i++) {
+		int fd = open_beneath(rootfd, read_only[i], O_PATH);
+		if (fd < 0)
+			continue;
+		snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+		int r = mount(target, target, NULL, MS_BIND | MS_REC, NULL);
+		int e = errno;
+		close(fd);
+		if (r)
+			return fail(err, errlen, e, "read-only %s",
+				    read_only[i]);
+		/* the fd is of the mount below: the new one by its path */
+		if (remount_in(rootfd, read_only[i],
+			       MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			       err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static const struct pod_volume *volume(const struct pod *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if (!strcmp(p->volumes[i].name, name))
+			return &p->volumes[i];
+	return NULL;
+}
+
+/* Kubernetes' hostPath types (concepts/storage/volumes, "hostPath") */
+static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
+			   size_t errlen)
+{
+	const char *t = v->host_path_type;
+	struct stat st;
+	bool have = !stat(v->host_path, &st);
+
+	if (!strcmp(t, "DirectoryOrCreate") && !have) {
+		if (mkdir(v->host_path, 0755))
+			return fail(err, errlen, errno, "hostPath %s",
+				    v->host_path);
+		have = !stat(v->host_path, &st);
+	}
+	if (!strcmp(t, "FileOrCreate") && !have) {
+		int fd = open(v->host_path, O_WRONLY | O_CREAT | O_CLOEXEC,
+			      0644);
+		if (fd < 0)
+			return fail(err, errlen, errno, "hostPath %s",
+				    v->host_path);
+		close(fd);
+		have = !stat(v->host_path, &st);
+	}
+	if (!have)
+		return fail(err, errlen, ENOENT, "hostPath %s", v->host_path);
+	*dir = S_ISDIR(st.st_mode);
+	bool ok = true;
+	if (!strcmp(t, "Directory") || !strcmp(t, "DirectoryOrCreate"))
+		ok = S_ISDIR(st.st_mode);
+	else if (!strcmp(t, "File") || !strcmp(t, "FileOrCreate"))
+		ok = S_ISREG(st.st_mode);
+	else if (!strcmp(t, "Socket"))
+		ok = S_ISSOCK(st.st_mode);
+	else if (!strcmp(t, "CharDevice"))
+		ok = S_ISCHR(st.st_mode);
+	else if (!strcmp(t, "BlockDevice"))
+		ok = S_ISBLK(st.st_mode);
+	if (!ok)
+		return fail(err, errlen, 0, "hostPath %s is not a %s",
+			    v->host_path, t);
+	return 0;
+}
+
+static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
+			 size_t errlen)
+{
+	const struct pod_container *k = s->k;
+	char src[CTR_PATH_MAX + 80];
+
+	for (size_t i = 0; i < k->n_mounts; i++) {
+		const struct pod_mount *m = &k->mounts[i];
+		const struct pod_volume *v = volume(s->pod, m->name);
+		bool dir = true;
+		if (!v)
+			return fail(err, errlen, 0, "no volume %s", m->name);
+		if (v->kind == POD_VOL_HOST_PATH) {
+			if (host_path_ready(v, &dir, err, errlen))
+				return -1;
+			snprintf(src, sizeof(src), "%s", v->host_path);
+		} else
+			snprintf(src, sizeof(src), "%s/%s", s->volumes,
+				 v->name);
+		if (mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
+			     dir, err, errlen))
+			return -1;
+		if (m->read_only &&
+		    remount_in(rootfd, m->path, MS_RDONLY, err, errlen))
+			return -1;
+	}
+	return 0;
+}
+
+/* /etc/hosts, /etc/hostname and /etc/resolv.conf, as the kubelet gives them */
+static int mount_etc(const struct ctr_spec *s, int rootfd, char *err,
+		     size_t errlen)
+{
+	static const char *const files[] = { "hosts", "hostname",
+					     "resolv.conf" };
+	char src[CTR_PATH_MAX + 40], dst[40];
+	int etc = open_beneath(rootfd, "/etc", O_PATH | O_DIRECTORY);
+
+	if (etc < 0)
+		return 0; /* an image with no /etc: nothing to look things up */
+	close(etc);
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(src, sizeof(src), "%s/../%s", s->ns_dir, files[i]);
+		if (access(src, R_OK))
+			continue;
+		snprintf(dst, sizeof(dst), "/etc/%s", files[i]);
+		if (mount_in(rootfd, src, dst, NULL, MS_BIND, NULL, false, err,
+			     errlen))
+			return -1;
+	}
+	return 0;
+}
+
+static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
+{
+	const struct pod_container *k = s->k;
+	char opts[CTR_LOWER_MAX + 2 * CTR_PATH_MAX + 64];
+	int r;
+
+	/* nothing mounted here may leak back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return fail(err, errlen, errno, "make / private");
+	if ((size_t)snprintf(opts, sizeof(opts),
+			     "lowerdir=%s,upperdir=%s,workdir=%s", s->lower,
+			     s->upper, s->work) >= sizeof(opts))
+		return fail(err, errlen, 0, "too many layers for overlayfs");
+	if (mount("overlay", s->rootfs, "overlay", 0, opts))
+		return fail(err, errlen, errno, "overlay root");
+	int rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return fail(err, errlen, errno, "%s", s->rootfs);
+	unsigned long ro = k->privileged ? 0 : MS_RDONLY;
+	r = mount_in(rootfd, "proc", "/proc", "proc",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, err,
+		     errlen) ||
+	    setup_dev(rootfd, k->privileged, err, errlen) ||
+	    mount_in(rootfd, "sysfs", "/sys", "sysfs",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL, true, err,
+		     errlen) ||
+	    mount_in(rootfd, "cgroup2", "/sys/fs/cgroup", "cgroup2",
+		     MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL, true, err,
+		     errlen) ||
+	    mount_etc(s, rootfd, err, errlen) ||
+	    mount_volumes(s, rootfd, err, errlen) ||
+	    (!k->privileged && mask_paths(rootfd, err, errlen));
+	close(rootfd);
+	if (r)
+		return -1;
+	/* pivot_root(2): the old root is stacked under the new, then let go */
+	if (chdir(s->rootfs) || syscall(SYS_pivot_root, ".", "."))
+		return fail(err, errlen, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) || chdir("/"))
+		return fail(err, errlen, errno, "detach the old root");
+	if (k->read_only_root &&
+	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+		return fail(err, errlen, errno, "read-only root");
+	return 0;
+}
+
+/* A user or group name from the image's /etc/passwd or /etc/group. */
+static int lookup(const char *file, const char *name, uint32_t *id,
+		  uint32_t *gid)
+{
+	char line[1024];
+	FILE *f = fopen(file, "re");
+	size_t n = strlen(name);
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, n) || line[n] != ':')
+			continue;
+		/* name:x:id:gid:... */
+		char *p = strchr(line + n + 1, ':');
+		if (!p)
+			break;
+		*id = strtoul(p + 1, &p, 10);
+		if (gid && *p == ':')
+			*gid = strtoul(p + 1, NULL, 10);
+		r = 0;
+		break;
+	}
+	fclose(f);
+	return r;
+}
+
+/* The groups that name user as a member in the image's /etc/group. */
+static size_t member_groups(const char *user, gid_t *out, size_t max)
+{
+	char line[4096];
+	FILE *f = fopen("/etc/group", "re");
+	size_t n = 0;
+
+	if (!f || !user)
+		goto out;
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *fields[4] = { line }, *p = line;
+		for (int i = 1; i < 4 && (p = strchr(p, ':')); i++) {
+			*p++ = '\0';
+			fields[i] = p;
+		}
+		if (!p || !fields[3])
+			continue;
+		fields[3][strcspn(fields[3], "\n")] = '\0';
+		for (char *m = strtok(fields[3], ","); m; m = strtok(NULL, ","))
+			if (!strcmp(m, user)) {
+				out[n++] = strtoul(fields[2], NULL, 10);
+				break;
+			}
+	}
+out:
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
+		    size_t errlen)
+{
+	const struct exec_spec *e = &s->e;
+	uint32_t u = e->uid, g = e->gid, pg = 0;
+	gid_t groups[32];
+	size_t n;
+
+	if (!e->uid_known && e->user_name) {
+		if (lookup("/etc/passwd", e->user_name, &u, &pg))
+			return fail(err, errlen, 0,
+				    "user %s is not in the image's /etc/passwd",
+				    e->user_name);
+		if (!e->gid_known && !e->group_name)
+			g = pg;
+	} else if (!e->gid_known && !e->group_name) {
+		/* a numeric user's group: its passwd line's, or 0 */
+		struct passwd *pw;
+		setpwent();
+		while ((pw = getpwent()))
+			if (pw->pw_uid == u) {
+				g = pw->pw_gid;
+				break;
+			}
+		endpwent();
+	}
+	if (e->group_name && !e->gid_known &&
+	    lookup("/etc/group", e->group_name, &g, NULL))
+		return fail(err, errlen, 0,
+			    "group %s is not in the image's /etc/group",
+			    e->group_name);
+	groups[0] = g;
+	n = 1 + member_groups(e->user_name, groups + 1, 31);
+	if (setgroups(n, groups) || setgid(g))
+		return fail(err, errlen, errno, "groups of uid %u", u);
+	*uid = u;
+	*gid = g;
+	return 0;
+}
+
+static int drop_caps(const struct pod_container *k, uid_t uid, char *err,
+		     size_t errlen)
+{
+	uint64_t keep = k->drop_all ? 0 : default_caps & ~k->caps_drop;
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3
+	};
+	struct __user_cap_data_struct d[CAP_WORDS] = { 0 };
+
+	keep |= k->caps_add;
+	if (k->privileged)
+		keep = ~0ull;
+	for (int c = 0; c <= 63; c++)
+		if (!(keep >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) &&
+		    errno != EINVAL)
+			return fail(err, errlen, errno, "drop capability %d",
+				    c);
+	/* a root user keeps the set through exec; anyone else starts bare */
+	if (setuid(uid))
+		return fail(err, errlen, errno, "setuid %u", uid);
+	if (uid)
+		return 0;
+	for (int w = 0; w < CAP_WORDS; w++) {
+		d[w].effective = d[w].permitted = (uint32_t)(keep >> (32 * w));
+		d[w].inheritable = 0;
+	}
+	if (syscall(SYS_capset, &h, d))
+		return fail(err, errlen, errno, "capset");
+	return 0;
+}
+
+/* Open files: the default containerd gives (1024 soft, 524288 hard). */
+static int limits(char *err, size_t errlen)
+{
+	struct rlimit nofile = { 1024, 524288 };
+
+	if (setrlimit(RLIMIT_NOFILE, &nofile))
+		return fail(err, errlen, errno, "RLIMIT_NOFILE");
+	return 0;
+}
+
+void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+{
+	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:"
+					    "/usr/sbin:/usr/bin:/sbin:/bin";
+	char full[CTR_PATH_MAX];
+	int last = ENOENT;
+
+	if (strchr(prog, '/')) {
+		execve(prog, argv, env);
+		fail(err, errlen, errno, "exec %s", prog);
+		return;
+	}
+	for (size_t i = 0; env[i]; i++)
+		if (!strncmp(env[i], "PATH=", 5))
+			path = env[i] + 5;
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		snprintf(full, sizeof(full), "%.*s/%s", (int)n, n ? path : ".",
+			 prog);
+		execve(full, argv, env);
+		if (errno != ENOENT)
+			last = errno;
+		path += n + (path[n] == ':');
+	}
+	fail(err, errlen, last, "exec %s (on the container's PATH)", prog);
+}
+
+void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
+{
+	const struct pod_container *k = s->k;
+	uid_t uid = 0;
+	gid_t gid = 0;
+
+	if (setup_root(s, err, errlen) || limits(err, errlen) ||
+	    identity(s, &uid, &gid, err, errlen))
+		return;
+	/* workingDir is made when the image lacks it, as runc does */
+	if (s->e.cwd[0] && chdir(s->e.cwd)) {
+		int fd = ctr_open_in_root(AT_FDCWD, s->e.cwd, true);
+		if (fd >= 0)
+			close(fd);
+		if (chdir(s->e.cwd)) {
+			fail(err, errlen, errno, "workingDir %s", s->e.cwd);
+			return;
+		}
+	}
+	if (drop_caps(k, uid, err, errlen))
+		return;
+	if (!k->privileged) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+			fail(err, errlen, errno, "no_new_privs");
+			return;
+		}
+		int r = seccomp_install_default();
+		if (r) {
+			fail(err, errlen, -r, "seccomp");
+			return;
+		}
+	}
+	ctr_exec((char *const *)s->e.argv, (char *const *)s->e.env, err,
+		 errlen);
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: MIT
+#include "container.h"
+#include "imaged.h"
+#include "seccomp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/*
+ * What imagectl does itself for pods, being root on the same host: read
+ * a container's log, and exec into it. exec needs no help from imaged:
+ * the container's process tells everything (its namespaces, cgroup,
+ * user, capabilities, environment), so it works while imaged restarts.
+ */
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "imagectl: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/*
+ * The container to use: ctr when given, else the pod's only one with a
+ * file named suffix in dir/<pod>/ (a log, or a run folder).
+ */
+static int pick(const char *dir, const char *pod, const char *ctr,
+		const char *suffix, char *out, size_t len)
+{
+	char path[CTR_PATH_MAX];
+	struct dirent *e;
+	int found = 0;
+	/* a log is <ctr>.log; a run is a folder <ctr>/ with a run file */
+
+	if (ctr) {
+		snprintf(out, len, "%s", ctr);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, pod);
+	DIR *d = opendir(path);
+	if (!d)
+		return die("no pod %s here (imagectl pods)", pod, "");
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name), s = strlen(suffix);
+		char run[CTR_PATH_MAX + 300];
+		snprintf(run, sizeof(run), "%s/%s/run", path, e->d_name);
+		if (e->d_name[0] == '.' || n <= s ||
+		    strcmp(e->d_name + n - s, suffix) ||
+		    (!s && access(run, F_OK)))
+			continue;
+		if (found++) {
+			closedir(d);
+			return die("pod %s has more than one container: say "
+				   "which with -c%s",
+				   pod, "");
+		}
+		snprintf(out, len, "%.*s", (int)(n - s), e->d_name);
+	}
+	closedir(d);
+	return found ? 0 : die("pod %s has no container to show%s", pod, "");
+}
+
+static void copy(int fd, off_t *pos)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), *pos)) > 0) {
+		if (write_full(1, buf, n))
+			exit(0); /* the reader went away */
+		*pos += n;
+	}
+}
+
+int pod_logs_main(int argc, char **argv)
+{
+	const char *pod = NULL, *ctr = NULL;
+	bool follow = false;
+	char name[256], path[CTR_PATH_MAX + 300];
+	struct stat st;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
+			follow = true;
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			ctr = argv[++i];
+		else if (!pod && argv[i][0] != '-')
+			pod = argv[i];
+		else if (!ctr && argv[i][0] != '-')
+			ctr = argv[i];
+		else
+			return die("logs: unexpected '%s'%s", argv[i], "");
+	}
+	if (!pod)
+		return die("usage: imagectl logs [-f] POD [-c CONTAINER]%s%s",
+			   "", "");
+	if (pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
+		return 1;
+	/* the rotated half first */
+	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s/%s.log.1", pod, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t pos = 0;
+	if (fd >= 0) {
+		copy(fd, &pos);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s/%s.log", pod, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return die("%s: %s", path, strerror(errno));
+	pos = 0;
+	copy(fd, &pos);
+	while (follow) {
+		usleep(200000);
+		copy(fd, &pos);
+		/* rotated: the new file from its start */
+		if (stat(path, &st) == 0 && st.st_size < pos) {
+			close(fd);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			pos = 0;
+		} else if (stat(path, &st) == 0) {
+			struct stat cur;
+			if (fstat(fd, &cur) == 0 && cur.st_ino != st.st_ino) {
+				copy(fd, &pos);
+				close(fd);
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				pos = 0;
+			}
+		}
+		if (fd < 0)
+			return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* "Key:\tvalue" of /proc/PID/status */
+static const char *status_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	return p ? p + strlen(key) + strspn(p + strlen(key), ":\t ") : NULL;
+}
+
+static char **read_environ(pid_t pid)
+{
+	static char buf[65536];
+	static char *env[1024];
+	char path[64];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (len < 0)
+		len = 0;
+	buf[len] = '\0';
+	for (char *p = buf; p < buf + len && n < 1023; p += strlen(p) + 1)
+		env[n++] = p;
+	env[n] = NULL;
+	return env;
+}
+
+/* In the joined namespaces: the container's identity, then the program */
+static void exec_child(const char *status, const char *cwd, char **argv,
+		       char **env)
+{
+	const char *uid = status_field(status, "\nUid"),
+		   *gid = status_field(status, "\nGid"),
+		   *bnd = status_field(status, "\nCapBnd"),
+		   *eff = status_field(status, "\nCapEff"),
+		   *nnp = status_field(status, "\nNoNewPrivs"),
+		   *sec = status_field(status, "\nSeccomp");
+	uint64_t keep = bnd ? strtoull(bnd, NULL, 16) : 0;
+	uint64_t effective = eff ? strtoull(eff, NULL, 16) : 0;
+	uid_t u = uid ? strtoul(uid, NULL, 10) : 0;
+	gid_t g = gid ? strtoul(gid, NULL, 10) : 0;
+	char err[300];
+
+	if (chdir(cwd) && chdir("/"))
+		_exit(die("chdir %s: %s", cwd, strerror(errno)));
+	for (int c = 0; c <= 63; c++)
+		if (!(keep >> c & 1))
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (setgroups(1, &g) || setgid(g) || setuid(u))
+		_exit(die("the container's user: %s%s", strerror(errno), ""));
+	if (!u) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3
+		};
+		struct __user_cap_data_struct d[2] = { 0 };
+		for (int w = 0; w < 2; w++)
+			d[w].effective = d[w].permitted =
+				(uint32_t)(effective >> (32 * w));
+		if (syscall(SYS_capset, &h, d))
+			_exit(die("capset: %s%s", strerror(errno), ""));
+	}
+	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(die("no_new_privs: %s%s", strerror(errno), ""));
+	if (sec && *sec == '2' && seccomp_install_default())
+		_exit(die("seccomp: %s%s", strerror(errno), ""));
+	ctr_exec(argv, env, err, sizeof(err));
+	_exit(die("%s%s", err, "") + 126);
+}
+
+int pod_exec_main(int argc, char **argv)
+{
+	const char *pod = NULL, *ctr = NULL;
+	bool tty = false;
+	int i = 1;
+	char name[256], path[CTR_PATH_MAX + 300], text[4096], cwd[CTR_PATH_MAX];
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "-it") ||
+		    !strcmp(argv[i], "-ti"))
+			tty = true;
+		else if (!strcmp(argv[i], "-i"))
+			continue; /* stdin is always passed */
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			ctr = argv[++i];
+		else if (!pod && argv[i][0] != '-')
+			pod = argv[i];
+		else
+			break;
+	}
+	if (!pod || i >= argc)
+		return die("usage: imagectl exec [-t] [-c CONTAINER] POD -- "
+			   "COMMAND [ARG]...%s%s",
+			   "", "");
+	if (tty && !isatty(0))
+		return die("exec -t: standard input is not a terminal%s%s", "",
+			   "");
+	if (pick(PODS_RUN_DIR, pod, ctr, "", name, sizeof(name)))
+		return 1;
+	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/exit", pod, name);
+	bool ended = !access(path, F_OK);
+	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/run", pod, name);
+	if (ended || read_text(path, text, sizeof(text)) <= 0)
+		return die("container %s of pod %s is not running", name, pod);
+	const char *p = strstr(text, "pid="), *c = strstr(text, "cwd=");
+	pid_t pid = p ? atoi(p + 4) : 0;
+	snprintf(cwd, sizeof(cwd), "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
+		 c ? c + 4 : "/");
+	if (pid <= 0 || kill(pid, 0))
+		return die("container %s of pod %s is not running", name, pod);
+
+	/* everything from /proc before its view of /proc is ours */
+	static const struct {
+		const char *name;
+		int type;
+	} spaces[] = {
+		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
+		{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
+	};
+	int fds[6];
+	for (int k = 0; k < 6; k++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
+			 spaces[k].name);
+		if ((fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return die("%s: %s", path, strerror(errno));
+	}
+	char status[4096], cg[1024];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, status, sizeof(status)) < 0)
+		return die("%s: %s", path, strerror(errno));
+	char **env = read_environ(pid);
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
+		return die("%s: no cgroup v2 path%s", path, "");
+	cg[strcspn(cg, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%.700s/cgroup.procs",
+		 cg + 3);
+	int cfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (cfd < 0 || write(cfd, "0", 1) != 1)
+		return die("join %s: %s", path, strerror(errno));
+	close(cfd);
+	for (int k = 0; k < 6; k++)
+		if (setns(fds[k], spaces[k].type))
+			return die("join the %s namespace: %s", spaces[k].name,
+				   strerror(errno));
+	/* the PID namespace takes only children */
+	pid_t child = fork();
+	if (child < 0)
+		return die("fork: %s%s", strerror(errno), "");
+	if (!child)
+		exec_child(status, cwd, argv + i, env);
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	int st;
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}

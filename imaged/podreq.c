@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: MIT
+#include "ctlsock.h"
+#include "imaged.h"
+#include "pods.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* imagectl's pod requests, daemon side: apply, delete, pods, stop, start. */
+
+static void age(long long ms, char *out, size_t len)
+{
+	long long s = ms > 0 ? ms / 1000 : 0;
+
+	if (s < 120)
+		snprintf(out, len, "%llds", s);
+	else if (s < 2 * 3600)
+		snprintf(out, len, "%lldm", s / 60);
+	else if (s < 2 * 86400)
+		snprintf(out, len, "%lldh", s / 3600);
+	else
+		snprintf(out, len, "%lldd", s / 86400);
+}
+
+static void list(int fd)
+{
+	char *text = malloc(CTL_MSG_MAX), status[64], when[16];
+	size_t used = 0;
+	int ready, total, restarts;
+
+	if (!text) {
+		ctl_send(fd, CTL_ERR, "out of memory");
+		return;
+	}
+	used += snprintf(text, CTL_MSG_MAX, "%-24s %-6s %-22s %-8s %-5s %s\n",
+			 "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP");
+	for (size_t i = 0; i < n_pods; i++) {
+		const struct pod_rt *p = pods[i];
+		char rdy[16];
+		pods_status(p, status, sizeof(status), &ready, &total,
+			    &restarts);
+		snprintf(rdy, sizeof(rdy), "%d/%d", ready, total);
+		age(p->created ? epoch_ms() - p->created : 0, when,
+		    sizeof(when));
+		int n = snprintf(text + used, CTL_MSG_MAX - used,
+				 "%-24s %-6s %-22s %-8d %-5s %s\n",
+				 p->spec->name, rdy, status, restarts,
+				 p->created ? when : "-",
+				 p->spec->host_network ? "(host)"
+				 : p->ip[0]	       ? p->ip
+						       : "-");
+		if (n < 0 || (size_t)n >= CTL_MSG_MAX - used) {
+			ctl_send(fd, CTL_MORE, text);
+			used = 0;
+			i--; /* again, on an empty page */
+			continue;
+		}
+		used += n;
+	}
+	/* the last line's newline: ctl prints one of its own */
+	if (used && text[used - 1] == '\n')
+		text[--used] = '\0';
+	ctl_send(fd, CTL_OK, text);
+	free(text);
+}
+
+/* Each container's last words: why it is not running */
+static void describe(int fd, const struct pod_rt *p)
+{
+	char line[700];
+
+	if (p->error[0])
+		ctl_sendf(fd, CTL_MORE, "%s: %s", p->spec->name, p->error);
+	for (size_t i = 0; i < p->n_ctrs; i++) {
+		const struct ctr_rt *c = &p->ctrs[i];
+		const struct run_info *r = &c->ri;
+		if (c->error[0])
+			snprintf(line, sizeof(line), "%s: %s", c->k->name,
+				 c->error);
+		else if (r->live)
+			snprintf(line, sizeof(line),
+				 "%s: running, pid %d, restarts %d", c->k->name,
+				 r->pid, c->restarts);
+		else if (r->ended)
+			snprintf(line, sizeof(line),
+				 "%s: %s, exit code %d%s%s, restarts %d",
+				 c->k->name,
+				 r->oom	   ? "OOMKilled"
+				 : r->code ? "Error"
+					   : "Completed",
+				 r->code, r->reason[0] ? ": " : "", r->reason,
+				 c->restarts);
+		else
+			snprintf(line, sizeof(line), "%s: waiting", c->k->name);
+		ctl_send(fd, CTL_MORE, line);
+	}
+}
+
+static void apply(int fd, const char *path)
+{
+	static char text[POD_TEXT_MAX + 1], old[POD_TEXT_MAX + 1];
+	char err[600], dst[CTR_PATH_MAX];
+	ssize_t n = read_text(path, text, sizeof(text));
+
+	if (n < 0) {
+		ctl_sendf(fd, CTL_ERR, "%s: %s", path, strerror((int)-n));
+		return;
+	}
+	struct pod *spec = malloc(sizeof(*spec));
+	if (!spec || pod_parse(text, n, path, spec, err, sizeof(err))) {
+		ctl_send(fd, CTL_ERR, spec ? err : "out of memory");
+		free(spec);
+		return;
+	}
+	struct pod_rt *p = pods_find(spec->name);
+	if (p && p->source != SRC_APPLIED) {
+		ctl_sendf(fd, CTL_ERR,
+			  "pod %s comes from %s; change it there, or give this "
+			  "one another name",
+			  spec->name, p->file);
+		free(spec);
+		return;
+	}
+	snprintf(dst, sizeof(dst), PODS_APPLIED_DIR "/%s.yaml", spec->name);
+	ssize_t m = read_text(dst, old, sizeof(old));
+	if (p && m == n && !memcmp(old, text, n)) {
+		ctl_sendf(fd, CTL_OK, "pod/%s unchanged", spec->name);
+		free(spec);
+		return;
+	}
+	mkdir("/var/lib/keel", 0755);
+	mkdir(PODS_APPLIED_DIR, 0755);
+	int r = write_atomic(dst, text, n, 0600);
+	if (r) {
+		ctl_sendf(fd, CTL_ERR, "%s: %s", dst, strerror(-r));
+		free(spec);
+		return;
+	}
+	if (p) {
+		/* a pod is not changed in place: the old one goes first */
+		pods_stop(p);
+		pods_remove(p);
+	}
+	if ((r = pods_add(spec, dst, SRC_APPLIED))) {
+		unlink(dst);
+		ctl_sendf(fd, CTL_ERR, "pod %s: %s", spec->name,
+			  r == -ENOSPC ? "too many pods" : strerror(-r));
+		free(spec);
+		return;
+	}
+	say("pod %s %s from %s", spec->name, p ? "replaced" : "added", path);
+	ctl_sendf(fd, CTL_OK, "pod/%s %s", spec->name,
+		  p ? "configured" : "created");
+}
+
+static struct pod_rt *named(int fd, const char *name)
+{
+	struct pod_rt *p = pods_find(name);
+
+	if (!p)
+		ctl_sendf(fd, CTL_ERR, "no pod %s (imagectl pods)", name);
+	return p;
+}
+
+static void flag_file(const struct pod_rt *p, bool on)
+{
+	char path[CTR_PATH_MAX + 16];
+
+	snprintf(path, sizeof(path), "%s/stopped", p->dir);
+	if (on) {
+		mkdir(PODS_RUN_DIR, 0755);
+		mkdir(p->dir, 0755);
+		write_atomic(path, "", 0, 0644);
+	} else
+		unlink(path);
+}
+
+bool pods_handle(int fd, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	struct pod_rt *p;
+
+	if ((!strcmp(cmd, "pods") || !strcmp(cmd, "ps")) && argc == 1) {
+		list(fd);
+	} else if (!strcmp(cmd, "describe") && argc == 2) {
+		if ((p = named(fd, argv[1]))) {
+			describe(fd, p);
+			ctl_sendf(fd, CTL_OK, "from %s", p->file);
+		}
+	} else if (!strcmp(cmd, "apply") && argc == 2) {
+		apply(fd, argv[1]);
+	} else if (!strcmp(cmd, "delete") && argc == 2) {
+		if (!(p = named(fd, argv[1])))
+			return true;
+		if (p->source != SRC_APPLIED) {
+			ctl_sendf(fd, CTL_ERR,
+				  "pod %s comes from %s, which imagectl does "
+				  "not change (imagectl stop %s stops it)",
+				  p->spec->name, p->file, p->spec->name);
+			return true;
+		}
+		char file[CTR_PATH_MAX], name[POD_NAME_MAX + 1];
+		snprintf(file, sizeof(file), "%s", p->file);
+		snprintf(name, sizeof(name), "%s", p->spec->name);
+		pods_stop(p);
+		pods_remove(p);
+		unlink(file);
+		say("pod %s deleted", name);
+		ctl_sendf(fd, CTL_OK, "pod/%s deleted", name);
+	} else if (!strcmp(cmd, "stop") && argc == 2) {
+		if (!(p = named(fd, argv[1])))
+			return true;
+		p->stopped = true;
+		flag_file(p, true);
+		pods_stop(p);
+		say("pod %s stopped", p->spec->name);
+		ctl_sendf(fd, CTL_OK, "pod/%s stopped", p->spec->name);
+	} else if (!strcmp(cmd, "start") && argc == 2) {
+		if (!(p = named(fd, argv[1])))
+			return true;
+		p->stopped = p->failed = false;
+		flag_file(p, false);
+		/* a fresh start: no backoff, and what had completed runs again */
+		for (size_t i = 0; i < p->n_ctrs; i++) {
+			p->ctrs[i].done = false;
+			p->ctrs[i].next_ms = 0;
+			p->ctrs[i].bo.delay_ms = 0;
+		}
+		p->pull_next_ms = 0;
+		ctl_sendf(fd, CTL_OK, "pod/%s started", p->spec->name);
+	} else if (!strcmp(cmd, "pods") || !strcmp(cmd, "ps") ||
+		   !strcmp(cmd, "describe") || !strcmp(cmd, "apply") ||
+		   !strcmp(cmd, "delete") || !strcmp(cmd, "stop") ||
+		   !strcmp(cmd, "start")) {
+		ctl_sendf(fd, CTL_ERR, "usage: imagectl %s%s", cmd,
+			  !strcmp(cmd, "pods") || !strcmp(cmd, "ps") ? ""
+			  : !strcmp(cmd, "apply") ? " -f FILE"
+						  : " POD");
+	} else
+		return false;
+	pods_tick();
+	return true;
+}

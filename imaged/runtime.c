@@ -1,0 +1,540 @@
+// SPDX-License-Identifier: MIT
+#include "runtime.h"
+#include "ctlsock.h"
+#include "imaged.h"
+#include "store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POD_MODULES "/lib/modules/pods.list"
+
+long long epoch_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int put(const char *dir, const char *file, const char *text)
+{
+	char path[CTR_PATH_MAX + 64];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC | O_CREAT, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_full(fd, text, strlen(text));
+	close(fd);
+	return r;
+}
+
+static int mkdirs(const char *path)
+{
+	char p[CTR_PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	return mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
+}
+
+int overlay_ready(char *err, size_t errlen)
+{
+	char text[4096], *line;
+
+	if (read_text("/proc/filesystems", text, sizeof(text)) > 0 &&
+	    strstr(text, "\toverlay\n"))
+		return 0;
+	if (read_text(POD_MODULES, text, sizeof(text)) < 0) {
+		snprintf(err, errlen,
+			 "overlayfs is not in this kernel and %s "
+			 "is missing",
+			 POD_MODULES);
+		return -ENOENT;
+	}
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		const char *base = strrchr(line, '/');
+		if (!base || strcmp(base, "/overlay.ko"))
+			continue;
+		int fd = open(line, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 ||
+		    (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)) {
+			snprintf(err, errlen, "load %s: %s", line,
+				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -errno;
+		}
+		close(fd);
+		return 0;
+	}
+	snprintf(err, errlen, "overlayfs is not in this kernel nor in %s",
+		 POD_MODULES);
+	return -ENOENT;
+}
+
+static void cgroup_write(const char *dir, const char *file, const char *text)
+{
+	if (put(dir, file, text) && strcmp(file, "memory.swap.max"))
+		say("%s/%s: %s", dir, file, strerror(errno));
+}
+
+/* Controllers for the containers below: pods/, then pods/<pod>/ */
+static int cgroup_prepare(const struct ctr_spec *s)
+{
+	char pod[CTR_PATH_MAX];
+	char *slash;
+	int r;
+
+	snprintf(pod, sizeof(pod), "%s", s->cgroup);
+	slash = strrchr(pod, '/');
+	*slash = '\0';
+	if ((r = mkdirs(pod)))
+		return r;
+	put(PODS_CGROUP, "cgroup.subtree_control", "+cpu +memory +pids");
+	put(pod, "cgroup.subtree_control", "+cpu +memory +pids");
+	if (mkdir(s->cgroup, 0755) && errno != EEXIST)
+		return -errno;
+	/* what a run before left behind goes now */
+	put(s->cgroup, "cgroup.kill", "1");
+	return 0;
+}
+
+/* Kubernetes' limits as cgroup v2 files (the kubelet's cgroup v2 mapping) */
+static void cgroup_limits(const struct ctr_spec *s)
+{
+	char v[64];
+	const struct pod_container *k = s->k;
+
+	if (k->cpu_millis) {
+		/* a period of 100 ms, quota in proportion */
+		snprintf(v, sizeof(v), "%llu 100000",
+			 (unsigned long long)(k->cpu_millis * 100 < 1000
+						      ? 1000
+						      : k->cpu_millis * 100));
+		cgroup_write(s->cgroup, "cpu.max", v);
+	} else
+		cgroup_write(s->cgroup, "cpu.max", "max 100000");
+	if (k->memory_bytes) {
+		snprintf(v, sizeof(v), "%llu",
+			 (unsigned long long)k->memory_bytes);
+		cgroup_write(s->cgroup, "memory.max", v);
+	} else
+		cgroup_write(s->cgroup, "memory.max", "max");
+	cgroup_write(s->cgroup, "memory.swap.max", "0");
+	/* an OOM kill takes the whole container, not one of its processes */
+	cgroup_write(s->cgroup, "memory.oom.group", "1");
+	snprintf(v, sizeof(v), "%ld", s->pids_max);
+	cgroup_write(s->cgroup, "pids.max", s->pids_max > 0 ? v : "max");
+}
+
+static long long oom_kills(const char *cgroup)
+{
+	char path[CTR_PATH_MAX + 32], text[1024];
+	const char *p;
+
+	snprintf(path, sizeof(path), "%s/memory.events", cgroup);
+	if (read_text(path, text, sizeof(text)) < 0 ||
+	    !(p = strstr(text, "oom_kill ")))
+		return 0;
+	return atoll(p + 9);
+}
+
+void cgroup_destroy(const char *path)
+{
+	put(path, "cgroup.kill", "1");
+	/* the kill is asynchronous: rmdir succeeds once it has landed */
+	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
+		usleep(20000);
+}
+
+static int join_ns(const char *ns_dir, const char *name, int type)
+{
+	char path[CTR_PATH_MAX + 16];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", ns_dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = setns(fd, type) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* The log, rotated to .1 beside it when it passes s->log_max */
+struct log {
+	const struct ctr_spec *s;
+	int fd;
+	long long size;
+};
+
+static void log_open(struct log *l)
+{
+	struct stat st;
+
+	l->fd = open(l->s->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+		     0640);
+	l->size = l->fd >= 0 && !fstat(l->fd, &st) ? st.st_size : 0;
+}
+
+static void log_write(struct log *l, const char *buf, size_t n)
+{
+	char old[CTR_PATH_MAX + 4];
+
+	if (l->fd < 0)
+		return;
+	write_full(l->fd, buf, n);
+	l->size += n;
+	if (l->size < l->s->log_max)
+		return;
+	snprintf(old, sizeof(old), "%s.1", l->s->log);
+	rename(l->s->log, old);
+	close(l->fd);
+	log_open(l);
+}
+
+static void write_exit(const struct ctr_spec *s, int status, long long ooms,
+		       const char *reason)
+{
+	char text[600];
+	int code = 128, sig = 0;
+	bool oom = oom_kills(s->cgroup) > ooms;
+
+	if (reason[0])
+		code = 128; /* never started (the kubelet's StartError) */
+	else if (WIFEXITED(status))
+		code = WEXITSTATUS(status);
+	else if (WIFSIGNALED(status)) {
+		sig = WTERMSIG(status);
+		code = 128 + sig;
+	}
+	snprintf(text, sizeof(text),
+		 "code=%d\nsignal=%d\noom=%d\nfinished=%lld\nreason=%s\n", code,
+		 sig, oom && sig == SIGKILL, epoch_ms(), reason);
+	char path[CTR_PATH_MAX + 8];
+	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
+	write_atomic(path, text, strlen(text), 0644);
+}
+
+char *shim_argv0;
+
+/* The shim: never returns. */
+static void shim(const struct ctr_spec *s)
+{
+	if (shim_argv0) {
+		size_t n = strlen(shim_argv0);
+		memset(shim_argv0, 0, n);
+		memcpy(shim_argv0, "keel-shim", n < 9 ? n : 9);
+	}
+	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
+	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
+	int out[2], errp[2], r;
+	struct log log = { .s = s, .fd = -1 };
+
+	/* out of imaged's service cgroup, which dies with imaged */
+	mkdir(SHIMS_CGROUP, 0755);
+	put(SHIMS_CGROUP, "cgroup.procs", "0");
+	setsid();
+	/* none of imaged's files: its socket, its log pipe, its readiness */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (syscall(SYS_close_range, 3, ~0U, 0))
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_IGN); /* the container is stopped, not its shim */
+
+	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
+	unlink(path);
+	/* a fresh writable layer per run, as a restarted container gets */
+	store_rm_tree(s->upper);
+	store_rm_tree(s->work);
+	r = mkdirs(s->upper);
+	if (!r)
+		r = mkdirs(s->work);
+	if (!r)
+		r = mkdirs(s->rootfs);
+	if (r) {
+		snprintf(reason, sizeof(reason), "%.200s: %s", s->upper,
+			 strerror(-r));
+		goto ended;
+	}
+	if ((r = cgroup_prepare(s))) {
+		snprintf(reason, sizeof(reason), "cgroup %.200s: %s", s->cgroup,
+			 strerror(-r));
+		goto ended;
+	}
+	cgroup_limits(s);
+	snprintf(path, sizeof(path), "%s", s->log);
+	*strrchr(path, '/') = '\0';
+	mkdirs(path);
+	log_open(&log);
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
+		goto ended;
+	}
+	if ((r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC)) ||
+	    (!s->pod->host_network &&
+	     ((r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS)) ||
+	      (r = join_ns(s->ns_dir, "net", CLONE_NEWNET)))) ||
+	    (unshare(CLONE_NEWPID) && (r = -errno))) {
+		snprintf(reason, sizeof(reason), "the pod's namespaces: %s",
+			 strerror(-r));
+		goto ended;
+	}
+	long long ooms = oom_kills(s->cgroup);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(reason, sizeof(reason), "fork: %s", strerror(errno));
+		goto ended;
+	}
+	if (!pid) {
+		char err[512];
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (put(s->cgroup, "cgroup.procs", "0"))
+			snprintf(err, sizeof(err), "join %.400s: %s", s->cgroup,
+				 strerror(errno));
+		else if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP))
+			snprintf(err, sizeof(err), "unshare: %s",
+				 strerror(errno));
+		else if (dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
+			 dup2(out[1], 2) < 0)
+			snprintf(err, sizeof(err), "stdio: %s",
+				 strerror(errno));
+		else
+			ctr_setup_and_exec(s, err, sizeof(err));
+		write_full(errp[1], err, strlen(err));
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	snprintf(text, sizeof(text), "pid=%d\nshim=%d\nstarted=%lld\ncwd=%s\n",
+		 pid, getpid(), epoch_ms(), s->e.cwd[0] ? s->e.cwd : "/");
+	snprintf(path, sizeof(path), "%s/run", s->run_dir);
+	write_atomic(path, text, strlen(text), 0644);
+
+	/* the container's setup says why it failed, or closes this by exec */
+	ssize_t n = read(errp[0], reason, sizeof(reason) - 1);
+	reason[n > 0 ? n : 0] = '\0';
+	close(errp[0]);
+	char buf[16384];
+	/* every process of its PID namespace dies with it, so this ends */
+	while ((n = read(out[0], buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		log_write(&log, buf, n);
+	}
+	int status = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	write_exit(s, status, ooms, reason);
+	_exit(0);
+ended:
+	write_exit(s, 0, 0, reason);
+	_exit(0);
+}
+
+pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
+{
+	char path[CTR_PATH_MAX + 8];
+	int r = mkdirs(s->run_dir);
+
+	if (r) {
+		snprintf(err, errlen, "%s: %s", s->run_dir, strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/run", s->run_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
+	unlink(path);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid)
+		shim(s);
+	return pid;
+}
+
+static long long field(const char *text, const char *key)
+{
+	char k[32];
+	const char *p;
+
+	snprintf(k, sizeof(k), "\n%s=", key);
+	if (!strncmp(text, k + 1, strlen(k + 1)))
+		return atoll(text + strlen(k + 1));
+	p = strstr(text, k);
+	return p ? atoll(p + strlen(k)) : 0;
+}
+
+void run_read(const char *run_dir, struct run_info *r)
+{
+	char path[CTR_PATH_MAX + 8], text[1024];
+	const char *p;
+
+	memset(r, 0, sizeof(*r));
+	snprintf(path, sizeof(path), "%s/run", run_dir);
+	if (read_text(path, text, sizeof(text)) > 0) {
+		r->live = true;
+		r->pid = field(text, "pid");
+		r->shim = field(text, "shim");
+		r->started = field(text, "started");
+	}
+	snprintf(path, sizeof(path), "%s/exit", run_dir);
+	if (read_text(path, text, sizeof(text)) > 0) {
+		r->ended = true;
+		r->live = false;
+		r->code = field(text, "code");
+		r->signal = field(text, "signal");
+		r->oom = field(text, "oom");
+		r->finished = field(text, "finished");
+		if ((p = strstr(text, "reason=")))
+			snprintf(r->reason, sizeof(r->reason), "%.*s",
+				 (int)strcspn(p + 7, "\n"), p + 7);
+		return;
+	}
+	/* a shim killed outright leaves no record: the run is over */
+	if (r->live && r->shim > 0 && kill(r->shim, 0) && errno == ESRCH) {
+		/* no one would keep its log or see its end: it goes too */
+		if (r->pid > 0)
+			kill(r->pid, SIGKILL);
+		r->live = false;
+		r->ended = true;
+		r->code = 128;
+		snprintf(r->reason, sizeof(r->reason),
+			 "its shim died; the container was killed");
+	}
+}
+
+void run_stop(const char *run_dir, const char *cgroup, long grace_ms)
+{
+	struct run_info r;
+
+	run_read(run_dir, &r);
+	if (!r.live)
+		return;
+	if (r.pid > 0)
+		kill(r.pid, SIGTERM);
+	for (long t = 0;; t += 50) {
+		run_read(run_dir, &r);
+		if (!r.live)
+			return;
+		if (t == grace_ms)
+			put(cgroup, "cgroup.kill", "1");
+		if (t > grace_ms + 5000) {
+			/* the shim itself hangs: the run ends without it */
+			if (r.shim > 0)
+				kill(r.shim, SIGKILL);
+			return;
+		}
+		usleep(50000);
+	}
+}
+
+/* ns_dir/<name>: a bind mount of the holder's namespace */
+static int pin(const char *ns_dir, pid_t holder, const char *name)
+{
+	char src[64], dst[CTR_PATH_MAX + 16];
+	int fd;
+
+	snprintf(src, sizeof(src), "/proc/%d/ns/%s", holder, name);
+	snprintf(dst, sizeof(dst), "%s/%s", ns_dir, name);
+	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return mount(src, dst, NULL, MS_BIND, NULL) ? -errno : 0;
+}
+
+int sandbox_create(const struct pod *p, const char *pod_dir, char *err,
+		   size_t errlen)
+{
+	char ns_dir[CTR_PATH_MAX], text[4096];
+	int sync[2], r;
+
+	snprintf(ns_dir, sizeof(ns_dir), "%s/ns", pod_dir);
+	if ((r = mkdirs(ns_dir))) {
+		snprintf(err, errlen, "%s: %s", ns_dir, strerror(-r));
+		return r;
+	}
+	if (pipe2(sync, O_CLOEXEC))
+		return -errno;
+	int flags = CLONE_NEWIPC |
+		    (p->host_network ? 0 : CLONE_NEWUTS | CLONE_NEWNET);
+	pid_t holder = fork();
+	if (!holder) {
+		char c = 0;
+		close(sync[0]);
+		if (unshare(flags) ||
+		    (!p->host_network && sethostname(p->name, strlen(p->name))))
+			c = (char)errno;
+		(void)!write(sync[1], &c, 1);
+		pause(); /* until the namespaces are pinned */
+		_exit(0);
+	}
+	close(sync[1]);
+	char c = 1;
+	if (holder < 0 || read(sync[0], &c, 1) != 1 || c) {
+		r = holder < 0 ? -errno : -(c ? c : EIO);
+		snprintf(err, errlen, "the pod's namespaces: %s", strerror(-r));
+	} else if ((r = pin(ns_dir, holder, "ipc")) ||
+		   (!p->host_network && ((r = pin(ns_dir, holder, "uts")) ||
+					 (r = pin(ns_dir, holder, "net")))))
+		snprintf(err, errlen, "pin the pod's namespaces: %s",
+			 strerror(-r));
+	close(sync[0]);
+	if (holder > 0) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+	}
+	if (r)
+		return r;
+	/* what the kubelet puts in a pod's /etc */
+	char host[256] = "";
+	if (p->host_network)
+		gethostname(host, sizeof(host));
+	snprintf(text, sizeof(text), "%s\n", p->host_network ? host : p->name);
+	put(pod_dir, "hostname", text);
+	ssize_t n = read_text("/etc/resolv.conf", text, sizeof(text));
+	if (n >= 0)
+		put(pod_dir, "resolv.conf", text);
+	return 0;
+}
+
+void sandbox_remove(const char *pod_dir)
+{
+	static const char *const names[] = { "ipc", "uts", "net" };
+	char path[CTR_PATH_MAX + 16];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/ns/%s", pod_dir, names[i]);
+		umount2(path, MNT_DETACH);
+	}
+	store_rm_tree(pod_dir);
+}

@@ -1,0 +1,279 @@
+"""Pods in the booted image: Kubernetes Pod manifests applied with
+imagectl, run by imaged's own runtime from an image pulled from the
+distribution's docker-registry on the host, then checked from outside
+(pod IP, cgroups) and from inside (imagectl exec) for the confinement a
+container must have, the limits, and survival of imaged's death and a
+reboot."""
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+import keelvm
+from test_images import PORT, port_free
+
+pytestmark = pytest.mark.skipif(
+    not keelvm.have_qemu() or not shutil.which("docker-registry")
+    or not shutil.which("musl-gcc") or keelvm.arch() != "x86_64",
+    reason="needs qemu, docker-registry, musl-gcc and an x86_64 host")
+
+IMAGE = f"10.0.2.2:{PORT}/test/web:1"
+
+# What a container may try: each prints "ok" or the error it got.
+PROBE_C = r"""
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static int say(int r) { puts(r ? strerror(errno) : "ok"); return 0; }
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	if (!strcmp(what, "euid")) return printf("%d\n", (int)geteuid()) < 0;
+	if (!strcmp(what, "mount")) return say(mount("t", "/tmp", "tmpfs", 0, 0));
+	if (!strcmp(what, "module")) return say(syscall(SYS_init_module, "", 0, ""));
+	if (!strcmp(what, "unshare")) return say(unshare(CLONE_NEWNS));
+	if (!strcmp(what, "sysctl"))
+		return say(open("/proc/sys/kernel/hostname", O_WRONLY) < 0 ? -1 : 0);
+	return 2;
+}
+"""
+
+
+def build_image(tmp_path):
+    """busybox, a web root, and a setuid-root probe program."""
+    oci = tmp_path / "oci"
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    run("umoci", "init", "--layout", str(oci))
+    run("umoci", "new", "--image", f"{oci}:1")
+    base = tmp_path / "rootfs"
+    for d in ("bin", "www", "etc", "tmp"):
+        (base / d).mkdir(parents=True)
+    shutil.copy("/bin/busybox", base / "bin" / "busybox")
+    for applet in ("sh", "httpd", "cat", "ls", "touch", "tail", "sleep",
+                   "grep", "id", "echo"):
+        os.symlink("busybox", base / "bin" / applet)
+    (base / "www" / "index.html").write_text("served by a keel pod\n")
+    (base / "etc" / "passwd").write_text(
+        "root:x:0:0:root:/:/bin/sh\napp:x:1000:1000::/:/bin/sh\n")
+    (base / "etc" / "group").write_text("root:x:0:\napp:x:1000:\n")
+    src = tmp_path / "probe.c"
+    src.write_text(PROBE_C)
+    run("musl-gcc", "-static", "-O2", "-o", str(base / "bin" / "probe"),
+        str(src))
+    os.chmod(base / "bin" / "probe", 0o4755)
+    os.chmod(base / "tmp", 0o1777)
+    run("umoci", "insert", "--image", f"{oci}:1", str(base), "/")
+    return oci
+
+
+@pytest.fixture
+def registry(tmp_path):
+    if not port_free(PORT):
+        pytest.skip(f"127.0.0.1:{PORT} is taken")
+    cfg = tmp_path / "registry.yml"
+    cfg.write_text(f"""version: 0.1
+storage:
+  filesystem:
+    rootdirectory: {tmp_path}/storage
+http:
+  addr: 127.0.0.1:{PORT}
+""")
+    log = open(tmp_path / "registry.log", "w")
+    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)],
+                            stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + 20
+    while port_free(PORT):
+        assert proc.poll() is None, (tmp_path / "registry.log").read_text()
+        assert time.time() < deadline, "registry never listened"
+        time.sleep(0.1)
+    oci = build_image(tmp_path)
+    subprocess.run(["skopeo", "copy", "--dest-tls-verify=false",
+                    f"oci:{oci}:1", f"docker://127.0.0.1:{PORT}/test/web:1"],
+                   check=True, capture_output=True)
+    yield proc
+    proc.kill()
+    proc.wait()
+
+
+def put(m, path, text):
+    """A file in the guest, line by line through printf."""
+    lines = " ".join(f"'{line}'" for line in text.strip("\n").split("\n"))
+    m.check(f"printf '%s\\n' {lines} > {path}")
+
+
+def manifest(name, command, extra="", ctr_extra="", policy="Always"):
+    return f"""apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  restartPolicy: {policy}
+{extra}  containers:
+  - name: {name}
+    image: {IMAGE}
+    command: {command}
+{ctr_extra}"""
+
+
+def wait_for(m, command, want, timeout=120):
+    deadline = time.time() + timeout
+    while True:
+        rc, out = m.run(command)
+        if rc == 0 and want in out:
+            return out
+        if time.time() > deadline:
+            log = m.run("tail -n 30 /var/log/imaged.log")[1]
+            pytest.fail(f"{command!r} never showed {want!r}: {out}\n{log}")
+        time.sleep(1)
+
+
+def pod_line(m, name):
+    for line in m.check("imagectl pods").splitlines():
+        if line.split()[:1] == [name]:
+            return line.split()
+    return []
+
+
+def test_pods(registry, workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        put(m, "/run/web.yaml", manifest(
+            "web", '["/bin/httpd", "-f", "-p", "80", "-h", "/www"]',
+            ctr_extra="""    securityContext:
+      readOnlyRootFilesystem: true
+"""))
+        assert "pod/web created" in m.check("imagectl apply -f /run/web.yaml")
+        wait_for(m, "imagectl pods", "Running", timeout=240)
+        line = pod_line(m, "web")
+        assert line[1] == "1/1", line
+        ip = line[-1]
+        assert ip.startswith("10.88."), line
+        # reachable on its pod IP from the host's network namespace
+        assert "served by a keel pod" in wait_for(
+            m, f"wget -qO- http://{ip}/", "served", timeout=30)
+        assert "pod/web unchanged" in m.check(
+            "imagectl apply -f /run/web.yaml")
+
+        ex = "imagectl exec web --"
+        # its own PID namespace: httpd is 1, and the host's are not there
+        pids = [p for p in m.check(f"{ex} ls /proc").split() if p.isdigit()]
+        assert "1" in pids and len(pids) <= 3, pids
+        assert m.check(f"{ex} cat /proc/1/cmdline").startswith("/bin/httpd")
+        # no mounts, no modules, no sysctls, no new namespaces
+        assert m.check(f"{ex} probe mount").strip() == \
+            "Operation not permitted"
+        assert m.check(f"{ex} probe module").strip() == \
+            "Operation not permitted"
+        assert m.check(f"{ex} probe unshare").strip() == \
+            "Operation not permitted"
+        assert m.check(f"{ex} probe sysctl").strip() == \
+            "Read-only file system"
+        rc, out = m.run(f"{ex} touch /written")
+        assert rc != 0 and "Read-only file system" in out, out
+        status = m.check(f"{ex} cat /proc/self/status")
+        assert "NoNewPrivs:\t1" in status and "Seccomp:\t2" in status, status
+        # Docker's default capability set, nothing more
+        assert "CapBnd:\t00000000a80425fb" in status, status
+        # the cgroup the container is in, as the host sees it
+        assert m.check("cat /sys/fs/cgroup/pods/web/web/pids.max").strip() \
+            == "1024"
+
+        # a setuid-root binary gives a non-root user nothing
+        put(m, "/run/user.yaml", manifest(
+            "user", '["/bin/sleep", "3600"]', ctr_extra="""    securityContext:
+      runAsUser: 1000
+"""))
+        m.check("imagectl apply -f /run/user.yaml")
+        wait_for(m, "imagectl exec user -- id -u", "1000", timeout=60)
+        assert m.check("imagectl exec user -- probe euid").strip() == "1000"
+
+        # a memory hog is killed by the OOM killer and restarted
+        put(m, "/run/hog.yaml", manifest(
+            "hog", '["/bin/sh", "-c", "tail /dev/zero"]', policy="OnFailure",
+            ctr_extra="""    resources:
+      limits:
+        memory: 32Mi
+"""))
+        m.check("imagectl apply -f /run/hog.yaml")
+        wait_for(m, "imagectl describe hog", "OOMKilled, exit code 137")
+        wait_for(m, "imagectl describe hog", "restarts 1", timeout=60)
+        assert "was killed: out of memory" in \
+            m.check("grep 'pod hog' /var/log/imaged.log")
+        m.check("imagectl delete hog")
+
+        # a fork bomb stops at pids.max; the host does not notice
+        put(m, "/run/bomb.yaml", manifest(
+            "bomb", '["/bin/sh", "-c", "while :; do sleep 1000 & done"]'))
+        m.check("imagectl apply -f /run/bomb.yaml")
+        wait_for(m, "grep 'max [1-9]' /sys/fs/cgroup/pods/bomb/bomb/pids.events",
+                 "max", timeout=120)
+        events = m.check("cat /sys/fs/cgroup/pods/bomb/bomb/pids.events")
+        assert int(events.split()[1]) > 0, events
+        assert int(m.check(
+            "cat /sys/fs/cgroup/pods/bomb/bomb/pids.current")) <= 1024
+        assert m.check("echo the host is fine").strip() == "the host is fine"
+        assert "pod/bomb deleted" in m.check("imagectl delete bomb",
+                                             timeout=60)
+        rc, _ = m.run("test -e /sys/fs/cgroup/pods/bomb")
+        assert rc == 1
+
+        # imaged killed outright: the container keeps serving, and the
+        # next imaged finds it running
+        before = m.check("imagectl describe web")
+        # (the daemon: its shims are in /sys/fs/cgroup/shims)
+        m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
+        assert "served" in m.check(f"wget -qO- http://{ip}/")
+        wait_for(m, "imagectl describe web", "running, pid", timeout=60)
+        after = m.check("imagectl describe web")
+        assert before.split("pid")[1].split(",")[0] == \
+            after.split("pid")[1].split(",")[0], (before, after)
+        assert pod_line(m, "web")[3] == "0"
+        assert "served" in m.check(f"wget -qO- http://{ip}/")
+
+        # the log of what it wrote
+        m.check("imagectl delete user")
+        put(m, "/run/echo.yaml", manifest(
+            "echo", '["/bin/sh", "-c", "echo hello from the pod; sleep 3600"]'))
+        m.check("imagectl apply -f /run/echo.yaml")
+        wait_for(m, "imagectl logs echo", "hello from the pod")
+
+        # a reboot starts the applied pods again
+        m.child.sendline("reboot")
+        m.expect(r"keel: reboot now")
+        m.wait_ready()
+        wait_for(m, "imagectl pods", "Running", timeout=120)
+        ip = pod_line(m, "web")[-1]
+        assert "served" in wait_for(m, f"wget -qO- http://{ip}/", "served",
+                                    timeout=30)
+    finally:
+        m.kill()
+
+
+def test_bad_manifest_is_refused(registry, workdir):
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        put(m, "/run/bad.yaml", manifest(
+            "bad", '["/bin/true"]', ctr_extra="""    resources:
+      limits:
+        gpu: 1
+"""))
+        rc, out = m.run("imagectl apply -f /run/bad.yaml")
+        assert rc == 1, out
+        assert "/run/bad.yaml:" in out and "gpu" in out, out
+        assert "bad" not in m.check("imagectl pods")
+        rc, _ = m.run("ls /var/lib/keel/pods/bad.yaml")
+        assert rc != 0
+    finally:
+        m.kill()
