@@ -336,10 +336,25 @@ static void keep_reply(char kind, const char *text, void *ctx)
 
 static int netd_add(struct pod_rt *p, char *err, size_t errlen)
 {
-	char netns[CTR_PATH_MAX + 8], answer[256] = "";
-	char *argv[] = { "pod-add", (char *)p->spec->name, netns, NULL };
+	char netns[CTR_PATH_MAX + 8], answer[256] = "", ports[1024] = "";
+	char *argv[] = { "pod-add", (char *)p->spec->name, netns, ports, NULL };
+	size_t used = 0;
 
 	snprintf(netns, sizeof(netns), "%s/ns/net", p->dir);
+	/* hostPort: netd forwards them to the pod ("tcp:8080:80,...") */
+	for (size_t i = 0; i < p->n_ctrs; i++)
+		for (size_t j = 0; j < p->ctrs[i].k->n_ports; j++) {
+			const struct pod_port *pp = &p->ctrs[i].k->ports[j];
+			if (pp->host_port && used < sizeof(ports) - 32)
+				used += snprintf(ports + used,
+						 sizeof(ports) - used,
+						 "%s%s:%d:%d", used ? "," : "",
+						 pp->udp ? "udp" : "tcp",
+						 pp->host_port,
+						 pp->container_port);
+		}
+	if (!used)
+		argv[3] = NULL;
 	int r = ctl_call("/run/netd.sock", argv, 30, keep_reply, answer, err,
 			 errlen);
 	if (r) {

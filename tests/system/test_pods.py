@@ -277,3 +277,43 @@ def test_bad_manifest_is_refused(registry, workdir):
         assert rc != 0
     finally:
         m.kill()
+
+
+def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
+    """Pods in config/pods on the ESP start at boot, a bad manifest
+    beside them is only logged, and imaged (so `keel: ready`) waits for
+    the good one to run."""
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    offset, _ = keelvm.partition_extent(disk, 1)
+    esp = f"{disk}@@{offset}"
+    web = tmp_path / "web.yaml"
+    web.write_text(manifest(
+        "espweb", '["/bin/httpd", "-f", "-p", "80", "-h", "/www"]',
+        extra="""  initContainers:
+  - name: first
+    image: """ + IMAGE + """
+    command: ["/bin/sh", "-c", "echo init ran"]
+"""))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(manifest("bad", '["/bin/true"]', extra="  hostIPC: true\n"))
+    subprocess.run(["mmd", "-D", "s", "-i", esp, "::config/pods"],
+                   capture_output=True)
+    for f in (web, bad):
+        subprocess.run(["mcopy", "-o", "-i", esp, str(f),
+                        f"::config/pods/{f.name}"], check=True)
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready(timeout=300)
+        # ready means running: no waiting here
+        line = pod_line(m, "espweb")
+        assert line[1:3] == ["1/1", "Running"], line
+        log = m.check("cat /var/log/imaged.log")
+        assert "every pod of the image and the ESP runs: ready" in log
+        assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
+        assert "init ran" in m.check("imagectl logs espweb -c first")
+        assert "served" in m.check(f"wget -qO- http://{line[-1]}/")
+        # the ESP's pods are the user's: imagectl does not delete them
+        rc, out = m.run("imagectl delete espweb")
+        assert rc == 1 and "/boot/config/pods/web.yaml" in out, out
+    finally:
+        m.kill()
