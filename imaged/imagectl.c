@@ -21,6 +21,8 @@ static int usage(FILE *f)
 		   "<bundle file|http(s):// URL>\n"
 		   "  os rollback [--no-reboot]\n"
 		   "  apply -f FILE        (a Pod manifest)\n"
+		   "  run IMAGE [COMMAND [ARG]...]  (one container, removed "
+		   "after)\n"
 		   "  pods | ps\n"
 		   "  describe POD\n"
 		   "  delete POD\n"
@@ -31,8 +33,8 @@ static int usage(FILE *f)
 }
 
 static const char *const commands[] = {
-	"os",	"pull", "images",   "inspect", "rm",	 "prune", "load",
-	"pods", "ps",	"describe", "apply",   "delete", "stop",  "start",
+	"os", "pull",	  "images", "inspect", "rm",   "prune", "load", "pods",
+	"ps", "describe", "apply",  "delete",  "stop", "start", "run",
 };
 
 /* imaged runs elsewhere: a file it is to read goes as an absolute path */

@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* imagectl's pod requests, daemon side: apply, delete, pods, stop, start. */
@@ -179,12 +181,103 @@ static void flag_file(const struct pod_rt *p, bool on)
 		unlink(path);
 }
 
+/*
+ * imagectl run IMAGE [COMMAND [ARG]...]: one container, run to its end
+ * and removed, its output in the answer (`docker run --rm`). A child
+ * of the daemon waits for it, so the socket keeps answering.
+ */
+static void run_once(int fd, int argc, char **argv)
+{
+	static unsigned serial;
+	struct pod *pod = calloc(1, sizeof(*pod));
+	struct ctr_spec *s = calloc(1, sizeof(*s));
+	struct store_view *v = malloc(sizeof(*v));
+	char name[32], run_dir[256], err[512], path[CTR_PATH_MAX];
+	int r;
+
+	serial++;
+	if (!pod || !s || !v) {
+		ctl_send(fd, CTL_ERR, "out of memory");
+		goto out;
+	}
+	pid_t child = fork();
+	if (child) {
+		if (child < 0)
+			ctl_sendf(fd, CTL_ERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(name, sizeof(name), "run-%d-%u", getpid(), serial);
+	pod->name = name;
+	pod->host_network = true;
+	pod->restart = POD_RESTART_NEVER;
+	pod->n_containers = 1;
+	struct pod_container *k = &pod->containers[0];
+	k->name = "run";
+	k->image = argv[1];
+	for (int i = 2; i < argc; i++)
+		k->command[k->n_command++] = argv[i];
+	if (image_ref_parse(argv[1], &k->ref, err, sizeof(err)) ||
+	    overlay_ready(err, sizeof(err))) {
+		ctl_send(fd, CTL_ERR, err);
+		_exit(1);
+	}
+	snprintf(run_dir, sizeof(run_dir), PODS_RUN_DIR "/%s/run", name);
+	if ((r = pods_spec(pod, k, NULL, run_dir, s, v, err, sizeof(err)))) {
+		ctl_sendf(fd, CTL_ERR, "%s%s", err,
+			  r == -ENOENT ? " (imagectl pull it first)" : "");
+		_exit(1);
+	}
+	pid_t shim = run_start(s, err, sizeof(err));
+	if (shim < 0) {
+		ctl_send(fd, CTL_ERR, err);
+		_exit(1);
+	}
+	waitpid(shim, NULL, 0);
+	struct run_info ri;
+	run_read(run_dir, &ri);
+	/* its output, then how it ended */
+	int lfd = open(s->log, O_RDONLY | O_CLOEXEC);
+	char buf[CTL_MSG_MAX - 2];
+	ssize_t n;
+	while (lfd >= 0 && (n = read(lfd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		ctl_send(fd, CTL_MORE, buf);
+	}
+	if (lfd >= 0)
+		close(lfd);
+	if (ri.reason[0])
+		ctl_sendf(fd, CTL_ERR, "did not start: %s", ri.reason);
+	else if (ri.code)
+		ctl_sendf(fd, CTL_ERR, "%s %d",
+			  ri.signal ? "killed by signal" : "exited with",
+			  ri.signal ? ri.signal : ri.code);
+	else
+		ctl_send(fd, CTL_OK, "");
+	cgroup_destroy(s->cgroup);
+	snprintf(path, sizeof(path), PODS_CGROUP "/%s", name);
+	rmdir(path);
+	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s", name);
+	store_rm_tree(path);
+	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s", name);
+	store_rm_tree(path);
+	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s", name);
+	store_rm_tree(path);
+	_exit(0);
+out:
+	free(pod);
+	free(s);
+	free(v);
+}
+
 bool pods_handle(int fd, int argc, char **argv)
 {
 	const char *cmd = argv[0];
 	struct pod_rt *p;
 
-	if ((!strcmp(cmd, "pods") || !strcmp(cmd, "ps")) && argc == 1) {
+	if (!strcmp(cmd, "run") && argc >= 2) {
+		run_once(fd, argc, argv);
+		return true;
+	} else if ((!strcmp(cmd, "pods") || !strcmp(cmd, "ps")) && argc == 1) {
 		list(fd);
 	} else if (!strcmp(cmd, "describe") && argc == 2) {
 		if ((p = named(fd, argv[1]))) {

@@ -346,12 +346,11 @@ static int netd_add(struct pod_rt *p, char *err, size_t errlen)
 		for (size_t j = 0; j < p->ctrs[i].k->n_ports; j++) {
 			const struct pod_port *pp = &p->ctrs[i].k->ports[j];
 			if (pp->host_port && used < sizeof(ports) - 32)
-				used += snprintf(ports + used,
-						 sizeof(ports) - used,
-						 "%s%s:%d:%d", used ? "," : "",
-						 pp->udp ? "udp" : "tcp",
-						 pp->host_port,
-						 pp->container_port);
+				used += snprintf(
+					ports + used, sizeof(ports) - used,
+					"%s%s:%d:%d", used ? "," : "",
+					pp->udp ? "udp" : "tcp", pp->host_port,
+					pp->container_port);
 		}
 	if (!used)
 		argv[3] = NULL;
@@ -400,42 +399,39 @@ static int sandbox(struct pod_rt *p)
 	return 0;
 }
 
-/* A run of c: its spec made from the image in the store, then the shim. */
-static int start(struct pod_rt *p, struct ctr_rt *c)
+int pods_spec(const struct pod *pod, const struct pod_container *k,
+	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
+	      struct store_view *v, char *err, size_t errlen)
 {
-	struct store_view *v = malloc(sizeof(*v));
-	struct ctr_spec *s = calloc(1, sizeof(*s));
 	struct store_image img;
 	char name[IMAGE_REF_MAX + 1], snap[CTR_PATH_MAX];
-	const char *pn = p->spec->name, *cn = c->k->name;
-	int r = -ENOMEM;
+	const char *pn = pod->name, *cn = k->name;
+	int r;
 
-	c->error[0] = '\0';
-	if (!v || !s) {
-		snprintf(c->error, sizeof(c->error), "out of memory");
-		goto out;
-	}
-	image_ref_format(&c->k->ref, name, sizeof(name));
+	image_ref_format(&k->ref, name, sizeof(name));
 	if ((r = store_image_get(images->store, name, &img))) {
-		snprintf(c->error, sizeof(c->error),
-			 "%.200s is not in the store", name);
-		goto out;
+		snprintf(err, errlen, "%.200s is not in the store", name);
+		return r;
 	}
-	if ((r = store_view(images->store, &img, v, c->error,
-			    sizeof(c->error))) ||
-	    (r = exec_merge(c->k, &v->c, &s->e, c->error, sizeof(c->error))))
-		goto out;
-	s->pod = p->spec;
-	s->k = c->k;
-	snprintf(s->run_dir, sizeof(s->run_dir), "%s", c->run_dir);
-	snprintf(s->ns_dir, sizeof(s->ns_dir), "%s/ns", p->dir);
-	snprintf(s->rootfs, sizeof(s->rootfs), "%s/rootfs", c->run_dir);
+	if ((r = store_view(images->store, &img, v, err, errlen)) ||
+	    (r = exec_merge(k, &v->c, &s->e, err, errlen)))
+		return r;
+	if (!v->m.n_layers) {
+		snprintf(err, errlen, "%.200s has no layers", name);
+		return -EINVAL;
+	}
+	s->pod = pod;
+	s->k = k;
+	snprintf(s->run_dir, sizeof(s->run_dir), "%s", run_dir);
+	if (pod_dir)
+		snprintf(s->ns_dir, sizeof(s->ns_dir), "%s/ns", pod_dir);
+	snprintf(s->rootfs, sizeof(s->rootfs), "%s/rootfs", run_dir);
 	snprintf(s->upper, sizeof(s->upper), PODS_VAR_DIR "/%s/%s/upper", pn,
 		 cn);
 	snprintf(s->work, sizeof(s->work), PODS_VAR_DIR "/%s/%s/work", pn, cn);
 	snprintf(s->volumes, sizeof(s->volumes), PODS_VAR_DIR "/%s/volumes",
 		 pn);
-	ctr_cgroup(p, c, s->cgroup, sizeof(s->cgroup));
+	snprintf(s->cgroup, sizeof(s->cgroup), PODS_CGROUP "/%s/%s", pn, cn);
 	snprintf(s->log, sizeof(s->log), PODS_LOG_DIR "/%s/%s.log", pn, cn);
 	s->log_max = POD_LOG_MAX;
 	s->pids_max = POD_PIDS_MAX;
@@ -447,43 +443,54 @@ static int start(struct pod_rt *p, struct ctr_rt *c)
 		int n = snprintf(s->lower + used, sizeof(s->lower) - used,
 				 "%s%s", used ? ":" : "", snap);
 		if (n < 0 || (size_t)n >= sizeof(s->lower) - used) {
-			snprintf(c->error, sizeof(c->error),
+			snprintf(err, errlen,
 				 "%.200s has too many layers for overlayfs",
 				 name);
-			r = -E2BIG;
-			goto out;
+			return -E2BIG;
 		}
 		used += n;
 	}
-	if (!v->m.n_layers) {
-		snprintf(c->error, sizeof(c->error), "%.200s has no layers",
-			 name);
-		r = -EINVAL;
-		goto out;
-	}
 	/* emptyDir volumes, made once per pod */
-	for (size_t i = 0; i < p->spec->n_volumes; i++)
-		if (p->spec->volumes[i].kind == POD_VOL_EMPTY_DIR) {
+	for (size_t i = 0; i < pod->n_volumes; i++)
+		if (pod->volumes[i].kind == POD_VOL_EMPTY_DIR) {
 			char dir[CTR_PATH_MAX + 64];
 			snprintf(dir, sizeof(dir), "%s/%s", s->volumes,
-				 p->spec->volumes[i].name);
+				 pod->volumes[i].name);
 			mkdir(PODS_VAR_DIR, 0755);
 			snprintf(snap, sizeof(snap), PODS_VAR_DIR "/%s", pn);
 			mkdir(snap, 0755);
 			mkdir(s->volumes, 0755);
 			mkdir(dir, 0777);
 		}
-	pid_t shim = run_start(s, c->error, sizeof(c->error));
-	r = shim < 0 ? (int)shim : 0;
+	return 0;
+}
+
+/* A run of c: its spec made from the image in the store, then the shim. */
+static int start(struct pod_rt *p, struct ctr_rt *c)
+{
+	struct store_view *v = malloc(sizeof(*v));
+	struct ctr_spec *s = calloc(1, sizeof(*s));
+	const char *pn = p->spec->name, *cn = c->k->name;
+	int r = -ENOMEM;
+
+	c->error[0] = '\0';
+	if (!v || !s)
+		snprintf(c->error, sizeof(c->error), "out of memory");
+	else
+		r = pods_spec(p->spec, c->k, p->dir, c->run_dir, s, v, c->error,
+			      sizeof(c->error));
 	if (!r) {
-		say("pod %s: started %s (%s)", pn, cn, name);
-		/* the shim writes run soon; until then this start is the run */
-		memset(&c->ri, 0, sizeof(c->ri));
-		c->ri.live = true;
-		c->ri.shim = shim;
-		c->ri.started = epoch_ms();
+		pid_t shim = run_start(s, c->error, sizeof(c->error));
+		r = shim < 0 ? (int)shim : 0;
+		if (!r) {
+			say("pod %s: started %s (%s)", pn, cn, c->k->image);
+			/* the shim writes run soon; until then this is the run */
+			memset(&c->ri, 0, sizeof(c->ri));
+			c->ri.live = true;
+			c->ri.shim = shim;
+			c->ri.started = epoch_ms();
+		}
 	}
-out:
 	if (r)
 		say("pod %s: %s: %s", pn, cn, c->error);
 	free(v);

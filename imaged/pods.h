@@ -80,6 +80,15 @@ void pods_status(const struct pod_rt *p, char *status, size_t len, int *ready,
 extern struct pod_rt *pods[PODS_MAX];
 extern size_t n_pods;
 
+/*
+ * The spec of a run of k in pod: its image's layers and config from the
+ * store, its folders, cgroup, log. pod_dir NULL: no shared namespaces
+ * (imagectl run). 0, or -errno with err saying why.
+ */
+int pods_spec(const struct pod *pod, const struct pod_container *k,
+	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
+	      struct store_view *v, char *err, size_t errlen);
+
 /* CLOCK_BOOTTIME in ms */
 long long boot_ms(void);
 

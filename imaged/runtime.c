@@ -295,11 +295,17 @@ static void shim(const struct ctr_spec *s)
 		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
 		goto ended;
 	}
-	if ((r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC)) ||
-	    (!s->pod->host_network &&
-	     ((r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS)) ||
-	      (r = join_ns(s->ns_dir, "net", CLONE_NEWNET)))) ||
-	    (unshare(CLONE_NEWPID) && (r = -errno))) {
+	if (s->ns_dir[0]) {
+		r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC);
+		if (!r && !s->pod->host_network)
+			r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS);
+		if (!r && !s->pod->host_network)
+			r = join_ns(s->ns_dir, "net", CLONE_NEWNET);
+	} else /* a lone run (imagectl run): the host's network */
+		r = unshare(CLONE_NEWIPC) ? -errno : 0;
+	if (!r && unshare(CLONE_NEWPID))
+		r = -errno;
+	if (r) {
 		snprintf(reason, sizeof(reason), "the pod's namespaces: %s",
 			 strerror(-r));
 		goto ended;

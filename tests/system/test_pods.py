@@ -312,6 +312,15 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
         assert "init ran" in m.check("imagectl logs espweb -c first")
         assert "served" in m.check(f"wget -qO- http://{line[-1]}/")
+        # one container, run to its end and removed
+        out = m.check(f"imagectl run {IMAGE} /bin/sh -c 'echo one-shot; id -u'")
+        assert out.split() == ["one-shot", "0"], out
+        rc, out = m.run(f"imagectl run {IMAGE} /bin/sh -c 'exit 3'")
+        assert rc == 1 and "exited with 3" in out, out
+        rc, out = m.run(f"imagectl run {IMAGE} /nonexistent")
+        assert rc == 1 and "did not start: exec /nonexistent" in out, out
+        assert m.check("ls -d /sys/fs/cgroup/pods/*/").split() == \
+            ["/sys/fs/cgroup/pods/espweb/"]
         # the ESP's pods are the user's: imagectl does not delete them
         rc, out = m.run("imagectl delete espweb")
         assert rc == 1 and "/boot/config/pods/web.yaml" in out, out

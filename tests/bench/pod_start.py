@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Container start-to-exit, imaged vs crun, and imaged's memory with pods.
+
+    pod_start.py [RUNS]     (default 100)
+
+Boots the built disk.img (TCG) with a data partition made for the
+bench: a busybox image preloaded into imaged's store, and beside it the
+distribution's crun (its binary, shared libraries and loader, so it
+runs on keel as it is), an OCI bundle whose rootfs holds the same files,
+and a small static timer. In the guest, each side runs `/bin/true` in
+a fresh container RUNS times in a row, timed one by one:
+
+- imaged: `imagectl run bench/busybox:1 /bin/true` (the request, a
+  shim, an overlayfs root with a fresh upper layer, namespaces, mounts,
+  cgroup, capabilities, no_new_privs, seccomp, exec, wait, clean up);
+- crun: `crun run` of the bundle, whose config.json asks for the same
+  (pid, ipc, uts, mount and cgroup namespaces, the host's network as
+  `imagectl run` has it, Docker's masked and read-only paths, the same
+  14 capabilities, no_new_privs, RLIMIT_NOFILE, pids.max, a seccomp
+  filter refusing what keel's refuses) on a plain directory (no
+  overlayfs: less work than imaged's).
+
+Prints the medians and imaged/crun as a ratio (goal: <= 1). Then 5
+pods (`sleep`, each with its own network namespace) are applied and
+imaged's resident memory is read once they run: the daemon (goal:
+under 4 MiB) and its shims.
+"""
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "system"))
+import keelvm  # noqa: E402
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = "/var/lib/bench"
+IMAGE = "docker.io/bench/busybox:1"
+
+TIMER_C = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+/* timer N PROG ARG...: PROG run N times in a row; each one's wall time
+ * in microseconds on a line. "%d" in an ARG becomes the run's number. */
+int main(int argc, char **argv)
+{
+	int n = atoi(argv[1]);
+	char *args[64], bufs[64][256];
+	for (int i = 0; i < n; i++) {
+		int k;
+		for (k = 2; k < argc && k < 62; k++) {
+			snprintf(bufs[k], sizeof(bufs[k]), argv[k], i);
+			args[k - 2] = strstr(argv[k], "%d") ? bufs[k] : argv[k];
+		}
+		args[k - 2] = NULL;
+		struct timespec a, b;
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		pid_t pid = fork();
+		if (!pid) {
+			int null = open("/dev/null", 1);
+			dup2(null, 1);
+			execv(args[0], args);
+			_exit(127);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+			fprintf(stderr, "run %d: status %d\n", i, st);
+			return 1;
+		}
+		printf("%ld\n", (b.tv_sec - a.tv_sec) * 1000000L +
+				       (b.tv_nsec - a.tv_nsec) / 1000);
+	}
+	return 0;
+}
+"""
+
+# what keel's seccomp filter refuses (imaged/README.md, "Seccomp"),
+# as crun's config.json says it
+REFUSED = """mount umount2 pivot_root fsopen fsconfig fsmount fspick move_mount
+open_tree mount_setattr unshare setns init_module finit_module
+delete_module kexec_load kexec_file_load reboot swapon swapoff acct
+settimeofday clock_settime bpf perf_event_open fanotify_init
+lookup_dcookie quotactl quotactl_fd syslog vhangup iopl ioperm
+sethostname setdomainname open_by_handle_at kcmp pidfd_getfd
+process_madvise mbind set_mempolicy get_mempolicy migrate_pages
+move_pages add_key request_key keyctl userfaultfd io_uring_setup
+io_uring_enter io_uring_register _sysctl sysfs ustat uselib nfsservctl
+create_module get_kernel_syms query_module vserver""".split()
+
+CAPS = ["CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER",
+        "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID",
+        "CAP_SETFCAP", "CAP_SETPCAP", "CAP_NET_BIND_SERVICE",
+        "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE"]
+
+
+def run(*argv, **kw):
+    return subprocess.run(argv, check=True, capture_output=True, **kw)
+
+
+def rootfs(path):
+    (path / "bin").mkdir(parents=True)
+    shutil.copy("/bin/busybox", path / "bin" / "busybox")
+    for applet in ("sh", "true", "sleep"):
+        os.symlink("busybox", path / "bin" / applet)
+
+
+def crun_config():
+    run("crun", "spec", cwd=WORK)
+    with open(os.path.join(WORK, "config.json")) as f:
+        c = json.load(f)
+    os.unlink(os.path.join(WORK, "config.json"))
+    p = c["process"]
+    p["terminal"] = False
+    p["args"] = ["/bin/true"]
+    p["noNewPrivileges"] = True
+    p["rlimits"] = [{"type": "RLIMIT_NOFILE", "hard": 524288, "soft": 1024}]
+    for kind in ("bounding", "effective", "permitted"):
+        p["capabilities"][kind] = CAPS
+    p["capabilities"].pop("inheritable", None)
+    p["capabilities"].pop("ambient", None)
+    c["root"]["readonly"] = False
+    lx = c["linux"]
+    lx["namespaces"] = [{"type": t} for t in
+                        ("pid", "ipc", "uts", "mount", "cgroup")]
+    # imaged keeps no device list: neither does crun here
+    lx["resources"] = {"pids": {"limit": 1024}}
+    lx["cgroupsPath"] = "/bench/crun"
+    lx["maskedPaths"] += ["/sys/devices/virtual/powercap"]
+    lx["seccomp"] = {
+        "defaultAction": "SCMP_ACT_ALLOW",
+        "architectures": ["SCMP_ARCH_X86_64"],
+        "syscalls": [{"names": REFUSED, "action": "SCMP_ACT_ERRNO",
+                      "errnoRet": 1}],
+    }
+    return c
+
+
+def make_data(data, tmp):
+    base = tmp / "rootfs"
+    rootfs(base)
+    oci = tmp / "oci"
+    run("umoci", "init", "--layout", str(oci))
+    run("umoci", "new", "--image", f"{oci}:1")
+    run("umoci", "insert", "--image", f"{oci}:1", str(base), "/")
+    preload = data / "lib" / "keel" / "preload"
+    preload.mkdir(parents=True)
+    run("skopeo", "copy", f"oci:{oci}:1",
+        f"docker-archive:{preload}/bench.tar:bench/busybox:1")
+    bench = data / "lib" / "bench"
+    (bench / "crun").mkdir(parents=True)
+    # crun and what it links, and the loader to start it with
+    libs = run("ldd", shutil.which("crun"), text=True).stdout
+    for path in re.findall(r"(/\S+\.so[.\d]*)", libs) + [shutil.which("crun")]:
+        shutil.copy(os.path.realpath(path),
+                    bench / "crun" / os.path.basename(path))
+    bundle = bench / "bundle"
+    rootfs(bundle / "rootfs")
+    (bundle / "config.json").write_text(json.dumps(crun_config(), indent=1))
+    src = tmp / "timer.c"
+    src.write_text(TIMER_C)
+    run("musl-gcc", "-static", "-O2", "-o", str(bench / "timer"), str(src))
+
+
+def median_ms(out):
+    times = [int(x) / 1000 for x in out.split() if x.isdigit()]
+    return statistics.median(times), len(times)
+
+
+def memory_kb(m, pids_file):
+    """(Rss, Pss) of each process in a cgroup: a shim is a fork of imaged
+    and shares its pages, which Rss counts whole in each, Pss in part."""
+    total = []
+    for pid in m.check(f"cat {pids_file}").split():
+        rc, st = m.run(f"cat /proc/{pid}/smaps_rollup")
+        rss = re.search(r"\nRss:\s+(\d+)", st)
+        pss = re.search(r"\nPss:\s+(\d+)", st)
+        if rc == 0 and rss and pss:
+            total.append((int(rss.group(1)), int(pss.group(1))))
+    return total
+
+
+def main():
+    global WORK
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    if not shutil.which("crun"):
+        sys.exit("pod_start: crun is missing (scripts/setup-host)")
+    images = keelvm.images_dir()
+    built = os.path.join(images, "disk.img")
+    with tempfile.TemporaryDirectory() as work:
+        WORK = work
+        import pathlib
+        tmp = pathlib.Path(work)
+        data = tmp / "data"
+        make_data(data, tmp)
+        mb = [keelvm.partition_extent(built, n)[1] >> 20 for n in (1, 2, 4)]
+        disk = os.path.join(work, "disk.img")
+        subprocess.run([os.path.join(TOP, "scripts", "mkdisk"), disk,
+                        os.path.join(images, "..", "build", "esp"),
+                        os.path.join(images, "root.img"), *map(str, mb),
+                        str(data)], check=True, capture_output=True)
+        m = keelvm.Machine(disk, work).start()
+        try:
+            m.wait_ready()
+            deadline = time.time() + 120
+            while IMAGE not in m.check("imagectl images"):
+                assert time.time() < deadline, "the image never loaded"
+                time.sleep(1)
+            crun = (f"{BENCH}/crun/ld-linux-x86-64.so.2 --library-path "
+                    f"{BENCH}/crun {BENCH}/crun/crun --root /run/crun run "
+                    f"--bundle {BENCH}/bundle b%d")
+            imaged = f"/sbin/imagectl run {IMAGE} /bin/true"
+            # once each first: caches warm, modules (overlay) loaded
+            m.check(f"{BENCH}/timer 3 {imaged}", timeout=120)
+            m.check(f"{BENCH}/timer 3 {crun}", timeout=120)
+            t_imaged, n1 = median_ms(m.check(f"{BENCH}/timer {runs} {imaged}",
+                                             timeout=1200))
+            t_crun, n2 = median_ms(m.check(f"{BENCH}/timer {runs} {crun}",
+                                           timeout=1200))
+            assert n1 == n2 == runs, (n1, n2)
+            print(f"start-to-exit of /bin/true, median of {runs} in a row "
+                  f"(TCG):")
+            print(f"  imaged  {t_imaged:7.1f} ms")
+            print(f"  crun    {t_crun:7.1f} ms")
+            print(f"  ratio imaged/crun {t_imaged / t_crun:.2f} (goal <= 1)")
+
+            for i in range(5):
+                m.check(f"printf '%s\\n' 'apiVersion: v1' 'kind: Pod' "
+                        f"'metadata:' '  name: p{i}' 'spec:' '  containers:' "
+                        f"'  - name: c' '    image: {IMAGE}' "
+                        f"'    command: [\"/bin/sleep\", \"3600\"]' "
+                        f"> /run/p{i}.yaml && imagectl apply -f /run/p{i}.yaml")
+            deadline = time.time() + 180
+            while m.check("imagectl pods").count("Running") < 5:
+                assert time.time() < deadline, m.check("imagectl pods")
+                time.sleep(1)
+            time.sleep(5)  # idle: a few reconcile rounds
+            daemon = memory_kb(m,
+                               "/sys/fs/cgroup/system/imaged/cgroup.procs")
+            shims = memory_kb(m, "/sys/fs/cgroup/shims/cgroup.procs")
+            print("memory with 5 running pods:")
+            print(f"  imaged daemon Rss {daemon[0][0]} KiB (goal < 4096), "
+                  f"Pss {daemon[0][1]} KiB")
+            print(f"  its {len(shims)} shims   Rss "
+                  f"{', '.join(str(r) for r, _ in shims)} KiB; Pss "
+                  f"{sum(p for _, p in shims)} KiB together")
+        finally:
+            m.kill()
+
+
+if __name__ == "__main__":
+    main()
