@@ -144,6 +144,15 @@ static void handle(int fd, int argc, char **argv)
 	char msg[512];
 	pid_t child;
 
+	const char *user;
+	if (pods_on && argc == 2 && !strcmp(argv[0], "rm") &&
+	    (user = pods_image_user(argv[1]))) {
+		ctl_sendf(fd, CTL_ERR,
+			  "%s is used by pod %s (imagectl delete "
+			  "it first)",
+			  argv[1], user);
+		return;
+	}
 	if (images_handle(&images, fd, argc, argv, &child))
 		return;
 	if (pods_on && pods_handle(fd, argc, argv))

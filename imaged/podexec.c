@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 /*
@@ -218,6 +221,67 @@ static void exec_child(const char *status, const char *cwd, char **argv,
 	_exit(die("%s%s", err, "") + 126);
 }
 
+static volatile sig_atomic_t resized;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
+/*
+ * Between our terminal (raw, so keys reach the container's as typed)
+ * and the container's, until the program ends; its exit code.
+ */
+static int relay(int master, pid_t child)
+{
+	struct termios saved, raw;
+	bool restore = !tcgetattr(0, &saved);
+	char buf[4096];
+	int st = 0;
+
+	if (restore) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	signal(SIGWINCH, on_winch);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = 0, .events = POLLIN },
+				       { .fd = master, .events = POLLIN } };
+		if (resized) {
+			struct winsize ws;
+			resized = 0;
+			if (!ioctl(0, TIOCGWINSZ, &ws))
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			/* EIO: every process holding the terminal is gone */
+			if (n <= 0 || write_full(1, buf, n))
+				break;
+		}
+		if (p[0].revents & POLLIN) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n <= 0 || write_full(master, buf, n))
+				p[0].fd = -1;
+		} else if (p[0].revents)
+			break;
+	}
+	if (restore)
+		tcsetattr(0, TCSANOW, &saved);
+	close(master);
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 int pod_exec_main(int argc, char **argv)
 {
 	const char *pod = NULL, *ctr = NULL;
@@ -299,11 +363,34 @@ int pod_exec_main(int argc, char **argv)
 			return die("join the %s namespace: %s", spaces[k].name,
 				   strerror(errno));
 	/* the PID namespace takes only children */
+	/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+	int master = -1, slave = -1;
+	if (tty) {
+		int unlock = 0;
+		struct winsize ws;
+		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) ||
+		    (slave = ioctl(master, TIOCGPTPEER,
+				   O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+			return die("a terminal in the container: %s%s",
+				   strerror(errno), "");
+		if (!ioctl(0, TIOCGWINSZ, &ws))
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
 	pid_t child = fork();
 	if (child < 0)
 		return die("fork: %s%s", strerror(errno), "");
-	if (!child)
+	if (!child) {
+		if (tty && (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) ||
+			    dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
+			    dup2(slave, 2) < 0))
+			_exit(die("the terminal: %s%s", strerror(errno), ""));
 		exec_child(status, cwd, argv + i, env);
+	}
+	if (tty) {
+		close(slave);
+		return relay(master, child);
+	}
 	signal(SIGINT, SIG_IGN);
 	signal(SIGQUIT, SIG_IGN);
 	int st;

@@ -314,6 +314,24 @@ void pods_reaped(pid_t pid, int status)
 	}
 }
 
+const char *pods_image_user(const char *ref)
+{
+	struct image_ref r;
+	char want[IMAGE_REF_MAX + 1], have[IMAGE_REF_MAX + 1], err[300];
+
+	if (image_ref_parse(ref, &r, err, sizeof(err)))
+		return NULL;
+	image_ref_format(&r, want, sizeof(want));
+	for (size_t i = 0; i < n_pods; i++)
+		for (size_t j = 0; j < pods[i]->n_ctrs; j++) {
+			image_ref_format(&pods[i]->ctrs[j].k->ref, have,
+					 sizeof(have));
+			if (!strcmp(want, have))
+				return pods[i]->spec->name;
+		}
+	return NULL;
+}
+
 /* Whether each container's image is in the store */
 static bool images_present(const struct pod_rt *p)
 {

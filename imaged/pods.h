@@ -70,6 +70,12 @@ void pods_reaped(pid_t pid, int status);
 /* apply, delete, pods/ps, stop, start. false when argv is none of them. */
 bool pods_handle(int fd, int argc, char **argv);
 
+/*
+ * The pod whose containers use the image ref names, or NULL: such an
+ * image is not removed (prune would take its layers from under them).
+ */
+const char *pods_image_user(const char *ref);
+
 /* For the requests (podreq.c): the table and its operations. */
 struct pod_rt *pods_find(const char *name);
 int pods_add(struct pod *spec, const char *file, enum pod_source src);

@@ -58,7 +58,8 @@ def build_image(tmp_path):
         (base / d).mkdir(parents=True)
     shutil.copy("/bin/busybox", base / "bin" / "busybox")
     for applet in ("sh", "httpd", "cat", "ls", "touch", "tail", "sleep",
-                   "grep", "id", "echo"):
+                   "grep", "id", "echo", "wget", "hostname", "readlink",
+                   "yes", "head", "tty"):
         os.symlink("busybox", base / "bin" / applet)
     (base / "www" / "index.html").write_text("served by a keel pod\n")
     (base / "etc" / "passwd").write_text(
@@ -180,6 +181,10 @@ def test_pods(registry, workdir):
             "Read-only file system"
         rc, out = m.run(f"{ex} touch /written")
         assert rc != 0 and "Read-only file system" in out, out
+        # -t: a terminal of the container's own
+        assert m.check("imagectl exec -t web -- tty").strip() == "/dev/pts/0"
+        rc, out = m.run("imagectl exec -t web -- tty </dev/null")
+        assert rc == 1 and "not a terminal" in out, out
         status = m.check(f"{ex} cat /proc/self/status")
         assert "NoNewPrivs:\t1" in status and "Seccomp:\t2" in status, status
         # Docker's default capability set, nothing more
@@ -240,12 +245,27 @@ def test_pods(registry, workdir):
         assert pod_line(m, "web")[3] == "0"
         assert "served" in m.check(f"wget -qO- http://{ip}/")
 
-        # the log of what it wrote
+        # stop and start
+        assert "pod/web stopped" in m.check("imagectl stop web", timeout=60)
+        assert pod_line(m, "web")[2] == "Stopped"
+        rc, _ = m.run(f"wget -qO- -T 3 http://{ip}/")
+        assert rc != 0
+        m.check("imagectl start web")
+        wait_for(m, f"wget -qO- http://{ip}/", "served", timeout=60)
+
+        # the log of what it wrote, rotated past 10 MiB
         m.check("imagectl delete user")
         put(m, "/run/echo.yaml", manifest(
-            "echo", '["/bin/sh", "-c", "echo hello from the pod; sleep 3600"]'))
+            "echo", '["/bin/sh", "-c", "echo hello from the pod; '
+            'yes 0123456789abcdef | head -c 11000000; echo; echo the end; '
+            'sleep 3600"]'))
         m.check("imagectl apply -f /run/echo.yaml")
-        wait_for(m, "imagectl logs echo", "hello from the pod")
+        wait_for(m, "imagectl logs echo | tail -n 1", "the end")
+        assert m.check("imagectl logs echo | head -n 1").strip() == \
+            "hello from the pod"
+        assert int(m.check("imagectl logs echo | wc -c")) == \
+            len("hello from the pod\n") + 11000000 + len("\nthe end\n")
+        m.check("test -s /var/log/pods/echo/echo.log.1")
 
         # a reboot starts the applied pods again
         m.child.sendline("reboot")
@@ -293,7 +313,10 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
   - name: first
     image: """ + IMAGE + """
     command: ["/bin/sh", "-c", "echo init ran"]
-"""))
+""") + f"""  - name: side
+    image: {IMAGE}
+    command: ["/bin/sleep", "3600"]
+""")
     bad = tmp_path / "bad.yaml"
     bad.write_text(manifest("bad", '["/bin/true"]', extra="  hostIPC: true\n"))
     subprocess.run(["mmd", "-D", "s", "-i", esp, "::config/pods"],
@@ -306,7 +329,16 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         m.wait_ready(timeout=300)
         # ready means running: no waiting here
         line = pod_line(m, "espweb")
-        assert line[1:3] == ["1/1", "Running"], line
+        assert line[1:3] == ["2/2", "Running"], line
+        # its two containers share the network, IPC and UTS namespaces
+        side = "imagectl exec espweb -c side --"
+        assert "served" in m.check(f"{side} wget -qO- http://127.0.0.1/")
+        assert m.check(f"{side} hostname").strip() == "espweb"
+        ns = [m.check(f"imagectl exec espweb -c {c} -- readlink "
+                      "/proc/self/ns/ipc /proc/self/ns/pid") for c in
+              ("espweb", "side")]
+        ipc, pid = zip(*(n.split() for n in ns))
+        assert ipc[0] == ipc[1] and pid[0] != pid[1], ns
         log = m.check("cat /var/log/imaged.log")
         assert "every pod of the image and the ESP runs: ready" in log
         assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
@@ -321,6 +353,9 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         assert rc == 1 and "did not start: exec /nonexistent" in out, out
         assert m.check("ls -d /sys/fs/cgroup/pods/*/").split() == \
             ["/sys/fs/cgroup/pods/espweb/"]
+        # an image a pod runs is not removed from under it
+        rc, out = m.run(f"imagectl rm {IMAGE}")
+        assert rc == 1 and "used by pod espweb" in out, out
         # the ESP's pods are the user's: imagectl does not delete them
         rc, out = m.run("imagectl delete espweb")
         assert rc == 1 and "/boot/config/pods/web.yaml" in out, out
