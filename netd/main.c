@@ -6,7 +6,7 @@
  *
  *   netd [--config FILE]... [--state DIR] [--run DIR]   the daemon
  *   netd status | reload                               ask the daemon
- *   netd pod-add NAME NETNS | pod-del NAME
+ *   netd pod-add NAME NETNS [PORTS] | pod-del NAME
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,8 +40,10 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: netd [--config FILE]... [--state DIR] [--run DIR]\n"
 		   "       netd [--run DIR] status | reload\n"
-		   "       netd [--run DIR] pod-add NAME NETNS-PATH | "
-		   "pod-del NAME\n");
+		   "       netd [--run DIR] pod-add NAME NETNS-PATH [PORTS] | "
+		   "pod-del NAME\n"
+		   "         PORTS: PROTO:HOSTPORT:CONTAINERPORT,... "
+		   "(tcp:8080:80,udp:5353:53)\n");
 }
 
 static int load_conf(int first)

@@ -99,7 +99,8 @@ void resolv_update(void);
 
 /* status.c, pods.c: requests on netd.sock */
 void ctl_handle(int lfd);
-int pods_add(const char *name, const char *netns, char *out, size_t outlen);
+int pods_add(const char *name, const char *netns, const char *ports, char *out,
+	     size_t outlen);
 int pods_del(const char *name, char *out, size_t outlen);
 void pods_status(int fd);
 

@@ -236,17 +236,119 @@ static void nft_cmp(struct nlmsghdr *nlh, uint32_t op, const void *v,
 	expr_end(nlh, e, data);
 }
 
-size_t nlm_nft_masq(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
-		    const char *bridge)
+static void nft_meta(struct nlmsghdr *nlh, uint32_t key)
+{
+	struct nlattr *data, *e = expr_start(nlh, "meta", &data);
+
+	put_be32(nlh, NFTA_META_KEY, key);
+	put_be32(nlh, NFTA_META_DREG, NFT_REG_1);
+	expr_end(nlh, e, data);
+}
+
+static void nft_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset,
+			uint32_t len)
+{
+	struct nlattr *data, *e = expr_start(nlh, "payload", &data);
+
+	put_be32(nlh, NFTA_PAYLOAD_DREG, NFT_REG_1);
+	put_be32(nlh, NFTA_PAYLOAD_BASE, base);
+	put_be32(nlh, NFTA_PAYLOAD_OFFSET, offset);
+	put_be32(nlh, NFTA_PAYLOAD_LEN, len);
+	expr_end(nlh, e, data);
+}
+
+static void nft_immediate(struct nlmsghdr *nlh, uint32_t reg, const void *v,
+			  size_t len)
+{
+	struct nlattr *data, *e = expr_start(nlh, "immediate", &data);
+
+	put_be32(nlh, NFTA_IMMEDIATE_DREG, reg);
+	put_data(nlh, NFTA_IMMEDIATE_DATA, v, len);
+	expr_end(nlh, e, data);
+}
+
+/* fib daddr type local: the destination is one of this host's addresses */
+static void nft_daddr_local(struct nlmsghdr *nlh)
+{
+	/* the address type lands in the register as a host-order u32 */
+	uint32_t local = RTN_LOCAL;
+	struct nlattr *data, *e = expr_start(nlh, "fib", &data);
+
+	put_be32(nlh, NFTA_FIB_DREG, NFT_REG_1);
+	put_be32(nlh, NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	put_be32(nlh, NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	expr_end(nlh, e, data);
+	nft_cmp(nlh, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+static struct nlmsghdr *nft_chain(char *at, uint32_t seq, const char *name,
+				  uint32_t hook, int32_t priority)
+{
+	struct nlmsghdr *nlh = nft_msg(at, nft_type(NFT_MSG_NEWCHAIN),
+				       NLM_F_CREATE, seq, NFPROTO_IPV4, 0);
+	struct nlattr *nest;
+
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, "keel");
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, name);
+	nest = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
+	put_be32(nlh, NFTA_HOOK_HOOKNUM, hook);
+	put_be32(nlh, NFTA_HOOK_PRIORITY, (uint32_t)priority);
+	mnl_attr_nest_end(nlh, nest);
+	put_be32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
+	return nlh;
+}
+
+static struct nlmsghdr *nft_rule(char *at, uint32_t seq, const char *chain,
+				 struct nlattr **exprs)
+{
+	struct nlmsghdr *nlh =
+		nft_msg(at, nft_type(NFT_MSG_NEWRULE),
+			NLM_F_CREATE | NLM_F_APPEND, seq, NFPROTO_IPV4, 0);
+
+	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "keel");
+	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
+	*exprs = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
+	return nlh;
+}
+
+/* meta l4proto P th dport N dnat ip to ADDR:PORT, closing the rule */
+static void nft_dnat(struct nlmsghdr *nlh, struct nlattr *exprs,
+		     const struct nlm_dnat *d)
+{
+	uint16_t port = htons(d->port), to_port = htons(d->to_port);
+	struct nlattr *data, *e;
+
+	nft_meta(nlh, NFT_META_L4PROTO);
+	nft_cmp(nlh, NFT_CMP_EQ, &d->proto, 1);
+	/* TCP's and UDP's destination port, both at offset 2 */
+	nft_payload(nlh, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+	nft_cmp(nlh, NFT_CMP_EQ, &port, 2);
+	nft_immediate(nlh, NFT_REG_1, &d->to, 4);
+	nft_immediate(nlh, NFT_REG_2, &to_port, 2);
+	e = expr_start(nlh, "nat", &data);
+	put_be32(nlh, NFTA_NAT_TYPE, NFT_NAT_DNAT);
+	put_be32(nlh, NFTA_NAT_FAMILY, NFPROTO_IPV4);
+	put_be32(nlh, NFTA_NAT_REG_ADDR_MIN, NFT_REG_1);
+	put_be32(nlh, NFTA_NAT_REG_PROTO_MIN, NFT_REG_2);
+	expr_end(nlh, e, data);
+	mnl_attr_nest_end(nlh, exprs);
+}
+
+size_t nlm_nft_nat(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
+		   const char *bridge, const struct nlm_dnat *dnat, int n_dnat)
 {
 	uint32_t mask = htonl(plen ? 0xffffffffu << (32 - plen) : 0), zero = 0;
+	uint8_t loopback = 127;
 	char ifname[16] = { 0 };
-	struct nlattr *hook, *exprs, *e, *data;
+	struct nlattr *exprs, *e, *data;
 	struct nlmsghdr *nlh;
 	size_t off = 0;
 
-	memset(buf, 0, NLM_BUF);
+	memset(buf, 0, NLM_NFT_BUF);
 	strncpy(ifname, bridge, sizeof(ifname) - 1);
+	if (n_dnat > NLM_NFT_MAX_DNAT)
+		n_dnat = NLM_NFT_MAX_DNAT;
 #define NEXT(n) (off += MNL_ALIGN((n)->nlmsg_len), buf + off)
 	nlh = nft_msg(buf, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC,
 		      NFNL_SUBSYS_NFTABLES);
@@ -259,33 +361,12 @@ size_t nlm_nft_masq(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
 			i == 1 ? 0 : NLM_F_CREATE, seq++, NFPROTO_IPV4, 0);
 		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, "keel");
 	}
-	nlh = nft_msg(NEXT(nlh), nft_type(NFT_MSG_NEWCHAIN), NLM_F_CREATE,
-		      seq++, NFPROTO_IPV4, 0);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, "keel");
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_NAME, "postrouting");
-	hook = mnl_attr_nest_start(nlh, NFTA_CHAIN_HOOK);
-	put_be32(nlh, NFTA_HOOK_HOOKNUM, NF_INET_POST_ROUTING);
-	put_be32(nlh, NFTA_HOOK_PRIORITY, 100); /* srcnat */
-	mnl_attr_nest_end(nlh, hook);
-	put_be32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
+	nlh = nft_chain(NEXT(nlh), seq++, "postrouting", NF_INET_POST_ROUTING,
+			100); /* srcnat */
 
 	/* ip saddr & mask == net, oifname != bridge: masquerade */
-	/* the ack is asked of the last real message: kernels before 6.x
-	 * do not ack a batch end; an error in any message comes back
-	 * anyway */
-	nlh = nft_msg(NEXT(nlh), nft_type(NFT_MSG_NEWRULE),
-		      NLM_F_CREATE | NLM_F_APPEND | NLM_F_ACK, seq++,
-		      NFPROTO_IPV4, 0);
-	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "keel");
-	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, "postrouting");
-	exprs = mnl_attr_nest_start(nlh, NFTA_RULE_EXPRESSIONS);
-	e = expr_start(nlh, "payload", &data);
-	put_be32(nlh, NFTA_PAYLOAD_DREG, NFT_REG_1);
-	put_be32(nlh, NFTA_PAYLOAD_BASE, NFT_PAYLOAD_NETWORK_HEADER);
-	put_be32(nlh, NFTA_PAYLOAD_OFFSET, 12); /* IPv4 source address */
-	put_be32(nlh, NFTA_PAYLOAD_LEN, 4);
-	expr_end(nlh, e, data);
+	nlh = nft_rule(NEXT(nlh), seq++, "postrouting", &exprs);
+	nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 12, 4); /* saddr */
 	e = expr_start(nlh, "bitwise", &data);
 	put_be32(nlh, NFTA_BITWISE_SREG, NFT_REG_1);
 	put_be32(nlh, NFTA_BITWISE_DREG, NFT_REG_1);
@@ -294,14 +375,42 @@ size_t nlm_nft_masq(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
 	put_data(nlh, NFTA_BITWISE_XOR, &zero, 4);
 	expr_end(nlh, e, data);
 	nft_cmp(nlh, NFT_CMP_EQ, &net, 4);
-	e = expr_start(nlh, "meta", &data);
-	put_be32(nlh, NFTA_META_KEY, NFT_META_OIFNAME);
-	put_be32(nlh, NFTA_META_DREG, NFT_REG_1);
-	expr_end(nlh, e, data);
+	nft_meta(nlh, NFT_META_OIFNAME);
 	nft_cmp(nlh, NFT_CMP_NEQ, ifname, sizeof(ifname));
 	e = expr_start(nlh, "masq", &data);
 	expr_end(nlh, e, data);
 	mnl_attr_nest_end(nlh, exprs);
+
+	if (n_dnat) {
+		/* host ports: what comes in from outside (not from the
+		 * pods, through the bridge) for one of our addresses */
+		nlh = nft_chain(NEXT(nlh), seq++, "prerouting",
+				NF_INET_PRE_ROUTING, -100); /* dstnat */
+		for (int i = 0; i < n_dnat; i++) {
+			nlh = nft_rule(NEXT(nlh), seq++, "prerouting", &exprs);
+			nft_meta(nlh, NFT_META_IIFNAME);
+			nft_cmp(nlh, NFT_CMP_NEQ, ifname, sizeof(ifname));
+			nft_daddr_local(nlh);
+			nft_dnat(nlh, exprs, &dnat[i]);
+		}
+		/* and what the host itself sends to one of its addresses,
+		 * but 127.0.0.0/8: a packet from 127.0.0.1 cannot be
+		 * routed to a pod, the kernel would drop it */
+		nlh = nft_chain(NEXT(nlh), seq++, "output", NF_INET_LOCAL_OUT,
+				-100);
+		for (int i = 0; i < n_dnat; i++) {
+			nlh = nft_rule(NEXT(nlh), seq++, "output", &exprs);
+			nft_daddr_local(nlh);
+			/* the first byte of the destination address */
+			nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 1);
+			nft_cmp(nlh, NFT_CMP_NEQ, &loopback, 1);
+			nft_dnat(nlh, exprs, &dnat[i]);
+		}
+	}
+	/* the ack is asked of the last real message: kernels before 6.x
+	 * do not ack a batch end; an error in any message comes back
+	 * anyway, before it */
+	nlh->nlmsg_flags |= NLM_F_ACK;
 	nlh = nft_msg(NEXT(nlh), NFNL_MSG_BATCH_END, 0, seq++, AF_UNSPEC,
 		      NFNL_SUBSYS_NFTABLES);
 	(void)NEXT(nlh);

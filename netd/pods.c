@@ -3,14 +3,18 @@
  * Pod networks: the bridge keel0 holds the first address of the pod
  * CIDR; each pod gets a veth pair, its end moved into the pod's network
  * namespace as eth0 with the next free address and a default route
- * through the bridge. The table lives in <run>/pods/<name> so a restarted
- * netd knows which addresses are taken (pods outlive netd, not a boot).
+ * through the bridge, and its host ports are DNAT rules in the one
+ * nftables table, rebuilt whole whenever the set of ports changes. The
+ * table lives in <run>/pods/<name> ("HOST [PORTS]") so a restarted netd
+ * knows which addresses and ports are taken (pods outlive netd, not a
+ * boot).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
+#include <netinet/in.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "file.h"
+#include "hostport.h"
 #include "log.h"
 #include "netd.h"
 
@@ -32,6 +37,8 @@
 struct pod {
 	char name[64];
 	uint32_t host; /* offset in the CIDR */
+	struct hostport ports[POD_MAX_HOSTPORTS];
+	int n_ports;
 };
 
 static struct pod *pods;
@@ -78,7 +85,7 @@ static void pods_path(char *path, size_t len, const char *name)
 
 static void load_table(void)
 {
-	char path[256], text[64];
+	char path[256], text[512], err[128];
 	struct dirent *e;
 	DIR *d;
 
@@ -89,19 +96,26 @@ static void load_table(void)
 	if (!d || !pods)
 		goto out;
 	while ((e = readdir(d)) && n_pods < MAX_PODS) {
-		char file[512];
+		struct pod *p = &pods[n_pods];
+		char file[512], ports[400] = "";
 		unsigned host;
 
 		if (!valid_name(e->d_name) || e->d_name[0] == '.')
 			continue;
 		snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
 		if (read_text(file, text, sizeof(text)) < 0 ||
-		    sscanf(text, "%u", &host) != 1 || host < 2 ||
+		    sscanf(text, "%u %399s", &host, ports) < 1 || host < 2 ||
 		    host >= cidr_size() - 1)
 			continue;
 		/* valid_name() kept it under 64 */
-		memcpy(pods[n_pods].name, e->d_name, strlen(e->d_name) + 1);
-		pods[n_pods++].host = host;
+		memcpy(p->name, e->d_name, strlen(e->d_name) + 1);
+		p->host = host;
+		p->n_ports = hostports_parse(ports, p->ports, err, sizeof(err));
+		if (p->n_ports < 0) {
+			log_warn("%s: %s", file, err);
+			p->n_ports = 0;
+		}
+		n_pods++;
 	}
 out:
 	if (d)
@@ -130,14 +144,35 @@ static uint32_t free_host(void)
 	return 0;
 }
 
+/* The DNAT rules every pod's host ports make. */
+static int collect_dnat(struct nlm_dnat *d)
+{
+	int n = 0;
+
+	for (int i = 0; i < n_pods; i++)
+		for (int j = 0; j < pods[i].n_ports; j++)
+			if (n < NLM_NFT_MAX_DNAT)
+				d[n++] = (struct nlm_dnat){
+					.proto = pods[i].ports[j].proto,
+					.port = pods[i].ports[j].port,
+					.to = cidr_addr(pods[i].host),
+					.to_port = pods[i].ports[j].to,
+				};
+	return n;
+}
+
 /*
- * Outbound NAT for the pod network, once per netd: one nftables batch
- * (see nlm_nft_masq). 0, or -errno: pods then still reach the host and
- * each other, not the world.
+ * Outbound NAT for the pod network and the pods' host ports: one
+ * nftables batch (see nlm_nft_nat) that replaces the whole table, at
+ * the first pod-add of a netd and whenever the set of host ports
+ * changes. 0, or -errno (the table stays as it was): without it pods
+ * still reach the host and each other, not the world.
  */
 static int nat_setup(void)
 {
-	static char buf[NLM_BUF];
+	/* 70 KB: not on the stack */
+	static char buf[NLM_NFT_BUF];
+	static struct nlm_dnat dnat[NLM_NFT_MAX_DNAT];
 	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
 	size_t len;
 	ssize_t n;
@@ -152,13 +187,14 @@ static int nat_setup(void)
 	/* never hang the daemon on a kernel that does not answer */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
 		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
-	len = nlm_nft_masq(buf, 1, netd.conf.pod_cidr.ip.v4,
-			   netd.conf.pod_cidr.plen, POD_BRIDGE);
+	len = nlm_nft_nat(buf, 1, netd.conf.pod_cidr.ip.v4,
+			  netd.conf.pod_cidr.plen, POD_BRIDGE, dnat,
+			  collect_dnat(dnat));
 	if (mnl_socket_sendto(nl, buf, len) < 0) {
 		r = -errno;
 		goto out;
 	}
-	/* the first error, or the rule's ack */
+	/* the first error, or the last rule's ack */
 	for (;;) {
 		n = mnl_socket_recvfrom(nl, buf, sizeof(buf));
 		if (n < 0) {
@@ -322,13 +358,80 @@ static void del_veth(const char *name)
 		call(nlm_link_del(netd.nlbuf, rtnl_seq(&netd.req), index));
 }
 
-int pods_add(const char *name, const char *netns, char *out, size_t outlen)
+/*
+ * Each host port (protocol and number) belongs to one pod; the table of
+ * rules has room for NLM_NFT_MAX_DNAT. 0, or -1 with the reason in out.
+ */
+static int hostports_free(const char *name, const struct hostport *hp, int n,
+			  char *out, size_t outlen)
 {
-	char host_if[IF_NAMESIZE], path[512], text[32], ip[INET_ADDRSTRLEN],
-		gw[INET_ADDRSTRLEN];
+	int total = n;
+
+	for (int i = 0; i < n_pods; i++) {
+		if (!strcmp(pods[i].name, name))
+			continue;
+		total += pods[i].n_ports;
+		for (int j = 0; j < pods[i].n_ports; j++)
+			for (int k = 0; k < n; k++)
+				if (pods[i].ports[j].proto == hp[k].proto &&
+				    pods[i].ports[j].port == hp[k].port) {
+					snprintf(out, outlen,
+						 "host port %s/%u is taken by "
+						 "pod %s",
+						 hostport_proto(hp[k].proto),
+						 hp[k].port, pods[i].name);
+					return -1;
+				}
+	}
+	if (total > NLM_NFT_MAX_DNAT) {
+		snprintf(out, outlen, "more than %d host ports on this machine",
+			 NLM_NFT_MAX_DNAT);
+		return -1;
+	}
+	return 0;
+}
+
+static int same_ports(const struct hostport *a, int na,
+		      const struct hostport *b, int nb)
+{
+	if (na != nb)
+		return 0;
+	for (int i = 0; i < na; i++)
+		if (a[i].proto != b[i].proto || a[i].port != b[i].port ||
+		    a[i].to != b[i].to)
+			return 0;
+	return 1;
+}
+
+/* <run>/pods/<name>: "HOST [PORTS]" */
+static void save(const struct pod *p)
+{
+	char path[512], text[400];
+	int len;
+
+	pods_path(path, sizeof(path), NULL);
+	mkdir(path, 0755);
+	pods_path(path, sizeof(path), p->name);
+	len = snprintf(text, sizeof(text), "%u", p->host);
+	if (p->n_ports) {
+		text[len++] = ' ';
+		hostports_format(p->ports, p->n_ports, text + len,
+				 sizeof(text) - (size_t)len - 1);
+		len = (int)strlen(text);
+	}
+	text[len++] = '\n';
+	write_atomic(path, text, (size_t)len, 0644);
+}
+
+int pods_add(const char *name, const char *netns, const char *ports, char *out,
+	     size_t outlen)
+{
+	char host_if[IF_NAMESIZE], ip[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN],
+		hp_text[400];
 	struct nlm_link port = { .up = 1, .netns_fd = -1 };
+	struct hostport hp[POD_MAX_HOSTPORTS], old[POD_MAX_HOSTPORTS];
 	struct pod *p;
-	int bridge, nsfd, r;
+	int bridge, nsfd, r, n_hp, n_old = 0, is_new = 0;
 	uint32_t host;
 
 	if (!loaded)
@@ -340,6 +443,12 @@ int pods_add(const char *name, const char *netns, char *out, size_t outlen)
 	if (!valid_name(name)) {
 		snprintf(out, outlen,
 			 "pod name '%s' must be 1-63 of [a-z0-9_.-]", name);
+		return -1;
+	}
+	/* a bad or taken port is refused before anything is made */
+	n_hp = hostports_parse(ports, hp, out, outlen);
+	if (n_hp < 0 || hostports_free(name, hp, n_hp, out, outlen)) {
+		log_warn("pod %s: %s", name, out);
 		return -1;
 	}
 	nsfd = open(netns, O_RDONLY | O_CLOEXEC);
@@ -385,19 +494,39 @@ int pods_add(const char *name, const char *netns, char *out, size_t outlen)
 		p = &pods[n_pods++];
 		snprintf(p->name, sizeof(p->name), "%s", name);
 		p->host = host;
+		is_new = 1;
 	}
-	pods_path(path, sizeof(path), NULL);
-	mkdir(path, 0755);
-	pods_path(path, sizeof(path), name);
-	snprintf(text, sizeof(text), "%u\n", host);
-	write_atomic(path, text, strlen(text), 0644);
+	n_old = p->n_ports;
+	memcpy(old, p->ports, sizeof(old));
+	p->n_ports = n_hp;
+	memcpy(p->ports, hp, sizeof(hp));
+	if (!same_ports(old, n_old, hp, n_hp)) {
+		r = nat_setup();
+		if (r) {
+			snprintf(out, outlen,
+				 "cannot set up host ports (nftables: %s)",
+				 strerror(-r));
+			goto fail_ports;
+		}
+	}
+	save(p);
 	close(nsfd);
 	inet_ntop(AF_INET, &(uint32_t){ cidr_addr(host) }, ip, sizeof(ip));
 	inet_ntop(AF_INET, &(uint32_t){ cidr_addr(1) }, gw, sizeof(gw));
 	snprintf(out, outlen, "address %s/%u gateway %s interface %s", ip,
 		 netd.conf.pod_cidr.plen, gw, host_if);
-	log_info("pod %s: %s", name, out);
+	hostports_format(hp, n_hp, hp_text, sizeof(hp_text));
+	log_info("pod %s: %s%s%s", name, out, n_hp ? ", host ports " : "",
+		 hp_text);
 	return 0;
+fail_ports:
+	/* the batch failed whole: the kernel still has the old rules */
+	if (is_new) {
+		n_pods--;
+	} else {
+		p->n_ports = n_old;
+		memcpy(p->ports, old, sizeof(old));
+	}
 fail_veth:
 	del_veth(host_if);
 fail:
@@ -410,6 +539,7 @@ int pods_del(const char *name, char *out, size_t outlen)
 {
 	char host_if[IF_NAMESIZE], path[512];
 	struct pod *p;
+	int had_ports, r;
 
 	if (!loaded)
 		load_table();
@@ -425,9 +555,15 @@ int pods_del(const char *name, char *out, size_t outlen)
 		snprintf(out, outlen, "pod %s has no network", name);
 		return -1;
 	}
+	had_ports = p->n_ports;
 	*p = pods[--n_pods];
 	pods_path(path, sizeof(path), name);
 	unlink(path);
+	/* its DNAT rules go before its address can go to another pod */
+	if (had_ports && (r = nat_setup()))
+		log_warn("pod %s: its host ports stay until the next change "
+			 "(nftables: %s)",
+			 name, strerror(-r));
 	snprintf(out, outlen, "pod %s: network released", name);
 	log_info("%s", out);
 	return 0;

@@ -167,8 +167,9 @@ void ctl_handle(int lfd)
 		else
 			ctl_sendf(fd, CTL_OK, "configuration from %s",
 				  netd.conf.source);
-	} else if (argc == 3 && !strcmp(argv[0], "pod-add")) {
-		if (pods_add(argv[1], argv[2], out, sizeof(out)))
+	} else if ((argc == 3 || argc == 4) && !strcmp(argv[0], "pod-add")) {
+		if (pods_add(argv[1], argv[2], argc == 4 ? argv[3] : NULL, out,
+			     sizeof(out)))
 			ctl_send(fd, CTL_ERR, out);
 		else
 			ctl_send(fd, CTL_OK, out);
@@ -180,7 +181,7 @@ void ctl_handle(int lfd)
 	} else {
 		ctl_sendf(fd, CTL_ERR,
 			  "unknown request '%s': status, reload, pod-add NAME "
-			  "NETNS, pod-del NAME",
+			  "NETNS [PORTS], pod-del NAME",
 			  argc ? argv[0] : "");
 	}
 	close(fd);

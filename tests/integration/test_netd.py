@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 
-from conftest import read, wait_for
+from conftest import read, sh, wait_for
 
 DHCP_CONF = "[cl0]\ndhcp = yes\nrequired = yes\n"
 LEASE_RE = r"10\.99\.0\.(5\d|60)/24"
@@ -260,6 +260,93 @@ def test_pod_network(net):
     assert host_if not in net.cli("ip", "link")
     r = net.netd("pod-del", "web", check=False)
     assert r.returncode == 1 and "has no network" in r.stderr
+
+
+FETCH = ("import sys, urllib.request; print(urllib.request.urlopen("
+         "sys.argv[1], timeout=3).read().decode())")
+UDP_ECHO = ("import socket; s = socket.socket(socket.AF_INET, "
+            "socket.SOCK_DGRAM); s.bind(('0.0.0.0', 53))\n"
+            "while True:\n d, a = s.recvfrom(512); s.sendto(b'echo ' + d, a)")
+UDP_ASK = ("import socket, sys; s = socket.socket(socket.AF_INET, "
+           "socket.SOCK_DGRAM); s.settimeout(3); "
+           "s.sendto(b'hi', (sys.argv[1], int(sys.argv[2]))); "
+           "print(s.recv(512).decode())")
+
+
+def test_pod_host_ports(net):
+    """hostPort: tcp:8080:80,udp:5353:53 on a pod; the world (the server
+    namespace) and the host itself reach the pod's servers at the
+    host's address; a taken port is refused; netd restarted keeps them;
+    pod-del takes them away."""
+    net.start_netd("pod_cidr = 10.77.0.0/24\n" + STATIC_CONF)
+    wait_for("the address", lambda: "10.99.0.7/24" in net.v4())
+    pod_ns = net.cli_ns + "-p"
+    subprocess.run(["ip", "netns", "add", pod_ns], check=True)
+    net.extra_ns.append(pod_ns)
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}",
+                 "tcp:8080:80,udp:5353:53")
+    assert r.stdout.startswith("address 10.77.0.2/24"), r.stdout
+    assert "host ports tcp:8080:80,udp:5353:53" in net.log()
+    assert read(os.path.join(net.run, "pods", "web")) == \
+        "2 tcp:8080:80,udp:5353:53\n"
+    www = os.path.join(net.tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("hello from the pod\n")
+    net.spawn(pod_ns, [sys.executable, "-m", "http.server", "80",
+                       "--bind", "0.0.0.0", "--directory", www],
+              os.path.join(net.tmp, "httpd.log"))
+    net.spawn(pod_ns, [sys.executable, "-c", UDP_ECHO],
+              os.path.join(net.tmp, "echo.log"))
+
+    def fetch(ns=net.srv_ns, url="http://10.99.0.7:8080/"):
+        r = subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c",
+                            FETCH, url], capture_output=True, text=True)
+        return r.stdout + r.stderr
+
+    # from outside (prerouting) and from the host itself (output)
+    wait_for("the pod's server through the host port",
+             lambda: "hello from the pod" in fetch())
+    assert "hello from the pod" in fetch(net.cli_ns)
+    assert "echo hi" in net.srv(sys.executable, "-c", UDP_ASK, "10.99.0.7",
+                                "5353")
+    # only the ports asked for
+    assert "Connection refused" in fetch(url="http://10.99.0.7:8081/")
+
+    # bad and taken ports are refused, and nothing is made for them
+    pod2 = net.cli_ns + "-q"
+    subprocess.run(["ip", "netns", "add", pod2], check=True)
+    net.extra_ns.append(pod2)
+    for ports, err in [("tcp:8080", "bad host port 'tcp:8080': want "
+                        "PROTO:HOSTPORT:CONTAINERPORT"),
+                       ("tcp:80:80,sctp:1:1", "bad host port 'sctp:1:1': "
+                        "protocol must be tcp or udp"),
+                       ("udp:0:53", "ports must be 1-65535"),
+                       ("tcp:9090:90,tcp:8080:81",
+                        "host port tcp/8080 is taken by pod web")]:
+        r = net.netd("pod-add", "db", f"/run/netns/{pod2}", ports,
+                     check=False)
+        assert r.returncode == 1 and err in r.stderr, (ports, r.stderr)
+    assert "eth0" not in sh("ip", "netns", "exec", pod2, "ip", "link")
+    assert not os.path.exists(os.path.join(net.run, "pods", "db"))
+
+    # a restarted netd rebuilds the table with web's ports from its pod
+    # table when db's come in
+    net.stop(net.netd_proc)
+    net.start_netd()
+    net.netd("pod-add", "db", f"/run/netns/{pod2}", "tcp:9090:90")
+    assert "hello from the pod" in fetch()
+    # the same host port on UDP is another port
+    net.netd("pod-add", "db", f"/run/netns/{pod2}", "udp:8080:80")
+    assert read(os.path.join(net.run, "pods", "db")) == "3 udp:8080:80\n"
+    assert "hello from the pod" in fetch()
+
+    net.netd("pod-del", "web")
+    out = fetch()
+    assert "hello from the pod" not in out
+    assert "Connection refused" in out, out
+    # the port is free for another pod
+    net.netd("pod-add", "db", f"/run/netns/{pod2}", "tcp:8080:80")
 
 
 def test_hostile_server_is_ignored(net):

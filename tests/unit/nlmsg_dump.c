@@ -7,17 +7,33 @@
  * clear shows up as a difference.
  */
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <linux/rtnetlink.h>
 #include "nlmsg.h"
 
-static char buf[NLM_BUF];
+static char buf[NLM_BUF], nft[NLM_NFT_BUF];
 
 static char *fresh(void)
 {
 	memset(buf, 0xa5, sizeof(buf));
 	return buf;
+}
+
+static char *fresh_nft(void)
+{
+	memset(nft, 0xa5, sizeof(nft));
+	return nft;
+}
+
+/* A whole nftables batch: several messages, n bytes. */
+static void dump_batch(const char *what, size_t n)
+{
+	printf("%s ", what);
+	for (size_t i = 0; i < n; i++)
+		printf("%02x", (unsigned char)nft[i]);
+	printf("\n");
 }
 
 static void dump(const char *what, const struct nlmsghdr *nlh)
@@ -90,6 +106,17 @@ int main(void)
 				.plen = 48,
 				.gw = v6("fe80::1"),
 				.protocol = RTPROT_STATIC };
+	struct nlm_dnat dnat[] = {
+		{ .proto = IPPROTO_TCP,
+		  .port = 8080,
+		  .to = v4("10.88.0.2").v4,
+		  .to_port = 80 },
+		{ .proto = IPPROTO_UDP,
+		  .port = 5353,
+		  .to = v4("10.88.0.3").v4,
+		  .to_port = 53 },
+	};
+	static struct nlm_dnat many[NLM_NFT_MAX_DNAT];
 
 	dump("link-up", nlm_link_set(fresh(), 1, &up));
 	dump("link-mtu", nlm_link_set(fresh(), 2, &mtu));
@@ -109,16 +136,18 @@ int main(void)
 	dump("dump-link", nlm_dump(fresh(), 16, RTM_GETLINK, AF_UNSPEC));
 	dump("dump-addr", nlm_dump(fresh(), 17, RTM_GETADDR, AF_UNSPEC));
 	dump("dump-route", nlm_dump(fresh(), 18, RTM_GETROUTE, AF_INET));
-	{
-		size_t n = nlm_nft_masq(fresh(), 19, v4("10.88.0.0").v4, 16,
-					"keel0");
-		struct nlmsghdr whole = { .nlmsg_len = (uint32_t)n };
-
-		(void)whole;
-		printf("nft-masq ");
-		for (size_t i = 0; i < n; i++)
-			printf("%02x", (unsigned char)buf[i]);
-		printf("\n");
-	}
+	dump_batch("nft-nat", nlm_nft_nat(fresh_nft(), 19, v4("10.88.0.0").v4,
+					  16, "keel0", NULL, 0));
+	dump_batch("nft-nat-hostports",
+		   nlm_nft_nat(fresh_nft(), 30, v4("10.88.0.0").v4, 16, "keel0",
+			       dnat, 2));
+	for (int i = 0; i < NLM_NFT_MAX_DNAT; i++)
+		many[i] = (struct nlm_dnat){ .proto = IPPROTO_UDP,
+					     .port = (uint16_t)(20000 + i),
+					     .to = v4("10.88.1.2").v4,
+					     .to_port = (uint16_t)(1 + i) };
+	dump_batch("nft-nat-hostports-max",
+		   nlm_nft_nat(fresh_nft(), 40, v4("10.88.0.0").v4, 20, "keel0",
+			       many, NLM_NFT_MAX_DNAT));
 	return 0;
 }
