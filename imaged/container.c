@@ -524,8 +524,16 @@ static int drop_caps(const struct pod_container *k, uid_t uid, char *err,
 	struct __user_cap_data_struct d[CAP_WORDS] = { 0 };
 
 	keep |= k->caps_add;
-	if (k->privileged)
-		keep = ~0ull;
+	/*
+	 * privileged: every capability imaged holds. Asking capset for
+	 * more (all 64 bits) fails where imaged lacks one, as in a
+	 * container of its own.
+	 */
+	if (k->privileged) {
+		if (syscall(SYS_capget, &h, d))
+			return fail(err, errlen, errno, "capget");
+		keep = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	}
 	for (int c = 0; c <= 63; c++)
 		if (!(keep >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) &&
 		    errno != EINVAL)

@@ -393,6 +393,26 @@ def test_capabilities_add_drop(ctr, sc, want):
         assert "Operation not permitted" in r.stderr, r.stderr
 
 
+def test_privileged_has_no_limits(ctr):
+    host = read("/proc/self/status")
+    r = ctr.sh("cat /proc/self/status; echo --; mkdir -p /mnt; "
+               "mount -t tmpfs none /mnt && echo mounted; "
+               "cat /proc/timer_list | wc -c; ls /dev; echo --; "
+               "cat /proc/self/mountinfo",
+               container={"securityContext": {"privileged": True}})
+    st, rest, mi = r.stdout.split("--\n")
+    s = status(st)
+    assert s["CapBnd"] == status(host)["CapBnd"]
+    assert s["CapEff"] == status(host)["CapBnd"]
+    assert s["Seccomp"] == "0" and s["NoNewPrivs"] == "0"
+    lines = rest.splitlines()
+    assert lines[0] == "mounted"
+    assert int(lines[1]) > 0  # not masked
+    assert set(os.listdir("/dev")) <= set(lines[2:])  # the host's /dev
+    m = mountinfo(mi)
+    assert "rw" in m["/sys"][1] and "/proc/sys" not in m
+
+
 # --- the root file system ----------------------------------------------------
 
 def test_read_only_root(ctr):
