@@ -479,6 +479,8 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 {
 	const struct exec_spec *e = &s->e;
 	uint32_t u = e->uid, g = e->gid, pg = 0;
+	const char *user = e->user_name;
+	char name[256];
 	gid_t groups[32];
 	size_t n;
 
@@ -489,13 +491,20 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 				    e->user_name);
 		if (!e->gid_known && !e->group_name)
 			g = pg;
-	} else if (!e->gid_known && !e->group_name) {
-		/* a numeric user's group: its passwd line's, or 0 */
+	} else {
+		/*
+		 * a numeric user: its passwd line's group (or 0), and its
+		 * name for the groups it is a member of, as containerd's
+		 * WithAdditionalGIDs gives a runAsUser
+		 */
 		struct passwd *pw;
 		setpwent();
 		while ((pw = getpwent()))
 			if (pw->pw_uid == u) {
-				g = pw->pw_gid;
+				if (!e->gid_known && !e->group_name)
+					g = pw->pw_gid;
+				snprintf(name, sizeof(name), "%s", pw->pw_name);
+				user = name;
 				break;
 			}
 		endpwent();
@@ -506,7 +515,7 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 			    "group %s is not in the image's /etc/group",
 			    e->group_name);
 	groups[0] = g;
-	n = 1 + member_groups(e->user_name, groups + 1, 31);
+	n = 1 + member_groups(user, groups + 1, 31);
 	if (setgroups(n, groups) || setgid(g))
 		return fail(err, errlen, errno, "groups of uid %u", u);
 	*uid = u;

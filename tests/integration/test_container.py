@@ -458,6 +458,8 @@ def test_run_as_user(ctr):
     lines = r.stdout.splitlines()
     assert lines[0] == "1000"
     assert lines[1] == "1000"  # its passwd line's group
+    # and the groups that name it, as containerd gives a runAsUser
+    assert sorted(lines[2].split()) == ["10", "100", "1000"]
     assert caps(r.stdout, "CapEff") == 0 and caps(r.stdout, "CapPrm") == 0
     assert caps(r.stdout, "CapBnd") == DOCKER_CAPS
     assert status(r.stdout)["NoNewPrivs"] == "1"
@@ -465,10 +467,16 @@ def test_run_as_user(ctr):
 
 
 def test_run_as_user_and_group(ctr):
-    r = ctr.sh("id -u; id -g",
+    r = ctr.sh("id -u; id -g; id -G",
                container={"securityContext": {"runAsUser": 4242,
                                               "runAsGroup": 4343}})
-    assert r.stdout.splitlines() == ["4242", "4343"]
+    assert r.stdout.splitlines() == ["4242", "4343", "4343"]
+    r = ctr.sh("id -u; id -g; id -G",
+               container={"securityContext": {"runAsUser": 1000,
+                                              "runAsGroup": 4343}})
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["1000", "4343"]
+    assert sorted(lines[2].split()) == ["10", "100", "4343"]
 
 
 def test_image_user_by_name(ctr):
