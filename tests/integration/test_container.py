@@ -509,7 +509,7 @@ def test_working_dir_made(ctr):
 
 def test_volumes(ctr):
     rw, ro = ctr.host("host-rw"), ctr.host("host-ro")
-    made = ctr.host("host-new")
+    made = ctr.host("host-new/sub")  # and its parent
     write(os.path.join(rw, "from-host"), "rw host\n")
     write(os.path.join(ro, "from-host"), "ro host\n")
     volumes = [
