@@ -135,6 +135,15 @@ int ctr_open_in_root(int rootfd, const char *path, bool dir)
 	return open_beneath(rootfd, "/", O_PATH);
 }
 
+/* fd is the container's root itself (an image's link to "/" or "../..") */
+static bool is_root(int rootfd, int fd)
+{
+	struct stat r, st;
+
+	return !fstat(rootfd, &r) && !fstat(fd, &st) && r.st_dev == st.st_dev &&
+	       r.st_ino == st.st_ino;
+}
+
 /* mount onto path in the container's root (an fd path, so no symlink races) */
 static int mount_in(int rootfd, const char *src, const char *path,
 		    const char *type, unsigned long flags, const char *data,
@@ -145,6 +154,13 @@ static int mount_in(int rootfd, const char *src, const char *path,
 
 	if (fd < 0)
 		return fail(err, errlen, -fd, "%s in the container", path);
+	if (is_root(rootfd, fd)) {
+		close(fd);
+		return fail(err, errlen, 0,
+			    "%s in the container leads to its root: the image "
+			    "links it there",
+			    path);
+	}
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	int r = mount(src, target, type, flags, data);
 	int e = errno;

@@ -647,3 +647,20 @@ def test_hostile_symlinks_on_the_way(ctr):
         ctr.refused(r, "in the container")
     else:
         assert r.stdout == "volume\n" + ctr.etc["hosts"], r.stderr
+
+
+@pytest.mark.parametrize("path", ["/proc", "/dev", "/sys", "/data"])
+@pytest.mark.parametrize("target", ["../../..", "/", "/."])
+def test_hostile_symlink_to_the_root(ctr, path, target):
+    """A link to the container's own root (which "../.." is, in there):
+    nothing is mounted over the root; the start fails, saying where."""
+    vol = ctr.host("vol")
+    os.makedirs(vol)
+    r = ctr.run("true", lower=evil_layer(ctr, {path: target}),
+                container={"volumeMounts": [{"name": "v",
+                                             "mountPath": "/data"}]},
+                volumes=[{"name": "v", "hostPath": {"path": vol}}])
+    ctr.refused(r, f"{path} in the container leads to its root")
+    assert all(t != ctr.rootfs for t, kind, _ in r.mounts
+               if kind != "overlay"), r.mounts
+    assert os.listdir(vol) == []
