@@ -82,9 +82,11 @@ static int open_beneath(int rootfd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int ctr_open_in_root(int rootfd, const char *path, bool dir)
+#define LINK_HOPS 40 /* as the kernel's MAXSYMLINKS */
+
+static int open_in_root(int rootfd, const char *path, bool dir, int hops)
 {
-	char part[CTR_PATH_MAX];
+	char part[CTR_PATH_MAX], link[CTR_PATH_MAX], next[CTR_PATH_MAX];
 	size_t len = strlen(path);
 
 	if (len >= sizeof(part))
@@ -112,6 +114,24 @@ int ctr_open_in_root(int rootfd, const char *path, bool dir)
 				       O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return pfd;
+		/*
+		 * a link to what is missing (/etc/resolv.conf to
+		 * ../run/systemd/resolve/stub-resolv.conf): made where it
+		 * leads, in the root, as runc's securejoin.MkdirAll does
+		 */
+		ssize_t n = readlinkat(pfd, slash + 1, link, sizeof(link) - 1);
+		if (n >= 0) {
+			close(pfd);
+			if (hops == LINK_HOPS)
+				return -ELOOP;
+			link[n] = '\0';
+			bool abs = link[0] == '/';
+			if ((size_t)snprintf(next, sizeof(next), "%s%s%s%s",
+					     abs ? "" : part, abs ? "" : "/",
+					     link, path + i) >= sizeof(next))
+				return -ENAMETOOLONG;
+			return open_in_root(rootfd, next, dir, hops + 1);
+		}
 		int r = 0;
 		if (!last || dir)
 			r = mkdirat(pfd, slash + 1, 0755);
@@ -133,6 +153,11 @@ int ctr_open_in_root(int rootfd, const char *path, bool dir)
 			return open_beneath(rootfd, path, O_PATH);
 	}
 	return open_beneath(rootfd, "/", O_PATH);
+}
+
+int ctr_open_in_root(int rootfd, const char *path, bool dir)
+{
+	return open_in_root(rootfd, path, dir, 0);
 }
 
 /* fd is the container's root itself (an image's link to "/" or "../..") */
