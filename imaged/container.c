@@ -16,6 +16,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -196,6 +197,64 @@ static int mount_in(int rootfd, const char *src, const char *path,
 	return 0;
 }
 
+/*
+ * A mount's own flags, as statvfs gives them, for a remount to keep: a
+ * MS_BIND | MS_REMOUNT call sets them all, clearing what it is not given
+ * (a host's nosuid,nodev,noexec mount under a readOnly volume).
+ */
+static unsigned long kept_flags(const struct statvfs *sv)
+{
+	static const unsigned long map[][2] = {
+		{ ST_RDONLY, MS_RDONLY },     { ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },	      { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },   { ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (sv->f_flag & map[i][0])
+			flags |= map[i][1];
+	if (!(flags & (MS_NOATIME | MS_RELATIME)))
+		flags |= MS_STRICTATIME;
+	return flags;
+}
+
+/* a bind mount's flags are set by a second, remounting call */
+static int remount_in(int rootfd, const char *path, unsigned long flags,
+		      char *err, size_t errlen)
+{
+	char target[64];
+	struct statvfs sv;
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = fstatvfs(fd, &sv);
+	if (!r)
+		r = mount(NULL, target, NULL,
+			  MS_BIND | MS_REMOUNT | flags | kept_flags(&sv), NULL);
+	int e = errno;
+	close(fd);
+	return r ? fail(err, errlen, e, "remount %s", path) : 0;
+}
+
+/* path bound onto itself: a mount of its own, with flags of its own */
+static int bind_self(int rootfd, const char *path, char *err, size_t errlen)
+{
+	char target[64];
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = mount(target, target, NULL, MS_BIND, NULL);
+	int e = errno;
+	close(fd);
+	return r ? fail(err, errlen, e, "bind %s", path) : 0;
+}
+
 static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
 {
 	static const struct {
@@ -238,6 +297,20 @@ static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
 			return fail(err, errlen, errno, "/dev/%s", links[i][1]);
 		}
 	close(dfd);
+	/*
+	 * No device cgroup says which nodes may be opened, and the
+	 * container has CAP_MKNOD: /dev is nodev like every other mount
+	 * it can write, and the nodes above, each a mount of its own,
+	 * are the ones that open.
+	 */
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(*nodes); i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/%s", nodes[i].name);
+		if (bind_self(rootfd, path, err, errlen))
+			return -1;
+	}
+	if (remount_in(rootfd, "/dev", MS_NODEV, err, errlen))
+		return -1;
 	if (mount_in(rootfd, "devpts", "/dev/pts", "devpts",
 		     MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620,gid=5", true, err,
@@ -249,22 +322,6 @@ static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
 		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, err, errlen))
 		return -1;
 	return 0;
-}
-
-/* a bind mount's flags are set by a second, remounting call */
-static int remount_in(int rootfd, const char *path, unsigned long flags,
-		      char *err, size_t errlen)
-{
-	char target[64];
-	int fd = open_beneath(rootfd, path, O_PATH);
-
-	if (fd < 0)
-		return fail(err, errlen, -fd, "%s in the container", path);
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	int r = mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
-	int e = errno;
-	close(fd);
-	return r ? fail(err, errlen, e, "remount %s", path) : 0;
 }
 
 static int mask_paths(int rootfd, char *err, size_t errlen)
@@ -399,8 +456,9 @@ static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 		if (mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
 			     dir, err, errlen))
 			return -1;
-		if (m->read_only &&
-		    remount_in(rootfd, m->path, MS_RDONLY, err, errlen))
+		unsigned long fl = (m->read_only ? MS_RDONLY : 0) |
+				   (s->k->privileged ? 0 : MS_NODEV);
+		if (fl && remount_in(rootfd, m->path, fl, err, errlen))
 			return -1;
 	}
 	return 0;
@@ -443,7 +501,8 @@ static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
 			     "lowerdir=%s,upperdir=%s,workdir=%s", s->lower,
 			     s->upper, s->work) >= sizeof(opts))
 		return fail(err, errlen, 0, "too many layers for overlayfs");
-	if (mount("overlay", s->rootfs, "overlay", 0, opts))
+	if (mount("overlay", s->rootfs, "overlay", k->privileged ? 0 : MS_NODEV,
+		  opts))
 		return fail(err, errlen, errno, "overlay root");
 	int rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -470,8 +529,11 @@ static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
 		return fail(err, errlen, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) || chdir("/"))
 		return fail(err, errlen, errno, "detach the old root");
+	struct statvfs sv;
 	if (k->read_only_root &&
-	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+	    (statvfs("/", &sv) ||
+	     mount(NULL, "/", NULL,
+		   MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(&sv), NULL)))
 		return fail(err, errlen, errno, "read-only root");
 	return 0;
 }

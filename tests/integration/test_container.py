@@ -173,7 +173,7 @@ class Ctr:
         return os.path.join(self.tmp, name)
 
     def run(self, *cmd, container=None, volumes=(), lower=None, user=None,
-            timeout=60):
+            wrap=(), timeout=60):
         """The harness's exit, out, err; every mount checked to have
         landed inside the container's rootfs."""
         c = {"name": "c", "image": "busybox"}
@@ -189,7 +189,7 @@ class Ctr:
             shutil.rmtree(os.path.join(self.dir, d), ignore_errors=True)
         if os.path.exists(self.mount_log):
             os.unlink(self.mount_log)
-        argv = [CTR_HARNESS, "-m", self.mount_log]
+        argv = list(wrap) + [CTR_HARNESS, "-m", self.mount_log]
         if user is not None:
             argv += ["-u", user]
         argv += [manifest, lower or self.layer, self.dir, self.ns_dir]
@@ -391,6 +391,61 @@ def test_capabilities_add_drop(ctr, sc, want):
     else:
         assert r.returncode == 1
         assert "Operation not permitted" in r.stderr, r.stderr
+
+
+def test_device_nodes_do_not_open(ctr):
+    """The container has CAP_MKNOD (Docker's default) and keel no device
+    cgroup: a node it makes, in /dev, its root or a volume, or one its
+    image brings, must not open. /dev/kmsg (1:11) is not one of Docker's;
+    writing it would reach the host's kernel log."""
+    if not os.path.exists("/dev/kmsg"):
+        pytest.skip("no /dev/kmsg on this host")
+    marker = f"keel-ctr-test-{uuid.uuid4().hex}"
+    vol = ctr.host("vol")
+    os.makedirs(vol)
+    evil = ctr.host("evil")
+    os.makedirs(os.path.join(evil, "srv"))
+    os.mknod(os.path.join(evil, "srv", "kmsg"), 0o666 | stat.S_IFCHR,
+             os.makedev(1, 11))
+    script = "".join(
+        f"mknod {d}/k c 1 11 && echo made; echo {marker} >{d}/k; "
+        f"echo {d}=$?; " for d in ("/dev", "/tmp", "/scratch", "/vol"))
+    script += f"echo {marker} >/srv/kmsg; echo image=$?; echo x >/dev/null"
+    r = ctr.sh(script, lower=f"{evil}:{ctr.layer}", container={
+        "volumeMounts": [{"name": "s", "mountPath": "/scratch"},
+                         {"name": "v", "mountPath": "/vol"}]},
+        volumes=[{"name": "s", "emptyDir": {}},
+                 {"name": "v", "hostPath": {"path": vol}}])
+    assert r.stdout.splitlines() == [
+        "made", "/dev=1", "made", "/tmp=1", "made", "/scratch=1", "made",
+        "/vol=1", "image=1"], r.stdout
+    assert r.stderr.count("Permission denied") == 5, r.stderr
+    dmesg = subprocess.run(["dmesg"], capture_output=True, text=True)
+    assert dmesg.returncode == 0 and marker not in dmesg.stdout
+
+
+def test_read_only_volume_keeps_the_host_mount_flags(ctr):
+    """A readOnly hostPath on a host mount that is nosuid,nodev,noexec
+    stays so: the read-only remount must not clear them."""
+    d = ctr.host("noexec")
+    os.makedirs(d)
+    # a host mount of its own, in a mount namespace around the harness
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'mount -t tmpfs -o nosuid,nodev,noexec tmpfs "$0" && '
+            'cp /bin/busybox "$0"/true && exec "$@"', d]
+    r = ctr.sh("/ro/true; echo ro=$?; /rw/true; echo rw=$?; "
+               "cat /proc/self/mountinfo", wrap=wrap, container={
+                   "volumeMounts": [
+                       {"name": "v", "mountPath": "/ro", "readOnly": True},
+                       {"name": "v", "mountPath": "/rw"}]},
+               volumes=[{"name": "v", "hostPath": {"path": d}}])
+    lines = r.stdout.splitlines()
+    assert lines[:2] == ["ro=126", "rw=126"], (r.stdout, r.stderr)
+    mi = mountinfo(r.stdout)
+    for p in ("/ro", "/rw"):
+        assert {"nosuid", "nodev", "noexec"} <= set(mi[p][1]), mi[p]
+    assert "ro" in mi["/ro"][1] and "rw" in mi["/rw"][1]
+    assert os.listdir(d) == []  # the tmpfs went with the namespace
 
 
 def test_privileged_has_no_limits(ctr):
