@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -29,6 +30,10 @@
  */
 
 #define CAP_WORDS 2
+
+#ifndef AT_RECURSIVE /* musl before 1.2.4 */
+#define AT_RECURSIVE 0x8000
+#endif
 
 /* Docker's default capabilities (moby oci/caps/defaults.go) */
 static const uint64_t default_caps =
@@ -434,6 +439,26 @@ static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 	return 0;
 }
 
+/*
+ * nodev on the mount at path and every mount under it: a hostPath's own
+ * (the host's /dev under "/") came with the recursive bind.
+ */
+static int nodev_tree(int rootfd, const char *path, char *err, size_t errlen)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV };
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	long r = syscall(SYS_mount_setattr, fd, "",
+			 AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+	int e = errno;
+	close(fd);
+	if (r && e == ENOSYS) /* before Linux 5.12: that mount alone */
+		return remount_in(rootfd, path, MS_NODEV, err, errlen);
+	return r ? fail(err, errlen, e, "nodev %s", path) : 0;
+}
+
 static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 			 size_t errlen)
 {
@@ -456,9 +481,11 @@ static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 		if (mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
 			     dir, err, errlen))
 			return -1;
-		unsigned long fl = (m->read_only ? MS_RDONLY : 0) |
-				   (s->k->privileged ? 0 : MS_NODEV);
-		if (fl && remount_in(rootfd, m->path, fl, err, errlen))
+		if (!s->k->privileged &&
+		    nodev_tree(rootfd, m->path, err, errlen))
+			return -1;
+		if (m->read_only &&
+		    remount_in(rootfd, m->path, MS_RDONLY, err, errlen))
 			return -1;
 	}
 	return 0;

@@ -424,6 +424,30 @@ def test_device_nodes_do_not_open(ctr):
     assert dmesg.returncode == 0 and marker not in dmesg.stdout
 
 
+def test_device_nodes_under_a_host_path_do_not_open(ctr):
+    """A hostPath with a mount under it (the host's /dev under "/") comes
+    with that mount: nodev must reach it too."""
+    if not os.path.exists("/dev/kmsg"):
+        pytest.skip("no /dev/kmsg on this host")
+    marker = f"keel-ctr-test-{uuid.uuid4().hex}"
+    d = ctr.host("host-root")
+    os.makedirs(os.path.join(d, "dev"))
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+            'mount -t tmpfs tmpfs "$0"/dev && '
+            'mknod "$0"/dev/kmsg c 1 11 && exec "$@"', d]
+    r = ctr.sh(f"echo {marker} >/host/dev/kmsg; echo rw=$?; "
+               f"echo {marker} >/host-ro/dev/kmsg; echo ro=$?",
+               wrap=wrap, container={"volumeMounts": [
+                   {"name": "v", "mountPath": "/host"},
+                   {"name": "v", "mountPath": "/host-ro",
+                    "readOnly": True}]},
+               volumes=[{"name": "v", "hostPath": {"path": d}}])
+    assert r.stdout.splitlines() == ["rw=1", "ro=1"], r.stdout
+    assert r.stderr.count("Permission denied") == 2, r.stderr
+    dmesg = subprocess.run(["dmesg"], capture_output=True, text=True)
+    assert dmesg.returncode == 0 and marker not in dmesg.stdout
+
+
 def test_read_only_volume_keeps_the_host_mount_flags(ctr):
     """A readOnly hostPath on a host mount that is nosuid,nodev,noexec
     stays so: the read-only remount must not clear them."""
