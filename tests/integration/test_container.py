@@ -236,7 +236,7 @@ def ctr(tmp_path, layer):
     shutil.rmtree(c.tmp, ignore_errors=True)
 
 
-# --- namespaces and /proc ------------------------------------------------
+# --- namespaces and /proc -------------------------------------------------
 
 def test_pid_namespace(ctr):
     r = ctr.sh('tr "\\0" " " </proc/1/cmdline; echo; readlink /proc/self; '
@@ -333,7 +333,7 @@ def test_read_only_paths(ctr):
     assert read("/proc/sys/kernel/hostname").strip() != "keel"
 
 
-# --- confinement -----------------------------------------------------------
+# --- confinement ----------------------------------------------------------
 
 def test_no_mount_no_unshare(ctr):
     r = ctr.sh("mkdir -p /mnt; mount -t tmpfs none /mnt; echo mount=$?; "
@@ -376,10 +376,11 @@ def test_seccomp_holds_beyond_capabilities(ctr):
 
 @pytest.mark.parametrize("sc, want", [
     ({"add": ["NET_ADMIN"], "drop": ["CHOWN", "NET_RAW"]},
-     (DOCKER_CAPS | 1 << CAP_NET_ADMIN) & ~(1 << CAP_CHOWN | 1 << CAP_NET_RAW)),
+     (DOCKER_CAPS | 1 << CAP_NET_ADMIN) &
+     ~(1 << CAP_CHOWN | 1 << CAP_NET_RAW)),
     ({"drop": ["ALL"]}, 0),
     ({"drop": ["ALL"], "add": ["CHOWN"]}, 1 << CAP_CHOWN),
-])
+], ids=["add-drop", "drop-all", "drop-all-add-one"])
 def test_capabilities_add_drop(ctr, sc, want):
     r = ctr.sh("cat /proc/self/status; touch /tmp/f; chown 1000 /tmp/f",
                check=False, container={"securityContext":
@@ -492,7 +493,7 @@ def test_privileged_has_no_limits(ctr):
     assert "rw" in m["/sys"][1] and "/proc/sys" not in m
 
 
-# --- the root file system ----------------------------------------------------
+# --- the root file system -------------------------------------------------
 
 def test_read_only_root(ctr):
     r = ctr.sh("touch /x; echo root=$?; mkdir /tmp/d; echo tmp=$?; "
@@ -528,7 +529,7 @@ def test_rlimit_nofile(ctr):
     assert r.stdout == "1024\n"
 
 
-# --- users ---------------------------------------------------------------------
+# --- users ----------------------------------------------------------------
 
 def test_run_as_user(ctr):
     r = ctr.sh("id -u; id -g; id -G; cat /proc/self/status; "
@@ -584,7 +585,7 @@ def test_working_dir_made(ctr):
     assert os.path.isfile(os.path.join(ctr.upper, "work/deep/er/f"))
 
 
-# --- volumes and /etc --------------------------------------------------------
+# --- volumes and /etc -----------------------------------------------------
 
 def test_volumes(ctr):
     rw, ro = ctr.host("host-rw"), ctr.host("host-ro")
@@ -687,7 +688,7 @@ def test_links_chained_and_looping(ctr):
                 "Too many levels of symbolic links")
 
 
-# --- hostile images ------------------------------------------------------------
+# --- hostile images -------------------------------------------------------
 
 def evil_layer(ctr, links):
     """A layer over the busybox one with links {path: symlink target}."""
