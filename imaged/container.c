@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -28,6 +30,10 @@
  */
 
 #define CAP_WORDS 2
+
+#ifndef AT_RECURSIVE /* musl before 1.2.4 */
+#define AT_RECURSIVE 0x8000
+#endif
 
 /* Docker's default capabilities (moby oci/caps/defaults.go) */
 static const uint64_t default_caps =
@@ -82,9 +88,11 @@ static int open_beneath(int rootfd, const char *path, int flags)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-int ctr_open_in_root(int rootfd, const char *path, bool dir)
+#define LINK_HOPS 40 /* as the kernel's MAXSYMLINKS */
+
+static int open_in_root(int rootfd, const char *path, bool dir, int hops)
 {
-	char part[CTR_PATH_MAX];
+	char part[CTR_PATH_MAX], link[CTR_PATH_MAX], next[CTR_PATH_MAX];
 	size_t len = strlen(path);
 
 	if (len >= sizeof(part))
@@ -112,6 +120,24 @@ int ctr_open_in_root(int rootfd, const char *path, bool dir)
 				       O_PATH | O_DIRECTORY);
 		if (pfd < 0)
 			return pfd;
+		/*
+		 * a link to what is missing (/etc/resolv.conf to
+		 * ../run/systemd/resolve/stub-resolv.conf): made where it
+		 * leads, in the root, as runc's securejoin.MkdirAll does
+		 */
+		ssize_t n = readlinkat(pfd, slash + 1, link, sizeof(link) - 1);
+		if (n >= 0) {
+			close(pfd);
+			if (hops == LINK_HOPS)
+				return -ELOOP;
+			link[n] = '\0';
+			bool abs = link[0] == '/';
+			if ((size_t)snprintf(next, sizeof(next), "%s%s%s%s",
+					     abs ? "" : part, abs ? "" : "/",
+					     link, path + i) >= sizeof(next))
+				return -ENAMETOOLONG;
+			return open_in_root(rootfd, next, dir, hops + 1);
+		}
 		int r = 0;
 		if (!last || dir)
 			r = mkdirat(pfd, slash + 1, 0755);
@@ -135,6 +161,20 @@ int ctr_open_in_root(int rootfd, const char *path, bool dir)
 	return open_beneath(rootfd, "/", O_PATH);
 }
 
+int ctr_open_in_root(int rootfd, const char *path, bool dir)
+{
+	return open_in_root(rootfd, path, dir, 0);
+}
+
+/* fd is the container's root itself (an image's link to "/" or "../..") */
+static bool is_root(int rootfd, int fd)
+{
+	struct stat r, st;
+
+	return !fstat(rootfd, &r) && !fstat(fd, &st) && r.st_dev == st.st_dev &&
+	       r.st_ino == st.st_ino;
+}
+
 /* mount onto path in the container's root (an fd path, so no symlink races) */
 static int mount_in(int rootfd, const char *src, const char *path,
 		    const char *type, unsigned long flags, const char *data,
@@ -145,6 +185,13 @@ static int mount_in(int rootfd, const char *src, const char *path,
 
 	if (fd < 0)
 		return fail(err, errlen, -fd, "%s in the container", path);
+	if (is_root(rootfd, fd)) {
+		close(fd);
+		return fail(err, errlen, 0,
+			    "%s in the container leads to its root: the image "
+			    "links it there",
+			    path);
+	}
 	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
 	int r = mount(src, target, type, flags, data);
 	int e = errno;
@@ -153,6 +200,64 @@ static int mount_in(int rootfd, const char *src, const char *path,
 		return fail(err, errlen, e, "mount %s on %s", type ? type : src,
 			    path);
 	return 0;
+}
+
+/*
+ * A mount's own flags, as statvfs gives them, for a remount to keep: a
+ * MS_BIND | MS_REMOUNT call sets them all, clearing what it is not given
+ * (a host's nosuid,nodev,noexec mount under a readOnly volume).
+ */
+static unsigned long kept_flags(const struct statvfs *sv)
+{
+	static const unsigned long map[][2] = {
+		{ ST_RDONLY, MS_RDONLY },     { ST_NOSUID, MS_NOSUID },
+		{ ST_NODEV, MS_NODEV },	      { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },   { ST_NODIRATIME, MS_NODIRATIME },
+		{ ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (sv->f_flag & map[i][0])
+			flags |= map[i][1];
+	if (!(flags & (MS_NOATIME | MS_RELATIME)))
+		flags |= MS_STRICTATIME;
+	return flags;
+}
+
+/* a bind mount's flags are set by a second, remounting call */
+static int remount_in(int rootfd, const char *path, unsigned long flags,
+		      char *err, size_t errlen)
+{
+	char target[64];
+	struct statvfs sv;
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = fstatvfs(fd, &sv);
+	if (!r)
+		r = mount(NULL, target, NULL,
+			  MS_BIND | MS_REMOUNT | flags | kept_flags(&sv), NULL);
+	int e = errno;
+	close(fd);
+	return r ? fail(err, errlen, e, "remount %s", path) : 0;
+}
+
+/* path bound onto itself: a mount of its own, with flags of its own */
+static int bind_self(int rootfd, const char *path, char *err, size_t errlen)
+{
+	char target[64];
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
+	int r = mount(target, target, NULL, MS_BIND, NULL);
+	int e = errno;
+	close(fd);
+	return r ? fail(err, errlen, e, "bind %s", path) : 0;
 }
 
 static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
@@ -197,6 +302,20 @@ static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
 			return fail(err, errlen, errno, "/dev/%s", links[i][1]);
 		}
 	close(dfd);
+	/*
+	 * No device cgroup says which nodes may be opened, and the
+	 * container has CAP_MKNOD: /dev is nodev like every other mount
+	 * it can write, and the nodes above, each a mount of its own,
+	 * are the ones that open.
+	 */
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(*nodes); i++) {
+		char path[32];
+		snprintf(path, sizeof(path), "/dev/%s", nodes[i].name);
+		if (bind_self(rootfd, path, err, errlen))
+			return -1;
+	}
+	if (remount_in(rootfd, "/dev", MS_NODEV, err, errlen))
+		return -1;
 	if (mount_in(rootfd, "devpts", "/dev/pts", "devpts",
 		     MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620,gid=5", true, err,
@@ -208,22 +327,6 @@ static int setup_dev(int rootfd, bool privileged, char *err, size_t errlen)
 		     MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, true, err, errlen))
 		return -1;
 	return 0;
-}
-
-/* a bind mount's flags are set by a second, remounting call */
-static int remount_in(int rootfd, const char *path, unsigned long flags,
-		      char *err, size_t errlen)
-{
-	char target[64];
-	int fd = open_beneath(rootfd, path, O_PATH);
-
-	if (fd < 0)
-		return fail(err, errlen, -fd, "%s in the container", path);
-	snprintf(target, sizeof(target), "/proc/self/fd/%d", fd);
-	int r = mount(NULL, target, NULL, MS_BIND | MS_REMOUNT | flags, NULL);
-	int e = errno;
-	close(fd);
-	return r ? fail(err, errlen, e, "remount %s", path) : 0;
 }
 
 static int mask_paths(int rootfd, char *err, size_t errlen)
@@ -274,6 +377,25 @@ static const struct pod_volume *volume(const struct pod *p, const char *name)
 	return NULL;
 }
 
+/* path and the parents it lacks, as the kubelet's os.MkdirAll: -1, errno */
+static int mkdirs(const char *path)
+{
+	char p[CTR_PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, 0755) && errno != EEXIST)
+				return -1;
+			*s = '/';
+		}
+	return mkdir(p, 0755);
+}
+
 /* Kubernetes' hostPath types (concepts/storage/volumes, "hostPath") */
 static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 			   size_t errlen)
@@ -283,7 +405,7 @@ static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 	bool have = !stat(v->host_path, &st);
 
 	if (!strcmp(t, "DirectoryOrCreate") && !have) {
-		if (mkdir(v->host_path, 0755))
+		if (mkdirs(v->host_path))
 			return fail(err, errlen, errno, "hostPath %s",
 				    v->host_path);
 		have = !stat(v->host_path, &st);
@@ -317,6 +439,26 @@ static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 	return 0;
 }
 
+/*
+ * nodev on the mount at path and every mount under it: a hostPath's own
+ * (the host's /dev under "/") came with the recursive bind.
+ */
+static int nodev_tree(int rootfd, const char *path, char *err, size_t errlen)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV };
+	int fd = open_beneath(rootfd, path, O_PATH);
+
+	if (fd < 0)
+		return fail(err, errlen, -fd, "%s in the container", path);
+	long r = syscall(SYS_mount_setattr, fd, "",
+			 AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+	int e = errno;
+	close(fd);
+	if (r && e == ENOSYS) /* before Linux 5.12: that mount alone */
+		return remount_in(rootfd, path, MS_NODEV, err, errlen);
+	return r ? fail(err, errlen, e, "nodev %s", path) : 0;
+}
+
 static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 			 size_t errlen)
 {
@@ -338,6 +480,9 @@ static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 				 v->name);
 		if (mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
 			     dir, err, errlen))
+			return -1;
+		if (!s->k->privileged &&
+		    nodev_tree(rootfd, m->path, err, errlen))
 			return -1;
 		if (m->read_only &&
 		    remount_in(rootfd, m->path, MS_RDONLY, err, errlen))
@@ -383,7 +528,8 @@ static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
 			     "lowerdir=%s,upperdir=%s,workdir=%s", s->lower,
 			     s->upper, s->work) >= sizeof(opts))
 		return fail(err, errlen, 0, "too many layers for overlayfs");
-	if (mount("overlay", s->rootfs, "overlay", 0, opts))
+	if (mount("overlay", s->rootfs, "overlay", k->privileged ? 0 : MS_NODEV,
+		  opts))
 		return fail(err, errlen, errno, "overlay root");
 	int rootfd = open(s->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
@@ -410,8 +556,11 @@ static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
 		return fail(err, errlen, errno, "pivot_root");
 	if (umount2(".", MNT_DETACH) || chdir("/"))
 		return fail(err, errlen, errno, "detach the old root");
+	struct statvfs sv;
 	if (k->read_only_root &&
-	    mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL))
+	    (statvfs("/", &sv) ||
+	     mount(NULL, "/", NULL,
+		   MS_BIND | MS_REMOUNT | MS_RDONLY | kept_flags(&sv), NULL)))
 		return fail(err, errlen, errno, "read-only root");
 	return 0;
 }
@@ -479,6 +628,8 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 {
 	const struct exec_spec *e = &s->e;
 	uint32_t u = e->uid, g = e->gid, pg = 0;
+	const char *user = e->user_name;
+	char name[256];
 	gid_t groups[32];
 	size_t n;
 
@@ -489,13 +640,20 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 				    e->user_name);
 		if (!e->gid_known && !e->group_name)
 			g = pg;
-	} else if (!e->gid_known && !e->group_name) {
-		/* a numeric user's group: its passwd line's, or 0 */
+	} else {
+		/*
+		 * a numeric user: its passwd line's group (or 0), and its
+		 * name for the groups it is a member of, as containerd's
+		 * WithAdditionalGIDs gives a runAsUser
+		 */
 		struct passwd *pw;
 		setpwent();
 		while ((pw = getpwent()))
 			if (pw->pw_uid == u) {
-				g = pw->pw_gid;
+				if (!e->gid_known && !e->group_name)
+					g = pw->pw_gid;
+				snprintf(name, sizeof(name), "%s", pw->pw_name);
+				user = name;
 				break;
 			}
 		endpwent();
@@ -506,7 +664,7 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 			    "group %s is not in the image's /etc/group",
 			    e->group_name);
 	groups[0] = g;
-	n = 1 + member_groups(e->user_name, groups + 1, 31);
+	n = 1 + member_groups(user, groups + 1, 31);
 	if (setgroups(n, groups) || setgid(g))
 		return fail(err, errlen, errno, "groups of uid %u", u);
 	*uid = u;
@@ -524,8 +682,16 @@ static int drop_caps(const struct pod_container *k, uid_t uid, char *err,
 	struct __user_cap_data_struct d[CAP_WORDS] = { 0 };
 
 	keep |= k->caps_add;
-	if (k->privileged)
-		keep = ~0ull;
+	/*
+	 * privileged: every capability imaged holds. Asking capset for
+	 * more (all 64 bits) fails where imaged lacks one, as in a
+	 * container of its own.
+	 */
+	if (k->privileged) {
+		if (syscall(SYS_capget, &h, d))
+			return fail(err, errlen, errno, "capget");
+		keep = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	}
 	for (int c = 0; c <= 63; c++)
 		if (!(keep >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) &&
 		    errno != EINVAL)

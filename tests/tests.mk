@@ -43,11 +43,27 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 		echo "nlmsg-compare: netd/mnl.c builds different bytes from libmnl" >&2; exit 1; fi
 	@echo "== nlmsg-compare: $$(wc -l <$(UNIT_OUT)/nlmsg-own.txt) messages, libmnl and netd/mnl.c byte-identical"
 
+# container.c, seccomp.c and the Pod parser on the build host, one
+# container a run, for test_container.py (mounts and confinement).
+CTR_HARNESS := $(OUT)/host/ctr_harness
+CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/container.c \
+	imaged/seccomp.c imaged/pod.c imaged/merge.c imaged/ref.c
+
+$(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h) | host-deps
+	@mkdir -p $(dir $@)
+	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iimaged \
+		-Wl,--wrap=setrlimit,--wrap=mount -o $@ $(CTR_HARNESS_SRCS) -lyaml
+
+ctr-harness: $(CTR_HARNESS)
+.PHONY: ctr-harness
+
 # Integration tests on the host: netd in network namespaces against the
 # distribution's dnsmasq and a hostile test server; imaged against the
-# distribution's docker-registry, skopeo and umoci.
-integration: $(NETD_HOST_BIN) $(IMAGED_HOST_BIN)
-	@NETD=$(NETD_HOST_BIN) IMAGED=$(IMAGED_HOST_BIN) $(PYTEST) -v tests/integration
+# distribution's docker-registry, skopeo and umoci; imaged's container
+# setup in mount and PID namespaces (ctr_harness).
+integration: $(NETD_HOST_BIN) $(IMAGED_HOST_BIN) $(CTR_HARNESS)
+	@NETD=$(NETD_HOST_BIN) IMAGED=$(IMAGED_HOST_BIN) \
+		CTR_HARNESS=$(CTR_HARNESS) $(PYTEST) -v tests/integration
 
 build-test: source
 	@$(PYTEST) -q tests/build
@@ -108,7 +124,7 @@ bench: images
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] \
-	tests/unit/*.c tests/fuzz/*.c)
+	tests/unit/*.c tests/fuzz/*.c tests/integration/*.c)
 format-check:
 	@bad=0; for f in $(C_FILES); do \
 		clang-format "$$f" | cmp -s "$$f" - || { echo "format: $$f differs from .clang-format (run make format)"; bad=1; }; \
