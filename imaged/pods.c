@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -255,6 +256,18 @@ void pods_remove(struct pod_rt *p)
 		netd_del(p->spec->name);
 	if (p->puller > 0)
 		kill(p->puller, SIGKILL);
+	/* emptyDir tmpfs mounts (medium: Memory) go before their folders */
+	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s/volumes", p->spec->name);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char vol[CTR_PATH_MAX + 128];
+		snprintf(vol, sizeof(vol), "%s/%.63s", path, e->d_name);
+		if (e->d_name[0] != '.')
+			umount2(vol, MNT_DETACH);
+	}
+	if (d)
+		closedir(d);
 	sandbox_remove(p->dir);
 	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s", p->spec->name);
 	store_rm_tree(path);
@@ -417,6 +430,34 @@ static int sandbox(struct pod_rt *p)
 	return 0;
 }
 
+/*
+ * emptyDir with medium Memory: a tmpfs, sizeLimit its size (the kubelet
+ * does the same); mounted once, by the first container of the pod.
+ */
+static int memory_volume(const char *dir, uint64_t size, char *err,
+			 size_t errlen)
+{
+	struct stat st, up;
+	char parent[CTR_PATH_MAX + 80], opts[64];
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	if (stat(dir, &st) || stat(parent, &up))
+		return -errno;
+	if (st.st_dev != up.st_dev)
+		return 0; /* mounted already */
+	if (size)
+		snprintf(opts, sizeof(opts), "mode=1777,size=%llu",
+			 (unsigned long long)size);
+	else
+		snprintf(opts, sizeof(opts), "mode=1777");
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
+		snprintf(err, errlen, "emptyDir %.200s: %s", dir,
+			 strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 int pods_spec(const struct pod *pod, const struct pod_container *k,
 	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
 	      struct store_view *v, char *err, size_t errlen)
@@ -479,6 +520,10 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 			mkdir(snap, 0755);
 			mkdir(s->volumes, 0755);
 			mkdir(dir, 0777);
+			if (pod->volumes[i].memory &&
+			    (r = memory_volume(dir, pod->volumes[i].size_limit,
+					       err, errlen)))
+				return r;
 		}
 	return 0;
 }
@@ -541,7 +586,9 @@ static void ended(struct pod_rt *p, struct ctr_rt *c)
 			 ri->signal);
 	else
 		snprintf(how, sizeof(how), "exited with %d", ri->code);
-	if (again) {
+	if (p->stopped) {
+		say("pod %s: %s %s (stopped)", p->spec->name, c->k->name, how);
+	} else if (again) {
 		int64_t d = backoff_next(&c->bo, ri->finished - ri->started);
 		c->next_ms = boot_ms() + d;
 		say("pod %s: %s %s; starting again in %lld s", p->spec->name,

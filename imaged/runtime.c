@@ -319,6 +319,13 @@ static void shim(const struct ctr_spec *s)
 	if (!pid) {
 		char err[512];
 		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* what the shim ignores, the container must not (an ignored
+		 * signal stays ignored through execve) */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
 		if (put(s->cgroup, "cgroup.procs", "0"))
 			snprintf(err, sizeof(err), "join %.400s: %s", s->cgroup,
 				 strerror(errno));

@@ -50,8 +50,10 @@ def build_oci(tmp_path):
     return oci
 
 
-@pytest.fixture
-def registry(tmp_path):
+def serve_registry(tmp_path, oci, repo):
+    """The distribution's docker-registry on 127.0.0.1:PORT (the port the
+    test image's registries.conf names) with oci's image pushed as
+    repo:1; a generator for fixtures."""
     if not port_free(PORT):
         pytest.skip(f"127.0.0.1:{PORT} is taken")
     cfg = tmp_path / "registry.yml"
@@ -65,18 +67,26 @@ http:
     log = open(tmp_path / "registry.log", "w")
     proc = subprocess.Popen(["docker-registry", "serve", str(cfg)],
                             stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while port_free(PORT):
-        assert proc.poll() is None, (tmp_path / "registry.log").read_text()
-        assert time.time() < deadline, "registry never listened"
-        time.sleep(0.1)
-    oci = build_oci(tmp_path)
-    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
-    run("skopeo", "copy", "--dest-tls-verify=false", f"oci:{oci}:1",
-        f"docker://127.0.0.1:{PORT}/test/hello:1")
-    yield proc
-    proc.kill()
-    proc.wait()
+    try:
+        deadline = time.time() + 20
+        while port_free(PORT):
+            assert proc.poll() is None, \
+                (tmp_path / "registry.log").read_text()
+            assert time.time() < deadline, "registry never listened"
+            time.sleep(0.1)
+        subprocess.run(["skopeo", "copy", "--dest-tls-verify=false",
+                        f"oci:{oci}:1",
+                        f"docker://127.0.0.1:{PORT}/{repo}:1"],
+                       check=True, capture_output=True)
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture
+def registry(tmp_path):
+    yield from serve_registry(tmp_path, build_oci(tmp_path), "test/hello")
 
 
 def test_pull_run_reboot_prune(registry, workdir):

@@ -12,7 +12,8 @@ import time
 import pytest
 
 import keelvm
-from test_images import PORT, port_free
+from test_hostport import fetch, free_port
+from test_images import PORT, serve_registry
 
 pytestmark = pytest.mark.skipif(
     not keelvm.have_qemu() or not shutil.which("docker-registry")
@@ -77,31 +78,7 @@ def build_image(tmp_path):
 
 @pytest.fixture
 def registry(tmp_path):
-    if not port_free(PORT):
-        pytest.skip(f"127.0.0.1:{PORT} is taken")
-    cfg = tmp_path / "registry.yml"
-    cfg.write_text(f"""version: 0.1
-storage:
-  filesystem:
-    rootdirectory: {tmp_path}/storage
-http:
-  addr: 127.0.0.1:{PORT}
-""")
-    log = open(tmp_path / "registry.log", "w")
-    proc = subprocess.Popen(["docker-registry", "serve", str(cfg)],
-                            stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.time() + 20
-    while port_free(PORT):
-        assert proc.poll() is None, (tmp_path / "registry.log").read_text()
-        assert time.time() < deadline, "registry never listened"
-        time.sleep(0.1)
-    oci = build_image(tmp_path)
-    subprocess.run(["skopeo", "copy", "--dest-tls-verify=false",
-                    f"oci:{oci}:1", f"docker://127.0.0.1:{PORT}/test/web:1"],
-                   check=True, capture_output=True)
-    yield proc
-    proc.kill()
-    proc.wait()
+    yield from serve_registry(tmp_path, build_image(tmp_path), "test/web")
 
 
 def put(m, path, text):
@@ -150,7 +127,10 @@ def test_pods(registry, workdir):
         m.wait_ready()
         put(m, "/run/web.yaml", manifest(
             "web", '["/bin/httpd", "-f", "-p", "80", "-h", "/www"]',
-            ctr_extra="""    securityContext:
+            ctr_extra="""    ports:
+    - containerPort: 80
+      hostPort: 8080
+    securityContext:
       readOnlyRootFilesystem: true
 """))
         assert "pod/web created" in m.check("imagectl apply -f /run/web.yaml")
@@ -162,6 +142,17 @@ def test_pods(registry, workdir):
         # reachable on its pod IP from the host's network namespace
         assert "served by a keel pod" in wait_for(
             m, f"wget -qO- http://{ip}/", "served", timeout=30)
+        # and on its hostPort: at the guest's own address, and from the
+        # real host through a QEMU port forward to it
+        assert "served" in m.check("wget -qO- -T 5 http://10.0.2.15:8080/")
+        port = free_port()
+        r = m.qmp.cmd("human-monitor-command", **{
+            "command-line": f"hostfwd_add net0 tcp:127.0.0.1:{port}-:8080"})
+        assert r.get("return") == "", r
+        deadline = time.time() + 20
+        while "served by a keel pod" not in fetch(port):
+            assert time.time() < deadline, fetch(port)
+            time.sleep(1)
         assert "pod/web unchanged" in m.check(
             "imagectl apply -f /run/web.yaml")
 
@@ -195,12 +186,28 @@ def test_pods(registry, workdir):
 
         # a setuid-root binary gives a non-root user nothing
         put(m, "/run/user.yaml", manifest(
-            "user", '["/bin/sleep", "3600"]', ctr_extra="""    securityContext:
+            "user", '["/bin/sleep", "3600"]', extra="""  volumes:
+  - name: scratch
+    emptyDir:
+      medium: Memory
+      sizeLimit: 1Mi
+""", ctr_extra="""    securityContext:
       runAsUser: 1000
+    volumeMounts:
+    - name: scratch
+      mountPath: /scratch
 """))
         m.check("imagectl apply -f /run/user.yaml")
         wait_for(m, "imagectl exec user -- id -u", "1000", timeout=60)
         assert m.check("imagectl exec user -- probe euid").strip() == "1000"
+        # an emptyDir in memory, as big as its sizeLimit
+        m.check("imagectl exec user -- sh -c 'echo hi > /scratch/f'")
+        rc, out = m.run("imagectl exec user -- sh -c "
+                        "'yes > /scratch/big 2>&1; echo $?'")
+        assert "No space left" in out or out.strip().endswith("1"), out
+        mounts = m.check("grep /var/lib/keel/containers/user/volumes/scratch "
+                         "/proc/mounts")
+        assert "tmpfs" in mounts and "size=1024k" in mounts, mounts
 
         # a memory hog is killed by the OOM killer and restarted
         put(m, "/run/hog.yaml", manifest(
@@ -275,6 +282,7 @@ def test_pods(registry, workdir):
         ip = pod_line(m, "web")[-1]
         assert "served" in wait_for(m, f"wget -qO- http://{ip}/", "served",
                                     timeout=30)
+        assert "served" in m.check("wget -qO- -T 5 http://10.0.2.15:8080/")
     finally:
         m.kill()
 
@@ -334,11 +342,10 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         side = "imagectl exec espweb -c side --"
         assert "served" in m.check(f"{side} wget -qO- http://127.0.0.1/")
         assert m.check(f"{side} hostname").strip() == "espweb"
-        ns = [m.check(f"imagectl exec espweb -c {c} -- readlink "
-                      "/proc/self/ns/ipc /proc/self/ns/pid") for c in
-              ("espweb", "side")]
-        ipc, pid = zip(*(n.split() for n in ns))
-        assert ipc[0] == ipc[1] and pid[0] != pid[1], ns
+        ipc, pid = ([m.check(f"imagectl exec espweb -c {c} -- readlink "
+                             f"/proc/self/ns/{kind}").strip()
+                     for c in ("espweb", "side")] for kind in ("ipc", "pid"))
+        assert ipc[0] == ipc[1] and pid[0] != pid[1], (ipc, pid)
         log = m.check("cat /var/log/imaged.log")
         assert "every pod of the image and the ESP runs: ready" in log
         assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
