@@ -51,7 +51,7 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check unit build-test system-test integration nlmsg-compare test-image fuzz bench \
+.PHONY: all images run check check-aarch64 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
@@ -80,7 +80,7 @@ savedefconfig:
 	@echo "wrote $(DEFCONFIG)"
 
 host-deps:
-	@scripts/setup-host
+	@scripts/setup-host $(ARCH)
 
 config-ok: host-deps
 	@scripts/check-config $(CONFIG)
@@ -90,7 +90,10 @@ config-ok: host-deps
 # musl-gcc does not see the kernel's headers; expose just those.
 TOOLCHAIN := $(BUILD)/toolchain/.stamp
 KHDR := $(BUILD)/toolchain/include
-TARGET_CC := musl-gcc -isystem $(KHDR)
+# aarch64: Debian's cross gcc with the arm64 musl (musl-dev:arm64), whose
+# wrapper is aarch64-linux-musl-gcc; the host's strip cannot read it.
+TARGET_CC := $(if $(filter aarch64,$(ARCH)),aarch64-linux-musl-gcc,musl-gcc) -isystem $(KHDR)
+TARGET_STRIP := $(if $(filter aarch64,$(ARCH)),aarch64-linux-gnu-strip,strip)
 
 $(TOOLCHAIN): | config-ok
 	@mkdir -p $(KHDR)
@@ -136,10 +139,10 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@$(MAKE) -s -C $(BUILD)/busybox-src O=$(BUILD)/busybox HOSTCC=gcc \
 		CC="$(TARGET_CC)" CONFIG_PREFIX=$(TARGET) install >/dev/null
 	@for p in $(E2FSPROGS_PROGS); do \
-		strip -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
+		$(TARGET_STRIP) -o $(TARGET)/sbin/$${p##*/} $(E2FSPROGS_BUILD)/$$p; done
 	@install -m 0755 $(INIT_BIN) $(TARGET)/sbin/init
 	@ln -sf init $(TARGET)/sbin/initctl
-	@strip -o $(TARGET)/sbin/fsck.fat $(DOSFSTOOLS_FSCK)
+	@$(TARGET_STRIP) -o $(TARGET)/sbin/fsck.fat $(DOSFSTOOLS_FSCK)
 	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
 	@ln -sf imaged $(TARGET)/sbin/imagectl
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
@@ -219,24 +222,50 @@ KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip
 # Image archives for the data partition (imaged loads them on first start)
 PRELOAD := $(call qstrip,$(CONFIG_KEEL_PRELOAD_IMAGES))
 
-$(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
-		$(BUILD)/linux/.stamp_depmod board/$(BOARD)/grub.cfg $(CONFIG) Makefile scripts/mkdisk
-	@echo "  disk.img: GPT esp | root-a | root-b | data"
-	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/keel $(ESP)/a $(ESP)/b $(ESP)/config
+BOOTLOADER := $(call qstrip,$(CONFIG_KEEL_BOOTLOADER))
+BOOT_CONFIG := board/$(BOARD)/$(if $(filter u-boot,$(BOOTLOADER)),boot.cmd,grub.cfg)
+BOOT_SUBST := sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	-e 's|@ROOTFS@|$(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))|g' \
+	-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
+	-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g'
+
+# GRUB (EFI): grub.cfg reads grubenv (and its copy); a slot's settings
+# are in <slot>/slot.cfg, GRUB script.
+define esp-boot-grub-efi
 	@grub-editenv $(ESP)/EFI/keel/grubenv create
 	@vars='$(KEEL_BOOTSTATE)'; IFS='|'; grub-editenv $(ESP)/EFI/keel/grubenv set $$vars
 	@cp $(ESP)/EFI/keel/grubenv $(ESP)/EFI/keel/grubenv.bak
 	@grub-mkimage -O x86_64-efi -p /EFI/BOOT -o $(ESP)/EFI/BOOT/BOOTX64.EFI \
 		$(GRUB_MODULES)
-	@sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \
-		-e 's|@ROOTFS@|$(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))|g' \
-		-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
-		-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g' \
-		board/$(BOARD)/grub.cfg >$(ESP)/EFI/BOOT/grub.cfg
+	@$(BOOT_SUBST) board/$(BOARD)/grub.cfg >$(ESP)/EFI/BOOT/grub.cfg
 	@if [ -f $(IMAGES)/root.verity ]; then \
 		printf 'set keel_verity="keel.verity=%s"\n' "$$(cat $(IMAGES)/root.verity)"; \
 	else echo 'set keel_verity='; fi >$(ESP)/a/slot.cfg
 	@echo 'set keel_cmdline=""' >>$(ESP)/a/slot.cfg
+endef
+
+# U-Boot: boot.scr (from board/<b>/boot.cmd) at the ESP's root, where
+# U-Boot's distro boot finds it; the boot state is a redundant U-Boot
+# environment, one copy a file (uboot.env, uboot.env.bak); a slot's
+# settings are in <slot>/slot.env, name=value lines for env import -t.
+define esp-boot-u-boot
+	@echo '$(KEEL_BOOTSTATE)' | tr '|' '\n' >$(BUILD)/bootstate.txt
+	@mkenvimage -r -s $(UBOOTENV_SIZE) -o $(ESP)/EFI/keel/uboot.env $(BUILD)/bootstate.txt
+	@mkenvimage -r -s $(UBOOTENV_SIZE) -o $(ESP)/EFI/keel/uboot.env.bak $(BUILD)/bootstate.txt
+	@$(BOOT_SUBST) board/$(BOARD)/boot.cmd >$(BUILD)/boot.cmd
+	@mkimage -A arm64 -T script -C none -n keel -d $(BUILD)/boot.cmd $(ESP)/boot.scr >/dev/null
+	@if [ -f $(IMAGES)/root.verity ]; then \
+		printf 'keel_verity=keel.verity=%s\n' "$$(cat $(IMAGES)/root.verity)"; \
+	else echo 'keel_verity='; fi >$(ESP)/a/slot.env
+	@echo 'keel_cmdline=' >>$(ESP)/a/slot.env
+endef
+UBOOTENV_SIZE := 4096
+
+$(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
+		$(BUILD)/linux/.stamp_depmod $(BOOT_CONFIG) $(CONFIG) Makefile scripts/mkdisk
+	@echo "  disk.img: GPT esp | root-a | root-b | data"
+	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/keel $(ESP)/a $(ESP)/b $(ESP)/config
+	$(esp-boot-$(BOOTLOADER))
 	@echo '$(VERSION)' >$(ESP)/a/version
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img

@@ -83,6 +83,8 @@ int grubenv_serialize(const struct env *env, void *buf, char *err,
  * copy as it was.
  */
 #define UBOOTENV_SIZE_MIN 64
+/* keel's U-Boot boards keep each copy in a file of this size (Makefile) */
+#define UBOOTENV_FILE_SIZE 4096
 
 struct ubootenv {
 	size_t size; /* of one copy */

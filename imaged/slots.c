@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 int slot_from_cmdline(const char *cmdline)
 {
@@ -33,6 +34,48 @@ int esp_writable(bool rw)
 	return 0;
 }
 
+/*
+ * The boot state's files: a U-Boot board's boot.scr reads a redundant
+ * U-Boot environment, one copy a file (uboot.env, uboot.env.bak);
+ * GRUB reads grubenv and its copy. Which one is there says which.
+ */
+static const struct ubootenv_loc uboot_loc = {
+	.path = { BOOTSTATE_DIR "/uboot.env", BOOTSTATE_DIR "/uboot.env.bak" },
+	.size = UBOOTENV_FILE_SIZE,
+};
+
+static bool uboot(void)
+{
+	return !access(uboot_loc.path[0], F_OK) ||
+	       !access(uboot_loc.path[1], F_OK);
+}
+
+static int state_read(struct env *env, char *err, size_t errlen)
+{
+	static struct ubootenv u;
+
+	if (!uboot())
+		return grubenv_read_pair(BOOTSTATE_DIR, env, NULL, err, errlen);
+	int r = ubootenv_read(&uboot_loc, &u, err, errlen);
+	if (!r)
+		*env = u.env;
+	return r;
+}
+
+static int state_write(const struct env *env, char *err, size_t errlen)
+{
+	static struct ubootenv u;
+
+	if (!uboot())
+		return grubenv_write_pair(BOOTSTATE_DIR, env, err, errlen);
+	/* the copy to write is the one not current: read them first */
+	if (ubootenv_read(&uboot_loc, &u, err, errlen) &&
+	    ubootenv_init(&u, uboot_loc.size, true, err, errlen))
+		return -EINVAL;
+	u.env = *env;
+	return ubootenv_write(&uboot_loc, &u, err, errlen);
+}
+
 int slots_read(struct slots *s, char *err, size_t errlen)
 {
 	char cmdline[4096], path[128];
@@ -54,7 +97,7 @@ int slots_read(struct slots *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r = grubenv_read_pair(BOOTSTATE_DIR, env, NULL, err, errlen);
+	r = state_read(env, err, errlen);
 	if (!r)
 		r = boot_state_from_env(env, &s->bs, err, errlen);
 	free(env);
@@ -70,15 +113,15 @@ int slots_write_state(const struct boot_state *bs, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	r = grubenv_read_pair(BOOTSTATE_DIR, env, NULL, err, errlen);
-	if (r) /* start over: our five variables are all GRUB needs */
+	r = state_read(env, err, errlen);
+	if (r) /* start over: our five variables are all the loader needs */
 		env_init(env);
 	r = boot_state_to_env(bs, env, err, errlen);
 	if (!r && (r = esp_writable(true)))
 		snprintf(err, errlen, "unable to make %s writable: %s", ESP_DIR,
 			 strerror(-r));
 	else if (!r) {
-		r = grubenv_write_pair(BOOTSTATE_DIR, env, err, errlen);
+		r = state_write(env, err, errlen);
 		if ((w = esp_writable(false)))
 			say("unable to make %s read-only again: %s", ESP_DIR,
 			    strerror(-w));

@@ -402,6 +402,14 @@ static int write_slot_cfg(int slot, const struct manifest *m, char *err,
 		m->verity, m->cmdline);
 	slot_path(path, sizeof(path), slot, "slot.cfg", "");
 	int r = write_atomic(path, text, strlen(text), 0644);
+	/* and boot.scr (U-Boot boards) imports this: name=value lines */
+	if (!r) {
+		snprintf(text, sizeof(text),
+			 "keel_verity=keel.verity=%s\nkeel_cmdline=%s\n",
+			 m->verity, m->cmdline);
+		slot_path(path, sizeof(path), slot, "slot.env", "");
+		r = write_atomic(path, text, strlen(text), 0644);
+	}
 	if (!r) {
 		snprintf(text, sizeof(text), "%s\n", m->version);
 		slot_path(path, sizeof(path), slot, "version", "");

@@ -465,6 +465,8 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m,
 	size_t n;
 	unsigned overload = 0;
 
+	/* gcc for aarch64 cannot see that gather() fills what it counts */
+	v[0] = 0;
 	memset(m, 0, sizeof(*m));
 	if (len < OFF_OPTIONS) {
 		*why = "too short";

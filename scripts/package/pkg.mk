@@ -27,16 +27,17 @@ $$(BUILD)/$(1)-src/.stamp_extracted: scripts/package/$(1)/$(1).hash | host-deps
 	@touch $$@
 endef
 
-# $(eval $(call apt-deb-package,name,apt spec,deb file)): a binary .deb,
-# fetched with apt-get download and extracted (not installed) into
-# $(BUILD)/name.
+# $(eval $(call apt-deb-package,name,apt spec,deb file[,hash file])): a
+# binary .deb, fetched with apt-get download and extracted (not installed)
+# into $(BUILD)/name. The hash file defaults to name.hash (a per-arch
+# package names its own).
 define apt-deb-package
 $(1)-source:
-	@scripts/fetch $$(DL_DIR) scripts/package/$(1)/$(1).hash apt-deb '$(2)'
+	@scripts/fetch $$(DL_DIR) $(or $(4),scripts/package/$(1)/$(1).hash) apt-deb '$(2)'
 SOURCE_TARGETS += $(1)-source
 
-$$(BUILD)/$(1)/.stamp_extracted: scripts/package/$(1)/$(1).hash | host-deps
-	@scripts/fetch $$(DL_DIR) scripts/package/$(1)/$(1).hash apt-deb '$(2)'
+$$(BUILD)/$(1)/.stamp_extracted: $(or $(4),scripts/package/$(1)/$(1).hash) | host-deps
+	@scripts/fetch $$(DL_DIR) $(or $(4),scripts/package/$(1)/$(1).hash) apt-deb '$(2)'
 	@echo "  $(1): extracting $(3)"
 	@rm -rf $$(BUILD)/$(1) && mkdir -p $$(BUILD)/$(1)
 	@dpkg-deb -x $$(DL_DIR)/$(3) $$(BUILD)/$(1)

@@ -28,6 +28,46 @@ def arch():
     return os.environ.get("KEEL_ARCH", "x86_64")
 
 
+def uboot():
+    """Whether the board boots with U-Boot (boot.cmd) rather than GRUB."""
+    return os.path.exists(os.path.join(board_dir(), "boot.cmd"))
+
+
+def bootstate_files():
+    """The boot state's two files in the booted guest."""
+    names = ("uboot.env", "uboot.env.bak") if uboot() else \
+        ("grubenv", "grubenv.bak")
+    return [f"/boot/EFI/keel/{n}" for n in names]
+
+
+def slot_file():
+    """A slot's settings file on the ESP, and how a verity hash ends in it."""
+    return ("slot.env", "\n") if uboot() else ("slot.cfg", '"')
+
+
+def console():
+    """The serial console's device in the guest."""
+    return "ttyS0" if arch() == "x86_64" else "ttyAMA0"
+
+
+def slot_settings(disk, slot, work):
+    """(verity argument, extra command line) of a slot, from the ESP:
+    slot.cfg (GRUB script) or slot.env (U-Boot name=value lines)."""
+    offset, _ = partition_extent(disk, 1)
+    for name in ("slot.env", "slot.cfg"):
+        dest = os.path.join(work, name)
+        r = subprocess.run(["mcopy", "-n", "-i", f"{disk}@@{offset}",
+                            f"::{slot}/{name}", dest], capture_output=True)
+        if r.returncode:
+            continue
+        text = open(dest).read()
+        if name == "slot.cfg":  # set keel_verity="keel.verity=..."
+            return text.split('"')[1], text.split('"')[3]
+        kv = dict(line.split("=", 1) for line in text.splitlines() if line)
+        return kv.get("keel_verity", ""), kv.get("keel_cmdline", "")
+    raise FileNotFoundError(f"no slot settings for {slot} in {disk}")
+
+
 def copy_disk(dest):
     """A private copy of the built disk.img (sparse, so it is cheap)."""
     src = os.path.join(images_dir(), "disk.img")
@@ -97,7 +137,9 @@ class Machine:
         # Direct kernel boot: skips firmware and GRUB, so a test can
         # choose the command line.
         kernel, initrd, append = self.kernel_boot
-        return [f"qemu-system-{arch()}", "-machine", "q35", "-accel", "tcg",
+        machine = ["-machine", "q35"] if arch() == "x86_64" else \
+            ["-machine", "virt", "-cpu", "cortex-a57"]
+        return [f"qemu-system-{arch()}", *machine, "-accel", "tcg",
                 "-m", "512", "-smp", "2", "-nographic", "-nodefaults",
                 "-no-user-config", "-serial", "stdio", "-no-reboot",
                 "-drive", f"if=virtio,format=raw,file={self.disk}",

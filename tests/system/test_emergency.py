@@ -15,13 +15,12 @@ def kernel_files(tmp_path_factory):
     disk = os.path.join(keelvm.images_dir(), "disk.img")
     offset, _ = keelvm.partition_extent(disk, 1)
     files = {}
-    for name in ("vmlinuz", "initramfs.img", "slot.cfg"):
+    for name in ("vmlinuz", "initramfs.img"):
         dest = os.path.join(work, name)
         subprocess.run(["mcopy", "-n", "-i", f"{disk}@@{offset}",
                         f"::a/{name}", dest], check=True)
         files[name] = dest
-    # slot.cfg: set keel_verity="keel.verity=<hash>:<blocks>"
-    verity = open(files["slot.cfg"]).read().split('"')[1]
+    verity, _ = keelvm.slot_settings(disk, "a", work)
     return files["vmlinuz"], files["initramfs.img"], verity
 
 
@@ -36,7 +35,7 @@ def boot(workdir, kernel_files, append, corrupt_data=False):
     kernel, initrd, verity = kernel_files
     m = keelvm.Machine(disk, workdir,
                        kernel_boot=(kernel, initrd,
-                                    f"console=ttyS0 quiet {verity} " + append))
+                                    f"console={keelvm.console()} quiet {verity} " + append))
     return m.start()
 
 
@@ -48,7 +47,7 @@ def test_missing_root_partition(workdir, kernel_files):
         listed = m.child.match.group(1)
         for part in ("(esp)", "(root-a)", "(root-b)", "(data)"):
             assert part in listed
-        m.expect(r"keel: emergency shell on /dev/ttyS0")
+        m.expect(r"keel: emergency shell on /dev/" + keelvm.console())
         m.sync_shell()
         # the shell is real: it can see the initramfs
         assert m.check("ls /init").strip() == "/init"
@@ -87,7 +86,8 @@ def test_unverified_root_is_refused(workdir, kernel_files):
     kernel, initrd, _ = kernel_files
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     m = keelvm.Machine(disk, workdir, kernel_boot=(
-        kernel, initrd, "console=ttyS0 quiet root=PARTLABEL=root-a")).start()
+        kernel, initrd,
+        f"console={keelvm.console()} quiet root=PARTLABEL=root-a")).start()
     try:
         m.expect(r"no keel.verity= on the command line: refusing to mount "
                  r"/dev/vda2 unverified")

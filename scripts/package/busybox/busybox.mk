@@ -17,7 +17,7 @@ $(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TO
 		yes '' | $(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
 			HOSTCC=gcc CC="$(TARGET_CC)" oldconfig && \
 		$(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
-			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=strip busybox busybox.links)
+			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=$(TARGET_STRIP) busybox busybox.links)
 	@cmp -s <(grep CONFIG_ rootfs/busybox.config) \
 		<(grep CONFIG_ $(BUILD)/busybox/.config) || \
 		{ echo "busybox: rootfs/busybox.config is not complete for busybox $(BUSYBOX_VERSION); oldconfig changed it (see $(BUILD)/busybox/.config)" >&2; exit 1; }
