@@ -26,24 +26,25 @@ setenv keel_check 'cp.b ${keel_a} ${keel_y} 4; setexpr keel_t ${keel_a} + 5; set
 
 setenv keel_have0 0
 setenv keel_have1 0
-setenv keel_f0 0
-setenv keel_f1 0
+# each copy's flags byte (setexpr gives hex; itest compares it as such)
+setexpr keel_p0 ${keel_c0} + 4
+setexpr keel_p1 ${keel_c1} + 4
+mw.b ${keel_p0} 0
+mw.b ${keel_p1} 0
 if load ${keel_part} ${keel_c0} /EFI/keel/uboot.env; then
 	setenv keel_have0 1
-	setexpr keel_t ${keel_c0} + 4
-	setexpr.b keel_f0 *${keel_t}
 fi
 if load ${keel_part} ${keel_c1} /EFI/keel/uboot.env.bak; then
 	setenv keel_have1 1
-	setexpr keel_t ${keel_c1} + 4
-	setexpr.b keel_f1 *${keel_t}
 fi
+setexpr.b keel_f0 *${keel_p0}
+setexpr.b keel_f1 *${keel_p1}
 
 # which copy is newer
 setenv keel_new 0
-if test ${keel_f1} -gt ${keel_f0}; then setenv keel_new 1; fi
-if test ${keel_f0} = 0 && test ${keel_f1} = ff; then setenv keel_new 0; fi
-if test ${keel_f1} = 0 && test ${keel_f0} = ff; then setenv keel_new 1; fi
+if itest.b *${keel_p1} -gt *${keel_p0}; then setenv keel_new 1; fi
+if itest.b *${keel_p0} == 0 && itest.b *${keel_p1} == 0xff; then setenv keel_new 0; fi
+if itest.b *${keel_p1} == 0 && itest.b *${keel_p0} == 0xff; then setenv keel_new 1; fi
 if test ${keel_have1} = 0; then setenv keel_new 0; fi
 if test ${keel_have0} = 0; then setenv keel_new 1; fi
 if test ${keel_new} = 0; then setenv keel_old 1; else setenv keel_old 0; fi
