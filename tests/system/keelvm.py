@@ -28,6 +28,33 @@ def arch():
     return os.environ.get("KEEL_ARCH", "x86_64")
 
 
+# the guest's arch in OCI's and Debian's words
+DEBARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+
+
+def debarch(a=None):
+    return DEBARCH[a or arch()]
+
+
+def busybox(a=None):
+    """The distribution's static busybox for arch a (the guest's by
+    default), for the test containers, or None: make test-busybox puts
+    both arches' in output/test-busybox."""
+    path = os.path.join(TOP, "output", "test-busybox", debarch(a), "bin",
+                        "busybox")
+    if os.path.exists(path):
+        return path
+    if (a or arch()) == os.uname().machine and os.path.exists("/bin/busybox"):
+        return "/bin/busybox"
+    return None
+
+
+def musl_gcc(a=None):
+    """A C compiler giving static musl binaries for arch a."""
+    return "musl-gcc" if (a or arch()) == os.uname().machine \
+        else f"{a or arch()}-linux-musl-gcc"
+
+
 def uboot():
     """Whether the board boots with U-Boot (boot.cmd) rather than GRUB."""
     return os.path.exists(os.path.join(board_dir(), "boot.cmd"))

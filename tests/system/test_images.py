@@ -2,6 +2,8 @@
 docker-registry on the host (through QEMU's user-mode network), the
 layers stacked with overlayfs and run, and the store surviving a reboot
 and a prune."""
+import hashlib
+import json
 import os
 import shutil
 import socket
@@ -14,8 +16,9 @@ import keelvm
 
 pytestmark = pytest.mark.skipif(
     not keelvm.have_qemu() or not shutil.which("docker-registry")
-    or keelvm.arch() != "x86_64",  # the busybox in the image is the host's
-    reason="needs qemu, docker-registry, and a host of the guest's arch")
+    or not keelvm.busybox(),
+    reason="needs qemu, docker-registry and a static busybox of the "
+    "guest's arch (make test-busybox)")
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
@@ -30,15 +33,24 @@ def port_free(port):
         return s.connect_ex(("127.0.0.1", port)) != 0
 
 
+def new_image(oci, tag, arch=None):
+    """An empty image oci:tag whose config names arch (the guest's)."""
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    if not oci.exists():
+        run("umoci", "init", "--layout", str(oci))
+    run("umoci", "new", "--image", f"{oci}:{tag}")
+    run("umoci", "config", "--no-history", "--image", f"{oci}:{tag}",
+        "--architecture", keelvm.debarch(arch))
+
+
 def build_oci(tmp_path):
     """Three layers: busybox, a file, and a whiteout of a busybox link."""
     oci = tmp_path / "oci"
     run = lambda *a: subprocess.run(a, check=True, capture_output=True)
-    run("umoci", "init", "--layout", str(oci))
-    run("umoci", "new", "--image", f"{oci}:1")
+    new_image(oci, "1")
     base = tmp_path / "base"
     (base / "bin").mkdir(parents=True)
-    shutil.copy("/bin/busybox", base / "bin" / "busybox")
+    shutil.copy(keelvm.busybox(), base / "bin" / "busybox")
     os.symlink("busybox", base / "bin" / "sh")
     os.symlink("busybox", base / "bin" / "gone")
     run("umoci", "insert", "--image", f"{oci}:1", str(base), "/")
@@ -50,10 +62,48 @@ def build_oci(tmp_path):
     return oci
 
 
+INDEX = "application/vnd.oci.image.index.v1+json"
+REF_NAME = "org.opencontainers.image.ref.name"
+
+
+def build_multiarch(tmp_path):
+    """oci:1, an image index (OCI image-spec, image-index.md) of two
+    images, each busybox of its arch: amd64, and arm64 with variant v8 as
+    registries name it."""
+    oci = tmp_path / "multi"
+    for a in keelvm.DEBARCH:
+        new_image(oci, keelvm.debarch(a), a)
+        root = tmp_path / f"root-{a}"
+        (root / "bin").mkdir(parents=True)
+        shutil.copy(keelvm.busybox(a), root / "bin" / "busybox")
+        subprocess.run(["umoci", "insert", "--image",
+                        f"{oci}:{keelvm.debarch(a)}", str(root), "/"],
+                       check=True, capture_output=True)
+    layout = json.loads((oci / "index.json").read_text())
+    entries = []
+    for m in layout["manifests"]:
+        tag = m.get("annotations", {}).get(REF_NAME)
+        platform = {"architecture": tag, "os": "linux"}
+        if tag == "arm64":
+            platform["variant"] = "v8"
+        entries.append({"mediaType": m["mediaType"], "digest": m["digest"],
+                        "size": m["size"], "platform": platform})
+    body = json.dumps({"schemaVersion": 2, "mediaType": INDEX,
+                       "manifests": entries}).encode()
+    digest = hashlib.sha256(body).hexdigest()
+    (oci / "blobs" / "sha256" / digest).write_bytes(body)
+    layout["manifests"].append({"mediaType": INDEX,
+                                "digest": f"sha256:{digest}",
+                                "size": len(body),
+                                "annotations": {REF_NAME: "1"}})
+    (oci / "index.json").write_text(json.dumps(layout))
+    return oci
+
+
 def serve_registry(tmp_path, oci, repo):
     """The distribution's docker-registry on 127.0.0.1:PORT (the port the
-    test image's registries.conf names) with oci's image pushed as
-    repo:1; a generator for fixtures."""
+    test image's registries.conf names) with oci's image (or index, with
+    every image in it) pushed as repo:1; a generator for fixtures."""
     if not port_free(PORT):
         pytest.skip(f"127.0.0.1:{PORT} is taken")
     cfg = tmp_path / "registry.yml"
@@ -74,7 +124,7 @@ http:
                 (tmp_path / "registry.log").read_text()
             assert time.time() < deadline, "registry never listened"
             time.sleep(0.1)
-        subprocess.run(["skopeo", "copy", "--dest-tls-verify=false",
+        subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
                         f"oci:{oci}:1",
                         f"docker://127.0.0.1:{PORT}/{repo}:1"],
                        check=True, capture_output=True)
@@ -125,6 +175,32 @@ def test_pull_run_reboot_prune(registry, workdir):
         out = m.check("imagectl prune")
         assert "removed 5 blobs, 3 snapshots" in out, out
         assert m.check("ls /var/lib/keel/images/snapshots").strip() == ""
+    finally:
+        m.kill()
+
+
+@pytest.fixture
+def multiarch(tmp_path):
+    if not all(keelvm.busybox(a) for a in keelvm.DEBARCH):
+        pytest.skip("needs the static busybox of every arch (make test-busybox)")
+    yield from serve_registry(tmp_path, build_multiarch(tmp_path), "test/multi")
+
+
+def test_multiarch_index_runs_the_guests_arch(multiarch, workdir):
+    """One index with amd64 and arm64 images: the guest pulls its own
+    and runs it (the other arch's busybox could not exec)."""
+    ref = f"10.0.2.2:{PORT}/test/multi:1"
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = keelvm.Machine(disk, workdir).start()
+    try:
+        m.wait_ready()
+        out = m.check(f"imagectl pull {ref}", timeout=180)
+        assert f"pulled {ref} sha256:" in out, out
+        out = m.check(f"imagectl run {ref} /bin/busybox uname -m", timeout=120)
+        assert out.strip() == keelvm.arch(), out
+        inspect = m.check(f"imagectl inspect {ref}")
+        assert f'"platform": "linux/{keelvm.debarch()}' in inspect, inspect
+        assert '"index_digest": "sha256:' in inspect, inspect
     finally:
         m.kill()
 

@@ -13,12 +13,13 @@ import pytest
 
 import keelvm
 from test_hostport import fetch, free_port
-from test_images import PORT, serve_registry
+from test_images import PORT, new_image, serve_registry
 
 pytestmark = pytest.mark.skipif(
     not keelvm.have_qemu() or not shutil.which("docker-registry")
-    or not shutil.which("musl-gcc") or keelvm.arch() != "x86_64",
-    reason="needs qemu, docker-registry, musl-gcc and an x86_64 host")
+    or not shutil.which(keelvm.musl_gcc()) or not keelvm.busybox(),
+    reason="needs qemu, docker-registry, a musl compiler and the static "
+    "busybox of the guest's arch (make test-busybox)")
 
 IMAGE = f"10.0.2.2:{PORT}/test/web:1"
 
@@ -52,12 +53,11 @@ def build_image(tmp_path):
     """busybox, a web root, and a setuid-root probe program."""
     oci = tmp_path / "oci"
     run = lambda *a: subprocess.run(a, check=True, capture_output=True)
-    run("umoci", "init", "--layout", str(oci))
-    run("umoci", "new", "--image", f"{oci}:1")
+    new_image(oci, "1")
     base = tmp_path / "rootfs"
     for d in ("bin", "www", "etc", "tmp"):
         (base / d).mkdir(parents=True)
-    shutil.copy("/bin/busybox", base / "bin" / "busybox")
+    shutil.copy(keelvm.busybox(), base / "bin" / "busybox")
     for applet in ("sh", "httpd", "cat", "ls", "touch", "tail", "sleep",
                    "grep", "id", "echo", "wget", "hostname", "readlink",
                    "yes", "head", "tty"):
@@ -68,7 +68,7 @@ def build_image(tmp_path):
     (base / "etc" / "group").write_text("root:x:0:\napp:x:1000:\n")
     src = tmp_path / "probe.c"
     src.write_text(PROBE_C)
-    run("musl-gcc", "-static", "-O2", "-o", str(base / "bin" / "probe"),
+    run(keelvm.musl_gcc(), "-static", "-O2", "-o", str(base / "bin" / "probe"),
         str(src))
     os.chmod(base / "bin" / "probe", 0o4755)
     os.chmod(base / "tmp", 0o1777)
