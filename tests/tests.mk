@@ -30,6 +30,52 @@ $(UNIT_OUT)/%-san: tests/unit/%.c $(UNIT_SRCS) $(UNIT_HDRS) | host-deps
 unit: $(addprefix $(UNIT_OUT)/,$(UNIT_TESTS) $(addsuffix -san,$(UNIT_TESTS))) nlmsg-compare
 	@set -e; for t in $(filter-out nlmsg-compare,$^); do echo "== $${t##*/}"; $$t; done
 
+# make unit-aarch64: the same tests and UNIT_SRCS as static aarch64 musl
+# binaries, against the libraries the image links (the package recipes'
+# builds, netd/mnl.c or libmnl as netd links it), each run under
+# qemu-user. make check has it beside unit (`check: ... unit unit-aarch64
+# ...`): from a tree whose board is not aarch64 it goes on in
+# $(AARCH64_OUT), writing that board's config first if there is none, as
+# `$(MAKE) O=$(AARCH64_OUT) unit-aarch64` would; the libraries are built
+# there once, for the image and these tests alike.
+.PHONY: unit-aarch64
+ifeq ($(ARCH),aarch64)
+UNIT_X_OUT := $(OUT)/tests-$(ARCH)
+UNIT_X_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g \
+	-Iinit -Ilib -Iimaged -Inetd $(NETD_MNL_FLAGS) \
+	$(addprefix -I,$(IMAGED_INCS)) $(CMOCKA_CFLAGS)
+UNIT_X_OBJS := $(patsubst %.c,$(UNIT_X_OUT)/obj/%.o,$(UNIT_SRCS) \
+	$(if $(NETD_MNL),,netd/mnl.c))
+# (test_unpack makes zstd layers: the compressor the image leaves out)
+UNIT_X_LIBS := $(CMOCKA_OBJ) $(NETD_MNL) $(ZSTD_COMPRESS_LIB) $(IMAGED_LIBS)
+
+# (the headers of the libraries built here must exist before any object)
+$(UNIT_X_OUT)/obj/%.o: %.c $(UNIT_HDRS) $(UNIT_X_LIBS) $(TOOLCHAIN)
+	@mkdir -p $(dir $@)
+	@$(TARGET_CC) $(UNIT_X_CFLAGS) -c -o $@ $<
+
+$(UNIT_X_OUT)/libunit.a: $(UNIT_X_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+
+# (tests/unit/qemu_user.c: what qemu-user lacks, behind syscall())
+UNIT_X_QEMU := $(UNIT_X_OUT)/obj/tests/unit/qemu_user.o
+$(UNIT_X_QEMU): tests/unit/qemu_user.c
+
+$(UNIT_X_OUT)/%: tests/unit/%.c $(UNIT_X_QEMU) $(UNIT_X_OUT)/libunit.a \
+		$(UNIT_X_LIBS)
+	@$(TARGET_CC) $(UNIT_X_CFLAGS) -static -Wl,--wrap=syscall -o $@ $< \
+		$(UNIT_X_QEMU) $(UNIT_X_OUT)/libunit.a $(UNIT_X_LIBS)
+
+unit-aarch64: $(addprefix $(UNIT_X_OUT)/,$(UNIT_TESTS))
+	@set -e; for t in $^; do echo "== $${t##*/} (aarch64)"; \
+		KEEL_QEMU_USER=1 qemu-aarch64 $$t; done
+else
+unit-aarch64:
+	@test -f $(AARCH64_OUT)/.config || \
+		$(MAKE) --no-print-directory O=$(AARCH64_OUT) qemu-aarch64_defconfig
+	@$(MAKE) --no-print-directory O=$(AARCH64_OUT) unit-aarch64
+endif
+
 # Every netlink message netd sends, built through the distribution's
 # libmnl and through netd/mnl.c (what the image links): same bytes.
 nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | host-deps

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -349,6 +350,13 @@ static void test_installed(void **state)
 	if (WIFSIGNALED(status))
 		fail_msg("the child was killed by signal %d", WTERMSIG(status));
 	assert_true(WIFEXITED(status));
+	/*
+	 * qemu-user (make unit-aarch64 says so in KEEL_QEMU_USER) refuses
+	 * PR_SET_SECCOMP: a filter in the guest's numbering would apply to
+	 * QEMU's own calls, in the host's. The verdicts above still ran.
+	 */
+	if (WEXITSTATUS(status) == 101 && getenv("KEEL_QEMU_USER"))
+		skip();
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 

@@ -22,3 +22,15 @@ $(ZSTD_LIB): $(BUILD)/zstd-src/.stamp_extracted $(TOOLCHAIN)
 			ZSTD_FORCE_DECOMPRESS_SEQUENCES_SHORT=1 \
 			ZSTD_NO_ASM=1 libzstd.a)
 	@touch $@
+
+# The compressor the image leaves out, for the unit tests on the target
+# (make unit-aarch64: test_unpack makes its zstd layers), linked before
+# $(ZSTD_LIB), whose common/ code it shares. Single-threaded, as there.
+ZSTD_COMPRESS_LIB = $(BUILD)/zstd-compress/libzstd-compress.a
+
+$(ZSTD_COMPRESS_LIB): $(ZSTD_LIB)
+	$(call run-logged,zstd-compress,rm -rf $(dir $@) && mkdir -p $(dir $@) && \
+		for f in $(BUILD)/zstd-src/lib/compress/*.c; do \
+			o=$(dir $@)$$(basename $$f .c).o; \
+			$(TARGET_CC) -Os -DDYNAMIC_BMI2=0 -c -o $$o $$f || exit 1; \
+		done && ar rcs $@ $(dir $@)*.o)
