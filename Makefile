@@ -54,7 +54,7 @@ DL_DIR ?= $(TOPDIR)/dl
 .PHONY: all images run check check-aarch64 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
-	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
+	menuconfig olddefconfig savedefconfig help host-deps config-check config-ok FORCE
 
 all: images
 
@@ -82,8 +82,12 @@ savedefconfig:
 host-deps:
 	@scripts/setup-host $(ARCH)
 
-config-ok: host-deps
+# The configuration is checked first, before the host is set up or
+# anything fetched: a board that cannot build says so at once.
+config-check:
 	@scripts/check-config $(CONFIG)
+
+config-ok: config-check host-deps
 
 # --- toolchain ----------------------------------------------------------
 
@@ -227,7 +231,10 @@ BOOT_CONFIG := board/$(BOARD)/$(if $(filter u-boot,$(BOOTLOADER)),boot.cmd,grub.
 BOOT_SUBST := sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	-e 's|@ROOTFS@|$(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))|g' \
 	-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
-	-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g'
+	-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g' \
+	-e 's|@KERNEL_ADDR@|$(CONFIG_KEEL_UBOOT_KERNEL_ADDR)|g' \
+	-e 's|@RAMDISK_ADDR@|$(CONFIG_KEEL_UBOOT_RAMDISK_ADDR)|g' \
+	-e 's|@SCRATCH_ADDR@|$(CONFIG_KEEL_UBOOT_SCRATCH_ADDR)|g'
 
 # GRUB (EFI): grub.cfg reads grubenv (and its copy); a slot's settings
 # are in <slot>/slot.cfg, GRUB script.
