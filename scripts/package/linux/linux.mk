@@ -1,7 +1,8 @@
 # linux: the distribution's prebuilt kernel, extracted, not installed.
 # Its modules.dep is generated here with depmod. The board picks the
 # package's flavour (CONFIG_KEEL_LINUX_FLAVOUR): the cloud kernels for
-# the QEMU boards. One hash file a flavour.
+# the QEMU boards, the generic arm64 one (Raspberry Pi drivers and
+# device trees) for rpi4. One hash file a flavour.
 LINUX_FLAVOUR := $(or $(call qstrip,$(CONFIG_KEEL_LINUX_FLAVOUR)),cloud-amd64)
 
 LINUX_ABI_cloud-amd64 = 6.1.0-56-cloud-amd64
@@ -13,6 +14,10 @@ LINUX_ABI_cloud-arm64 = 6.1.0-56-cloud-arm64
 LINUX_VERSION_cloud-arm64 = 6.1.192-2
 LINUX_DEBARCH_cloud-arm64 = arm64
 LINUX_HASH_cloud-arm64 = linux-aarch64.hash
+LINUX_ABI_arm64 = 6.1.0-56-arm64
+LINUX_VERSION_arm64 = 6.1.192-2
+LINUX_DEBARCH_arm64 = arm64
+LINUX_HASH_arm64 = linux-arm64.hash
 
 LINUX_ABI = $(LINUX_ABI_$(LINUX_FLAVOUR))
 LINUX_VERSION = $(LINUX_VERSION_$(LINUX_FLAVOUR))
@@ -26,7 +31,7 @@ LINUX_DTBDIR = $(BUILD)/linux/usr/lib/linux-image-$(LINUX_ABI)
 $(eval $(call apt-deb-package,linux,$(LINUX_PKG):$(LINUX_DEBARCH_$(LINUX_FLAVOUR))=$(LINUX_VERSION),$(LINUX_DEB),scripts/package/linux/$(LINUX_HASH_$(LINUX_FLAVOUR))))
 
 # Not before the configuration is checked: a board whose build cannot
-# finish stops before a large download.
+# finish (rpi4 without its firmware) stops before a 60 MB download.
 $(BUILD)/linux/.stamp_extracted: | config-ok
 
 $(BUILD)/linux/.stamp_depmod: $(BUILD)/linux/.stamp_extracted
