@@ -51,10 +51,10 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check check-aarch64 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
+.PHONY: all images run check check-aarch64 check-rpi4 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
-	menuconfig olddefconfig savedefconfig help host-deps config-ok FORCE
+	menuconfig olddefconfig savedefconfig help host-deps config-check config-ok FORCE
 
 all: images
 
@@ -82,8 +82,12 @@ savedefconfig:
 host-deps:
 	@scripts/setup-host $(ARCH)
 
-config-ok: host-deps
+# The configuration is checked first, before the host is set up or
+# anything fetched: a board that cannot build says so at once.
+config-check:
 	@scripts/check-config $(CONFIG)
+
+config-ok: config-check host-deps
 
 # --- toolchain ----------------------------------------------------------
 
@@ -227,7 +231,10 @@ BOOT_CONFIG := board/$(BOARD)/$(if $(filter u-boot,$(BOOTLOADER)),boot.cmd,grub.
 BOOT_SUBST := sed -e 's|@BOARD@|$(BOARD)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	-e 's|@ROOTFS@|$(call qstrip,$(CONFIG_KEEL_ROOTFS_TYPE))|g' \
 	-e 's|@CONSOLE@|$(KCMD_CONSOLE)|g' \
-	-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g'
+	-e 's|@CMDLINE@|$(call qstrip,$(CONFIG_KEEL_CMDLINE_EXTRA))|g' \
+	-e 's|@KERNEL_ADDR@|$(CONFIG_KEEL_UBOOT_KERNEL_ADDR)|g' \
+	-e 's|@RAMDISK_ADDR@|$(CONFIG_KEEL_UBOOT_RAMDISK_ADDR)|g' \
+	-e 's|@SCRATCH_ADDR@|$(CONFIG_KEEL_UBOOT_SCRATCH_ADDR)|g'
 
 # GRUB (EFI): grub.cfg reads grubenv (and its copy); a slot's settings
 # are in <slot>/slot.cfg, GRUB script.
@@ -261,11 +268,34 @@ define esp-boot-u-boot
 endef
 UBOOTENV_SIZE := 4096
 
+# What a board's firmware reads from the ESP's root besides keel's own
+# files: board/<b>/esp/ as it is (rpi4: config.txt), the device trees
+# board/<b>/dtbs names from the kernel package, the closed firmware
+# board/<b>/firmware names from CONFIG_KEEL_RPI_FIRMWARE_DIR (checked by
+# scripts/check-config), and a bootloader binary a package recipe sets
+# in BOARD_ESP_FILES (rpi4: U-Boot). The disk then gets a hybrid MBR
+# (CONFIG_KEEL_HYBRID_MBR, scripts/mkdisk) for firmware that reads MBR.
+BOARD_ESP_DIR := $(wildcard board/$(BOARD)/esp)
+BOARD_DTBS := $(if $(wildcard board/$(BOARD)/dtbs),$(shell sed 's/#.*//' board/$(BOARD)/dtbs))
+FIRMWARE_DIR := $(call qstrip,$(CONFIG_KEEL_RPI_FIRMWARE_DIR))
+BOARD_FIRMWARE := $(if $(wildcard board/$(BOARD)/firmware),$(addprefix $(FIRMWARE_DIR)/,$(shell sed 's/#.*//' board/$(BOARD)/firmware)))
+BOARD_ESP_INPUTS := $(if $(BOARD_ESP_DIR),$(shell find $(BOARD_ESP_DIR) -type f)) \
+	$(wildcard board/$(BOARD)/dtbs board/$(BOARD)/firmware $(BOARD_FIRMWARE)) \
+	$(BOARD_ESP_DEPS)
+
+define esp-board-files
+	@if [ -n '$(BOARD_ESP_DIR)' ]; then cp -r $(BOARD_ESP_DIR)/. $(ESP)/; fi
+	@for d in $(BOARD_DTBS); do \
+		cp $(LINUX_DTBDIR)/$$d $(ESP)/ || { echo "disk.img: the kernel package has no $$d (board/$(BOARD)/dtbs)" >&2; exit 1; }; done
+	@for f in $(BOARD_FIRMWARE) $(BOARD_ESP_FILES); do cp "$$f" $(ESP)/ || exit 1; done
+endef
+
 $(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz \
-		$(BUILD)/linux/.stamp_depmod $(BOOT_CONFIG) $(CONFIG) Makefile scripts/mkdisk
-	@echo "  disk.img: GPT esp | root-a | root-b | data"
+		$(BUILD)/linux/.stamp_depmod $(BOOT_CONFIG) $(BOARD_ESP_INPUTS) $(CONFIG) Makefile scripts/mkdisk
+	@echo "  disk.img: GPT$(if $(filter y,$(CONFIG_KEEL_HYBRID_MBR)), + hybrid MBR) esp | root-a | root-b | data"
 	@rm -rf $(ESP) && mkdir -p $(ESP)/EFI/BOOT $(ESP)/EFI/keel $(ESP)/a $(ESP)/b $(ESP)/config
 	$(esp-boot-$(BOOTLOADER))
+	$(esp-board-files)
 	@echo '$(VERSION)' >$(ESP)/a/version
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
@@ -275,7 +305,7 @@ $(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramf
 		[ -f "$$f" ] || { echo "config: CONFIG_KEEL_PRELOAD_IMAGES: $$f is not a file" >&2; exit 1; }; \
 		mkdir -p $(BUILD)/preload/lib/keel/preload && cp "$$f" $(BUILD)/preload/lib/keel/preload/; \
 		echo "  disk.img: preloading $$f"; done
-	@scripts/mkdisk $@ $(ESP) $(IMAGES)/root.img $(CONFIG_KEEL_ESP_SIZE_MB) \
+	@scripts/mkdisk $(if $(filter y,$(CONFIG_KEEL_HYBRID_MBR)),--hybrid-mbr) $@ $(ESP) $(IMAGES)/root.img $(CONFIG_KEEL_ESP_SIZE_MB) \
 		$(CONFIG_KEEL_SLOT_SIZE_MB) $(CONFIG_KEEL_DATA_SIZE_MB) \
 		$(if $(PRELOAD),$(BUILD)/preload)
 	@rm -f $@.vars
@@ -297,6 +327,12 @@ images: config-ok $(IMAGES)/disk.img $(if $(filter y,$(CONFIG_KEEL_VERITY)),$(BU
 run: images
 	@echo "booting $(IMAGES)/disk.img; quit QEMU with Ctrl-A X"
 	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(IMAGES)/disk.img
+
+# The rpi4 board's whole SD image with stub firmware, checked for what
+# the Pi reads (tests/build/test_rpi4.py; its firmware check runs in make
+# check's build-test). Not in make check: a clean build takes minutes.
+check-rpi4:
+	@KEEL_RPI4_IMAGE=1 $(PYTEST) -v tests/build/test_rpi4.py
 
 clean:
 	rm -rf output $(if $(O),$(OUTBASE)/build $(OUTBASE)/target $(OUTBASE)/images)

@@ -1,5 +1,7 @@
 # keel A/B boot for @BOARD@: U-Boot's script, the same rules as GRUB's
-# board/qemu-x86_64/grub.cfg (imaged/README.md, "Boot state").
+# board/qemu-x86_64/grub.cfg (imaged/README.md, "Boot state"). Shared by
+# the U-Boot boards (board/rpi4/boot.cmd links here); the device is the
+# one U-Boot's distro boot found this script on.
 #
 # Boot state: /EFI/keel/uboot.env and uboot.env.bak, the two copies of a
 # redundant U-Boot environment (each: CRC-32, flags byte, name=value
@@ -12,10 +14,14 @@
 # current copy as it was.
 
 setenv keel_part ${devtype} ${devnum}:${distro_bootpart}
-setenv keel_c0 0x48000000
-setenv keel_c1 0x48010000
-setenv keel_y 0x48020000
-setenv keel_z 0x48030000
+# the board's addresses (Kconfig, KEEL_UBOOT_*_ADDR): where the kernel
+# and initramfs go, and 256 KiB of scratch for the boot state
+setenv keel_kernel @KERNEL_ADDR@
+setenv keel_ramdisk @RAMDISK_ADDR@
+setenv keel_c0 @SCRATCH_ADDR@
+setexpr keel_c1 ${keel_c0} + 0x10000
+setexpr keel_y ${keel_c0} + 0x20000
+setexpr keel_z ${keel_c0} + 0x30000
 # one copy is 4096 bytes: 4 of CRC, 1 of flags, 4091 of data
 setenv keel_size 0x1000
 setenv keel_data 0xffb
@@ -118,10 +124,12 @@ if load ${keel_part} ${keel_y} /${keel_slot}/slot.env; then
 fi
 
 echo "keel @VERSION@ (slot ${keel_slot})"
-load ${keel_part} ${kernel_addr_r} /${keel_slot}/vmlinuz
-load ${keel_part} ${ramdisk_addr_r} /${keel_slot}/initramfs.img
+load ${keel_part} ${keel_kernel} /${keel_slot}/vmlinuz
+load ${keel_part} ${keel_ramdisk} /${keel_slot}/initramfs.img
 setenv keel_rd ${filesize}
 # panic=5: a kernel that panics (a bad version, init exiting) reboots,
 # and boot counting moves on instead of the box hanging.
 setenv bootargs root=PARTLABEL=root-${keel_slot} rootfstype=@ROOTFS@ keel.slot=${keel_slot} ${keel_verity} panic=5 ${keel_trial} @CONSOLE@ @CMDLINE@ ${keel_cmdline}
-booti ${kernel_addr_r} ${ramdisk_addr_r}:${keel_rd} ${fdt_addr}
+# ${fdt_addr}: the device tree the firmware gave U-Boot (QEMU's own;
+# on the Pi, the one start4.elf loaded from the FAT partition)
+booti ${keel_kernel} ${keel_ramdisk}:${keel_rd} ${fdt_addr}
