@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -78,6 +79,31 @@ void log_close(void)
 	console_fd = kmsg_fd = -1;
 }
 
+/*
+ * The console is non-blocking (a console stopped by ^S must not stall PID
+ * 1), but a slow serial line whose buffer is full for a moment must not
+ * cost a line either: wait for room a few times, 100 ms at most in all.
+ */
+static void console_write(int fd, const char *buf, size_t len)
+{
+	int waits = 0;
+
+	while (len) {
+		ssize_t w = write(fd, buf, len);
+		if (w > 0) {
+			buf += w;
+			len -= (size_t)w;
+		} else if (w < 0 && errno == EINTR) {
+			continue;
+		} else if (w < 0 && errno == EAGAIN && waits++ < 5) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			poll(&p, 1, 20);
+		} else {
+			return; /* nowhere left to report it */
+		}
+	}
+}
+
 static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -96,10 +122,8 @@ static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 
 	/* "<N>" is for the kernel log only */
 	int skip = strchr(line, '>') - line + 1;
-	int fd = console_fd >= 0 ? console_fd : STDERR_FILENO;
-	if (write(fd, line + skip, n - skip) < 0) {
-		/* nowhere left to report it */
-	}
+	console_write(console_fd >= 0 ? console_fd : STDERR_FILENO, line + skip,
+		      n - skip);
 	keep(line + skip, n - skip);
 	errno = saved; /* callers log, then report errno */
 	/*

@@ -1,6 +1,8 @@
 # make check: C unit tests (plain and under ASan+UBSan), build tests, and
 # system tests that boot the image in QEMU.
 PYTEST := /usr/bin/python3 -m pytest
+# make check builds and tests the qemu-aarch64 board here too
+AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c \
@@ -152,7 +154,6 @@ test-busybox: $(TEST_BUSYBOX)/amd64/bin/busybox $(TEST_BUSYBOX)/arm64/bin/busybo
 
 # The qemu-aarch64 board's test image, built beside the default board's
 # for make check (the system tests boot only test images).
-AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 aarch64-test-image:
 	@test -f $(AARCH64_OUT)/.config || \
 		$(MAKE) --no-print-directory O=$(AARCH64_OUT) qemu-aarch64_defconfig
@@ -169,7 +170,7 @@ system-test-arches: images test-image aarch64-test-image test-busybox
 		x86_64:$(TEST_OUT)/images:$(BOARD_DIR) \
 		aarch64:$(AARCH64_OUT)-test/images:$(TOPDIR)/board/qemu-aarch64
 
-check: format-check unit build-test integration system-test-arches
+check: format-check unit unit-aarch64 build-test integration system-test-arches
 
 # The system tests against the qemu-aarch64 board's test image alone.
 check-aarch64: aarch64-test-image test-busybox

@@ -205,6 +205,7 @@ def test_multiarch_index_runs_the_guests_arch(multiarch, workdir):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_preloaded_image_on_first_boot(tmp_path, workdir):
     """CONFIG_KEEL_PRELOAD_IMAGES: scripts/mkdisk makes the data partition
     with the archive in it (as the build does); the first boot loads it

@@ -179,11 +179,14 @@ def test_watchdog_armed_and_quiet(vm):
     assert vm.console_text().count("keel: stage 1") == 1
 
 
+@pytest.mark.one_arch("x86_64")
 def test_full_disk_drops_log_lines(vm):
     vm.check("dd if=/dev/zero of=/var/fill bs=1M 2>/dev/null; sync; true",
              timeout=120)
     vm.check("initctl restart t-logger")
-    st = wait_for(vm, lambda s: "lines dropped" in s["t-logger"][3])
+    # 2000 lines through a full /var: slow when the host is busy
+    st = wait_for(vm, lambda s: "lines dropped" in s["t-logger"][3],
+                  timeout=90)
     assert re.search(r"log: \d+ lines dropped", st["t-logger"][3])
     assert "dropping its log lines" in vm.console_text()
     # init and the other services carry on
@@ -198,6 +201,7 @@ def test_full_disk_drops_log_lines(vm):
     assert "line 1999 of t-logger" in vm.check("tail -n 1 /var/log/t-logger.log")
 
 
+@pytest.mark.one_arch("x86_64")
 def test_reboot_keeps_identity(vm):
     mid = vm.check("cat /etc/machine-id").strip()
     seed = vm.check("md5sum /var/lib/keel/random-seed").split()[0]
@@ -227,6 +231,7 @@ def fresh(tmp_path, name):
     return m
 
 
+@pytest.mark.one_arch("aarch64")
 def test_critical_crash_loop_reboots(tmp_path):
     m = fresh(tmp_path, "critical")
     try:
@@ -240,6 +245,7 @@ def test_critical_crash_loop_reboots(tmp_path):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_watchdog_resets_wedged_init(tmp_path):
     m = fresh(tmp_path, "wedge")
     try:

@@ -79,6 +79,7 @@ def test_dhcp_from_qemu_and_host_loopback(host_server, workdir):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_static_config_from_esp(workdir):
     """config/network.conf on the ESP (as a user writes it before the
     first boot) wins over the image's DHCP default."""
@@ -111,6 +112,7 @@ def test_static_config_from_esp(workdir):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_pod_network_reaches_the_host(host_server, workdir):
     """A pod's network namespace gets eth0 on keel0 and reaches the
     host's loopback through the guest's uplink, masqueraded."""

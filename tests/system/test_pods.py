@@ -287,6 +287,7 @@ def test_pods(registry, workdir):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_bad_manifest_is_refused(registry, workdir):
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     m = keelvm.Machine(disk, workdir).start()
@@ -307,6 +308,7 @@ def test_bad_manifest_is_refused(registry, workdir):
         m.kill()
 
 
+@pytest.mark.one_arch("x86_64")
 def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
     """Pods in config/pods on the ESP start at boot, a bad manifest
     beside them is only logged, and imaged (so `keel: ready`) waits for
