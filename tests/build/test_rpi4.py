@@ -13,26 +13,12 @@ import time
 
 import pytest
 
+from test_build_errors import make, run, set_option
+
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIRMWARE = ["start4.elf", "fixup4.dat"]
 WHERE = ["raspi-firmware", "/usr/lib/raspi-firmware/",
          "https://github.com/raspberrypi/firmware"]
-
-
-def run(argv, **kw):
-    return subprocess.run(argv, cwd=TOP, capture_output=True, text=True, **kw)
-
-
-def make(*args):
-    return run(["make", "--no-print-directory"] + list(args))
-
-
-def set_option(outdir, name, value):
-    path = os.path.join(outdir, ".config")
-    lines = [l for l in open(path) if not l.startswith(name + "=")
-             and l.strip() != f"# {name} is not set"]
-    lines.append(f"{name}={value}\n")
-    open(path, "w").writelines(lines)
 
 
 @pytest.fixture

@@ -263,5 +263,7 @@ def test_watchdog_resets_wedged_init(tmp_path):
 
 
 def test_machine_ids_differ_between_disks():
-    assert len(MACHINE_IDS) == 3, MACHINE_IDS
-    assert len(set(MACHINE_IDS)) == 3
+    # the disks booted above (a one_arch test among them may run on the
+    # other arch only)
+    assert len(MACHINE_IDS) >= 2, MACHINE_IDS
+    assert len(set(MACHINE_IDS)) == len(MACHINE_IDS), MACHINE_IDS
