@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "container.h"
+#include "file.h"
 #include "seccomp.h"
 
 #include <errno.h>
@@ -377,25 +378,6 @@ static const struct pod_volume *volume(const struct pod *p, const char *name)
 	return NULL;
 }
 
-/* path and the parents it lacks, as the kubelet's os.MkdirAll: -1, errno */
-static int mkdirs(const char *path)
-{
-	char p[CTR_PATH_MAX];
-
-	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) && errno != EEXIST)
-				return -1;
-			*s = '/';
-		}
-	return mkdir(p, 0755);
-}
-
 /* Kubernetes' hostPath types (concepts/storage/volumes, "hostPath") */
 static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 			   size_t errlen)
@@ -405,8 +387,9 @@ static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 	bool have = !stat(v->host_path, &st);
 
 	if (!strcmp(t, "DirectoryOrCreate") && !have) {
-		if (mkdirs(v->host_path))
-			return fail(err, errlen, errno, "hostPath %s",
+		int r = mkdir_parents(v->host_path, 0755);
+		if (r)
+			return fail(err, errlen, -r, "hostPath %s",
 				    v->host_path);
 		have = !stat(v->host_path, &st);
 	}

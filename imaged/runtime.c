@@ -42,21 +42,6 @@ static int put(const char *dir, const char *file, const char *text)
 	return r;
 }
 
-static int mkdirs(const char *path)
-{
-	char p[CTR_PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s", path);
-	for (char *s = p + 1; *s; s++)
-		if (*s == '/') {
-			*s = '\0';
-			if (mkdir(p, 0755) && errno != EEXIST)
-				return -errno;
-			*s = '/';
-		}
-	return mkdir(p, 0755) && errno != EEXIST ? -errno : 0;
-}
-
 int overlay_ready(char *err, size_t errlen)
 {
 	char text[4096], *line;
@@ -108,7 +93,7 @@ static int cgroup_prepare(const struct ctr_spec *s)
 	snprintf(pod, sizeof(pod), "%s", s->cgroup);
 	slash = strrchr(pod, '/');
 	*slash = '\0';
-	if ((r = mkdirs(pod)))
+	if ((r = mkdir_parents(pod, 0755)))
 		return r;
 	put(PODS_CGROUP, "cgroup.subtree_control", "+cpu +memory +pids");
 	put(pod, "cgroup.subtree_control", "+cpu +memory +pids");
@@ -270,11 +255,11 @@ static void shim(const struct ctr_spec *s)
 	/* a fresh writable layer per run, as a restarted container gets */
 	store_rm_tree(s->upper);
 	store_rm_tree(s->work);
-	r = mkdirs(s->upper);
+	r = mkdir_parents(s->upper, 0755);
 	if (!r)
-		r = mkdirs(s->work);
+		r = mkdir_parents(s->work, 0755);
 	if (!r)
-		r = mkdirs(s->rootfs);
+		r = mkdir_parents(s->rootfs, 0755);
 	if (r) {
 		snprintf(reason, sizeof(reason), "%.200s: %s", s->upper,
 			 strerror(-r));
@@ -288,7 +273,7 @@ static void shim(const struct ctr_spec *s)
 	cgroup_limits(s);
 	snprintf(path, sizeof(path), "%s", s->log);
 	*strrchr(path, '/') = '\0';
-	mkdirs(path);
+	mkdir_parents(path, 0755);
 	log_open(&log);
 
 	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
@@ -374,7 +359,7 @@ ended:
 pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
 {
 	char path[CTR_PATH_MAX + 8];
-	int r = mkdirs(s->run_dir);
+	int r = mkdir_parents(s->run_dir, 0755);
 
 	if (r) {
 		snprintf(err, errlen, "%s: %s", s->run_dir, strerror(-r));
@@ -492,7 +477,7 @@ int sandbox_create(const struct pod *p, const char *pod_dir, char *err,
 	int sync[2], r;
 
 	snprintf(ns_dir, sizeof(ns_dir), "%s/ns", pod_dir);
-	if ((r = mkdirs(ns_dir))) {
+	if ((r = mkdir_parents(ns_dir, 0755))) {
 		snprintf(err, errlen, "%s: %s", ns_dir, strerror(-r));
 		return r;
 	}

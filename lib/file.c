@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 ssize_t read_text(const char *path, char *buf, size_t len)
@@ -100,4 +101,20 @@ int sync_dir_of(const char *path)
 		r = -errno;
 	close(fd);
 	return r;
+}
+
+int mkdir_parents(const char *path, mode_t mode)
+{
+	char p[PATH_MAX];
+
+	if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p))
+		return -ENAMETOOLONG;
+	for (char *s = p + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(p, mode) && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	return mkdir(p, mode) && errno != EEXIST ? -errno : 0;
 }

@@ -23,4 +23,8 @@ int write_atomic(const char *path, const void *buf, size_t len, mode_t mode);
 /* A new name is only durable once its directory is: fsync that. */
 int sync_dir_of(const char *path);
 
+/* path and the parents it lacks (as mkdir -p); one there already is
+ * fine. 0 or -errno. */
+int mkdir_parents(const char *path, mode_t mode);
+
 #endif

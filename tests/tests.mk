@@ -95,11 +95,11 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/container.c \
-	imaged/seccomp.c imaged/pod.c imaged/merge.c imaged/ref.c
+	imaged/seccomp.c imaged/pod.c imaged/merge.c imaged/ref.c lib/file.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h) | host-deps
 	@mkdir -p $(dir $@)
-	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iimaged \
+	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iimaged -Ilib \
 		-Wl,--wrap=setrlimit,--wrap=mount -o $@ $(CTR_HARNESS_SRCS) -lyaml
 
 ctr-harness: $(CTR_HARNESS)
