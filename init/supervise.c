@@ -398,6 +398,9 @@ static void drain(struct service *s)
 static void close_pipes(struct service *s)
 {
 	drain(s);
+	/* the next run opens its log by name again: a log removed while the
+	 * service is down is not kept alive, and its blocks come back */
+	logfile_close(&logs[s - table]);
 	if (s->log_fd >= 0)
 		close(s->log_fd);
 	if (s->ready_pipe >= 0)
