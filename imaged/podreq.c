@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "pods.h"

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pods.h"
+#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "merge.h"
@@ -21,13 +22,6 @@ size_t n_pods;
 
 static const struct images_ctx *images;
 static int ready_fd = -1;
-
-long long boot_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 struct pod_rt *pods_find(const char *name)
 {
@@ -216,15 +210,19 @@ static void ctr_cgroup(const struct pod_rt *p, const struct ctr_rt *c,
 		 c->k ? c->k->name : strrchr(c->run_dir, '/') + 1);
 }
 
+/* All its containers at once: a pod's stop takes one grace period. */
 void pods_stop(struct pod_rt *p)
 {
-	char cg[CTR_PATH_MAX];
+	char cgs[2 * POD_CONTAINERS_MAX][CTR_PATH_MAX];
+	struct run_ref runs[2 * POD_CONTAINERS_MAX];
 
 	for (size_t i = 0; i < p->n_ctrs; i++) {
-		ctr_cgroup(p, &p->ctrs[i], cg, sizeof(cg));
-		run_stop(p->ctrs[i].run_dir, cg, STOP_GRACE_MS);
-		run_read(p->ctrs[i].run_dir, &p->ctrs[i].ri);
+		ctr_cgroup(p, &p->ctrs[i], cgs[i], sizeof(cgs[i]));
+		runs[i] = (struct run_ref){ p->ctrs[i].run_dir, cgs[i] };
 	}
+	runs_stop(runs, p->n_ctrs, STOP_GRACE_MS);
+	for (size_t i = 0; i < p->n_ctrs; i++)
+		run_read(p->ctrs[i].run_dir, &p->ctrs[i].ri);
 }
 
 static void ignore_reply(char kind, const char *text, void *ctx)
@@ -321,7 +319,7 @@ void pods_reaped(pid_t pid, int status)
 		if (read_text(path, p->error, sizeof(p->error)) <= 0)
 			snprintf(p->error, sizeof(p->error), "pull failed");
 		/* ImagePullBackOff: the kubelet's 10 s doubling to 5 min */
-		p->pull_next_ms = boot_ms() + backoff_next(&p->pull_bo, 0);
+		p->pull_next_ms = boottime_ms() + backoff_next(&p->pull_bo, 0);
 		say("pod %s: %s", p->spec->name, p->error);
 		return;
 	}
@@ -590,7 +588,7 @@ static void ended(struct pod_rt *p, struct ctr_rt *c)
 		say("pod %s: %s %s (stopped)", p->spec->name, c->k->name, how);
 	} else if (again) {
 		int64_t d = backoff_next(&c->bo, ri->finished - ri->started);
-		c->next_ms = boot_ms() + d;
+		c->next_ms = boottime_ms() + d;
 		say("pod %s: %s %s; starting again in %lld s", p->spec->name,
 		    c->k->name, how, (long long)d / 1000);
 	} else {
@@ -622,7 +620,7 @@ static void refresh(struct ctr_rt *c)
 
 static void reconcile(struct pod_rt *p)
 {
-	long long now = boot_ms();
+	long long now = boottime_ms();
 	char err[300];
 
 	for (size_t i = 0; i < p->n_ctrs; i++) {

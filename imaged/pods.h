@@ -95,7 +95,4 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
 	      struct store_view *v, char *err, size_t errlen);
 
-/* CLOCK_BOOTTIME in ms */
-long long boot_ms(void);
-
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pull.h"
+#include "clock.h"
 #include "file.h"
 #include "ref.h"
 #include "registry.h"
@@ -31,14 +32,6 @@ const char *host_platform(void)
 #else
 #error "keel builds for x86_64 and aarch64"
 #endif
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
 /* A manifest or index, whole, checked against want (a digest) or the
@@ -258,7 +251,7 @@ static int download(const struct pull_opts *o, struct registry *r,
 	char dig[OCI_DIGEST_STR];
 	uint64_t have = 0;
 	int resumes = 0, res;
-	long last = now_ms();
+	long last = monotonic_ms();
 
 	oci_digest_format(d->digest, dig);
 	sha256_init(&h);
@@ -313,8 +306,8 @@ static int download(const struct pull_opts *o, struct registry *r,
 			}
 			sha256_update(&h, n, (const uint8_t *)buf);
 			have += n;
-			if (now_ms() - last >= PROGRESS_EVERY_MS) {
-				last = now_ms();
+			if (monotonic_ms() - last >= PROGRESS_EVERY_MS) {
+				last = monotonic_ms();
 				progress(o->p,
 					 "layer %zu/%zu %.19s: %.1f/%.1f MB",
 					 i + 1, nl, dig, have / 1e6,

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "runtime.h"
+#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "store.h"
@@ -20,13 +21,6 @@
 #include <unistd.h>
 
 #define POD_MODULES "/lib/modules/pods.list"
-
-long long epoch_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
 
 static int put(const char *dir, const char *file, const char *text)
 {
@@ -377,82 +371,6 @@ pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
 	if (!pid)
 		shim(s);
 	return pid;
-}
-
-static long long field(const char *text, const char *key)
-{
-	char k[32];
-	const char *p;
-
-	snprintf(k, sizeof(k), "\n%s=", key);
-	if (!strncmp(text, k + 1, strlen(k + 1)))
-		return atoll(text + strlen(k + 1));
-	p = strstr(text, k);
-	return p ? atoll(p + strlen(k)) : 0;
-}
-
-void run_read(const char *run_dir, struct run_info *r)
-{
-	char path[CTR_PATH_MAX + 8], text[1024];
-	const char *p;
-
-	memset(r, 0, sizeof(*r));
-	snprintf(path, sizeof(path), "%s/run", run_dir);
-	if (read_text(path, text, sizeof(text)) > 0) {
-		r->live = true;
-		r->pid = field(text, "pid");
-		r->shim = field(text, "shim");
-		r->started = field(text, "started");
-	}
-	snprintf(path, sizeof(path), "%s/exit", run_dir);
-	if (read_text(path, text, sizeof(text)) > 0) {
-		r->ended = true;
-		r->live = false;
-		r->code = field(text, "code");
-		r->signal = field(text, "signal");
-		r->oom = field(text, "oom");
-		r->finished = field(text, "finished");
-		if ((p = strstr(text, "reason=")))
-			snprintf(r->reason, sizeof(r->reason), "%.*s",
-				 (int)strcspn(p + 7, "\n"), p + 7);
-		return;
-	}
-	/* a shim killed outright leaves no record: the run is over */
-	if (r->live && r->shim > 0 && kill(r->shim, 0) && errno == ESRCH) {
-		/* no one would keep its log or see its end: it goes too */
-		if (r->pid > 0)
-			kill(r->pid, SIGKILL);
-		r->live = false;
-		r->ended = true;
-		r->code = 128;
-		snprintf(r->reason, sizeof(r->reason),
-			 "its shim died; the container was killed");
-	}
-}
-
-void run_stop(const char *run_dir, const char *cgroup, long grace_ms)
-{
-	struct run_info r;
-
-	run_read(run_dir, &r);
-	if (!r.live)
-		return;
-	if (r.pid > 0)
-		kill(r.pid, SIGTERM);
-	for (long t = 0;; t += 50) {
-		run_read(run_dir, &r);
-		if (!r.live)
-			return;
-		if (t == grace_ms)
-			put(cgroup, "cgroup.kill", "1");
-		if (t > grace_ms + 5000) {
-			/* the shim itself hangs: the run ends without it */
-			if (r.shim > 0)
-				kill(r.shim, SIGKILL);
-			return;
-		}
-		usleep(50000);
-	}
 }
 
 /* ns_dir/<name>: a bind mount of the holder's namespace */

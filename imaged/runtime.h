@@ -3,6 +3,7 @@
 #define KEEL_RUNTIME_H
 
 #include "container.h"
+#include "runrecord.h"
 
 #include <stdbool.h>
 #include <sys/types.h>
@@ -12,20 +13,9 @@
  * that leaves imaged's cgroup at once, starts the container as its child,
  * copies its output to the log and records how it ended. A shim is not
  * imaged, so an imaged that crashes or restarts leaves containers, logs
- * and exit records going; the next imaged reads them back from run_dir.
- *
- * run_dir/run   pid=, shim=, started= (epoch ms): the run is live
- * run_dir/exit  code=, signal=, oom=, finished=, reason=: it ended
+ * and exit records going; the next imaged reads them back from run_dir
+ * (runrecord.h).
  */
-
-struct run_info {
-	bool live, ended; /* run file; exit file */
-	pid_t pid, shim;
-	long long started, finished; /* epoch ms */
-	int code, signal;
-	bool oom;
-	char reason[256]; /* why it never started, or "" */
-};
 
 /*
  * A new run of s (its upper layer made fresh). The shim's pid, or -errno
@@ -35,15 +25,6 @@ pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen);
 
 /* imaged's argv[0]: a shim renames itself, so `pidof imaged` is imaged */
 extern char *shim_argv0;
-
-/* What run_dir says of the latest run. */
-void run_read(const char *run_dir, struct run_info *r);
-
-/*
- * Stop the run: SIGTERM, then after grace_ms every process in its cgroup
- * is killed. Waits for the shim's exit record (a few seconds at most).
- */
-void run_stop(const char *run_dir, const char *cgroup, long grace_ms);
 
 /*
  * The pod's shared namespaces (ipc, uts, and net unless hostNetwork),
@@ -57,9 +38,6 @@ void sandbox_remove(const char *pod_dir);
 
 /* Overlayfs, for the image's layers; loaded on first use from pods.list. */
 int overlay_ready(char *err, size_t errlen);
-
-/* CLOCK_REALTIME in ms, as run files keep times */
-long long epoch_ms(void);
 
 /* The whole cgroup of a container gone (its processes killed first). */
 void cgroup_destroy(const char *path);

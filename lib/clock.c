@@ -3,10 +3,25 @@
 
 #include <time.h>
 
-long monotonic_ms(void)
+static long long clock_ms(clockid_t id)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+	clock_gettime(id, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+long monotonic_ms(void)
+{
+	return (long)clock_ms(CLOCK_MONOTONIC);
+}
+
+long long boottime_ms(void)
+{
+	return clock_ms(CLOCK_BOOTTIME);
+}
+
+long long epoch_ms(void)
+{
+	return clock_ms(CLOCK_REALTIME);
 }
