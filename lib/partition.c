@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,36 +98,41 @@ int partition_find(const char *sysfs_block, const char *spec, char *dev,
 	return found ? 0 : -ENOENT;
 }
 
+static int not_dot(const struct dirent *de)
+{
+	return de->d_name[0] != '.';
+}
+
 void partition_list(const char *sysfs_block, char *buf, size_t len)
 {
 	char uevent[1024], name[128];
-	struct dirent *de;
+	struct dirent **des;
 	size_t used = 0;
-	DIR *d;
+	/* sorted: sysfs lists devices in no stable order */
+	int count = scandir(sysfs_block, &des, not_dot, alphasort);
 
 	buf[0] = '\0';
-	d = opendir(sysfs_block);
-	if (d) {
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			if (read_uevent(sysfs_block, de->d_name, uevent,
-					sizeof(uevent)))
-				continue;
+	for (int i = 0; i < count; i++) {
+		const char *dev = des[i]->d_name;
+		if (used < len &&
+		    !read_uevent(sysfs_block, dev, uevent, sizeof(uevent))) {
 			if (uevent_partname(uevent, name, sizeof(name)))
 				name[0] = '\0';
 			int n = snprintf(buf + used, len - used, "%s%s%s%s%s",
-					 used ? " " : "", de->d_name,
+					 used ? " " : "", dev,
 					 name[0] ? "(" : "", name,
 					 name[0] ? ")" : "");
 			if (n < 0 || (size_t)n >= len - used) {
 				buf[used] = '\0'; /* no half entries */
-				break;
+				used = len; /* and none after it */
+			} else {
+				used += n;
 			}
-			used += n;
 		}
-		closedir(d);
+		free(des[i]);
 	}
+	if (count >= 0)
+		free(des);
 	if (!buf[0])
 		snprintf(buf, len, "none");
 }

@@ -22,7 +22,8 @@ int uevent_partname(const char *uevent, char *name, size_t len);
 int partition_find(const char *sysfs_block, const char *spec, char *dev,
 		   size_t len);
 
-/* "vda1(esp) vda2(root-a)" for error messages; "none" if empty. */
+/* "vda1(esp) vda2(root-a)", sorted, for error messages; "none" if
+ * empty. */
 void partition_list(const char *sysfs_block, char *buf, size_t len);
 
 #endif
