@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "pods.h"

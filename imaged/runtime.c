@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 #include "runtime.h"
-#include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
 #include "store.h"
@@ -21,6 +20,14 @@
 #include <unistd.h>
 
 #define POD_MODULES "/lib/modules/pods.list"
+
+long long epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
 
 static int put(const char *dir, const char *file, const char *text)
 {

@@ -39,6 +39,9 @@ void sandbox_remove(const char *pod_dir);
 /* Overlayfs, for the image's layers; loaded on first use from pods.list. */
 int overlay_ready(char *err, size_t errlen);
 
+/* CLOCK_REALTIME in ms, as run files keep times */
+long long epoch_ms(void);
+
 /* The whole cgroup of a container gone (its processes killed first). */
 void cgroup_destroy(const char *path);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "util.h"
+#include "clock.h"
 #include "log.h"
 #include "partition.h"
 
@@ -17,10 +18,7 @@
 
 double boot_seconds(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return boottime_ms() / 1e3;
 }
 
 int partition_wait(const char *spec, int wait_s, char *dev, size_t len)

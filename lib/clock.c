@@ -20,8 +20,3 @@ long long boottime_ms(void)
 {
 	return clock_ms(CLOCK_BOOTTIME);
 }
-
-long long epoch_ms(void)
-{
-	return clock_ms(CLOCK_REALTIME);
-}

@@ -8,7 +8,4 @@ long monotonic_ms(void);
 /* Milliseconds on CLOCK_BOOTTIME: timers that count a suspend too. */
 long long boottime_ms(void);
 
-/* Milliseconds since the epoch (CLOCK_REALTIME), for times kept on disk. */
-long long epoch_ms(void);
-
 #endif
