@@ -24,11 +24,15 @@ export KCONFIG_CONFIG := $(CONFIG)
 CONFIG_TARGETS := %_defconfig menuconfig olddefconfig savedefconfig \
 	clean distclean help
 KCONFIG_FILES := Kconfig $(wildcard */Kconfig)
+# kconfig-conf comes with the host setup, which a fresh machine has not
+# had yet: every rule that runs kconfig sets the host up first.
+KCONFIG_READY := command -v kconfig-conf >/dev/null || scripts/setup-host
 ifeq ($(filter $(CONFIG_TARGETS),$(MAKECMDGOALS)),)
 # No .config yet: start from the default board. Options added since it
 # was written: take their defaults (make restarts with the new values).
 $(CONFIG): $(KCONFIG_FILES)
 	@mkdir -p $(dir $(CONFIG))
+	@$(KCONFIG_READY)
 	@if [ -f $@ ]; then \
 		echo "make: Kconfig changed; updating $@ with defaults for new options"; \
 		kconfig-conf --olddefconfig Kconfig >/dev/null; touch $@; \
@@ -65,12 +69,15 @@ help:
 
 %_defconfig: board/%/defconfig
 	@mkdir -p $(dir $(CONFIG))
+	@$(KCONFIG_READY)
 	@kconfig-conf --defconfig=$< Kconfig
 
 menuconfig:
+	@$(KCONFIG_READY)
 	@kconfig-mconf Kconfig
 
 olddefconfig:
+	@$(KCONFIG_READY)
 	@kconfig-conf --olddefconfig Kconfig
 
 DEFCONFIG ?= board/$(BOARD)/defconfig

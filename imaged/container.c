@@ -32,6 +32,9 @@
 
 #define CAP_WORDS 2
 
+#ifndef CLOSE_RANGE_CLOEXEC /* musl's headers lack it */
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
 #ifndef AT_RECURSIVE /* musl before 1.2.4 */
 #define AT_RECURSIVE 0x8000
 #endif
@@ -423,23 +426,32 @@ static int host_path_ready(const struct pod_volume *v, bool *dir, char *err,
 }
 
 /*
- * nodev on the mount at path and every mount under it: a hostPath's own
- * (the host's /dev under "/") came with the recursive bind.
+ * attr on the mount at path and every mount under it: a volume is a
+ * recursive bind, and the mounts it brings (the host's /proc, /sys, /var
+ * under "/") are the container's too. Kubernetes' recursiveReadOnly,
+ * made the default. A kernel without mount_setattr (before 5.12) could
+ * set it on the top mount alone, which would leave the rest writable:
+ * the start fails instead.
  */
-static int nodev_tree(int rootfd, const char *path, char *err, size_t errlen)
+static int set_tree(int rootfd, const char *path, uint64_t attr,
+		    const char *what, char *err, size_t errlen)
 {
-	struct mount_attr attr = { .attr_set = MOUNT_ATTR_NODEV };
+	struct mount_attr a = { .attr_set = attr };
 	int fd = open_beneath(rootfd, path, O_PATH);
 
 	if (fd < 0)
 		return fail(err, errlen, -fd, "%s in the container", path);
 	long r = syscall(SYS_mount_setattr, fd, "",
-			 AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr));
+			 AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a));
 	int e = errno;
 	close(fd);
-	if (r && e == ENOSYS) /* before Linux 5.12: that mount alone */
-		return remount_in(rootfd, path, MS_NODEV, err, errlen);
-	return r ? fail(err, errlen, e, "nodev %s", path) : 0;
+	if (r && e == ENOSYS)
+		return fail(err, errlen, 0,
+			    "%s %s: this kernel has no mount_setattr (Linux "
+			    "5.12), so the mounts under it cannot be made %s "
+			    "too",
+			    what, path, what);
+	return r ? fail(err, errlen, e, "%s %s", what, path) : 0;
 }
 
 static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
@@ -465,10 +477,11 @@ static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 			     dir, err, errlen))
 			return -1;
 		if (!s->k->privileged &&
-		    nodev_tree(rootfd, m->path, err, errlen))
+		    set_tree(rootfd, m->path, MOUNT_ATTR_NODEV, "nodev", err,
+			     errlen))
 			return -1;
-		if (m->read_only &&
-		    remount_in(rootfd, m->path, MS_RDONLY, err, errlen))
+		if (m->read_only && set_tree(rootfd, m->path, MOUNT_ATTR_RDONLY,
+					     "readOnly", err, errlen))
 			return -1;
 	}
 	return 0;
@@ -711,6 +724,16 @@ void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
 	char full[CTR_PATH_MAX];
 	int last = ENOENT;
 
+	/*
+	 * Nothing above 2 reaches the program, whoever started it: a
+	 * directory fd leaked into a container is a way out of its root
+	 * (CVE-2024-21626). Close-on-exec rather than closed, so a pipe
+	 * that reports a failed exec still works until the exec.
+	 */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC)) {
+		fail(err, errlen, errno, "close_range");
+		return;
+	}
 	if (strchr(prog, '/')) {
 		execve(prog, argv, env);
 		fail(err, errlen, errno, "exec %s", prog);

@@ -3,6 +3,7 @@
 #include "ctlsock.h"
 #include "imaged.h"
 #include "images.h"
+#include "log.h"
 #include "pods.h"
 #include "slots.h"
 #include "update.h"
@@ -246,6 +247,7 @@ int imaged_main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	log_name("imaged");
 	conf_load(&conf);
 	unsigned seed;
 	/* a fleet booted together must not poll together */

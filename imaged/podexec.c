@@ -221,6 +221,12 @@ static void exec_child(const char *status, const char *cwd, char **argv,
 	_exit(die("%s%s", err, "") + 126);
 }
 
+/* The exit code of child as a shell gives it */
+static int exit_code(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
 static volatile sig_atomic_t resized;
 
 static void on_winch(int sig)
@@ -279,7 +285,72 @@ static int relay(int master, pid_t child)
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
 			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	return exit_code(st);
+}
+
+static pid_t forward_to;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+/*
+ * Our stdin into the program's, its stdout and stderr out to ours, until
+ * it has ended and said all it had (a process it left behind holding
+ * the pipes does not keep us). A signal for imagectl goes to it.
+ */
+static int relay_pipes(pid_t child, int in, int out, int err)
+{
+	struct pollfd p[3] = { { .fd = 0, .events = POLLIN },
+			       { .fd = out, .events = POLLIN },
+			       { .fd = err, .events = POLLIN } };
+	static const int dest[3] = { -1, 1, 2 };
+	char buf[16384];
+	int st = 0, ended = 0;
+
+	forward_to = child;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGQUIT ||
+		    sig == SIGHUP)
+			signal(sig, forward);
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(out, F_SETFL, O_NONBLOCK);
+	fcntl(err, F_SETFL, O_NONBLOCK);
+	while (p[1].fd >= 0 || p[2].fd >= 0) {
+		if (!ended && waitpid(child, &st, WNOHANG) == child)
+			ended = 1;
+		/* once it has ended: what is in the pipes, then done */
+		int n = poll(p, 3, ended ? 0 : 200);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n == 0 && ended)
+			break;
+		for (int k = 0; k < 3 && n > 0; k++) {
+			if (p[k].fd < 0 || !p[k].revents)
+				continue;
+			ssize_t got = read(p[k].fd, buf, sizeof(buf));
+			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (k == 0) {
+				if (got <= 0 || write_full(in, buf, got)) {
+					close(in);
+					p[0].fd = -1;
+				}
+			} else if (got <= 0) {
+				close(p[k].fd);
+				p[k].fd = -1;
+			} else
+				write_full(dest[k], buf, got);
+		}
+	}
+	if (p[0].fd >= 0)
+		close(in);
+	while (!ended && waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return exit_code(st);
 }
 
 int pod_exec_main(int argc, char **argv)
@@ -377,25 +448,36 @@ int pod_exec_main(int argc, char **argv)
 		if (!ioctl(0, TIOCGWINSZ, &ws))
 			ioctl(master, TIOCSWINSZ, &ws);
 	}
+	/*
+	 * Without -t: pipes, never the caller's own descriptors. A program
+	 * that kept the caller's terminal could type into the admin's shell
+	 * with TIOCSTI once imagectl returns.
+	 */
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	if (!tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+		     pipe2(errp, O_CLOEXEC)))
+		return die("pipes for the program: %s%s", strerror(errno), "");
 	pid_t child = fork();
 	if (child < 0)
 		return die("fork: %s%s", strerror(errno), "");
 	if (!child) {
-		if (tty && (setsid() < 0 || ioctl(slave, TIOCSCTTY, 0) ||
-			    dup2(slave, 0) < 0 || dup2(slave, 1) < 0 ||
-			    dup2(slave, 2) < 0))
+		/* a session of its own: no controlling terminal of ours */
+		if (setsid() < 0)
+			_exit(die("setsid: %s%s", strerror(errno), ""));
+		if (tty && (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
+			    dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
 			_exit(die("the terminal: %s%s", strerror(errno), ""));
+		if (!tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+			     dup2(errp[1], 2) < 0))
+			_exit(die("stdio: %s%s", strerror(errno), ""));
 		exec_child(status, cwd, argv + i, env);
 	}
 	if (tty) {
 		close(slave);
 		return relay(master, child);
 	}
-	signal(SIGINT, SIG_IGN);
-	signal(SIGQUIT, SIG_IGN);
-	int st;
-	while (waitpid(child, &st, 0) < 0)
-		if (errno != EINTR)
-			return 1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	return relay_pipes(child, in[1], out[0], errp[0]);
 }

@@ -477,6 +477,16 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 		snprintf(err, errlen, "%.200s has no layers", name);
 		return -EINVAL;
 	}
+	/*
+	 * Root's alone: what a container made (a setuid file, its secrets)
+	 * must not be reachable by a host user, so no one but root passes
+	 * this folder. chmod for a host whose older imaged made it 0755.
+	 */
+	if ((mkdir(PODS_VAR_DIR, 0700) && errno != EEXIST) ||
+	    chmod(PODS_VAR_DIR, 0700)) {
+		snprintf(err, errlen, "%s: %s", PODS_VAR_DIR, strerror(errno));
+		return -errno;
+	}
 	s->pod = pod;
 	s->k = k;
 	snprintf(s->run_dir, sizeof(s->run_dir), "%s", run_dir);
@@ -513,10 +523,9 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 			char dir[CTR_PATH_MAX + 64];
 			snprintf(dir, sizeof(dir), "%s/%s", s->volumes,
 				 pod->volumes[i].name);
-			mkdir(PODS_VAR_DIR, 0755);
 			snprintf(snap, sizeof(snap), PODS_VAR_DIR "/%s", pn);
-			mkdir(snap, 0755);
-			mkdir(s->volumes, 0755);
+			mkdir(snap, 0700);
+			mkdir(s->volumes, 0700);
 			mkdir(dir, 0777);
 			if (pod->volumes[i].memory &&
 			    (r = memory_volume(dir, pod->volumes[i].size_limit,

@@ -168,13 +168,13 @@ static int join_ns(const char *ns_dir, const char *name, int type)
 }
 
 /* The log, rotated to .1 beside it when it passes s->log_max */
-struct log {
+struct ctrlog {
 	const struct ctr_spec *s;
 	int fd;
 	long long size;
 };
 
-static void log_open(struct log *l)
+static void ctrlog_open(struct ctrlog *l)
 {
 	struct stat st;
 
@@ -183,7 +183,7 @@ static void log_open(struct log *l)
 	l->size = l->fd >= 0 && !fstat(l->fd, &st) ? st.st_size : 0;
 }
 
-static void log_write(struct log *l, const char *buf, size_t n)
+static void ctrlog_write(struct ctrlog *l, const char *buf, size_t n)
 {
 	char old[CTR_PATH_MAX + 4];
 
@@ -196,7 +196,7 @@ static void log_write(struct log *l, const char *buf, size_t n)
 	snprintf(old, sizeof(old), "%s.1", l->s->log);
 	rename(l->s->log, old);
 	close(l->fd);
-	log_open(l);
+	ctrlog_open(l);
 }
 
 static void write_exit(const struct ctr_spec *s, int status, long long ooms,
@@ -235,7 +235,7 @@ static void shim(const struct ctr_spec *s)
 	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
 	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
 	int out[2], errp[2], r;
-	struct log log = { .s = s, .fd = -1 };
+	struct ctrlog log = { .s = s, .fd = -1 };
 
 	/* out of imaged's service cgroup, which dies with imaged */
 	mkdir(SHIMS_CGROUP, 0755);
@@ -275,7 +275,7 @@ static void shim(const struct ctr_spec *s)
 	snprintf(path, sizeof(path), "%s", s->log);
 	*strrchr(path, '/') = '\0';
 	mkdir_parents(path, 0755);
-	log_open(&log);
+	ctrlog_open(&log);
 
 	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
@@ -312,6 +312,8 @@ static void shim(const struct ctr_spec *s)
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		for (int sig = 1; sig < NSIG; sig++)
 			signal(sig, SIG_DFL);
+		/* a pod is what the OOM killer takes first, not imaged's -900 */
+		write_text("/proc/self/oom_score_adj", "0");
 		if (put(s->cgroup, "cgroup.procs", "0"))
 			snprintf(err, sizeof(err), "join %.400s: %s", s->cgroup,
 				 strerror(errno));
@@ -345,7 +347,7 @@ static void shim(const struct ctr_spec *s)
 			continue;
 		if (n < 0)
 			break;
-		log_write(&log, buf, n);
+		ctrlog_write(&log, buf, n);
 	}
 	int status = 0;
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "cgroup.h"
+#include "file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -7,19 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static int write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, strlen(text)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 static void group_path(char *buf, size_t len, const char *name,
 		       const char *file)
@@ -36,8 +24,8 @@ int cgroup_setup(void)
 	 * must not keep the others off. */
 	static const char *const ctl[] = { "+cpu", "+memory", "+pids" };
 	for (size_t i = 0; i < sizeof(ctl) / sizeof(*ctl); i++) {
-		write_file(CGROUP_ROOT "/cgroup.subtree_control", ctl[i]);
-		write_file(CGROUP_SYSTEM "/cgroup.subtree_control", ctl[i]);
+		write_text(CGROUP_ROOT "/cgroup.subtree_control", ctl[i]);
+		write_text(CGROUP_SYSTEM "/cgroup.subtree_control", ctl[i]);
 	}
 	return 0;
 }
@@ -57,7 +45,7 @@ int cgroup_enter(const char *name)
 	char path[160];
 
 	group_path(path, sizeof(path), name, "cgroup.procs");
-	return write_file(path, "0");
+	return write_text(path, "0");
 }
 
 int cgroup_kill(const char *name)
@@ -65,7 +53,7 @@ int cgroup_kill(const char *name)
 	char path[160];
 
 	group_path(path, sizeof(path), name, "cgroup.kill");
-	return write_file(path, "1");
+	return write_text(path, "1");
 }
 
 bool cgroup_populated(const char *name)

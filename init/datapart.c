@@ -124,7 +124,13 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 		log_keel("data: %s %s (e2fsck -p exit %d)", dev, verdict, r);
 	}
 
-	if (mount_at(dev, "/var", "ext4", MS_NOATIME, NULL)) {
+	/*
+	 * nosuid, nodev: what lands here (images, containers' writable
+	 * layers, volumes) comes from containers and registries; a setuid
+	 * file or a device node one of them made gives a host user nothing
+	 */
+	if (mount_at(dev, "/var", "ext4", MS_NOATIME | MS_NOSUID | MS_NODEV,
+		     NULL)) {
 		snprintf(why, len, "unable to mount data partition %s on /var",
 			 dev);
 		return -EIO;

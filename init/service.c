@@ -145,6 +145,10 @@ static int parse_line(struct service *svc, char *line, int lineno, char *err,
 		if (sig < 0)
 			FAIL("unknown stop_signal '%s'", val);
 		svc->stop_signal = sig;
+	} else if (!strcmp(key, "oom_score_adj")) {
+		if (text_range(val, -1000, 1000, &svc->oom_score_adj))
+			FAIL("oom_score_adj must be -1000..1000, not '%s'",
+			     val);
 	} else if (!strcmp(key, "stop_grace")) {
 		if (text_range(val, 0, 300, &svc->stop_grace))
 			FAIL("stop_grace must be 0..300 seconds, not '%s'",

@@ -66,6 +66,7 @@ struct service {
 	int restart_limit; /* crashes in a row before giving up */
 	int stop_signal;
 	int stop_grace; /* seconds between stop_signal and SIGKILL */
+	int oom_score_adj; /* -1000..1000; init itself runs at -900 */
 
 	/* run time, owned by supervise.c */
 	enum service_state state;

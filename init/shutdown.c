@@ -94,7 +94,9 @@ static void unmount_var(void)
 		usleep(100000);
 	}
 	/* Busy even now: at least make the journal consistent. */
-	if (mount(NULL, "/var", NULL, MS_REMOUNT | MS_RDONLY, NULL) == 0)
+	if (mount(NULL, "/var", NULL,
+		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOATIME,
+		  NULL) == 0)
 		log_warn("/var busy; remounted read-only");
 	else
 		log_err("unable to unmount /var: %s", strerror(errno));

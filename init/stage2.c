@@ -14,6 +14,7 @@
 #include "logfile.h"
 #include "watchdog.h"
 #include "emergency.h"
+#include "file.h"
 #include "log.h"
 #include "shutdown.h"
 #include "supervise.h"
@@ -181,6 +182,14 @@ void stage2(void)
 		snprintf(cl.data, sizeof(cl.data), "PARTLABEL=data");
 	int wait_s = cl.rootwait >= 0 ? cl.rootwait : CONFIG_KEEL_ROOTWAIT;
 
+	/*
+	 * The OOM killer spares PID 1 itself; what it forks (e2fsck,
+	 * resize2fs, the emergency shell) gets -900 from it, and each
+	 * service the value its file gives (0 unless it says otherwise)
+	 */
+	int r = write_text("/proc/self/oom_score_adj", "-900");
+	if (r)
+		log_warn("unable to set oom_score_adj: %s", strerror(-r));
 	if (cgroup_setup())
 		log_err("unable to set up %s: %s", CGROUP_SYSTEM,
 			strerror(errno));
@@ -198,7 +207,7 @@ void stage2(void)
 
 	/* the seed first: a new machine id wants good randomness */
 	random_seed_load();
-	int r = machine_id_setup(machine_id, sizeof(machine_id));
+	r = machine_id_setup(machine_id, sizeof(machine_id));
 	if (r) {
 		log_err("unable to set up the machine id: %s", strerror(-r));
 		snprintf(machine_id, sizeof(machine_id), "00000000");

@@ -7,6 +7,7 @@
 #include "supervise.h"
 #include "cgroup.h"
 #include "config.h"
+#include "file.h"
 #include "log.h"
 #include "logfile.h"
 #include "shutdown.h"
@@ -207,6 +208,14 @@ child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
 			CGROUP_SYSTEM, s->name, strerror(errno));
 		_exit(126);
 	}
+
+	/* its own, not init's -900 (written whatever it is: init's is inherited) */
+	char adj[16];
+	snprintf(adj, sizeof(adj), "%d", s->oom_score_adj);
+	int r = write_text("/proc/self/oom_score_adj", adj);
+	if (r)
+		log_warn("%s: unable to set oom_score_adj %d: %s", s->name,
+			 s->oom_score_adj, strerror(-r));
 
 	if (s->console) {
 		console_tty(tty, sizeof(tty));

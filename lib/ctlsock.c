@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "ctlsock.h"
+#include "file.h"
+#include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -70,6 +74,66 @@ int ctl_sendf(int fd, char kind, const char *fmt, ...)
 	return ctl_send(fd, kind, text);
 }
 
+/* The peer's namespace of kind ("mnt", "pid") is ours. */
+static bool same_ns(pid_t pid, const char *kind)
+{
+	char path[64];
+	struct stat mine, theirs;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", kind);
+	if (stat(path, &mine))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
+	return !stat(path, &theirs) && mine.st_dev == theirs.st_dev &&
+	       mine.st_ino == theirs.st_ino;
+}
+
+const char *ctl_peer_refused(pid_t pid)
+{
+	static char why[160];
+	char path[64], text[512];
+
+	/* 0: a peer in a PID namespace ours cannot see */
+	if (pid <= 0)
+		return "it is in another PID namespace";
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_text(path, text, sizeof(text)) < 0)
+		return "its cgroup cannot be read";
+	/* cgroup v2's line is "0::/path" (v1's name their controllers) */
+	const char *cg =
+		!strncmp(text, "0::", 3) ? text : strstr(text, "\n0::");
+	cg = cg ? cg + 3 + (*cg == '\n') : "";
+	size_t len = strcspn(cg, "\n"), pods = strlen(CTL_PODS_CGROUP);
+	if (len >= pods && !strncmp(cg, CTL_PODS_CGROUP, pods) &&
+	    (len == pods || cg[pods] == '/')) {
+		snprintf(why, sizeof(why), "it runs in a pod (cgroup %.*s)",
+			 (int)(len > 100 ? 100 : len), cg);
+		return why;
+	}
+	if (!same_ns(pid, "pid"))
+		return "it is in another PID namespace";
+	if (!same_ns(pid, "mnt"))
+		return "it is in another mount namespace";
+	return NULL;
+}
+
+/*
+ * The answer to a client that may not ask. A close over unread data
+ * would reset the connection, and the client would see that rather than
+ * the answer: what it sent is taken off unread, and what it sends from
+ * now on fails at its end (EPIPE) instead of being queued.
+ */
+static void refuse(int fd, const char *why)
+{
+	char scratch[CTL_MSG_MAX];
+
+	shutdown(fd, SHUT_RD);
+	while (recv(fd, scratch, sizeof(scratch), MSG_DONTWAIT) > 0)
+		;
+	ctl_send(fd, CTL_ERR, why);
+	close(fd);
+}
+
 int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 {
 	struct ucred cred;
@@ -83,8 +147,20 @@ int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 		return -1;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
 	    cred.uid != 0) {
-		ctl_send(fd, CTL_ERR, "permission denied: root only");
-		close(fd);
+		refuse(fd, "permission denied: root only");
+		return -1;
+	}
+	/*
+	 * Root in a container is root too, and a hostPath of /run hands it
+	 * the socket: only the host's own processes are heard. Nothing of
+	 * the request has been read yet.
+	 */
+	const char *why = ctl_peer_refused(cred.pid);
+	if (why) {
+		log_warn("refused a control request from pid %d: %s",
+			 (int)cred.pid, why);
+		refuse(fd, "permission denied: only the host's own processes "
+			   "may use this socket");
 		return -1;
 	}
 	/* a client that connects and says nothing must not stall us */

@@ -3,10 +3,13 @@
 #define KEEL_CTLSOCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
- * Control sockets (/run/init.sock, /run/imaged.sock): SOCK_SEQPACKET,
- * root only (mode 0600, then SO_PEERCRED). A request is one packet, its
+ * Control sockets (/run/init.sock, /run/imaged.sock, /run/netd.sock):
+ * SOCK_SEQPACKET, root only (mode 0600, then SO_PEERCRED), and the
+ * host's own processes only: a peer in a pod's cgroup or in another PID
+ * or mount namespace is refused, whatever its uid. A request is one packet, its
  * words separated by NUL bytes. The answer is packets, each a kind byte
  * then text: CTL_MORE for a progress line, then one CTL_OK or CTL_ERR
  * that ends it.
@@ -17,13 +20,23 @@
 #define CTL_ERR '1'
 #define CTL_MORE '.'
 
+/* The pods' cgroup tree (imaged's PODS_CGROUP, as /proc/PID/cgroup names it) */
+#define CTL_PODS_CGROUP "/pods"
+
+/*
+ * Why the process pid may not use a control socket (a pod's, or in
+ * namespaces other than ours), or NULL when it may.
+ */
+const char *ctl_peer_refused(pid_t pid);
+
 /* Bind and listen, non-blocking; returns the listening fd or -errno. */
 int ctl_listen(const char *path);
 
 /*
  * Accept one client and read its request into req, split into argv
- * (argv[*argc] = NULL). A client that is not root, or says nothing
- * within a second, is answered or dropped here: returns -1. Otherwise the
+ * (argv[*argc] = NULL). A client that is not root, is refused by
+ * ctl_peer_refused (logged, with its pid), or says nothing within a
+ * second, is answered or dropped here: returns -1. Otherwise the
  * connected fd, blocking, to answer with ctl_send.
  */
 int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc);

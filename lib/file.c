@@ -51,6 +51,18 @@ int write_full(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = write_full(fd, text, strlen(text));
+	close(fd);
+	return r;
+}
+
 int write_atomic(const char *path, const void *buf, size_t len, mode_t mode)
 {
 	char tmp[512], dir[512];

@@ -14,6 +14,12 @@ ssize_t read_text(const char *path, char *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
 
 /*
+ * text into a file that exists (a kernel knob: /proc, /sys, cgroupfs),
+ * one write. 0 or -errno.
+ */
+int write_text(const char *path, const char *text);
+
+/*
  * A whole file under a temporary name, fsync, rename, fsync of the
  * folder: a reader sees the old file or the new one, never a mix, and a
  * power cut does not forget the rename. 0 or -errno.

@@ -141,9 +141,11 @@ class Net:
 
     def netd(self, *args, check=True):
         """The netd client, as a user runs it."""
-        r = subprocess.run(["ip", "netns", "exec", self.cli_ns, NETD, "--run",
-                            self.run] + list(args), capture_output=True,
-                           text=True)
+        # in netd's own mount namespace: netd hears no other (`ip netns
+        # exec` makes a new one for every command)
+        r = subprocess.run(["nsenter", "-t", str(self.netd_proc.pid), "-m",
+                            "-n", NETD, "--run", self.run] + list(args),
+                           capture_output=True, text=True)
         if check:
             assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
         return r

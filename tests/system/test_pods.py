@@ -29,16 +29,54 @@ PROBE_C = r"""
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <grp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <unistd.h>
 static int say(int r) { puts(r ? strerror(errno) : "ok"); return 0; }
+/* a request to a keel control socket, as initctl sends it */
+static int ctl(const char *path, char **words)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char req[512], ans[8192];
+	size_t n = 0;
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) return say(-1);
+	for (; *words; words++) n += snprintf(req + n, sizeof(req) - n, "%s", *words) + 1;
+	if (send(fd, req, n - 1, 0) < 0) return say(-1);
+	ssize_t got = recv(fd, ans, sizeof(ans) - 1, 0);
+	if (got <= 0) return puts(got ? strerror(errno) : "closed"), 0;
+	ans[got] = 0;
+	return printf("answer %c %s\n", ans[0], ans + 1) < 0;
+}
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
 	if (!strcmp(what, "euid")) return printf("%d\n", (int)geteuid()) < 0;
+	/* type a line into the input of the controlling terminal */
+	if (!strcmp(what, "tiocsti") && argc == 3) {
+		int fd = open("/dev/tty", O_RDWR);
+		if (fd < 0) return say(-1);
+		for (const char *c = argv[2]; *c; c++)
+			if (ioctl(fd, TIOCSTI, c)) return say(-1);
+		return say(ioctl(fd, TIOCSTI, "\n"));
+	}
+	if (!strcmp(what, "ctl") && argc > 3) return ctl(argv[2], argv + 3);
+	/* the host side: run a program as an unprivileged uid */
+	if (!strcmp(what, "runas") && argc > 3) {
+		gid_t g = atoi(argv[2]);
+		if (setgroups(1, &g) || setgid(g) || setuid(atoi(argv[2])))
+			return say(-1);
+		execv(argv[3], argv + 3);
+		return say(-1);
+	}
 	if (!strcmp(what, "mount")) return say(mount("t", "/tmp", "tmpfs", 0, 0));
 	if (!strcmp(what, "module")) return say(syscall(SYS_init_module, "", 0, ""));
 	if (!strcmp(what, "unshare")) return say(unshare(CLONE_NEWNS));
