@@ -168,8 +168,9 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		done >$(TARGET)/lib/modules/pods.list; fi
 	@mkdir -p $(TARGET)/etc/keel/update-keys $(TARGET)/etc/ssl/certs
 	@install -m 0644 $(CA_BUNDLE) $(TARGET)/etc/ssl/certs/ca-certificates.crt
-	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\n' \
+	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\ndefault_host_users = %s\n' \
 		'$(CONFIG_KEEL_UPDATE_TRIES)' '$(CONFIG_KEEL_HEALTH_TIMEOUT)' \
+		'$(if $(filter y,$(CONFIG_KEEL_DEFAULT_HOST_USERS)),yes,no)' \
 		>$(TARGET)/etc/keel/imaged.conf
 	@scripts/mkbundle --pubkey --key $(SIGNING_KEY) -o $(TARGET)/etc/keel/update-keys/signing.p256
 	@n=0; for k in $(EXTRA_KEYS); do n=$$((n + 1)); \

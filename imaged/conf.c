@@ -13,6 +13,7 @@ void conf_defaults(struct imaged_conf *c)
 	c->health_timeout = 300;
 	c->update_reboot = true;
 	c->poll_interval = 3600;
+	c->default_host_users = true;
 }
 
 static int conf_line(struct imaged_conf *c, char *line, char *why,
@@ -57,6 +58,10 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		     strncmp(val, "https://", 8)))
 			goto bad;
 		strcpy(c->channel_url, val);
+	} else if (!strcmp(key, "default_host_users")) {
+		if ((b = text_bool(val)) < 0)
+			goto bad;
+		c->default_host_users = b;
 	} else if (!strcmp(key, "poll_interval")) {
 		if (text_range(val, 10, 604800, &c->poll_interval))
 			goto bad;

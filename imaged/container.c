@@ -10,6 +10,7 @@
 #include <linux/mount.h>
 #include <linux/openat2.h>
 #include <pwd.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@
 
 #define CAP_WORDS 2
 
+#ifndef OPEN_TREE_CLOEXEC
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC /* musl's headers lack it */
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -511,17 +515,77 @@ static int mount_etc(const struct ctr_spec *s, int rootfd, char *err,
 	return 0;
 }
 
-static int setup_root(const struct ctr_spec *s, char *err, size_t errlen)
+/*
+ * Each layer of lower (top first, ':' between) as an idmapped mount at
+ * dir/<n>, through the user namespace usernsfd: what is uid 0's in the
+ * layer is the container root's (host id userns_base), with no copy and
+ * no chown; overlayfs takes such layers since Linux 5.19. idmapped gets
+ * the lowerdir option's value.
+ */
+static int idmap_layers(const char *lower, const char *dir, int usernsfd,
+			char *idmapped, size_t len, char *err, size_t errlen)
+{
+	char layer[CTR_PATH_MAX], target[CTR_PATH_MAX + 16];
+	struct mount_attr a = { .attr_set = MOUNT_ATTR_IDMAP,
+				.userns_fd = (uint64_t)usernsfd };
+	size_t used = 0;
+
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return fail(err, errlen, errno, "%s", dir);
+	for (int n = 0; *lower; n++) {
+		size_t part = strcspn(lower, ":");
+		snprintf(layer, sizeof(layer), "%.*s", (int)part, lower);
+		lower += part + (lower[part] == ':');
+		if ((size_t)snprintf(target, sizeof(target), "%s/%d", dir, n) >=
+		    sizeof(target))
+			return fail(err, errlen, 0, "%s: too long", dir);
+		if (mkdir(target, 0700) && errno != EEXIST)
+			return fail(err, errlen, errno, "%s", target);
+		int fd = (int)syscall(SYS_open_tree, AT_FDCWD, layer,
+				      OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		if (fd < 0)
+			return fail(err, errlen, errno, "open_tree %s", layer);
+		int r = (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH,
+				     &a, sizeof(a));
+		if (r)
+			r = fail(err, errlen, errno,
+				 "an idmapped mount of %s (Linux 5.12, and the "
+				 "layer's filesystem, must allow it)",
+				 layer);
+		else if (syscall(SYS_move_mount, fd, "", AT_FDCWD, target,
+				 MOVE_MOUNT_F_EMPTY_PATH))
+			r = fail(err, errlen, errno, "move_mount %s", target);
+		close(fd);
+		if (r)
+			return r;
+		int w = snprintf(idmapped + used, len - used, "%s%s",
+				 used ? ":" : "", target);
+		if (w < 0 || (size_t)w >= len - used)
+			return fail(err, errlen, 0,
+				    "too many layers for overlayfs");
+		used += (size_t)w;
+	}
+	return 0;
+}
+
+static int setup_root(const struct ctr_spec *s, int usernsfd, char *err,
+		      size_t errlen)
 {
 	const struct pod_container *k = s->k;
 	char opts[CTR_LOWER_MAX + 2 * CTR_PATH_MAX + 64];
+	char lower[CTR_LOWER_MAX], dir[CTR_PATH_MAX + 8];
 	int r;
 
 	/* nothing mounted here may leak back to the host */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
 		return fail(err, errlen, errno, "make / private");
+	snprintf(lower, sizeof(lower), "%s", s->lower);
+	snprintf(dir, sizeof(dir), "%s/layers", s->run_dir);
+	if (usernsfd >= 0 && idmap_layers(s->lower, dir, usernsfd, lower,
+					  sizeof(lower), err, errlen))
+		return -1;
 	if ((size_t)snprintf(opts, sizeof(opts),
-			     "lowerdir=%s,upperdir=%s,workdir=%s", s->lower,
+			     "lowerdir=%s,upperdir=%s,workdir=%s", lower,
 			     s->upper, s->work) >= sizeof(opts))
 		return fail(err, errlen, 0, "too many layers for overlayfs");
 	if (mount("overlay", s->rootfs, "overlay", k->privileged ? 0 : MS_NODEV,
@@ -754,13 +818,41 @@ void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
 	fail(err, errlen, last, "exec %s (on the container's PATH)", prog);
 }
 
+/*
+ * Into the pod's user namespace, as its root: from here on the process
+ * has capabilities over what that namespace owns (its network, its files
+ * through the idmapped layers) and none over the host's.
+ */
+static int enter_userns(int usernsfd, char *err, size_t errlen)
+{
+	if (setns(usernsfd, CLONE_NEWUSER))
+		return fail(err, errlen, errno,
+			    "join the pod's user namespace");
+	if (setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0))
+		return fail(err, errlen, errno,
+			    "become root of the pod's user namespace");
+	return 0;
+}
+
 void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 {
 	const struct pod_container *k = s->k;
+	char path[CTR_PATH_MAX + 8];
 	uid_t uid = 0;
 	gid_t gid = 0;
+	int usernsfd = -1;
 
-	if (setup_root(s, err, errlen) || limits(err, errlen) ||
+	/* opened now: pivot_root takes the path away */
+	if (s->userns_base) {
+		snprintf(path, sizeof(path), "%s/user", s->ns_dir);
+		usernsfd = open(path, O_RDONLY | O_CLOEXEC);
+		if (usernsfd < 0) {
+			fail(err, errlen, errno, "%s", path);
+			return;
+		}
+	}
+	if (setup_root(s, usernsfd, err, errlen) || limits(err, errlen) ||
+	    (usernsfd >= 0 && enter_userns(usernsfd, err, errlen)) ||
 	    identity(s, &uid, &gid, err, errlen))
 		return;
 	/* workingDir is made when the image lacks it, as runc does */

@@ -39,6 +39,8 @@ struct ctr_spec {
 	char lower[CTR_LOWER_MAX]; /* overlay lowerdir=, the top layer first */
 	long long log_max; /* bytes before the log is rotated */
 	long pids_max; /* pids.max; 0: no limit */
+	/* not 0: its own user namespace (ns_dir/user), id 0 at this host id */
+	uint32_t userns_base;
 };
 
 /*

@@ -293,7 +293,7 @@ int imaged_main(int argc, char **argv)
 		if (rfd > 2)
 			fcntl(rfd, F_SETFD, FD_CLOEXEC);
 		pods_on = true;
-		pods_init(&images, rfd > 2 ? rfd : -1);
+		pods_init(&images, rfd > 2 ? rfd : -1, conf.default_host_users);
 		pods_tick(); /* no pods: ready at once, not a poll later */
 	}
 	say("listening on %s", sock);

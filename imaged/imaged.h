@@ -36,6 +36,8 @@ struct imaged_conf {
 					 day; start == end: any time */
 	char channel_url[2048]; /* "" for no automatic updates */
 	int poll_interval; /* seconds between channel polls, +-25% */
+	/* false: pods that need no host ids get a user namespace */
+	bool default_host_users;
 };
 
 void conf_defaults(struct imaged_conf *c);

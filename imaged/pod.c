@@ -623,6 +623,10 @@ static int spec_field(struct ctx *c, const char *key, yaml_node_t *v, void *obj)
 			    sizeof(p->volumes[0]), &p->n_volumes, volume_field);
 	if (!strcmp(key, "hostNetwork"))
 		return boolean(c, v, &p->host_network);
+	if (!strcmp(key, "hostUsers")) {
+		p->has_host_users = true;
+		return boolean(c, v, &p->host_users);
+	}
 	if (!strcmp(key, "restartPolicy")) {
 		if ((r = str(c, v, &s)))
 			return r;
@@ -669,6 +673,33 @@ static int top_field(struct ctx *c, const char *key, yaml_node_t *v, void *obj)
 	return unsupported(c, v);
 }
 
+bool pod_has_host_path(const struct pod *p)
+{
+	for (size_t i = 0; i < p->n_volumes; i++)
+		if (p->volumes[i].kind == POD_VOL_HOST_PATH)
+			return true;
+	return false;
+}
+
+bool pod_is_privileged(const struct pod *p)
+{
+	for (size_t i = 0; i < p->n_init; i++)
+		if (p->init[i].privileged)
+			return true;
+	for (size_t i = 0; i < p->n_containers; i++)
+		if (p->containers[i].privileged)
+			return true;
+	return false;
+}
+
+bool pod_user_namespace(const struct pod *p, bool default_host_users)
+{
+	if (p->has_host_users)
+		return !p->host_users;
+	return !default_host_users && !p->host_network &&
+	       !pod_has_host_path(p) && !pod_is_privileged(p);
+}
+
 /* What Kubernetes' validation would refuse across fields. */
 static int check(struct ctx *c, yaml_node_t *root)
 {
@@ -682,6 +713,25 @@ static int check(struct ctx *c, yaml_node_t *root)
 		return fail(c, root, "metadata.name is missing");
 	if (!p->n_containers)
 		return fail(c, root, "spec.containers is missing or empty");
+	/*
+	 * Kubernetes refuses hostUsers: false beside the host's namespaces;
+	 * keel also beside what maps no ids (privileged, hostPath)
+	 */
+	if (p->has_host_users && !p->host_users) {
+		if (p->host_network)
+			return fail(c, root,
+				    "spec.hostUsers: false cannot go with "
+				    "hostNetwork");
+		if (pod_has_host_path(p))
+			return fail(c, root,
+				    "spec.hostUsers: false cannot go with a "
+				    "hostPath volume (its files are the "
+				    "host's users')");
+		if (pod_is_privileged(p))
+			return fail(c, root,
+				    "spec.hostUsers: false cannot go with a "
+				    "privileged container");
+	}
 	for (size_t i = 0; i < p->n_volumes; i++) {
 		if (!p->volumes[i].name)
 			return fail(c, root,

@@ -91,6 +91,7 @@ struct pod {
 	const char *name;
 	enum pod_restart restart;
 	bool host_network;
+	bool has_host_users, host_users; /* spec.hostUsers, when given */
 	size_t n_init, n_containers, n_volumes;
 	struct pod_container init[POD_CONTAINERS_MAX];
 	struct pod_container containers[POD_CONTAINERS_MAX];
@@ -106,6 +107,18 @@ struct pod {
  */
 int pod_parse(const char *text, size_t len, const char *file, struct pod *p,
 	      char *err, size_t errlen);
+
+/* A hostPath volume; a privileged container (init ones too). */
+bool pod_has_host_path(const struct pod *p);
+bool pod_is_privileged(const struct pod *p);
+
+/*
+ * Whether the pod's containers run in a user namespace of their own:
+ * hostUsers: false says so; without hostUsers, default_host_users
+ * (imaged.conf) false says so for every pod that needs no host ids (not
+ * privileged, no hostNetwork, no hostPath).
+ */
+bool pod_user_namespace(const struct pod *p, bool default_host_users);
 
 /*
  * Kubernetes quantities (resource.Quantity): "128Mi", "1G", "0.5Gi",

@@ -179,9 +179,26 @@ static char **read_environ(pid_t pid)
 	return env;
 }
 
+/*
+ * How far the container's ids are shifted from the host's: 0 unless it
+ * runs in a user namespace of its own (hostUsers: false), whose uid_map
+ * ("inside outside count", as the host sees it) gives the shift.
+ */
+static long id_shift(pid_t pid, const char *map)
+{
+	char path[64], text[256];
+	unsigned long inside, outside, count;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
+	if (read_text(path, text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return 0;
+	return (long)outside - (long)inside;
+}
+
 /* In the joined namespaces: the container's identity, then the program */
-static void exec_child(const char *status, const char *cwd, char **argv,
-		       char **env)
+static void exec_child(const char *status, long uid_shift, long gid_shift,
+		       const char *cwd, char **argv, char **env)
 {
 	const char *uid = status_field(status, "\nUid"),
 		   *gid = status_field(status, "\nGid"),
@@ -191,8 +208,9 @@ static void exec_child(const char *status, const char *cwd, char **argv,
 		   *sec = status_field(status, "\nSeccomp");
 	uint64_t keep = bnd ? strtoull(bnd, NULL, 16) : 0;
 	uint64_t effective = eff ? strtoull(eff, NULL, 16) : 0;
-	uid_t u = uid ? strtoul(uid, NULL, 10) : 0;
-	gid_t g = gid ? strtoul(gid, NULL, 10) : 0;
+	/* the host's view of its ids, back to the container's own */
+	uid_t u = uid ? strtoul(uid, NULL, 10) - uid_shift : 0;
+	gid_t g = gid ? strtoul(gid, NULL, 10) - gid_shift : 0;
 	char err[300];
 
 	if (chdir(cwd) && chdir("/"))
@@ -419,6 +437,19 @@ int pod_exec_main(int argc, char **argv)
 	if (read_text(path, status, sizeof(status)) < 0)
 		return die("%s: %s", path, strerror(errno));
 	char **env = read_environ(pid);
+	/* its own user namespace (hostUsers: false): joined last, below */
+	struct stat mine, theirs;
+	int userfd = -1;
+	long uid_shift = 0, gid_shift = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs))
+		return die("%s: %s", path, strerror(errno));
+	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) {
+		if ((userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return die("%s: %s", path, strerror(errno));
+		uid_shift = id_shift(pid, "uid_map");
+		gid_shift = id_shift(pid, "gid_map");
+	}
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
 		return die("%s: no cgroup v2 path%s", path, "");
@@ -433,6 +464,10 @@ int pod_exec_main(int argc, char **argv)
 		if (setns(fds[k], spaces[k].type))
 			return die("join the %s namespace: %s", spaces[k].name,
 				   strerror(errno));
+	/* last: in it we have no say over the namespaces the host owns */
+	if (userfd >= 0 && setns(userfd, CLONE_NEWUSER))
+		return die("join the user namespace: %s%s", strerror(errno),
+			   "");
 	/* the PID namespace takes only children */
 	/* -t: a terminal of the container's own devpts, as kubectl exec -t */
 	int master = -1, slave = -1;
@@ -470,7 +505,7 @@ int pod_exec_main(int argc, char **argv)
 		if (!tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
 			     dup2(errp[1], 2) < 0))
 			_exit(die("stdio: %s%s", strerror(errno), ""));
-		exec_child(status, cwd, argv + i, env);
+		exec_child(status, uid_shift, gid_shift, cwd, argv + i, env);
 	}
 	if (tty) {
 		close(slave);

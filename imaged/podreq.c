@@ -2,6 +2,7 @@
 #include "ctlsock.h"
 #include "imaged.h"
 #include "pods.h"
+#include "text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -181,64 +182,15 @@ static void flag_file(const struct pod_rt *p, bool on)
 		unlink(path);
 }
 
-/*
- * imagectl run IMAGE [COMMAND [ARG]...]: one container, run to its end
- * and removed, its output in the answer (`docker run --rm`). A child
- * of the daemon waits for it, so the socket keeps answering.
- */
-static void run_once(int fd, int argc, char **argv)
+/* A run's output, then how it ended, as the answer to imagectl run */
+static void report(int fd, const struct ctr_spec *s, const char *run_dir)
 {
-	static unsigned serial;
-	struct pod *pod = calloc(1, sizeof(*pod));
-	struct ctr_spec *s = calloc(1, sizeof(*s));
-	struct store_view *v = malloc(sizeof(*v));
-	char name[32], run_dir[256], err[512], path[CTR_PATH_MAX];
-	int r;
-
-	serial++;
-	if (!pod || !s || !v) {
-		ctl_send(fd, CTL_ERR, "out of memory");
-		goto out;
-	}
-	pid_t child = fork();
-	if (child) {
-		if (child < 0)
-			ctl_sendf(fd, CTL_ERR, "fork: %s", strerror(errno));
-		goto out;
-	}
-	snprintf(name, sizeof(name), "run-%d-%u", getpid(), serial);
-	pod->name = name;
-	pod->host_network = true;
-	pod->restart = POD_RESTART_NEVER;
-	pod->n_containers = 1;
-	struct pod_container *k = &pod->containers[0];
-	k->name = "run";
-	k->image = argv[1];
-	for (int i = 2; i < argc; i++)
-		k->command[k->n_command++] = argv[i];
-	if (image_ref_parse(argv[1], &k->ref, err, sizeof(err)) ||
-	    overlay_ready(err, sizeof(err))) {
-		ctl_send(fd, CTL_ERR, err);
-		_exit(1);
-	}
-	snprintf(run_dir, sizeof(run_dir), PODS_RUN_DIR "/%s/run", name);
-	if ((r = pods_spec(pod, k, NULL, run_dir, s, v, err, sizeof(err)))) {
-		ctl_sendf(fd, CTL_ERR, "%s%s", err,
-			  r == -ENOENT ? " (imagectl pull it first)" : "");
-		_exit(1);
-	}
-	pid_t shim = run_start(s, err, sizeof(err));
-	if (shim < 0) {
-		ctl_send(fd, CTL_ERR, err);
-		_exit(1);
-	}
-	waitpid(shim, NULL, 0);
 	struct run_info ri;
-	run_read(run_dir, &ri);
-	/* its output, then how it ended */
-	int lfd = open(s->log, O_RDONLY | O_CLOEXEC);
 	char buf[CTL_MSG_MAX - 2];
 	ssize_t n;
+
+	run_read(run_dir, &ri);
+	int lfd = open(s->log, O_RDONLY | O_CLOEXEC);
 	while (lfd >= 0 && (n = read(lfd, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = '\0';
 		ctl_send(fd, CTL_MORE, buf);
@@ -253,11 +205,105 @@ static void run_once(int fd, int argc, char **argv)
 			  ri.signal ? ri.signal : ri.code);
 	else
 		ctl_send(fd, CTL_OK, "");
+}
+
+/*
+ * imagectl run [--net=host] [--host-users=BOOL] IMAGE [COMMAND [ARG]...]:
+ * one container, run to its end and removed, its output in the answer
+ * (`docker run --rm`). Like a pod's, it gets a network namespace on
+ * keel0 unless --net=host, and a user namespace when --host-users=false
+ * (or by imaged.conf's default_host_users). A child of the daemon waits
+ * for it, so the socket keeps answering.
+ */
+static void run_once(int fd, int argc, char **argv)
+{
+	static unsigned serial;
+	struct pod *pod = calloc(1, sizeof(*pod));
+	struct ctr_spec *s = calloc(1, sizeof(*s));
+	struct store_view *v = malloc(sizeof(*v));
+	char name[32], pod_dir[128], run_dir[256], err[512], ip[64];
+	char path[CTR_PATH_MAX];
+	int r, a = 1;
+
+	serial++;
+	if (!pod || !s || !v) {
+		ctl_send(fd, CTL_ERR, "out of memory");
+		goto out;
+	}
+	for (; a < argc && !strncmp(argv[a], "--", 2); a++) {
+		if (!strcmp(argv[a], "--net=host"))
+			pod->host_network = true;
+		else if (!strncmp(argv[a], "--host-users=", 13) &&
+			 text_bool(argv[a] + 13) >= 0) {
+			pod->has_host_users = true;
+			pod->host_users = text_bool(argv[a] + 13);
+		} else {
+			ctl_sendf(fd, CTL_ERR,
+				  "run: unknown option %.40s (--net=host, "
+				  "--host-users=false)",
+				  argv[a]);
+			goto out;
+		}
+	}
+	if (a >= argc) {
+		ctl_send(fd, CTL_ERR,
+			 "usage: imagectl run [--net=host] "
+			 "[--host-users=false] IMAGE [COMMAND]");
+		goto out;
+	}
+	if (pod->host_network && pod->has_host_users && !pod->host_users) {
+		ctl_send(fd, CTL_ERR,
+			 "run: --host-users=false cannot go with "
+			 "--net=host");
+		goto out;
+	}
+	pid_t child = fork();
+	if (child) {
+		if (child < 0)
+			ctl_sendf(fd, CTL_ERR, "fork: %s", strerror(errno));
+		goto out;
+	}
+	snprintf(name, sizeof(name), "run-%d-%u", getpid(), serial);
+	pod->name = name;
+	pod->restart = POD_RESTART_NEVER;
+	pod->n_containers = 1;
+	struct pod_container *k = &pod->containers[0];
+	k->name = "run";
+	k->image = argv[a];
+	for (int i = a + 1; i < argc; i++)
+		k->command[k->n_command++] = argv[i];
+	if (image_ref_parse(argv[a], &k->ref, err, sizeof(err)) ||
+	    overlay_ready(err, sizeof(err))) {
+		ctl_send(fd, CTL_ERR, err);
+		_exit(1);
+	}
+	snprintf(pod_dir, sizeof(pod_dir), PODS_RUN_DIR "/%s", name);
+	snprintf(run_dir, sizeof(run_dir), "%s/run", pod_dir);
+	/* its own namespaces, as a pod's: --net=host alone needs none */
+	bool userns = pod_user_namespace(pod, pods_default_host_users());
+	bool sandbox = !pod->host_network || userns;
+	if (sandbox && pods_sandbox_up(pod, pod_dir, userns, ip, sizeof(ip),
+				       err, sizeof(err))) {
+		ctl_send(fd, CTL_ERR, err);
+		_exit(1);
+	}
+	pid_t shim = -1;
+	if ((r = pods_spec(pod, k, sandbox ? pod_dir : NULL, run_dir, s, v, err,
+			   sizeof(err))))
+		ctl_sendf(fd, CTL_ERR, "%s%s", err,
+			  r == -ENOENT ? " (imagectl pull it first)" : "");
+	else if ((shim = run_start(s, err, sizeof(err))) < 0)
+		ctl_send(fd, CTL_ERR, err);
+	if (shim > 0) {
+		waitpid(shim, NULL, 0);
+		report(fd, s, run_dir);
+	}
 	cgroup_destroy(s->cgroup);
 	snprintf(path, sizeof(path), PODS_CGROUP "/%s", name);
 	rmdir(path);
-	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s", name);
-	store_rm_tree(path);
+	if (sandbox)
+		pods_sandbox_down(pod, pod_dir);
+	store_rm_tree(pod_dir);
 	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s", name);
 	store_rm_tree(path);
 	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s", name);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pods.h"
+#include "userns.h"
 #include "clock.h"
 #include "ctlsock.h"
 #include "imaged.h"
@@ -22,6 +23,12 @@ size_t n_pods;
 
 static const struct images_ctx *images;
 static int ready_fd = -1;
+static bool default_host_users = true; /* imaged.conf */
+
+bool pods_default_host_users(void)
+{
+	return default_host_users;
+}
 
 struct pod_rt *pods_find(const char *name)
 {
@@ -192,9 +199,10 @@ static void remove_orphans(void)
 	closedir(d);
 }
 
-void pods_init(const struct images_ctx *x, int fd)
+void pods_init(const struct images_ctx *x, int fd, bool host_users)
 {
 	images = x;
+	default_host_users = host_users;
 	ready_fd = fd;
 	load_dir(PODS_IMAGE_DIR, SRC_IMAGE);
 	load_dir(PODS_ESP_DIR, SRC_ESP);
@@ -363,24 +371,32 @@ static void keep_reply(char kind, const char *text, void *ctx)
 	snprintf(ctx, 256, "%s", text);
 }
 
-static int netd_add(struct pod_rt *p, char *err, size_t errlen)
+static int netd_add(const struct pod *spec, const char *dir, char *ip,
+		    size_t iplen, char *err, size_t errlen)
 {
 	char netns[CTR_PATH_MAX + 8], answer[256] = "", ports[1024] = "";
-	char *argv[] = { "pod-add", (char *)p->spec->name, netns, ports, NULL };
+	char *argv[] = { "pod-add", (char *)spec->name, netns, ports, NULL };
 	size_t used = 0;
 
-	snprintf(netns, sizeof(netns), "%s/ns/net", p->dir);
+	snprintf(netns, sizeof(netns), "%s/ns/net", dir);
 	/* hostPort: netd forwards them to the pod ("tcp:8080:80,...") */
-	for (size_t i = 0; i < p->n_ctrs; i++)
-		for (size_t j = 0; j < p->ctrs[i].k->n_ports; j++) {
-			const struct pod_port *pp = &p->ctrs[i].k->ports[j];
-			if (pp->host_port && used < sizeof(ports) - 32)
-				used += snprintf(
-					ports + used, sizeof(ports) - used,
-					"%s%s:%d:%d", used ? "," : "",
-					pp->udp ? "udp" : "tcp", pp->host_port,
-					pp->container_port);
-		}
+	for (int set = 0; set < 2; set++) {
+		const struct pod_container *ks =
+			set ? spec->containers : spec->init;
+		size_t n = set ? spec->n_containers : spec->n_init;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < ks[i].n_ports; j++) {
+				const struct pod_port *pp = &ks[i].ports[j];
+				if (pp->host_port && used < sizeof(ports) - 32)
+					used += snprintf(
+						ports + used,
+						sizeof(ports) - used,
+						"%s%s:%d:%d", used ? "," : "",
+						pp->udp ? "udp" : "tcp",
+						pp->host_port,
+						pp->container_port);
+			}
+	}
 	if (!used)
 		argv[3] = NULL;
 	int r = ctl_call("/run/netd.sock", argv, 30, keep_reply, answer, err,
@@ -391,32 +407,62 @@ static int netd_add(struct pod_rt *p, char *err, size_t errlen)
 		return -EIO;
 	}
 	/* "address 10.88.0.2/16 gateway ..." */
-	if (sscanf(answer, "address %63[^/ ]", p->ip) != 1)
-		p->ip[0] = '\0';
+	char fmt[32];
+	snprintf(fmt, sizeof(fmt), "address %%%zu[^/ ]", iplen - 1);
+	if (sscanf(answer, fmt, ip) != 1)
+		ip[0] = '\0';
 	return 0;
 }
 
-static int sandbox(struct pod_rt *p)
+int pods_sandbox_up(const struct pod *spec, const char *dir, bool userns,
+		    char *ip, size_t iplen, char *err, size_t errlen)
 {
-	char err[300], text[512], path[CTR_PATH_MAX + 16];
-	int r = sandbox_create(p->spec, p->dir, err, sizeof(err));
+	char text[512], path[CTR_PATH_MAX + 16];
+	uint32_t base = 0;
+	int r = 0;
 
-	if (!r && !p->spec->host_network)
-		r = netd_add(p, err, sizeof(err));
+	ip[0] = '\0';
+	if (userns && (r = userns_pick(PODS_VAR_DIR, spec->name, &base)))
+		snprintf(err, errlen, "host ids for its user namespace: %s",
+			 r == -ENOSPC ? "every range is taken" : strerror(-r));
+	if (!r)
+		r = sandbox_create(spec, dir, base, err, errlen);
+	if (!r && !spec->host_network)
+		r = netd_add(spec, dir, ip, iplen, err, errlen);
 	if (r) {
-		snprintf(p->error, sizeof(p->error), "%s", err);
-		sandbox_remove(p->dir);
+		sandbox_remove(dir);
 		return r;
 	}
 	snprintf(text, sizeof(text),
 		 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n"
 		 "%s%s%s%s",
-		 p->ip, p->ip[0] ? "\t" : "", p->ip[0] ? p->spec->name : "",
-		 p->ip[0] ? "\n" : "");
-	snprintf(path, sizeof(path), "%s/hosts", p->dir);
+		 ip, ip[0] ? "\t" : "", ip[0] ? spec->name : "",
+		 ip[0] ? "\n" : "");
+	snprintf(path, sizeof(path), "%s/hosts", dir);
 	write_atomic(path, text, strlen(text), 0644);
-	snprintf(path, sizeof(path), "%s/ip", p->dir);
-	write_atomic(path, p->ip, strlen(p->ip), 0644);
+	snprintf(path, sizeof(path), "%s/ip", dir);
+	write_atomic(path, ip, strlen(ip), 0644);
+	return 0;
+}
+
+void pods_sandbox_down(const struct pod *spec, const char *dir)
+{
+	if (!spec->host_network)
+		netd_del(spec->name);
+	sandbox_remove(dir);
+}
+
+static int sandbox(struct pod_rt *p)
+{
+	char err[300], text[512], path[CTR_PATH_MAX + 16];
+	int r = pods_sandbox_up(p->spec, p->dir,
+				pod_user_namespace(p->spec, default_host_users),
+				p->ip, sizeof(p->ip), err, sizeof(err));
+
+	if (r) {
+		snprintf(p->error, sizeof(p->error), "%s", err);
+		return r;
+	}
 	p->created = epoch_ms();
 	snprintf(path, sizeof(path), "%s/created", p->dir);
 	snprintf(text, sizeof(text), "%lld", p->created);
@@ -432,22 +478,26 @@ static int sandbox(struct pod_rt *p)
  * emptyDir with medium Memory: a tmpfs, sizeLimit its size (the kubelet
  * does the same); mounted once, by the first container of the pod.
  */
-static int memory_volume(const char *dir, uint64_t size, char *err,
-			 size_t errlen)
+static int memory_volume(const char *dir, uint64_t size, uint32_t owner,
+			 char *err, size_t errlen)
 {
 	struct stat st, up;
-	char parent[CTR_PATH_MAX + 80], opts[64];
+	char parent[CTR_PATH_MAX + 80], opts[96];
 
 	snprintf(parent, sizeof(parent), "%s/..", dir);
 	if (stat(dir, &st) || stat(parent, &up))
 		return -errno;
 	if (st.st_dev != up.st_dev)
 		return 0; /* mounted already */
+	/*
+	 * a pod with its own user namespace: its root's (tmpfs has no
+	 * idmapped mounts before Linux 6.3)
+	 */
+	int n = snprintf(opts, sizeof(opts), "mode=1777,uid=%u,gid=%u", owner,
+			 owner);
 	if (size)
-		snprintf(opts, sizeof(opts), "mode=1777,size=%llu",
+		snprintf(opts + n, sizeof(opts) - n, ",size=%llu",
 			 (unsigned long long)size);
-	else
-		snprintf(opts, sizeof(opts), "mode=1777");
 	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts)) {
 		snprintf(err, errlen, "emptyDir %.200s: %s", dir,
 			 strerror(errno));
@@ -461,7 +511,7 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 	      struct store_view *v, char *err, size_t errlen)
 {
 	struct store_image img;
-	char name[IMAGE_REF_MAX + 1], snap[CTR_PATH_MAX];
+	char name[IMAGE_REF_MAX + 1], snap[CTR_PATH_MAX + 8];
 	const char *pn = pod->name, *cn = k->name;
 	int r;
 
@@ -499,6 +549,16 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 	snprintf(s->volumes, sizeof(s->volumes), PODS_VAR_DIR "/%s/volumes",
 		 pn);
 	snprintf(s->cgroup, sizeof(s->cgroup), PODS_CGROUP "/%s/%s", pn, cn);
+	/* the sandbox says whether it has a user namespace, and which ids */
+	snprintf(snap, sizeof(snap), "%s/user", s->ns_dir);
+	if (pod_dir && !access(snap, F_OK) &&
+	    (r = userns_recorded(PODS_VAR_DIR, pn, &s->userns_base))) {
+		snprintf(err, errlen,
+			 "pod %s has a user namespace but no ids "
+			 "recorded: %s",
+			 pn, strerror(-r));
+		return r;
+	}
 	snprintf(s->log, sizeof(s->log), PODS_LOG_DIR "/%s/%s.log", pn, cn);
 	s->log_max = POD_LOG_MAX;
 	s->pids_max = POD_PIDS_MAX;
@@ -529,8 +589,15 @@ int pods_spec(const struct pod *pod, const struct pod_container *k,
 			mkdir(dir, 0777);
 			if (pod->volumes[i].memory &&
 			    (r = memory_volume(dir, pod->volumes[i].size_limit,
-					       err, errlen)))
+					       s->userns_base, err, errlen)))
 				return r;
+			/* an empty folder, so no layer is ever chowned */
+			if (!pod->volumes[i].memory && s->userns_base &&
+			    chown(dir, s->userns_base, s->userns_base)) {
+				snprintf(err, errlen, "emptyDir %.200s: %s",
+					 dir, strerror(errno));
+				return -errno;
+			}
 		}
 	return 0;
 }

@@ -58,8 +58,11 @@ struct pod_rt {
 	struct ctr_rt ctrs[2 * POD_CONTAINERS_MAX]; /* init ones first */
 };
 
-/* Load every pod and adopt what runs; ready_fd (or -1) hears when they run. */
-void pods_init(const struct images_ctx *x, int ready_fd);
+/*
+ * Load every pod and adopt what runs; ready_fd (or -1) hears when they
+ * run. host_users: imaged.conf's default_host_users.
+ */
+void pods_init(const struct images_ctx *x, int ready_fd, bool host_users);
 
 /* Reconcile every pod; called once a second and after a request. */
 void pods_tick(void);
@@ -85,6 +88,20 @@ void pods_status(const struct pod_rt *p, char *status, size_t len, int *ready,
 		 int *total, int *restarts);
 extern struct pod_rt *pods[PODS_MAX];
 extern size_t n_pods;
+
+/*
+ * A pod's namespaces made and pinned in dir/ns (sandbox_create), with
+ * a user namespace of its own when userns, and, unless hostNetwork, its
+ * address from netd (ip; "" for none) and hosts file. 0, or -errno with
+ * err saying why and nothing left behind.
+ */
+int pods_sandbox_up(const struct pod *spec, const char *dir, bool userns,
+		    char *ip, size_t iplen, char *err, size_t errlen);
+/* Its address back to netd, its namespaces let go, dir removed. */
+void pods_sandbox_down(const struct pod *spec, const char *dir);
+
+/* imaged.conf's default_host_users, as pods_init was given it */
+bool pods_default_host_users(void);
 
 /*
  * The spec of a run of k in pod: its image's layers and config from the

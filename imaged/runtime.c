@@ -3,6 +3,7 @@
 #include "ctlsock.h"
 #include "imaged.h"
 #include "store.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -261,6 +262,10 @@ static void shim(const struct ctr_spec *s)
 		r = mkdir_parents(s->work, 0755);
 	if (!r)
 		r = mkdir_parents(s->rootfs, 0755);
+	/* the root's own folder is the container root's */
+	if (!r && s->userns_base &&
+	    chown(s->upper, s->userns_base, s->userns_base))
+		r = -errno;
 	if (r) {
 		snprintf(reason, sizeof(reason), "%.200s: %s", s->upper,
 			 strerror(-r));
@@ -397,43 +402,96 @@ static int pin(const char *ns_dir, pid_t holder, const char *name)
 	return mount(src, dst, NULL, MS_BIND, NULL) ? -errno : 0;
 }
 
-int sandbox_create(const struct pod *p, const char *pod_dir, char *err,
-		   size_t errlen)
+/* /proc/<pid>/<file>: "0 <base> USERNS_SIZE" */
+static int write_map(pid_t pid, const char *file, uint32_t base)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	userns_map(base, map, sizeof(map));
+	return write_text(path, map);
+}
+
+/*
+ * The holder: a child that makes the pod's namespaces and waits while
+ * they are pinned. With a user namespace that comes first, and the
+ * others are made inside it, so they belong to it: container root then
+ * holds CAP_NET_BIND_SERVICE and CAP_NET_RAW in its own network
+ * namespace, and nothing in the host's. Each step's errno (0: done)
+ * goes back on up; it waits on go for its id maps.
+ */
+static void holder_main(const struct pod *p, int flags, bool userns, int up,
+			int go)
+{
+	char c = 0;
+
+	if (userns) {
+		c = unshare(CLONE_NEWUSER) ? (char)errno : 0;
+		if (write(up, &c, 1) != 1 || c || read(go, &c, 1) != 1)
+			_exit(1);
+	}
+	if (unshare(flags) ||
+	    (!p->host_network && sethostname(p->name, strlen(p->name))))
+		c = (char)errno;
+	(void)!write(up, &c, 1);
+	pause(); /* until the namespaces are pinned */
+	_exit(0);
+}
+
+/* The holder's answer to one step: 0 or -errno. */
+static int holder_step(int up)
+{
+	char c = 1;
+
+	if (read(up, &c, 1) != 1)
+		return -EIO;
+	return -(int)(unsigned char)c;
+}
+
+int sandbox_create(const struct pod *p, const char *pod_dir,
+		   uint32_t userns_base, char *err, size_t errlen)
 {
 	char ns_dir[CTR_PATH_MAX], text[4096];
-	int sync[2], r;
+	int up[2], go[2], r;
+	bool userns = userns_base != 0;
 
 	snprintf(ns_dir, sizeof(ns_dir), "%s/ns", pod_dir);
 	if ((r = mkdir_parents(ns_dir, 0755))) {
 		snprintf(err, errlen, "%s: %s", ns_dir, strerror(-r));
 		return r;
 	}
-	if (pipe2(sync, O_CLOEXEC))
+	if (pipe2(up, O_CLOEXEC))
 		return -errno;
+	if (pipe2(go, O_CLOEXEC)) {
+		r = -errno;
+		close(up[0]);
+		close(up[1]);
+		return r;
+	}
 	int flags = CLONE_NEWIPC |
 		    (p->host_network ? 0 : CLONE_NEWUTS | CLONE_NEWNET);
 	pid_t holder = fork();
-	if (!holder) {
-		char c = 0;
-		close(sync[0]);
-		if (unshare(flags) ||
-		    (!p->host_network && sethostname(p->name, strlen(p->name))))
-			c = (char)errno;
-		(void)!write(sync[1], &c, 1);
-		pause(); /* until the namespaces are pinned */
-		_exit(0);
-	}
-	close(sync[1]);
-	char c = 1;
-	if (holder < 0 || read(sync[0], &c, 1) != 1 || c) {
-		r = holder < 0 ? -errno : -(c ? c : EIO);
+	if (!holder)
+		holder_main(p, flags, userns, up[1], go[0]);
+	close(up[1]);
+	close(go[0]);
+	r = holder < 0 ? -errno : 0;
+	if (!r && userns && !(r = holder_step(up[0])) &&
+	    !(r = write_map(holder, "uid_map", userns_base)) &&
+	    !(r = write_map(holder, "gid_map", userns_base)))
+		r = write(go[1], "", 1) == 1 ? 0 : -EIO;
+	if (!r)
+		r = holder_step(up[0]);
+	if (r)
 		snprintf(err, errlen, "the pod's namespaces: %s", strerror(-r));
-	} else if ((r = pin(ns_dir, holder, "ipc")) ||
-		   (!p->host_network && ((r = pin(ns_dir, holder, "uts")) ||
-					 (r = pin(ns_dir, holder, "net")))))
+	else if ((userns && (r = pin(ns_dir, holder, "user"))) ||
+		 (r = pin(ns_dir, holder, "ipc")) ||
+		 (!p->host_network && ((r = pin(ns_dir, holder, "uts")) ||
+				       (r = pin(ns_dir, holder, "net")))))
 		snprintf(err, errlen, "pin the pod's namespaces: %s",
 			 strerror(-r));
-	close(sync[0]);
+	close(up[0]);
+	close(go[1]);
 	if (holder > 0) {
 		kill(holder, SIGKILL);
 		waitpid(holder, NULL, 0);
@@ -454,10 +512,10 @@ int sandbox_create(const struct pod *p, const char *pod_dir, char *err,
 
 void sandbox_remove(const char *pod_dir)
 {
-	static const char *const names[] = { "ipc", "uts", "net" };
+	static const char *const names[] = { "ipc", "uts", "net", "user" };
 	char path[CTR_PATH_MAX + 16];
 
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 4; i++) {
 		snprintf(path, sizeof(path), "%s/ns/%s", pod_dir, names[i]);
 		umount2(path, MNT_DETACH);
 	}

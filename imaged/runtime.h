@@ -6,6 +6,7 @@
 #include "runrecord.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /*
@@ -28,11 +29,13 @@ extern char *shim_argv0;
 
 /*
  * The pod's shared namespaces (ipc, uts, and net unless hostNetwork),
- * held by bind mounts in ns_dir so they outlive every container, with
- * its hostname, hosts and resolv.conf files beside. 0 or -errno.
+ * held by bind mounts in pod_dir/ns so they outlive every container, with
+ * its hostname, hosts and resolv.conf files beside. userns_base not 0: a
+ * user namespace too (pod_dir/ns/user), mapping ids 0-65535 to
+ * userns_base onwards, which owns the others. 0 or -errno.
  */
-int sandbox_create(const struct pod *p, const char *pod_dir, char *err,
-		   size_t errlen);
+int sandbox_create(const struct pod *p, const char *pod_dir,
+		   uint32_t userns_base, char *err, size_t errlen);
 /* Undo sandbox_create and remove pod_dir. */
 void sandbox_remove(const char *pod_dir);
 

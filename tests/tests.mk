@@ -10,7 +10,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
 	imaged/auth.c imaged/tar.c imaged/decompress.c imaged/unpack.c \
 	imaged/regconf.c imaged/store.c imaged/pod.c imaged/merge.c imaged/backoff.c \
-	imaged/seccomp.c imaged/runrecord.c \
+	imaged/seccomp.c imaged/runrecord.c imaged/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))

@@ -24,21 +24,23 @@ HTTPD = '["/bin/httpd", "-f", "-p", "80", "-h", "/www"]'
 
 def volumes(*vols):
     """spec.volumes and the container's volumeMounts for (name, source,
-    mountPath, readOnly) tuples; source is a hostPath or "emptyDir"."""
+    mountPath, readOnly) tuples; source is a hostPath, "emptyDir" or
+    "Memory" (an emptyDir in memory)."""
     spec, mounts = "  volumes:\n", "    volumeMounts:\n"
     for name, source, path, ro in vols:
-        spec += f"  - name: {name}\n"
-        spec += "    emptyDir: {}\n" if source == "emptyDir" else \
-            f"    hostPath:\n      path: {source}\n"
+        spec += f"  - name: {name}\n" + (
+            "    emptyDir: {}\n" if source == "emptyDir" else
+            "    emptyDir:\n      medium: Memory\n" if source == "Memory"
+            else f"    hostPath:\n      path: {source}\n")
         mounts += f"    - name: {name}\n      mountPath: {path}\n"
         if ro:
             mounts += "      readOnly: true\n"
     return spec, mounts
 
 
-def ctr_pid(m, pod):
+def ctr_pid(m, pod, ctr=None):
     out = m.check(f"imagectl describe {pod}")
-    return int(re.search(r"running, pid (\d+)", out).group(1))
+    return int(re.search(rf"{ctr or pod}: running, pid (\d+)", out).group(1))
 
 
 def test_container_boundary(registry, workdir):  # noqa: F811
@@ -138,7 +140,106 @@ def test_container_boundary(registry, workdir):  # noqa: F811
         if scores != dict(netd="-900", imaged="-900", init="-900", pod="0"):
             breaches.append(f"oom_score_adj: {scores}")
 
-        # 6. root in a container drives no control socket, whatever is
+        # imagectl run: a network namespace of its own, as a pod's, unless
+        # it asks for the host's
+        host_net = m.check("readlink /proc/self/ns/net").strip()
+        run = f"imagectl run {IMAGE} readlink /proc/self/ns/net"
+        out = m.check(run, timeout=120).strip()
+        if out == host_net:
+            breaches.append(f"imagectl run is in the host's network "
+                            f"namespace: {out}")
+        assert m.check(run.replace("run ", "run --net=host ", 1),
+                       timeout=120).strip() == host_net
+        out = m.check(f"imagectl run --host-users=false {IMAGE} cat "
+                      "/proc/self/uid_map", timeout=120).split()
+        assert out[:1] == ["0"] and int(out[1]) >= 65536, out
+        rc, out = m.run(f"imagectl run --net=host --host-users=false {IMAGE}"
+                        " /bin/true")
+        assert rc == 1 and "cannot go with --net=host" in out, out
+        # each run's namespaces and address are let go
+        assert m.check("ls /run/imaged/pods").split() == \
+            ["ro", "suid", "web"]
+
+        # 6. hostUsers: false, a user namespace of its own: container
+        # root is an unprivileged host id, the image's files are its
+        # through idmapped layers, and it still serves
+        spec, mounts = volumes(("data", "emptyDir", "/data", False),
+                               ("mem", "Memory", "/mem", False))
+        put(m, "/run/users.yaml", manifest(
+            "users", HTTPD, extra="  hostUsers: false\n" + spec,
+            ctr_extra=mounts) + f"""  - name: hold
+    image: {IMAGE}
+    command: ["/bin/probe", "hold"]
+    securityContext:
+      runAsUser: 1000
+""")
+        m.check("imagectl apply -f /run/users.yaml")
+        for ctr in ("users", "hold"):
+            wait_for(m, "imagectl describe users", f"{ctr}: running, pid",
+                     timeout=240)
+        base = int(m.check("cat /var/lib/keel/containers/users/userns"))
+        assert base >= 65536 and base % 65536 == 0, base
+        ux = "imagectl exec users -c users --"
+        assert m.check(f"{ux} cat /proc/self/uid_map").split() == \
+            ["0", str(base), "65536"]
+        # root inside, an unprivileged id outside
+        assert m.check(f"{ux} probe euid").strip() == "0"
+        host = m.check(f"grep Uid /proc/{ctr_pid(m, 'users')}/status")
+        assert host.split()[1:] == [str(base)] * 4, host
+        # the layer's setuid-root probe, run by uid 1000: nothing, in
+        # the pod or on the host
+        host = m.check(f"grep Uid /proc/{ctr_pid(m, 'users', 'hold')}/"
+                       "status")
+        assert host.split()[1:] == [str(base + 1000)] * 4, host
+        # the image's files are its root's, through the idmapped layers
+        assert m.check(f"{ux} sh -c 'stat -c %u /bin/busybox'").strip() \
+            == "0"
+        # what it writes is an unprivileged host id's, disk or memory
+        m.check(f"{ux} sh -c 'echo x >/data/f; echo y >/mem/f'")
+        vols = "/var/lib/keel/containers/users/volumes"
+        assert m.check(f"stat -c %u {vols}/data/f {vols}/mem/f").split() \
+            == [str(base)] * 2
+        # its own network: it binds port 80 and serves
+        ip = m.check("imagectl pods | grep '^users '").split()[-1]
+        assert "served" in wait_for(m, f"wget -qO- http://{ip}/", "served",
+                                    timeout=30)
+        refused("mount in a user namespace pod",
+                m.check(f"{ux} probe mount"), "Operation not permitted")
+
+        # a restarted imaged keeps its ids, and so does the next start
+        m.check("kill -9 $(head -n 1 /sys/fs/cgroup/system/imaged/"
+                "cgroup.procs)")
+        wait_for(m, "imagectl describe users", "users: running, pid",
+                 timeout=60)
+        assert m.check(f"{ux} cat /proc/self/uid_map").split()[1] == \
+            str(base)
+        m.check("imagectl stop users", timeout=60)
+        m.check("imagectl start users")
+        wait_for(m, "imagectl describe users", "users: running, pid",
+                 timeout=120)
+        assert int(m.check("cat /var/lib/keel/containers/users/userns")) \
+            == base
+        assert m.check(f"{ux} cat /data/f").strip() == "x"
+
+        # default_host_users = false (the ESP's settings): a pod that
+        # needs no host ids gets a namespace, one with a hostPath not
+        m.check("mount -o remount,rw /boot && printf "
+                "'default_host_users = false\\n' >>/boot/config/update.conf"
+                " && mount -o remount,ro /boot")
+        m.check("kill $(head -n 1 /sys/fs/cgroup/system/imaged/"
+                "cgroup.procs)")
+        put(m, "/run/plain.yaml", manifest("plain", SLEEP))
+        wait_for(m, "imagectl apply -f /run/plain.yaml", "created",
+                 timeout=60)
+        wait_for(m, "imagectl describe plain", "running, pid", timeout=120)
+        other = int(m.check("cat /var/lib/keel/containers/plain/userns"))
+        assert other >= 65536 and other != base, (other, base)
+        assert m.check("imagectl exec plain -- cat /proc/self/uid_map")\
+            .split()[:2] == ["0", str(other)]
+        assert m.check("imagectl exec ro -- cat /proc/self/uid_map")\
+            .split()[:2] == ["0", "0"]
+
+        # 7. root in a container drives no control socket, whatever is
         # bind-mounted: a read-only hostPath of /run brings the sockets
         for sock, verb in (("imaged", "pods"), ("netd", "status"),
                            ("init", "status")):

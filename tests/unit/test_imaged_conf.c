@@ -19,13 +19,16 @@ static void test_conf(void **state)
 	assert_int_equal(c.update_tries, 3);
 	assert_int_equal(c.health_timeout, 300);
 	assert_true(c.update_reboot);
+	assert_true(c.default_host_users);
 	assert_int_equal(conf_parse(&c,
 				    "# comment\n\n update_tries = 2\n"
 				    "health_timeout=20\n"
 				    "health_command = curl -sf http://x/ready\n"
+				    "default_host_users = false\n"
 				    "update_reboot = no",
 				    err, sizeof(err)),
 			 0);
+	assert_false(c.default_host_users);
 	assert_int_equal(c.update_tries, 2);
 	assert_int_equal(c.health_timeout, 20);
 	assert_string_equal(c.health_command, "curl -sf http://x/ready");
@@ -39,6 +42,7 @@ static void test_conf(void **state)
 		{ "update_tries = 10\n", "bad value" },
 		{ "\nhealth_timeout = soon\n", "line 2: bad value" },
 		{ "update_reboot = maybe\n", "bad value" },
+		{ "default_host_users = some\n", "bad value" },
 		{ "tries = 3\n", "unknown key 'tries'" },
 		{ "update_tries\n", "expected 'key = value'" },
 	};

@@ -220,6 +220,16 @@ static void test_errors(void **state)
 			  "  - name: d\n    image: nginx\n    ports:\n    - "
 			  "{containerPort: 2, hostPort: 8}\n",
 		  "hostPort 8 is taken" },
+		{ HEAD C0 "  hostUsers: false\n  hostNetwork: true\n",
+		  "spec.hostUsers: false cannot go with hostNetwork" },
+		{ HEAD C0 "  hostUsers: false\n  volumes:\n  - name: v\n    "
+			  "hostPath: {path: /x}\n",
+		  "cannot go with a hostPath volume" },
+		{ HEAD C0 "    securityContext: {privileged: true}\n"
+			  "  hostUsers: false\n",
+		  "cannot go with a privileged container" },
+		{ HEAD C0 "  hostUsers: nope\n",
+		  "spec.hostUsers: expected true or false" },
 		{ "key: [unclosed\n", "web.yaml:2: " },
 		{ "- a\n- b\n", "expected a mapping" },
 		{ "", "web.yaml: empty" },
@@ -231,6 +241,40 @@ static void test_errors(void **state)
 		if (r != -EINVAL || !strstr(err, cases[i].why))
 			fail_msg("case %zu: %d '%s' lacks '%s'", i, r, err,
 				 cases[i].why);
+	}
+}
+
+/*
+ * Who gets a user namespace: hostUsers says; without it, the host's
+ * default, and only for a pod that needs no host ids.
+ */
+static void test_user_namespace(void **state)
+{
+	static const struct {
+		const char *spec;
+		bool by_default, with_false_default;
+	} cases[] = {
+		{ "", false, true },
+		{ "  hostUsers: false\n", true, true },
+		{ "  hostUsers: true\n", false, false },
+		{ "  hostNetwork: true\n", false, false },
+		{ "  volumes:\n  - name: v\n    hostPath: {path: /x}\n", false,
+		  false },
+		{ "  volumes:\n  - name: v\n    emptyDir: {}\n", false, true },
+		{ "    securityContext: {privileged: true}\n", false, false },
+	};
+	char text[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		snprintf(text, sizeof(text), HEAD C0 "%s", cases[i].spec);
+		if (parse(text))
+			fail_msg("case %zu: %s", i, err);
+		if (pod_user_namespace(p, true) != cases[i].by_default ||
+		    pod_user_namespace(p, false) != cases[i].with_false_default)
+			fail_msg("case %zu: %d %d", i,
+				 pod_user_namespace(p, true),
+				 pod_user_namespace(p, false));
 	}
 }
 
@@ -290,6 +334,7 @@ int main(void)
 		cmocka_unit_test(test_json_and_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_quantities),
+		cmocka_unit_test(test_user_namespace),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	free(p);
