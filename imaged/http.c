@@ -65,6 +65,20 @@ bad:
 	return -EINVAL;
 }
 
+int http_origin(const struct http_url *u, char *out, size_t outlen)
+{
+	bool v6 = strchr(u->host, ':');
+	int n = snprintf(out, outlen, "%s://%s%s%s:%d",
+			 u->tls ? "https" : "http", v6 ? "[" : "", u->host,
+			 v6 ? "]" : "", atoi(u->port));
+
+	if (n < 0 || (size_t)n >= outlen)
+		return -ENAMETOOLONG;
+	for (char *p = out; *p; p++)
+		*p = tolower((unsigned char)*p);
+	return 0;
+}
+
 static int copy_value(char *dst, size_t size, const char *v, size_t vl)
 {
 	if (vl >= size)

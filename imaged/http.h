@@ -27,6 +27,17 @@ struct http_url {
 int http_url_parse(struct http_url *u, const char *url, char *err,
 		   size_t errlen);
 
+/* "https://[" host "]:65535", NUL */
+#define HTTP_ORIGIN_MAX (HTTP_HOST_MAX + 16)
+
+/*
+ * u's origin (RFC 6454 section 4): "scheme://host:port", the host in
+ * lower case (in brackets when IPv6), the port always written and without
+ * leading zeros, so that two spellings of one origin give the same
+ * string. 0, or -ENAMETOOLONG.
+ */
+int http_origin(const struct http_url *u, char *out, size_t outlen);
+
 struct http_resp {
 	int status;
 	int64_t content_length; /* -1: not given */

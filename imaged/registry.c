@@ -105,20 +105,24 @@ static void query_escape(const char *in, char *out, size_t outlen)
 }
 
 /*
- * Tokens outlive one pull: a file per (realm, service, scope, user),
- * named by their hash, holding "<expiry epoch> <token>".
+ * Tokens outlive one pull: a file per (origin, realm, service, scope,
+ * user), named by their hash, holding "<expiry epoch> <token>". The
+ * origin is the endpoint's that answered 401, and the token goes back
+ * there only: a mirror that names the registry's realm, service and scope
+ * is asking for the registry's token, and gets one of its own. user is
+ * whose credentials fetched it ("" for none).
  */
-static void token_path(struct registry *r, const struct www_auth *a,
-		       const char *scope, char *out, size_t outlen)
+static void token_path(struct registry *r, const char *origin,
+		       const struct www_auth *a, const char *scope,
+		       const char *user, char *out, size_t outlen)
 {
 	struct sha256_ctx h;
 	uint8_t d[32];
 	char hex[17];
 
 	sha256_init(&h);
-	const char *parts[] = { a->realm, a->service, scope,
-				r->host ? r->host->username : "" };
-	for (int i = 0; i < 4; i++)
+	const char *parts[] = { origin, a->realm, a->service, scope, user };
+	for (int i = 0; i < 5; i++)
 		sha256_update(&h, strlen(parts[i]) + 1,
 			      (const uint8_t *)parts[i]);
 	sha256_digest(&h, SHA256_DIGEST_SIZE, d);
@@ -153,6 +157,7 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 	char url[WWW_AUTH_REALM_MAX + sizeof(esc_scope) + sizeof(esc_service) +
 		 32];
 	char hdr[1024] = "Accept: application/json\r\n";
+	char origin[HTTP_ORIGIN_MAX];
 	struct http_url u;
 	struct http_conn *c;
 	int res;
@@ -161,15 +166,22 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		snprintf(scope, sizeof(scope), "%s", a->scope);
 	else
 		snprintf(scope, sizeof(scope), "repository:%s:pull", repo);
-	/* credentials go to the registry's own token service, over TLS if
-	 * the registry is; never a mirror's */
+	/*
+	 * The credentials go to the token service the registry names, over
+	 * TLS if the registry is; never to one a mirror names, which may be
+	 * the mirror's own.
+	 */
+	const char *user = !ep->mirror && r->host ? r->host->username : "";
 	if (!strncmp(ep->base, "https:", 6) && strncmp(a->realm, "https:", 6)) {
 		snprintf(err, errlen,
 			 "%s: its token service %.200s is not https; refused",
 			 r->domain, a->realm);
 		return -EACCES;
 	}
-	token_path(r, a, scope, path, sizeof(path));
+	if ((res = http_url_parse(&u, ep->base, err, errlen)))
+		return res;
+	http_origin(&u, origin, sizeof(origin)); /* sized for any URL's */
+	token_path(r, origin, a, scope, user, path, sizeof(path));
 	if (fresh)
 		unlink(path);
 	else if (token_cached(r, path, ep)) {
@@ -182,10 +194,9 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		 strchr(a->realm, '?') ? "&" : "?", esc_service, esc_scope);
 	if ((res = http_url_parse(&u, url, err, errlen)))
 		return res;
-	if (!ep->mirror && r->host && r->host->username[0]) {
+	if (user[0]) {
 		char cred[400], b64[540];
-		snprintf(cred, sizeof(cred), "%s:%s", r->host->username,
-			 r->host->password);
+		snprintf(cred, sizeof(cred), "%s:%s", user, r->host->password);
 		base64_encode(cred, strlen(cred), b64);
 		snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
 			 "Authorization: Basic %s\r\n", b64);
@@ -251,7 +262,14 @@ static int authenticate(struct registry *r, struct reg_endpoint *ep,
 	if (!res && a->scheme == WWW_AUTH_BEARER) {
 		res = fetch_token(r, ep, a, repo, fresh, err, errlen);
 	} else if (!res) {
-		if (ep->mirror || !r->host || !r->host->username[0]) {
+		if (ep->mirror) {
+			/* the password is the registry's, not for a mirror */
+			snprintf(err, errlen,
+				 "asks for a password; %s's is "
+				 "not given to a mirror",
+				 r->domain);
+			res = -EACCES;
+		} else if (!r->host || !r->host->username[0]) {
 			snprintf(err, errlen,
 				 "%s asks for a password: set username and "
 				 "password in [%s] of registries.conf",

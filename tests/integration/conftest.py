@@ -5,9 +5,9 @@ both created here and deleted after each test, with the distribution's
 dnsmasq or the hostile test server on one side and netd (the host build)
 on the other.
 
-imaged's image pull: docker-registry, token issuers and fault proxies
-per test (`peers`), and, made once, the test images, a test CA and the
-hostile layer corpus."""
+imaged's image pull: docker-registry, token issuers, fault proxies and
+snooping mirrors per test (`peers`), and, made once, the test images, a
+test CA and the hostile layer corpus."""
 import os
 import re
 import signal
@@ -21,6 +21,7 @@ import faultproxy
 import hostile_layers
 import oci_build
 import registry
+import snoop
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(os.path.dirname(HERE))
@@ -200,8 +201,9 @@ def net(tmp_path):
 # --- image pull: registries and their peers -----------------------------
 
 class Peers:
-    """Registries, token issuers and fault proxies a test starts; all
-    stopped (registries killed and waited for) when it ends."""
+    """Registries, token issuers, fault proxies and snooping mirrors a
+    test starts; all stopped (registries killed and waited for) when it
+    ends."""
 
     def __init__(self, tmp):
         self.tmp = str(tmp)
@@ -224,6 +226,9 @@ class Peers:
 
     def proxy(self, upstream_port):
         return self._keep(faultproxy.FaultProxy(upstream_port))
+
+    def snoop(self, **kw):
+        return self._keep(snoop.Snoop(**kw))
 
     def close(self):
         for obj in reversed(self.all):

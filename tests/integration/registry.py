@@ -121,9 +121,10 @@ class TokenIssuer:
     answers 401 unless the request carries them (Basic, or the POST
     form's username/password). Every request is recorded in `requests`:
     dicts with method, scopes, service, user (None without Basic
-    credentials) and status."""
+    credentials), status and the token given (None when refused). With
+    `ca` it serves https on localhost, with a certificate from that CA."""
 
-    def __init__(self, dir, creds=None, key_id="x5c", ttl=300):
+    def __init__(self, dir, creds=None, key_id="x5c", ttl=300, ca=None):
         self.dir = str(dir)
         os.makedirs(self.dir, exist_ok=True)
         self.cert, self.key = self_signed(self.dir, "token-signer")
@@ -156,6 +157,13 @@ class TokenIssuer:
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         self.realm = f"http://127.0.0.1:{self.port}/token"
+        if ca is not None:
+            cert, key = ca.server_cert(f"issuer-{self.port}")
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            self.server.socket = ctx.wrap_socket(self.server.socket,
+                                                 server_side=True)
+            self.realm = f"https://localhost:{self.port}/token"
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        daemon=True)
         self.thread.start()
@@ -174,7 +182,7 @@ class TokenIssuer:
         scopes = [s for v in q.get("scope", []) for s in v.split(" ") if s]
         rec = {"method": method, "path": path, "scopes": scopes,
                "service": q.get("service", [None])[0], "user": user,
-               "status": 200}
+               "status": 200, "token": None}
         if path != "/token":
             rec["status"] = 404
         elif self.creds and (user, password) != tuple(self.creds):
@@ -188,6 +196,7 @@ class TokenIssuer:
                 h.send_header("WWW-Authenticate", 'Basic realm="keel-token"')
         else:
             tok = self.token(scopes, user or "", rec["service"] or SERVICE)
+            rec["token"] = tok
             body = json.dumps({
                 "token": tok, "access_token": tok, "expires_in": self.ttl,
                 "issued_at": time.strftime("%Y-%m-%dT%H:%M:%SZ",

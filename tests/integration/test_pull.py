@@ -7,6 +7,7 @@ image; the store is checked on disk.
 
 Needs IMAGED=/abs/path/to/host/imaged (imagectl next to it) and root
 (overlayfs, owners); skipped otherwise."""
+import base64
 import json
 import os
 import re
@@ -442,6 +443,66 @@ def test_pull_through_mirror(imaged, std_reg, oci_images, tmp_path):
     assert list(d.images()) == [ref]
     d.assert_store_sane()
     assert_tree(d, ref, oci_images, "busybox", tmp_path)
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+@pytest.mark.parametrize("realm", ["registry", "mirror"])
+@pytest.mark.parametrize("scheme", ["http", "https"])
+def test_mirror_never_gets_the_registry_token(imaged, peers, oci_images,
+                                              test_ca, scheme, realm):
+    """The attack: a mirror answers 401 naming the registry's token
+    service, service and scope (or its own token service), hoping to be
+    sent the token imaged keeps from a pull with the registry's
+    credentials, or the credentials themselves. It sees neither; the pull
+    goes on from the registry, whose token stays where it was."""
+    ca = test_ca if scheme == "https" else None
+    iss = peers.issuer(creds=("robot", "hunter2"), ca=ca)
+    reg = peers.registry("token", issuer=iss, ca=ca)
+    push(oci_images, "busybox", reg, "busybox")
+    ref = reg.ref("busybox")
+    conf = (f"ca = {test_ca.pem}\n[{reg.host}]\n" if ca else
+            f"[{reg.host}]\ninsecure = yes\n") + \
+        "username = robot\npassword = hunter2\n"
+    d = imaged.start(conf)
+    before = len(iss.token_requests())
+    d.pull(ref)
+    tokens = {"Bearer " + r["token"] for r in iss.token_requests()[before:]
+              if r["token"] and r["user"] == "robot"}
+    assert tokens, iss.token_requests()
+
+    mirror = peers.snoop(ca=ca)
+    named = iss.realm if realm == "registry" else mirror.realm
+    mirror.challenge = (f'Bearer realm="{named}",service="{registry.SERVICE}"'
+                        ',scope="repository:test/busybox:pull"')
+    # (the token outlives imaged: it is in /run/imaged/tokens)
+    d.restart(conf + f"mirror = {mirror.url}\n")
+    before = len(iss.token_requests())
+    assert d.pull(ref).pulled[1] == oci_images.tags["busybox"].digest
+    assert mirror.seen, "the mirror was never asked"
+    secrets = dict.fromkeys(tokens, "the registry's token")
+    secrets[basic("robot", "hunter2")] = "the registry's credentials"
+    leaked = [secrets[a] for a in mirror.authorizations() if a in secrets]
+    assert leaked == [], f"the mirror was sent {leaked}"
+    # nor did the mirror's tries cost the registry its cached token
+    again = [r for r in iss.token_requests()[before:] if r["user"]]
+    assert again == [], "the registry's token was asked for again"
+    d.assert_store_sane()
+
+
+def test_mirror_asking_for_a_password_gets_none(imaged, peers, oci_images):
+    reg = peers.registry("basic", creds=("keel", "s3cret"))
+    push(oci_images, "busybox", reg, "busybox")
+    mirror = peers.snoop(challenge='Basic realm="keel-basic"')
+    d = imaged.start(f"[{reg.host}]\ninsecure = yes\nusername = keel\n"
+                     f"password = s3cret\nmirror = {mirror.url}\n")
+    ref = reg.ref("busybox")
+    assert d.pull(ref).pulled[1] == oci_images.tags["busybox"].digest
+    assert mirror.seen, "the mirror was never asked"
+    assert mirror.authorizations() == []
+    d.assert_store_sane()
 
 
 def big_layer(oci_images):

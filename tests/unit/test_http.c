@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* The HTTP client's pure parts: URLs, response heads, chunked framing. */
+/* The HTTP client's pure parts: URLs and their origins, response heads,
+ * chunked framing. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -52,6 +53,51 @@ static void test_url(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
 		if (!http_url_parse(&u, bad[i], err, sizeof(err)))
 			fail_msg("'%s' parsed", bad[i]);
+}
+
+static void origin_is(const char *url, const char *want)
+{
+	struct http_url u;
+	char err[256], got[HTTP_ORIGIN_MAX];
+
+	assert_int_equal(http_url_parse(&u, url, err, sizeof(err)), 0);
+	assert_int_equal(http_origin(&u, got, sizeof(got)), 0);
+	assert_string_equal(got, want);
+}
+
+static void test_origin(void **state)
+{
+	struct http_url u;
+	char err[256], got[HTTP_ORIGIN_MAX];
+
+	(void)state;
+	/* one origin however it is spelled */
+	origin_is("http://127.0.0.1:5000", "http://127.0.0.1:5000");
+	origin_is("http://127.0.0.1:5000/v2/a/manifests/1",
+		  "http://127.0.0.1:5000");
+	origin_is("http://Registry.Example", "http://registry.example:80");
+	origin_is("http://registry.example:080/x",
+		  "http://registry.example:80");
+	origin_is("https://registry.example", "https://registry.example:443");
+	origin_is("https://registry.example:443/",
+		  "https://registry.example:443");
+	origin_is("http://[::1]:5000/v2/", "http://[::1]:5000");
+	origin_is("https://[FE80::1]", "https://[fe80::1]:443");
+	/* and apart: scheme, host and port each count */
+	origin_is("https://registry.example:80", "https://registry.example:80");
+	origin_is("http://registry.example:443", "http://registry.example:443");
+
+	assert_int_equal(
+		http_url_parse(&u, "https://h:8443/x", err, sizeof(err)), 0);
+	assert_int_equal(http_origin(&u, got, 14), -ENAMETOOLONG);
+	assert_int_equal(http_origin(&u, got, 15), 0);
+	assert_string_equal(got, "https://h:8443");
+	/* the longest origin a URL can have fits */
+	char url[HTTP_ORIGIN_MAX];
+	snprintf(url, sizeof(url), "https://[::%0*d]:65535", HTTP_HOST_MAX - 3,
+		 1);
+	assert_int_equal(strlen(url), HTTP_ORIGIN_MAX - 1);
+	origin_is(url, url);
 }
 
 static int head(struct http_resp *r, const char *text)
@@ -153,6 +199,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_origin),
 		cmocka_unit_test(test_head),
 		cmocka_unit_test(test_chunked),
 	};
