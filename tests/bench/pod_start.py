@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Container start-to-exit, imaged vs crun, and imaged's memory with pods.
+"""Container start-to-exit, imaged vs crun, with and without a user
+namespace, and imaged's memory with pods.
 
     pod_start.py [RUNS]     (default 100)
 
@@ -19,6 +20,13 @@ a fresh container RUNS times in a row, timed one by one:
   14 capabilities, no_new_privs, RLIMIT_NOFILE, pids.max, a seccomp
   filter refusing what keel's refuses) on a plain directory (no
   overlayfs: less work than imaged's).
+
+The same again with a user namespace on both sides: `imagectl run
+--host-users=false` (a network namespace on keel0 from netd, a user
+namespace, idmapped layers) and crun with a user and a network namespace
+(uid and gid maps of 65536 ids; an empty network namespace, no veth),
+beside `imagectl run` with its network namespace and the host's users,
+so the namespace's own cost shows.
 
 Prints the medians and imaged/crun as a ratio (goal: <= 1). Then 5
 pods (`sleep`, each with its own network namespace) are applied and
@@ -115,7 +123,7 @@ def rootfs(path):
         os.symlink("busybox", path / "bin" / applet)
 
 
-def crun_config():
+def crun_config(userns=False):
     run("crun", "spec", cwd=WORK)
     with open(os.path.join(WORK, "config.json")) as f:
         c = json.load(f)
@@ -133,6 +141,11 @@ def crun_config():
     lx = c["linux"]
     lx["namespaces"] = [{"type": t} for t in
                         ("pid", "ipc", "uts", "mount", "cgroup")]
+    if userns:
+        # as a hostUsers: false pod: 65536 ids, and a network of its own
+        lx["namespaces"] += [{"type": "user"}, {"type": "network"}]
+        lx["uidMappings"] = lx["gidMappings"] = [
+            {"containerID": 0, "hostID": 65536, "size": 65536}]
     # imaged keeps no device list: neither does crun here
     lx["resources"] = {"pids": {"limit": 1024}}
     lx["cgroupsPath"] = "/bench/crun"
@@ -164,9 +177,11 @@ def make_data(data, tmp):
     for path in re.findall(r"(/\S+\.so[.\d]*)", libs) + [shutil.which("crun")]:
         shutil.copy(os.path.realpath(path),
                     bench / "crun" / os.path.basename(path))
-    bundle = bench / "bundle"
-    rootfs(bundle / "rootfs")
-    (bundle / "config.json").write_text(json.dumps(crun_config(), indent=1))
+    for name, userns in (("bundle", False), ("bundle-userns", True)):
+        bundle = bench / name
+        rootfs(bundle / "rootfs")
+        (bundle / "config.json").write_text(
+            json.dumps(crun_config(userns), indent=1))
     src = tmp / "timer.c"
     src.write_text(TIMER_C)
     run("musl-gcc", "-static", "-O2", "-o", str(bench / "timer"), str(src))
@@ -219,20 +234,41 @@ def main():
             crun = (f"{BENCH}/crun/ld-linux-x86-64.so.2 --library-path "
                     f"{BENCH}/crun {BENCH}/crun/crun --root /run/crun run "
                     f"--bundle {BENCH}/bundle b%d")
-            imaged = f"/sbin/imagectl run {IMAGE} /bin/true"
-            # once each first: caches warm, modules (overlay) loaded
-            m.check(f"{BENCH}/timer 3 {imaged}", timeout=120)
-            m.check(f"{BENCH}/timer 3 {crun}", timeout=120)
-            t_imaged, n1 = median_ms(m.check(f"{BENCH}/timer {runs} {imaged}",
-                                             timeout=1200))
-            t_crun, n2 = median_ms(m.check(f"{BENCH}/timer {runs} {crun}",
-                                           timeout=1200))
-            assert n1 == n2 == runs, (n1, n2)
+            sides = {
+                "imaged": f"/sbin/imagectl run --net=host {IMAGE} /bin/true",
+                "crun": crun,
+                "imaged-net": f"/sbin/imagectl run --host-users=true "
+                              f"{IMAGE} /bin/true",
+                "imaged-userns": f"/sbin/imagectl run --host-users=false "
+                                 f"{IMAGE} /bin/true",
+                "crun-userns": crun.replace("/bundle ", "/bundle-userns ")
+                                   .replace(" b%d", " u%d"),
+            }
+            t = {}
+            for name, argv in sides.items():
+                # once each first: caches warm, modules (overlay) loaded
+                m.check(f"{BENCH}/timer 3 {argv}", timeout=120)
+                t[name], n = median_ms(m.check(
+                    f"{BENCH}/timer {runs} {argv}", timeout=1200))
+                assert n == runs, (name, n)
             print(f"start-to-exit of /bin/true, median of {runs} in a row "
                   f"(TCG):")
-            print(f"  imaged  {t_imaged:7.1f} ms")
-            print(f"  crun    {t_crun:7.1f} ms")
-            print(f"  ratio imaged/crun {t_imaged / t_crun:.2f} (goal <= 1)")
+            print("  the host's network and users:")
+            print(f"    imaged  {t['imaged']:7.1f} ms")
+            print(f"    crun    {t['crun']:7.1f} ms")
+            print(f"    ratio imaged/crun {t['imaged'] / t['crun']:.2f} "
+                  f"(goal <= 1)")
+            print("  a user namespace (and a network namespace) of its own:")
+            print(f"    imaged, its network, the host's users "
+                  f"{t['imaged-net']:7.1f} ms")
+            print(f"    imaged, its network and users         "
+                  f"{t['imaged-userns']:7.1f} ms")
+            print(f"    crun, its network and users           "
+                  f"{t['crun-userns']:7.1f} ms")
+            print(f"    ratio imaged userns/imaged "
+                  f"{t['imaged-userns'] / t['imaged-net']:.2f}, "
+                  f"imaged userns/crun userns "
+                  f"{t['imaged-userns'] / t['crun-userns']:.2f} (goal <= 1)")
 
             for i in range(5):
                 m.check(f"printf '%s\\n' 'apiVersion: v1' 'kind: Pod' "
