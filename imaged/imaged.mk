@@ -1,6 +1,6 @@
 # imaged: one static binary, the daemon and its imagectl client (a link).
 IMAGED_SRCS := $(wildcard imaged/*.c) \
-	$(addprefix lib/,clock.c crc32.c ctlsock.c file.c log.c partition.c text.c)
+	$(addprefix lib/,clock.c crc32.c ctlsock.c errmsg.c file.c log.c partition.c text.c)
 IMAGED_BIN := $(BUILD)/keel/imaged
 IMAGED_LIBS := $(CJSON_OBJ) $(LIBYAML_LIB) $(NETTLE_LIB) $(BEARSSL_LIB) \
 	$(ZSTD_LIB) $(ZLIB_LIB)

@@ -1,6 +1,6 @@
 # init: one static binary, stage 1 (/init in the initramfs) and stage 2
 # (/sbin/init on the root).
-INIT_SRCS := $(wildcard init/*.c) $(addprefix lib/,log.c crc32.c partition.c ctlsock.c text.c clock.c file.c)
+INIT_SRCS := $(wildcard init/*.c) $(addprefix lib/,log.c crc32.c partition.c ctlsock.c text.c clock.c file.c errmsg.c)
 INIT_BIN := $(BUILD)/keel/init
 # Messages are cut to fixed buffers on purpose: PID 1 holds no heap.
 KEEL_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Os \

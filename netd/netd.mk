@@ -9,7 +9,7 @@ LIBMNL_TARBALL = $(DL_DIR)/libmnl-$(LIBMNL_VERSION).tar.bz2
 LIBMNL_SHA256 = 274b9b919ef3152bfb3da3a13c950dd60d6e2bcd54230ffeca298d03b40d0525
 LIBMNL_LIB = $(BUILD)/libmnl/lib/libmnl.a
 
-NETD_LIB_SRCS := $(addprefix lib/,clock.c ctlsock.c file.c log.c text.c)
+NETD_LIB_SRCS := $(addprefix lib/,clock.c ctlsock.c errmsg.c file.c log.c text.c)
 NETD_SRCS := $(filter-out netd/mnl.c,$(wildcard netd/*.c))
 NETD_BIN := $(BUILD)/keel/netd
 

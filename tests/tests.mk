@@ -5,7 +5,7 @@ PYTEST := /usr/bin/python3 -m pytest
 AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c \
+	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
 	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
 	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
 	imaged/auth.c imaged/tar.c imaged/decompress.c imaged/unpack.c \
