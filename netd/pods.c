@@ -163,7 +163,7 @@ static int collect_dnat(struct nlm_dnat *d)
 
 /*
  * Outbound NAT for the pod network and the pods' host ports: one
- * nftables batch (see nlm_nft_nat) that replaces the whole table, at
+ * nftables batch (see nlm_nft_pods) that replaces the whole table, at
  * the first pod-add of a netd and whenever the set of host ports
  * changes. 0, or -errno (the table stays as it was): without it pods
  * still reach the host and each other, not the world.
@@ -187,9 +187,9 @@ static int nat_setup(void)
 	/* never hang the daemon on a kernel that does not answer */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
 		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
-	len = nlm_nft_nat(buf, 1, netd.conf.pod_cidr.ip.v4,
-			  netd.conf.pod_cidr.plen, POD_BRIDGE, dnat,
-			  collect_dnat(dnat));
+	len = nlm_nft_pods(buf, 1, netd.conf.pod_cidr.ip.v4,
+			   netd.conf.pod_cidr.plen, POD_BRIDGE, dnat,
+			   collect_dnat(dnat));
 	if (mnl_socket_sendto(nl, buf, len) < 0) {
 		r = -errno;
 		goto out;
