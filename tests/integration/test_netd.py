@@ -242,7 +242,8 @@ def test_pod_network(net):
     # the pod reaches it only masqueraded as 10.99.0.7 (nftables NAT)
     assert "10.77.0" not in net.srv("ip", "route")
     pod("ping", "-c", "1", "-W", "2", "10.99.0.1")
-    assert "pod network 10.77.0.0/24: outbound NAT on" in net.log()
+    assert "pod network 10.77.0.0/24: firewall and outbound NAT on, IPv4 " \
+        "forwarding on" in net.log()
     # a second pod gets the next address and reaches the first
     pod2 = net.cli_ns + "-q"
     subprocess.run(["ip", "netns", "add", pod2], check=True)
@@ -479,6 +480,38 @@ def test_host_routes_nothing_between_its_networks(net):
         "10.98.0.7"
     assert ask(net.cli_ns, "fd00:98::1", 9000) == "lan2 port 9000 from " \
         "fd00:98::7"
+
+
+def test_forwarding_waits_for_the_firewall(net):
+    """IPv4 forwarding is off until netd's firewall is in: with the table
+    held by another program the batch fails, pod-add says so and the
+    host forwards nothing; once it is free, pod-add turns it on."""
+    net.start_netd(STATIC_CONF)
+    assert forwarding(net) == ("0", "0")
+    hold = os.path.join(os.path.dirname(__file__), "nft_hold.py")
+    holder = subprocess.Popen(["ip", "netns", "exec", net.cli_ns,
+                               sys.executable, hold, "inet", "keel"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    net.procs.append(holder)
+    assert holder.stdout.readline() == "held\n"
+    pod_ns = new_ns(net, "-p")
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}", check=False)
+    assert r.returncode == 1, r.stdout
+    assert "cannot set up the pod firewall (nftables: Operation not " \
+        "permitted); IPv4 forwarding stays off" in r.stderr, r.stderr
+    assert forwarding(net) == ("0", "0")
+    assert "eth0" not in sh("ip", "netns", "exec", pod_ns, "ip", "link")
+    assert re.search(r"pod web: cannot set up the pod firewall", net.log())
+
+    # the owner gone, its table goes with it: the next pod-add sets up
+    # the firewall and only then forwarding
+    net.stop(holder)
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}")
+    assert r.stdout.startswith("address 10.88.0.2/16"), r.stdout
+    assert forwarding(net) == ("1", "0")
+    assert "pod network 10.88.0.0/16: firewall and outbound NAT on" in \
+        net.log()
 
 
 def test_hostile_server_is_ignored(net):
