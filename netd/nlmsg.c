@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
 #include "nlmsg.h"
@@ -171,16 +172,27 @@ struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
 
 /* --- nftables ------------------------------------------------------ */
 
-/* One message of a batch, after the previous one in buf. */
-static struct nlmsghdr *nft_msg(char *at, uint16_t type, uint16_t flags,
-				uint32_t seq, uint8_t family, uint16_t res_id)
+/* A batch being built: each message goes after the one before it in buf,
+ * with the next sequence number. */
+struct batch {
+	char *buf;
+	size_t off; /* where last starts */
+	struct nlmsghdr *last;
+	uint32_t seq;
+};
+
+static struct nlmsghdr *nft_msg(struct batch *b, uint16_t type, uint16_t flags,
+				uint8_t family, uint16_t res_id)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(at);
+	struct nlmsghdr *nlh;
 	struct nfgenmsg *nfg;
 
+	if (b->last)
+		b->off += MNL_ALIGN(b->last->nlmsg_len);
+	nlh = b->last = mnl_nlmsg_put_header(b->buf + b->off);
 	nlh->nlmsg_type = type;
 	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_seq = b->seq++;
 	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
 	nfg->nfgen_family = family;
 	nfg->version = NFNETLINK_V0;
@@ -257,6 +269,41 @@ static void nft_payload(struct nlmsghdr *nlh, uint32_t base, uint32_t offset,
 	expr_end(nlh, e, data);
 }
 
+/* register 1 &= mask, 4 bytes */
+static void nft_and(struct nlmsghdr *nlh, const void *mask)
+{
+	static const uint32_t zero;
+	struct nlattr *data, *e = expr_start(nlh, "bitwise", &data);
+
+	put_be32(nlh, NFTA_BITWISE_SREG, NFT_REG_1);
+	put_be32(nlh, NFTA_BITWISE_DREG, NFT_REG_1);
+	put_be32(nlh, NFTA_BITWISE_LEN, 4);
+	put_data(nlh, NFTA_BITWISE_MASK, mask, 4);
+	put_data(nlh, NFTA_BITWISE_XOR, &zero, 4);
+	expr_end(nlh, e, data);
+}
+
+/* ct KEY: a 4-byte conntrack field into register 1 */
+static void nft_ct(struct nlmsghdr *nlh, uint32_t key)
+{
+	struct nlattr *data, *e = expr_start(nlh, "ct", &data);
+
+	put_be32(nlh, NFTA_CT_KEY, key);
+	put_be32(nlh, NFTA_CT_DREG, NFT_REG_1);
+	expr_end(nlh, e, data);
+}
+
+/* ct KEY & bits != 0, the form nft gives `ct state established,related`
+ * and `ct status dnat`: the kernel keeps both as host-order bit sets */
+static void nft_ct_any(struct nlmsghdr *nlh, uint32_t key, uint32_t bits)
+{
+	static const uint32_t zero;
+
+	nft_ct(nlh, key);
+	nft_and(nlh, &bits);
+	nft_cmp(nlh, NFT_CMP_NEQ, &zero, 4);
+}
+
 static void nft_immediate(struct nlmsghdr *nlh, uint32_t reg, const void *v,
 			  size_t len)
 {
@@ -265,6 +312,23 @@ static void nft_immediate(struct nlmsghdr *nlh, uint32_t reg, const void *v,
 	put_be32(nlh, NFTA_IMMEDIATE_DREG, reg);
 	put_data(nlh, NFTA_IMMEDIATE_DATA, v, len);
 	expr_end(nlh, e, data);
+}
+
+/* accept, closing the rule: a verdict is data of its own kind
+ * (NFTA_DATA_VERDICT), written to the verdict register */
+static void nft_accept(struct nlmsghdr *nlh, struct nlattr *exprs)
+{
+	struct nlattr *data, *e = expr_start(nlh, "immediate", &data);
+	struct nlattr *imm, *verdict;
+
+	put_be32(nlh, NFTA_IMMEDIATE_DREG, NFT_REG_VERDICT);
+	imm = mnl_attr_nest_start(nlh, NFTA_IMMEDIATE_DATA);
+	verdict = mnl_attr_nest_start(nlh, NFTA_DATA_VERDICT);
+	put_be32(nlh, NFTA_VERDICT_CODE, NF_ACCEPT);
+	mnl_attr_nest_end(nlh, verdict);
+	mnl_attr_nest_end(nlh, imm);
+	expr_end(nlh, e, data);
+	mnl_attr_nest_end(nlh, exprs);
 }
 
 /* fib daddr type local: the destination is one of this host's addresses */
@@ -281,11 +345,27 @@ static void nft_daddr_local(struct nlmsghdr *nlh)
 	nft_cmp(nlh, NFT_CMP_EQ, &local, sizeof(local));
 }
 
-static struct nlmsghdr *nft_chain(char *at, uint32_t seq, const char *name,
-				  uint32_t hook, int32_t priority)
+/* table FAMILY keel, added, deleted and added again: the batch starts
+ * from an empty table whether or not an earlier netd made one */
+static void nft_table(struct batch *b, uint8_t family)
 {
-	struct nlmsghdr *nlh = nft_msg(at, nft_type(NFT_MSG_NEWCHAIN),
-				       NLM_F_CREATE, seq, NFPROTO_IPV4, 0);
+	for (int i = 0; i < 3; i++) {
+		struct nlmsghdr *nlh = nft_msg(
+			b,
+			nft_type(i == 1 ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE),
+			i == 1 ? 0 : NLM_F_CREATE, family, 0);
+
+		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, "keel");
+	}
+}
+
+/* A base chain: type (nat, filter) on a hook, with a policy. */
+static void nft_chain(struct batch *b, uint8_t family, const char *name,
+		      const char *type, uint32_t hook, int32_t priority,
+		      uint32_t policy)
+{
+	struct nlmsghdr *nlh =
+		nft_msg(b, nft_type(NFT_MSG_NEWCHAIN), NLM_F_CREATE, family, 0);
 	struct nlattr *nest;
 
 	mnl_attr_put_strz(nlh, NFTA_CHAIN_TABLE, "keel");
@@ -294,17 +374,15 @@ static struct nlmsghdr *nft_chain(char *at, uint32_t seq, const char *name,
 	put_be32(nlh, NFTA_HOOK_HOOKNUM, hook);
 	put_be32(nlh, NFTA_HOOK_PRIORITY, (uint32_t)priority);
 	mnl_attr_nest_end(nlh, nest);
-	put_be32(nlh, NFTA_CHAIN_POLICY, NF_ACCEPT);
-	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, "nat");
-	return nlh;
+	put_be32(nlh, NFTA_CHAIN_POLICY, policy);
+	mnl_attr_put_strz(nlh, NFTA_CHAIN_TYPE, type);
 }
 
-static struct nlmsghdr *nft_rule(char *at, uint32_t seq, const char *chain,
-				 struct nlattr **exprs)
+static struct nlmsghdr *nft_rule(struct batch *b, uint8_t family,
+				 const char *chain, struct nlattr **exprs)
 {
-	struct nlmsghdr *nlh =
-		nft_msg(at, nft_type(NFT_MSG_NEWRULE),
-			NLM_F_CREATE | NLM_F_APPEND, seq, NFPROTO_IPV4, 0);
+	struct nlmsghdr *nlh = nft_msg(b, nft_type(NFT_MSG_NEWRULE),
+				       NLM_F_CREATE | NLM_F_APPEND, family, 0);
 
 	mnl_attr_put_strz(nlh, NFTA_RULE_TABLE, "keel");
 	mnl_attr_put_strz(nlh, NFTA_RULE_CHAIN, chain);
@@ -335,87 +413,129 @@ static void nft_dnat(struct nlmsghdr *nlh, struct nlattr *exprs,
 	mnl_attr_nest_end(nlh, exprs);
 }
 
-size_t nlm_nft_nat(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
-		   const char *bridge, const struct nlm_dnat *dnat, int n_dnat)
+/* table ip keel: the masquerade and the host ports' DNAT */
+static void nft_nat(struct batch *b, uint32_t net, uint8_t plen,
+		    const char *ifname, const struct nlm_dnat *dnat, int n_dnat)
 {
-	uint32_t mask = htonl(plen ? 0xffffffffu << (32 - plen) : 0), zero = 0;
+	uint32_t mask = htonl(plen ? 0xffffffffu << (32 - plen) : 0);
 	uint8_t loopback = 127;
-	char ifname[16] = { 0 };
 	struct nlattr *exprs, *e, *data;
 	struct nlmsghdr *nlh;
-	size_t off = 0;
+
+	nft_table(b, NFPROTO_IPV4);
+	nft_chain(b, NFPROTO_IPV4, "postrouting", "nat", NF_INET_POST_ROUTING,
+		  100 /* srcnat */, NF_ACCEPT);
+
+	/* ip saddr & mask == net, oifname != bridge: masquerade */
+	nlh = nft_rule(b, NFPROTO_IPV4, "postrouting", &exprs);
+	nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 12, 4); /* saddr */
+	nft_and(nlh, &mask);
+	nft_cmp(nlh, NFT_CMP_EQ, &net, 4);
+	nft_meta(nlh, NFT_META_OIFNAME);
+	nft_cmp(nlh, NFT_CMP_NEQ, ifname, IFNAMSIZ);
+	e = expr_start(nlh, "masq", &data);
+	expr_end(nlh, e, data);
+	mnl_attr_nest_end(nlh, exprs);
+
+	if (!n_dnat)
+		return;
+	/* host ports: what comes in from outside (not from the pods,
+	 * through the bridge) for one of our addresses */
+	nft_chain(b, NFPROTO_IPV4, "prerouting", "nat", NF_INET_PRE_ROUTING,
+		  -100 /* dstnat */, NF_ACCEPT);
+	for (int i = 0; i < n_dnat; i++) {
+		nlh = nft_rule(b, NFPROTO_IPV4, "prerouting", &exprs);
+		nft_meta(nlh, NFT_META_IIFNAME);
+		nft_cmp(nlh, NFT_CMP_NEQ, ifname, IFNAMSIZ);
+		nft_daddr_local(nlh);
+		nft_dnat(nlh, exprs, &dnat[i]);
+	}
+	/* and what the host itself sends to one of its addresses, but
+	 * 127.0.0.0/8: a packet from 127.0.0.1 cannot be routed to a pod,
+	 * the kernel would drop it */
+	nft_chain(b, NFPROTO_IPV4, "output", "nat", NF_INET_LOCAL_OUT, -100,
+		  NF_ACCEPT);
+	for (int i = 0; i < n_dnat; i++) {
+		nlh = nft_rule(b, NFPROTO_IPV4, "output", &exprs);
+		nft_daddr_local(nlh);
+		/* the first byte of the destination address */
+		nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 1);
+		nft_cmp(nlh, NFT_CMP_NEQ, &loopback, 1);
+		nft_dnat(nlh, exprs, &dnat[i]);
+	}
+}
+
+/*
+ * table inet keel: what the host forwards (netd/README.md, "Firewall").
+ * Forwarding is turned on for the pods, and a host that forwards is a
+ * router for anyone who sends it a packet: with policy drop it forwards
+ * answers, what the pods send, and what a host port DNAT'd to a pod;
+ * not a LAN peer's packet for a pod's own address (any port, published
+ * or not) nor one between the host's other networks.
+ *
+ * Family inet, not ip: the one chain sees IPv4 and IPv6 alike, so a
+ * user who turns IPv6 forwarding on (netd does not: pods have no IPv6)
+ * gets the same rules rather than an open IPv6 router, and no rule
+ * here names an address, so none needs writing twice. The NAT stays in
+ * table ip keel: it is IPv4 only, as the pods are, and NAT chains in
+ * an inet table need Linux 5.2.
+ */
+static void nft_filter(struct batch *b, const char *ifname)
+{
+	struct nlattr *exprs;
+	struct nlmsghdr *nlh;
+
+	nft_table(b, NFPROTO_INET);
+	/* priority 0: filter, after prerouting's DNAT (-100) */
+	nft_chain(b, NFPROTO_INET, "forward", "filter", NF_INET_FORWARD, 0,
+		  NF_DROP);
+
+	/* ct state established,related accept: the answers to what was let
+	 * through, and the ICMP errors about it */
+	nlh = nft_rule(b, NFPROTO_INET, "forward", &exprs);
+	nft_ct_any(nlh, NFT_CT_STATE,
+		   NF_CT_STATE_BIT(IP_CT_ESTABLISHED) |
+			   NF_CT_STATE_BIT(IP_CT_RELATED));
+	nft_accept(nlh, exprs);
+
+	/* iifname keel0 accept: what the pods send, to the world and to
+	 * each other (bridged traffic meets this hook too when
+	 * br_netfilter is loaded, with the bridge as its interface) */
+	nlh = nft_rule(b, NFPROTO_INET, "forward", &exprs);
+	nft_meta(nlh, NFT_META_IIFNAME);
+	nft_cmp(nlh, NFT_CMP_EQ, ifname, IFNAMSIZ);
+	nft_accept(nlh, exprs);
+
+	/* oifname keel0 ct status dnat accept: a host port's connection,
+	 * its destination rewritten to a pod in prerouting. A packet sent
+	 * to a pod's address as it is gets a null binding, without
+	 * IPS_DST_NAT, and the policy */
+	nlh = nft_rule(b, NFPROTO_INET, "forward", &exprs);
+	nft_meta(nlh, NFT_META_OIFNAME);
+	nft_cmp(nlh, NFT_CMP_EQ, ifname, IFNAMSIZ);
+	nft_ct_any(nlh, NFT_CT_STATUS, IPS_DST_NAT);
+	nft_accept(nlh, exprs);
+}
+
+size_t nlm_nft_pods(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
+		    const char *bridge, const struct nlm_dnat *dnat, int n_dnat)
+{
+	struct batch b = { .buf = buf, .seq = seq };
+	char ifname[IFNAMSIZ] = { 0 };
 
 	memset(buf, 0, NLM_NFT_BUF);
 	strncpy(ifname, bridge, sizeof(ifname) - 1);
 	if (n_dnat > NLM_NFT_MAX_DNAT)
 		n_dnat = NLM_NFT_MAX_DNAT;
-#define NEXT(n) (off += MNL_ALIGN((n)->nlmsg_len), buf + off)
-	nlh = nft_msg(buf, NFNL_MSG_BATCH_BEGIN, 0, seq++, AF_UNSPEC,
-		      NFNL_SUBSYS_NFTABLES);
-	/* add, delete, add: the batch starts from an empty table whether
-	 * or not an earlier netd made one */
-	for (int i = 0; i < 3; i++) {
-		nlh = nft_msg(
-			NEXT(nlh),
-			nft_type(i == 1 ? NFT_MSG_DELTABLE : NFT_MSG_NEWTABLE),
-			i == 1 ? 0 : NLM_F_CREATE, seq++, NFPROTO_IPV4, 0);
-		mnl_attr_put_strz(nlh, NFTA_TABLE_NAME, "keel");
-	}
-	nlh = nft_chain(NEXT(nlh), seq++, "postrouting", NF_INET_POST_ROUTING,
-			100); /* srcnat */
-
-	/* ip saddr & mask == net, oifname != bridge: masquerade */
-	nlh = nft_rule(NEXT(nlh), seq++, "postrouting", &exprs);
-	nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 12, 4); /* saddr */
-	e = expr_start(nlh, "bitwise", &data);
-	put_be32(nlh, NFTA_BITWISE_SREG, NFT_REG_1);
-	put_be32(nlh, NFTA_BITWISE_DREG, NFT_REG_1);
-	put_be32(nlh, NFTA_BITWISE_LEN, 4);
-	put_data(nlh, NFTA_BITWISE_MASK, &mask, 4);
-	put_data(nlh, NFTA_BITWISE_XOR, &zero, 4);
-	expr_end(nlh, e, data);
-	nft_cmp(nlh, NFT_CMP_EQ, &net, 4);
-	nft_meta(nlh, NFT_META_OIFNAME);
-	nft_cmp(nlh, NFT_CMP_NEQ, ifname, sizeof(ifname));
-	e = expr_start(nlh, "masq", &data);
-	expr_end(nlh, e, data);
-	mnl_attr_nest_end(nlh, exprs);
-
-	if (n_dnat) {
-		/* host ports: what comes in from outside (not from the
-		 * pods, through the bridge) for one of our addresses */
-		nlh = nft_chain(NEXT(nlh), seq++, "prerouting",
-				NF_INET_PRE_ROUTING, -100); /* dstnat */
-		for (int i = 0; i < n_dnat; i++) {
-			nlh = nft_rule(NEXT(nlh), seq++, "prerouting", &exprs);
-			nft_meta(nlh, NFT_META_IIFNAME);
-			nft_cmp(nlh, NFT_CMP_NEQ, ifname, sizeof(ifname));
-			nft_daddr_local(nlh);
-			nft_dnat(nlh, exprs, &dnat[i]);
-		}
-		/* and what the host itself sends to one of its addresses,
-		 * but 127.0.0.0/8: a packet from 127.0.0.1 cannot be
-		 * routed to a pod, the kernel would drop it */
-		nlh = nft_chain(NEXT(nlh), seq++, "output", NF_INET_LOCAL_OUT,
-				-100);
-		for (int i = 0; i < n_dnat; i++) {
-			nlh = nft_rule(NEXT(nlh), seq++, "output", &exprs);
-			nft_daddr_local(nlh);
-			/* the first byte of the destination address */
-			nft_payload(nlh, NFT_PAYLOAD_NETWORK_HEADER, 16, 1);
-			nft_cmp(nlh, NFT_CMP_NEQ, &loopback, 1);
-			nft_dnat(nlh, exprs, &dnat[i]);
-		}
-	}
+	nft_msg(&b, NFNL_MSG_BATCH_BEGIN, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	nft_nat(&b, net, plen, ifname, dnat, n_dnat);
+	nft_filter(&b, ifname);
 	/* the ack is asked of the last real message: kernels before 6.x
 	 * do not ack a batch end; an error in any message comes back
 	 * anyway, before it */
-	nlh->nlmsg_flags |= NLM_F_ACK;
-	nlh = nft_msg(NEXT(nlh), NFNL_MSG_BATCH_END, 0, seq++, AF_UNSPEC,
-		      NFNL_SUBSYS_NFTABLES);
-	(void)NEXT(nlh);
-#undef NEXT
-	return off;
+	b.last->nlmsg_flags |= NLM_F_ACK;
+	nft_msg(&b, NFNL_MSG_BATCH_END, 0, AF_UNSPEC, NFNL_SUBSYS_NFTABLES);
+	return b.off + MNL_ALIGN(b.last->nlmsg_len);
 }
 
 struct nlmsghdr *nlm_dump(char *buf, uint32_t seq, uint16_t type, int family)

@@ -67,15 +67,19 @@ struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
 			   const struct nlm_route *r);
 
 /*
- * One nftables batch (NETLINK_NETFILTER) that makes, atomically, table
- * ip keel: a nat postrouting chain with one rule, masquerade what comes
- * from net/plen and leaves by any interface but bridge; and, with host
- * ports, nat prerouting and output chains with one DNAT rule per port
- * in each (netd/README.md, "Pod networks"). The table is created,
- * deleted and created again in the batch, so running it twice leaves
- * one copy of each rule. buf is NLM_NFT_BUF bytes, room for
- * NLM_NFT_MAX_DNAT ports (more are left out). Returns the length of the
- * whole batch.
+ * One nftables batch (NETLINK_NETFILTER) that makes, atomically, the two
+ * tables pods need (netd/README.md, "Pod networks" and "Firewall"):
+ * - table ip keel: a nat postrouting chain with one rule, masquerade
+ *   what comes from net/plen and leaves by any interface but bridge;
+ *   and, with host ports, nat prerouting and output chains with one
+ *   DNAT rule per port in each;
+ * - table inet keel: a filter forward chain, policy drop, that forwards
+ *   answers (ct state established,related), what comes from bridge, and
+ *   what a host port DNAT'd to it (ct status dnat), nothing else.
+ * Each table is created, deleted and created again in the batch, so
+ * running it twice leaves one copy of each rule. buf is NLM_NFT_BUF
+ * bytes, room for NLM_NFT_MAX_DNAT ports (more are left out). Returns
+ * the length of the whole batch.
  */
 #define NLM_NFT_MAX_DNAT 64
 #define NLM_NFT_BUF (NLM_BUF + NLM_NFT_MAX_DNAT * 1024)
@@ -87,8 +91,9 @@ struct nlm_dnat {
 	uint16_t to_port;
 };
 
-size_t nlm_nft_nat(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
-		   const char *bridge, const struct nlm_dnat *dnat, int n_dnat);
+size_t nlm_nft_pods(char *buf, uint32_t seq, uint32_t net, uint8_t plen,
+		    const char *bridge, const struct nlm_dnat *dnat,
+		    int n_dnat);
 
 /* A dump request: RTM_GETLINK, RTM_GETADDR or RTM_GETROUTE. */
 struct nlmsghdr *nlm_dump(char *buf, uint32_t seq, uint16_t type, int family);

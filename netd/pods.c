@@ -3,11 +3,12 @@
  * Pod networks: the bridge keel0 holds the first address of the pod
  * CIDR; each pod gets a veth pair, its end moved into the pod's network
  * namespace as eth0 with the next free address and a default route
- * through the bridge, and its host ports are DNAT rules in the one
- * nftables table, rebuilt whole whenever the set of ports changes. The
- * table lives in <run>/pods/<name> ("HOST [PORTS]") so a restarted netd
- * knows which addresses and ports are taken (pods outlive netd, not a
- * boot).
+ * through the bridge, and its host ports are DNAT rules in the
+ * nftables tables, rebuilt whole whenever the set of ports changes,
+ * beside the forward filter that keeps the host from routing anything
+ * else; IPv4 forwarding goes on only once those are in. The pod table
+ * lives in <run>/pods/<name> ("HOST [PORTS]") so a restarted netd knows
+ * which addresses and ports are taken (pods outlive netd, not a boot).
  */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -42,7 +43,7 @@ struct pod {
 };
 
 static struct pod *pods;
-static int n_pods, loaded, nat_done;
+static int n_pods, loaded, fw_done;
 
 static int valid_name(const char *s)
 {
@@ -162,13 +163,12 @@ static int collect_dnat(struct nlm_dnat *d)
 }
 
 /*
- * Outbound NAT for the pod network and the pods' host ports: one
- * nftables batch (see nlm_nft_nat) that replaces the whole table, at
- * the first pod-add of a netd and whenever the set of host ports
- * changes. 0, or -errno (the table stays as it was): without it pods
- * still reach the host and each other, not the world.
+ * The forward filter, outbound NAT for the pod network and the pods'
+ * host ports: one nftables batch (see nlm_nft_pods) that replaces both
+ * tables whole, at the first pod-add of a netd and whenever the set of
+ * host ports changes. 0, or -errno (the tables stay as they were).
  */
-static int nat_setup(void)
+static int nft_setup(void)
 {
 	/* 70 KB: not on the stack */
 	static char buf[NLM_NFT_BUF];
@@ -187,9 +187,9 @@ static int nat_setup(void)
 	/* never hang the daemon on a kernel that does not answer */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO,
 		   &(struct timeval){ .tv_sec = 5 }, sizeof(struct timeval));
-	len = nlm_nft_nat(buf, 1, netd.conf.pod_cidr.ip.v4,
-			  netd.conf.pod_cidr.plen, POD_BRIDGE, dnat,
-			  collect_dnat(dnat));
+	len = nlm_nft_pods(buf, 1, netd.conf.pod_cidr.ip.v4,
+			   netd.conf.pod_cidr.plen, POD_BRIDGE, dnat,
+			   collect_dnat(dnat));
 	if (mnl_socket_sendto(nl, buf, len) < 0) {
 		r = -errno;
 		goto out;
@@ -251,13 +251,51 @@ static int call(struct nlmsghdr *nlh)
 	return rtnl_call(&netd.req, nlh);
 }
 
+/*
+ * The firewall, then IPv4 forwarding, once a netd: the host routes for
+ * its pods only from the moment its forward chain decides what it
+ * routes (forwarding is off at boot: nothing in /etc/sysctl.d turns it
+ * on). If either fails the pod-add fails, forwarding stays off and the
+ * next pod-add tries again. IPv6 forwarding is never turned on: pods
+ * have no IPv6. 0, or -1 with the reason in out.
+ */
+static int firewall_up(char *out, size_t outlen)
+{
+	int fd, r;
+
+	if (fw_done)
+		return 0;
+	r = nft_setup();
+	if (r) {
+		snprintf(out, outlen,
+			 "cannot set up the pod firewall (nftables: %s); IPv4 "
+			 "forwarding stays off",
+			 strerror(-r));
+		return -1;
+	}
+	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
+	r = fd < 0 ? -errno : write_full(fd, "1\n", 2);
+	if (fd >= 0)
+		close(fd);
+	if (r) {
+		snprintf(out, outlen, "cannot turn on IPv4 forwarding: %s",
+			 strerror(-r));
+		return -1;
+	}
+	fw_done = 1;
+	log_info("pod network %s/%u: firewall and outbound NAT on, IPv4 "
+		 "forwarding on",
+		 inet_ntoa((struct in_addr){ netd.conf.pod_cidr.ip.v4 }),
+		 netd.conf.pod_cidr.plen);
+	return 0;
+}
+
 static int bridge_up(char *out, size_t outlen)
 {
 	int index = (int)if_nametoindex(POD_BRIDGE), r;
 	struct nlm_addr a = { .family = AF_INET,
 			      .plen = netd.conf.pod_cidr.plen };
 	struct nlm_link up = { .up = 1, .master = -1, .netns_fd = -1 };
-	int fd;
 
 	if (!index) {
 		r = call(nlm_bridge_new(netd.nlbuf, rtnl_seq(&netd.req),
@@ -277,24 +315,10 @@ static int bridge_up(char *out, size_t outlen)
 			 strerror(-r));
 		return -1;
 	}
-	/* pods reach the world through the host, masqueraded */
-	fd = open("/proc/sys/net/ipv4/ip_forward", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, "1\n", 2);
-		close(fd);
-	}
-	if (!nat_done) {
-		r = nat_setup();
-		if (r)
-			log_warn("pods get no outbound NAT (nftables: %s)",
-				 strerror(-r));
-		else
-			log_info("pod network %s/%u: outbound NAT on",
-				 inet_ntoa((struct in_addr){
-					 netd.conf.pod_cidr.ip.v4 }),
-				 netd.conf.pod_cidr.plen);
-		nat_done = 1;
-	}
+	/* pods reach the world through the host, masqueraded, and the
+	 * world reaches them by their host ports alone */
+	if (firewall_up(out, outlen))
+		return -1;
 	return index;
 }
 
@@ -501,7 +525,7 @@ int pods_add(const char *name, const char *netns, const char *ports, char *out,
 	p->n_ports = n_hp;
 	memcpy(p->ports, hp, sizeof(hp));
 	if (!same_ports(old, n_old, hp, n_hp)) {
-		r = nat_setup();
+		r = nft_setup();
 		if (r) {
 			snprintf(out, outlen,
 				 "cannot set up host ports (nftables: %s)",
@@ -560,7 +584,7 @@ int pods_del(const char *name, char *out, size_t outlen)
 	pods_path(path, sizeof(path), name);
 	unlink(path);
 	/* its DNAT rules go before its address can go to another pod */
-	if (had_ports && (r = nat_setup()))
+	if (had_ports && (r = nft_setup()))
 		log_warn("pod %s: its host ports stay until the next change "
 			 "(nftables: %s)",
 			 name, strerror(-r));

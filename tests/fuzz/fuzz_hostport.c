@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					  .to = 0x0200580a,
 					  .to_port = hp[i].to };
 	}
-	if (nlm_nft_nat(buf, 1, 0x0000580a, 16, "keel0", d, n) > sizeof(buf))
+	if (nlm_nft_pods(buf, 1, 0x0000580a, 16, "keel0", d, n) > sizeof(buf))
 		__builtin_trap();
 	return 0;
 }

@@ -140,12 +140,20 @@ class Net:
                  lambda: os.path.exists(os.path.join(self.run, "netd.sock")))
         return self.netd_proc
 
+    def netd_pid(self):
+        """The daemon's pid: `ip netns exec` execs it, or (in batch mode)
+        forks it as its only child."""
+        pid = self.netd_proc.pid
+        kids = read(f"/proc/{pid}/task/{pid}/children").split()
+        return int(kids[0]) if kids else pid
+
     def netd(self, *args, check=True):
-        """The netd client, as a user runs it."""
-        # in netd's own mount namespace: netd hears no other (`ip netns
-        # exec` makes a new one for every command)
-        r = subprocess.run(["nsenter", "-t", str(self.netd_proc.pid), "-m",
-                            "-n", NETD, "--run", self.run] + list(args),
+        """The netd client, as a user runs it: in the daemon's mount and
+        network namespaces, as its control socket will want its peers
+        (`ip netns exec` gives each command a mount namespace of its
+        own)."""
+        r = subprocess.run(["nsenter", "-t", str(self.netd_pid()), "-m", "-n",
+                            NETD, "--run", self.run] + list(args),
                            capture_output=True, text=True)
         if check:
             assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)

@@ -242,7 +242,8 @@ def test_pod_network(net):
     # the pod reaches it only masqueraded as 10.99.0.7 (nftables NAT)
     assert "10.77.0" not in net.srv("ip", "route")
     pod("ping", "-c", "1", "-W", "2", "10.99.0.1")
-    assert "pod network 10.77.0.0/24: outbound NAT on" in net.log()
+    assert "pod network 10.77.0.0/24: firewall and outbound NAT on, IPv4 " \
+        "forwarding on" in net.log()
     # a second pod gets the next address and reaches the first
     pod2 = net.cli_ns + "-q"
     subprocess.run(["ip", "netns", "add", pod2], check=True)
@@ -347,6 +348,170 @@ def test_pod_host_ports(net):
     assert "Connection refused" in out, out
     # the port is free for another pod
     net.netd("pod-add", "db", f"/run/netns/{pod2}", "tcp:8080:80")
+
+
+# --- the forward firewall: what the host routes, and for whom -----------
+
+# A TCP server on each port given, IPv4 and IPv6 alike: it answers each
+# connection with one line naming itself, the port and the peer.
+SERVE = ("import socket, sys, threading\n"
+         "def serve(port):\n"
+         "    s = socket.socket(socket.AF_INET6)\n"
+         "    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"
+         "    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+         "    s.bind(('::', port)); s.listen(8)\n"
+         "    while True:\n"
+         "        c, a = s.accept()\n"
+         "        peer = a[0].removeprefix('::ffff:')\n"
+         "        c.sendall(f'{sys.argv[1]} port {port} from {peer}\\n'"
+         ".encode()); c.close()\n"
+         "for p in sys.argv[2:]:\n"
+         "    threading.Thread(target=serve, args=(int(p),)).start()\n")
+# One connection: the server's line, or the error's name (TimeoutError:
+# nothing came back, a firewall dropped it).
+ASK = ("import socket, sys\n"
+       "try:\n"
+       "    c = socket.create_connection((sys.argv[1], int(sys.argv[2])), 2)\n"
+       "    print(c.makefile().readline().strip())\n"
+       "except OSError as e:\n"
+       "    print(type(e).__name__)\n")
+
+
+def ask(ns, addr, port):
+    return sh("ip", "netns", "exec", ns, sys.executable, "-c", ASK, addr,
+              str(port)).strip()
+
+
+def serve(net, ns, name, *ports):
+    net.spawn(ns, [sys.executable, "-c", SERVE, name] +
+              [str(p) for p in ports], os.path.join(net.tmp, f"{name}.log"))
+    for p in ports:
+        wait_for(f"{name} on port {p}",
+                 lambda: ask(ns, "127.0.0.1", p).startswith(name), 10)
+
+
+def new_ns(net, suffix):
+    ns = net.cli_ns + suffix
+    sh("ip", "netns", "add", ns)
+    net.extra_ns.append(ns)
+    return ns
+
+
+def forwarding(net):
+    return (net.cli("cat", "/proc/sys/net/ipv4/ip_forward").strip(),
+            net.cli("cat", "/proc/sys/net/ipv6/conf/all/forwarding").strip())
+
+
+def test_lan_peer_reaches_only_published_ports(net):
+    """The attack (issue 16): a LAN peer (the server namespace, 10.99.0.1)
+    routes the pod network 10.88.0.0/16 via the host (10.99.0.7) and tries
+    a pod's ports straight at its address: the published one and one it
+    did not publish. Nothing answers there; the published port answers
+    at the host's address only. The pod still reaches out to the LAN."""
+    net.start_netd(STATIC_CONF)
+    wait_for("the address", lambda: "10.99.0.7/24" in net.v4())
+    pod_ns = new_ns(net, "-p")
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}", "tcp:8080:80")
+    assert r.stdout.startswith("address 10.88.0.2/16"), r.stdout
+    serve(net, pod_ns, "pod", 80, 81)
+    serve(net, net.srv_ns, "lan", 9000)
+    net.srv("ip", "route", "add", "10.88.0.0/16", "via", "10.99.0.7")
+
+    # published: through the host's address, DNAT'd to the pod
+    assert ask(net.srv_ns, "10.99.0.7", 8080) == "pod port 80 from 10.99.0.1"
+    # the attack: the unpublished port, and the published one behind the
+    # host port's back, at the pod's own address; and a ping
+    assert ask(net.srv_ns, "10.88.0.2", 81) == "TimeoutError"
+    assert ask(net.srv_ns, "10.88.0.2", 80) == "TimeoutError"
+    ping = subprocess.run(["ip", "netns", "exec", net.srv_ns, "ping", "-c",
+                           "1", "-W", "1", "10.88.0.2"], capture_output=True)
+    assert ping.returncode != 0
+    # at the host's address the unpublished port is the host's own
+    assert ask(net.srv_ns, "10.99.0.7", 8081) == "ConnectionRefusedError"
+    # the pod reaches the LAN, masqueraded as the host, and the answers
+    # come back (established)
+    assert ask(pod_ns, "10.99.0.1", 9000) == "lan port 9000 from 10.99.0.7"
+    # forwarding on for IPv4 (pods), never for IPv6 (pods have none)
+    assert forwarding(net) == ("1", "0")
+
+
+def test_host_routes_nothing_between_its_networks(net):
+    """The host is on two LANs and forwards for its pods; a peer on one
+    LAN routes the other through the host and tries a server there, over
+    IPv4 and, once a user has turned IPv6 forwarding on by hand, IPv6:
+    neither gets through."""
+    net.start_netd(STATIC_CONF + "\n[ln0]\naddress = 10.98.0.7/24\n"
+                   "address = fd00:98::7/64\n")
+    lan2 = new_ns(net, "-l")
+    tag = net.cli_ns[4:]
+    sh("ip", "link", "add", f"kvl{tag}", "type", "veth", "peer", "name",
+       f"kvm{tag}")
+    sh("ip", "link", "set", f"kvl{tag}", "netns", net.cli_ns)
+    sh("ip", "link", "set", f"kvm{tag}", "netns", lan2)
+    net.cli("ip", "link", "set", f"kvl{tag}", "name", "ln0")
+
+    def l2(*argv):
+        return sh("ip", "netns", "exec", lan2, *argv)
+    l2("ip", "link", "set", f"kvm{tag}", "name", "ln1")
+    l2("ip", "addr", "add", "10.98.0.1/24", "dev", "ln1")
+    l2("ip", "addr", "add", "fd00:98::1/64", "dev", "ln1", "nodad")
+    for dev in ("lo", "ln1"):
+        l2("ip", "link", "set", dev, "up")
+    l2("ip", "route", "add", "default", "via", "10.98.0.7")
+    l2("ip", "-6", "route", "add", "default", "via", "fd00:98::7")
+    net.srv("ip", "addr", "add", "fd00:99::1/64", "dev", "srv0", "nodad")
+    net.srv("ip", "route", "add", "10.98.0.0/24", "via", "10.99.0.7")
+    net.srv("ip", "-6", "route", "add", "fd00:98::/64", "via", "fd00:99::7")
+    wait_for("the host's addresses, past DAD", lambda: all(
+        a in net.addrs(d) for d, a in [("cl0", "fd00:99::7/64"),
+                                       ("ln0", "fd00:98::7/64")])
+        and "tentative" not in net.cli("ip", "-6", "addr"))
+    serve(net, lan2, "lan2", 9000)
+
+    # a pod: the host now forwards IPv4; the user turns on IPv6 too
+    pod_ns = new_ns(net, "-p")
+    net.netd("pod-add", "web", f"/run/netns/{pod_ns}")
+    net.cli("sysctl", "-q", "-w", "net.ipv6.conf.all.forwarding=1")
+    assert forwarding(net) == ("1", "1")
+    assert ask(net.srv_ns, "10.98.0.1", 9000) == "TimeoutError"
+    assert ask(net.srv_ns, "fd00:98::1", 9000) == "TimeoutError"
+    # the host itself still reaches both
+    assert ask(net.cli_ns, "10.98.0.1", 9000) == "lan2 port 9000 from " \
+        "10.98.0.7"
+    assert ask(net.cli_ns, "fd00:98::1", 9000) == "lan2 port 9000 from " \
+        "fd00:98::7"
+
+
+def test_forwarding_waits_for_the_firewall(net):
+    """IPv4 forwarding is off until netd's firewall is in: with the table
+    held by another program the batch fails, pod-add says so and the
+    host forwards nothing; once it is free, pod-add turns it on."""
+    net.start_netd(STATIC_CONF)
+    assert forwarding(net) == ("0", "0")
+    hold = os.path.join(os.path.dirname(__file__), "nft_hold.py")
+    holder = subprocess.Popen(["ip", "netns", "exec", net.cli_ns,
+                               sys.executable, hold, "inet", "keel"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+    net.procs.append(holder)
+    assert holder.stdout.readline() == "held\n"
+    pod_ns = new_ns(net, "-p")
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}", check=False)
+    assert r.returncode == 1, r.stdout
+    assert "cannot set up the pod firewall (nftables: Operation not " \
+        "permitted); IPv4 forwarding stays off" in r.stderr, r.stderr
+    assert forwarding(net) == ("0", "0")
+    assert "eth0" not in sh("ip", "netns", "exec", pod_ns, "ip", "link")
+    assert re.search(r"pod web: cannot set up the pod firewall", net.log())
+
+    # the owner gone, its table goes with it: the next pod-add sets up
+    # the firewall and only then forwarding
+    net.stop(holder)
+    r = net.netd("pod-add", "web", f"/run/netns/{pod_ns}")
+    assert r.stdout.startswith("address 10.88.0.2/16"), r.stdout
+    assert forwarding(net) == ("1", "0")
+    assert "pod network 10.88.0.0/16: firewall and outbound NAT on" in \
+        net.log()
 
 
 def test_hostile_server_is_ignored(net):

@@ -122,6 +122,9 @@ def test_pod_network_reaches_the_host(host_server, workdir):
         m.wait_ready()
         wait_address(m)
         m.check("unshare -n sleep 1000 & echo $! > /run/podpid")
+        forwarding = ("cat /proc/sys/net/ipv4/ip_forward "
+                      "/proc/sys/net/ipv6/conf/all/forwarding")
+        assert m.check(forwarding).split() == ["0", "0"]
         out = m.check("netd pod-add t1 /proc/$(cat /run/podpid)/ns/net")
         assert re.search(r"address 10\.88\.0\.2/16 gateway 10\.88\.0\.1 "
                          r"interface vk[0-9a-f]{8}", out), out
@@ -132,7 +135,9 @@ def test_pod_network_reaches_the_host(host_server, workdir):
         log = m.check("cat /var/log/netd.log")
         # the modules came from the root filesystem, on demand
         assert re.search(r"loaded \d+ kernel modules for pod networks", log)
-        assert "outbound NAT on" in log
+        # nft_ct loaded for the forward filter, then forwarding on (IPv4)
+        assert "firewall and outbound NAT on, IPv4 forwarding on" in log
+        assert m.check(forwarding).split() == ["1", "0"]
         m.check("netd pod-del t1")
         rc, _ = m.run(inside + "ip link show eth0")
         assert rc != 0

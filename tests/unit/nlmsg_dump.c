@@ -136,18 +136,23 @@ int main(void)
 	dump("dump-link", nlm_dump(fresh(), 16, RTM_GETLINK, AF_UNSPEC));
 	dump("dump-addr", nlm_dump(fresh(), 17, RTM_GETADDR, AF_UNSPEC));
 	dump("dump-route", nlm_dump(fresh(), 18, RTM_GETROUTE, AF_INET));
-	dump_batch("nft-nat", nlm_nft_nat(fresh_nft(), 19, v4("10.88.0.0").v4,
-					  16, "keel0", NULL, 0));
-	dump_batch("nft-nat-hostports",
-		   nlm_nft_nat(fresh_nft(), 30, v4("10.88.0.0").v4, 16, "keel0",
-			       dnat, 2));
+	dump_batch("nft-pods", nlm_nft_pods(fresh_nft(), 19, v4("10.88.0.0").v4,
+					    16, "keel0", NULL, 0));
+	dump_batch("nft-pods-hostports",
+		   nlm_nft_pods(fresh_nft(), 30, v4("10.88.0.0").v4, 16,
+				"keel0", dnat, 2));
 	for (int i = 0; i < NLM_NFT_MAX_DNAT; i++)
 		many[i] = (struct nlm_dnat){ .proto = IPPROTO_UDP,
 					     .port = (uint16_t)(20000 + i),
 					     .to = v4("10.88.1.2").v4,
 					     .to_port = (uint16_t)(1 + i) };
-	dump_batch("nft-nat-hostports-max",
-		   nlm_nft_nat(fresh_nft(), 40, v4("10.88.0.0").v4, 20, "keel0",
-			       many, NLM_NFT_MAX_DNAT));
+	dump_batch("nft-pods-hostports-max",
+		   nlm_nft_pods(fresh_nft(), 40, v4("10.88.0.0").v4, 20,
+				"keel0", many, NLM_NFT_MAX_DNAT));
+	/* the longest interface name: its 15 bytes and the NUL in every
+	 * iifname/oifname comparison, the forward chain's included */
+	dump_batch("nft-pods-ifname15",
+		   nlm_nft_pods(fresh_nft(), 50, v4("172.30.0.0").v4, 24,
+				"pods-bridge-xyz", dnat, 1));
 	return 0;
 }
