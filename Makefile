@@ -156,6 +156,7 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@$(TARGET_STRIP) -o $(TARGET)/sbin/fsck.fat $(DOSFSTOOLS_FSCK)
 	@install -m 0755 $(IMAGED_BIN) $(TARGET)/sbin/imaged
 	@ln -sf imaged $(TARGET)/sbin/imagectl
+	@ln -f $(TARGET)/sbin/imaged $(TARGET)/sbin/keel-shim
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
 	@install -m 0755 $(NETD_BIN) $(TARGET)/sbin/netd
 	@install -m 0644 rootfs/services/netd.conf $(TARGET)/etc/init/

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: MIT
+#include "imagectl.h"
 #include "ctlsock.h"
+#include "pods/podexec.h"
 #include "imaged.h"
 
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
 static int usage(FILE *f)

@@ -1,9 +1,16 @@
 // SPDX-License-Identifier: MIT
-#include "imaged.h"
+#include "daemon.h"
+#include "imagectl.h"
+#include "run/shim.h"
 
 #include <string.h>
 
-/* One binary: imaged the daemon, and imagectl (a link to it). */
+/*
+ * One binary, three programs by the name it is started as: imaged the
+ * daemon, imagectl (a link to it) and keel-shim (a hard link: each
+ * container's watcher, a program of its own name so that pidof imaged
+ * finds the daemon alone).
+ */
 int main(int argc, char **argv)
 {
 	const char *name = strrchr(argv[0], '/');
@@ -11,5 +18,7 @@ int main(int argc, char **argv)
 	name = name ? name + 1 : argv[0];
 	if (!strcmp(name, "imagectl"))
 		return imagectl_main(argc, argv);
+	if (!strcmp(name, "keel-shim"))
+		return shim_main(argc, argv);
 	return imaged_main(argc, argv);
 }

@@ -6,13 +6,13 @@ AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
-	imaged/bootstate.c imaged/bootstate_file.c imaged/bundle.c imaged/http.c \
-	imaged/conf.c imaged/channel.c imaged/tls.c imaged/ref.c imaged/oci.c \
-	imaged/auth.c imaged/tar.c imaged/decompress.c imaged/unpack.c \
-	imaged/regconf.c imaged/store.c imaged/pod.c imaged/merge.c imaged/backoff.c \
-	imaged/seccomp.c imaged/runrecord.c imaged/userns.c \
+	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/net/http.c \
+	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c \
+	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
+	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
+	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
-UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h netd/*.h)
+UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
@@ -94,10 +94,10 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container.c, seccomp.c and the Pod parser on the build host, one
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
-CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/container.c \
-	imaged/seccomp.c imaged/pod.c imaged/merge.c imaged/ref.c lib/file.c
+CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
+	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c
 
-$(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h) | host-deps
+$(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)
 	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iimaged -Ilib \
 		-Wl,--wrap=setrlimit,--wrap=mount -o $@ $(CTR_HARNESS_SRCS) -lyaml
@@ -210,7 +210,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/pod_start.py
 
 # Kernel style, per .clang-format.
-C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] \
+C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] imaged/*/*.[ch] \
 	tests/unit/*.c tests/fuzz/*.c tests/integration/*.c)
 format-check:
 	@bad=0; for f in $(C_FILES); do \

@@ -6,7 +6,7 @@
  * Bearer realm to fetch, values of printable ASCII only, and a token fit
  * for an Authorization header.
  */
-#include "auth.h"
+#include "net/auth.h"
 
 #include <assert.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
  * Whatever parses must hold together: payloads after the signed part,
  * in order of nothing, overlapping none, with a verity value init takes.
  */
-#include "bundle.h"
+#include "os/bundle.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
  * the fuzzer parses it regardless. What parses must be usable as is: a
  * version and a URL without spaces, a rollout 0..100.
  */
-#include "channel.h"
+#include "os/channel.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * back must be no more than what went in, and must not depend on how it
  * was cut.
  */
-#include "http.h"
+#include "net/http.h"
 
 #include <assert.h>
 #include <stdint.h>

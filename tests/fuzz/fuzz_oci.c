@@ -7,7 +7,7 @@
  * supported layer types, digests that print back, strings terminated,
  * and a picked index entry that is an image for the host asked about.
  */
-#include "oci.h"
+#include "oci/oci.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * counts, NULL-terminated argument lists, strings inside the arena), a
  * refused one says why with the file's name.
  */
-#include "pod.h"
+#include "oci/pod.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -6,7 +6,7 @@
  * its canonical and familiar forms must parse back to the same image.
  * Whatever does not parse must say why and leave nothing behind.
  */
-#include "ref.h"
+#include "oci/ref.h"
 
 #include <assert.h>
 #include <regex.h>

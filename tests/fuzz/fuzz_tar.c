@@ -11,8 +11,8 @@
  * for regular files and exactly as long as promised, every failure with
  * a reason, and nothing past the caps.
  */
-#include "decompress.h"
-#include "tar.h"
+#include "store/decompress.h"
+#include "store/tar.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -22,7 +22,7 @@
  * "ctr_harness: <step>: <reason>" on stderr when the setup failed. No
  * cgroup limits: that is the shim's part, not container.c's.
  */
-#include "container.h"
+#include "run/container.h"
 
 #include <errno.h>
 #include <fcntl.h>

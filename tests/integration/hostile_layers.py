@@ -15,10 +15,10 @@ Every entry names its expected outcome:
 Whatever the outcome, nothing may change under MARKER (a directory the
 test makes beforehand, holding a file `victim`) or next to the store.
 
-The expectations follow imaged/unpack.h: no ".." component at all, no
+The expectations follow imaged/store/unpack.h: no ".." component at all, no
 symlink followed while unpacking (so a symlink a layer made cannot
 redirect a later entry), hardlinks only to files the layer made, and
-bounded header sizes (imaged/tar.h) and output (max_layer_bytes)."""
+bounded header sizes (imaged/store/tar.h) and output (max_layer_bytes)."""
 import argparse
 import gzip
 import hashlib

@@ -130,6 +130,15 @@ def test_container_boundary(registry, workdir):  # noqa: F811
         refused("a setuid file on /var", out, "65534")
         m.run("rm -rf /var/suid")
 
+        # pidof imaged is the daemon alone: each container's shim is a
+        # program of its own name (kill -9 $(pidof imaged) kills no pod)
+        daemon = m.check("head -n 1 /sys/fs/cgroup/system/imaged/"
+                         "cgroup.procs").split()
+        assert m.check("pidof imaged").split() == daemon
+        assert len(m.check("pidof keel-shim").split()) == 3
+        assert m.check("readlink /proc/$(pidof keel-shim | cut -d' ' -f1)"
+                       "/exe").strip() == "/sbin/keel-shim"
+
         # 5. the kernel's OOM killer takes a pod before keel's daemons
         pids = {svc: m.check(f"head -n 1 /sys/fs/cgroup/system/{svc}/"
                              "cgroup.procs").strip()

@@ -2,7 +2,7 @@
 /*
  * What qemu-user lacks, for make unit-aarch64, which links this into
  * every test with -Wl,--wrap=syscall and runs them with KEEL_QEMU_USER
- * set. Debian 12's QEMU (7.2) answers openat2 ENOSYS, so imaged/unpack.c
+ * set. Debian 12's QEMU (7.2) answers openat2 ENOSYS, so imaged/store/unpack.c
  * could unpack nothing there: openat2 as unpack.c calls it (a relative,
  * normalised name; RESOLVE_BENEATH, NO_SYMLINKS, NO_MAGICLINKS, NO_XDEV;
  * a directory, O_NOFOLLOW) is walked here one component at a time with

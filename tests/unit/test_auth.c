@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "auth.h"
+#include "net/auth.h"
 
 static void test_docker_hub(void **state)
 {

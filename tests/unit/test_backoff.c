@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "backoff.h"
-#include "pod.h"
+#include "pods/backoff.h"
+#include "oci/pod.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -19,7 +19,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../imaged/bootstate.h"
+#include "os/bootstate.h"
+#include "os/bootstate_file.h"
 #include "crc32.h"
 
 #define SZ 0x4000

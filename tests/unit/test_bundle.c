@@ -13,7 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bundle.h"
+#include "os/bundle.h"
 
 static const uint8_t key_good[65] =
 	"\x04\xcb\x48\x00\xea\x89\x24\x21\xc2\x0f\xb5\x2d\x22\xca\xc9\xed"

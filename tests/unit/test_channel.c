@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "channel.h"
+#include "os/channel.h"
 
 static int parse(struct channel *ch, const char *json, char *err)
 {

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http.h"
+#include "net/http.h"
 
 static void test_url(void **state)
 {

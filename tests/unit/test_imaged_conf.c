@@ -7,7 +7,7 @@
 
 #include <string.h>
 
-#include "imaged.h"
+#include "imaged_conf.h"
 
 static void test_conf(void **state)
 {

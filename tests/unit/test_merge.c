@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "merge.h"
+#include "run/merge.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

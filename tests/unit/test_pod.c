@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "pod.h"
+#include "oci/pod.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "regconf.h"
-#include "store.h"
+#include "images/regconf.h"
+#include "store/store.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

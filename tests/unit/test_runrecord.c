@@ -5,7 +5,7 @@
  * container.
  */
 #include "file.h"
-#include "runrecord.h"
+#include "run/runrecord.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "seccomp.h"
+#include "run/seccomp.h"
 
 #include <errno.h>
 #include <fcntl.h>

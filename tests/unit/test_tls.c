@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "tls.h"
+#include "net/tls.h"
 
 /* openssl req -x509 -newkey ec (prime256v1) -subj "/CN=keel test CA" */
 static const char ca_pem[] =

@@ -28,9 +28,9 @@
 #include <zlib.h>
 #include <zstd.h>
 
-#include "decompress.h"
-#include "tar.h"
-#include "unpack.h"
+#include "store/decompress.h"
+#include "store/tar.h"
+#include "store/unpack.h"
 
 #define assert_err(err, s)                                                 \
 	do {                                                               \

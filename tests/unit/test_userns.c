@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Host id ranges for pods with a user namespace: picked once, kept, unique. */
-#include "userns.h"
+#include "run/userns.h"
 #include "file.h"
 
 #include <errno.h>

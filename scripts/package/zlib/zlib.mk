@@ -1,4 +1,4 @@
-# zlib: gzip layers (imaged/decompress.c inflates them). Only the static
+# zlib: gzip layers (imaged/store/decompress.c inflates them). Only the static
 # library is built, in the source tree: configured out of tree, zlib.h
 # would still pick up the unconfigured zconf.h beside it.
 # Debian's epoch (1:) is part of the apt version, not of the file names.

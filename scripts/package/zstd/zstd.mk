@@ -1,4 +1,4 @@
-# zstd: zstd layers (imaged/decompress.c). The Debian source package is
+# zstd: zstd layers (imaged/store/decompress.c). The Debian source package is
 # libzstd. Only lib/'s decompressor is built: no compression, dictionary
 # builder, deprecated API or legacy (pre-1.0) frames. Huffman X1 and short
 # sequences only, no BMI2 dispatch and no assembly: about half the size

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_IMAGED_CONF_H
+#define KEEL_IMAGED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* /etc/keel/imaged.conf; the keys are in imaged/README.md. */
+struct imaged_conf {
+	int update_tries; /* boots a new slot gets to pass the health gate */
+	int health_timeout; /* seconds from imaged's start on a trial boot */
+	char health_command[256]; /* run by sh -c; must exit 0 */
+	bool update_reboot; /* reboot as soon as an update is committed */
+	int window_start, window_end; /* reboot window, minutes of the UTC
+					 day; start == end: any time */
+	char channel_url[2048]; /* "" for no automatic updates */
+	int poll_interval; /* seconds between channel polls, +-25% */
+	/* false: pods that need no host ids get a user namespace */
+	bool default_host_users;
+};
+
+void conf_defaults(struct imaged_conf *c);
+/*
+ * Parse the text of imaged.conf over the defaults. A bad line is an
+ * error naming it ("line N: reason"); the caller keeps the defaults.
+ */
+int conf_parse(struct imaged_conf *c, const char *text, char *err,
+	       size_t errlen);
+
+/*
+ * The image's settings (IMAGED_CONF), then the user's on the ESP
+ * (ESP_UPDATE_CONF) over them; a file that cannot be read or has a bad
+ * line is logged and ignored whole.
+ */
+void conf_load(struct imaged_conf *c);
+
+/*
+ * Seconds from now_s (seconds into the UTC day) until the reboot window
+ * opens; 0 inside it. A window may wrap midnight (22:00-02:00).
+ */
+long window_wait_s(int start_min, int end_min, long now_s);
+
+#endif

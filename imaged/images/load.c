@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: MIT
+#include "images/load.h"
+#include "store/decompress.h"
+#include "progress.h"
+#include "file.h"
+#include "images/images.h"
+#include "store/tar.h"
+#include "store/unpack.h"
+
+#include <nettle/sha2.h>
+#include <cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+/*
+ * imagectl load: images carried in by hand (airgap). Two archive kinds:
+ * an OCI image layout (image-layout.md: oci-layout, index.json,
+ * blobs/sha256/...) and what `docker save` writes (manifest.json with
+ * Config, RepoTags and Layers). Every file is hashed as it comes out of
+ * the archive; blobs are then taken by digest only, so a file named for
+ * one digest but holding other bytes is refused, and nothing the
+ * archive says is trusted past what its digests prove.
+ */
+
+#define LOAD_FILES_MAX 4096
+
+struct file {
+	char *name; /* as in the archive, "./" dropped */
+	char *link; /* a symlink's target, resolved against name's folder */
+	uint8_t digest[32];
+	int64_t size;
+};
+
+struct archive {
+	struct file f[LOAD_FILES_MAX];
+	size_t n;
+	char *index_json, *manifest_json; /* OCI, docker save */
+	size_t index_len, manifest_len;
+	char work[700];
+};
+
+static char *clean(const char *p)
+{
+	while (!strncmp(p, "./", 2))
+		p += 2;
+	while (*p == '/')
+		p++;
+	return strdup(p);
+}
+
+static const struct file *lookup(const struct archive *a, const char *name)
+{
+	for (int hops = 0; hops < 2; hops++) {
+		const struct file *hit = NULL;
+		for (size_t i = 0; i < a->n && !hit; i++)
+			if (!strcmp(a->f[i].name, name))
+				hit = &a->f[i];
+		if (!hit || !hit->link)
+			return hit;
+		name = hit->link;
+	}
+	return NULL;
+}
+
+/* "dir/x" + "../y" -> "y"; only what docker save writes is understood */
+static char *resolve(const char *name, const char *target)
+{
+	char buf[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+	size_t dl = slash ? (size_t)(slash - name) : 0;
+
+	if (!strncmp(target, "../", 3) && dl && !memchr(name, '/', dl)) {
+		snprintf(buf, sizeof(buf), "%s", target + 3);
+	} else if (dl) {
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)dl, name, target);
+	} else {
+		snprintf(buf, sizeof(buf), "%s", target);
+	}
+	return clean(buf);
+}
+
+static ssize_t fd_read(void *ctx, void *buf, size_t len)
+{
+	return decomp_read(ctx, buf, len);
+}
+
+/* One regular file out of the archive into work/<hex>, hashed. */
+static int take_file(struct archive *a, struct tar *t,
+		     const struct tar_entry *e, struct file *f, char *err,
+		     size_t errlen)
+{
+	static char buf[65536];
+	struct sha256_ctx h;
+	char tmp[800], dst[800], hex[65];
+	ssize_t n;
+	int fd, r = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s/incoming", a->work);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
+	    0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		return -errno;
+	}
+	sha256_init(&h);
+	while ((n = tar_read(t, buf, sizeof(buf))) > 0) {
+		sha256_update(&h, n, (const uint8_t *)buf);
+		if ((r = write_full(fd, buf, n))) {
+			snprintf(err, errlen, "%s: %s", e->path,
+				 r == -ENOSPC ? "disk full" : strerror(-r));
+			break;
+		}
+	}
+	close(fd);
+	if (n < 0) {
+		snprintf(err, errlen, "%s", t->err);
+		return (int)n;
+	}
+	if (r)
+		return r;
+	sha256_digest(&h, SHA256_DIGEST_SIZE, f->digest);
+	f->size = (int64_t)e->size;
+	oci_digest_hex(f->digest, hex);
+	snprintf(dst, sizeof(dst), "%s/%s", a->work, hex);
+	if (rename(tmp, dst)) {
+		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
+		return -errno;
+	}
+	/* image-layout.md: a blob's name is its digest */
+	if (!strncmp(f->name, "blobs/sha256/", 13) &&
+	    strcmp(f->name + 13, hex)) {
+		snprintf(err, errlen,
+			 "%s: digest mismatch (it holds sha256:%s)", f->name,
+			 hex);
+		return -EBADMSG;
+	}
+	return 0;
+}
+
+static int read_archive(struct archive *a, const char *path, char *err,
+			size_t errlen)
+{
+	struct tar *t = calloc(1, sizeof(*t));
+	struct tar_entry *e = calloc(1, sizeof(*e));
+	struct decomp *d = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0 || !t || !e) {
+		r = fd < 0 ? -errno : -ENOMEM;
+		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		goto out;
+	}
+	/* a gzip'd or zstd'd archive is taken too */
+	if ((r = decomp_open(&d, DECOMP_AUTO, decomp_fd_reader, &fd,
+			     UNPACK_MAX_BYTES, err, errlen)))
+		goto out;
+	tar_init(t, fd_read, d, UNPACK_MAX_BYTES);
+	while ((r = tar_next(t, e)) > 0) {
+		if (e->type != TAR_REG && e->type != TAR_SYMLINK)
+			continue;
+		if (a->n == LOAD_FILES_MAX) {
+			snprintf(err, errlen, "%s: more than %d files", path,
+				 LOAD_FILES_MAX);
+			r = -E2BIG;
+			break;
+		}
+		struct file *f = &a->f[a->n];
+		memset(f, 0, sizeof(*f));
+		if (!(f->name = clean(e->path))) {
+			r = -ENOMEM;
+			break;
+		}
+		a->n++;
+		if (e->type == TAR_SYMLINK) {
+			f->link = resolve(f->name, e->link);
+			continue;
+		}
+		char **json = !strcmp(f->name, "index.json") ? &a->index_json
+			      : !strcmp(f->name, "manifest.json")
+				      ? &a->manifest_json
+				      : NULL;
+		if (json) {
+			size_t *len = json == &a->index_json ? &a->index_len
+							     : &a->manifest_len;
+			if (e->size > OCI_JSON_MAX) {
+				snprintf(err, errlen, "%s: too large", f->name);
+				r = -EFBIG;
+				break;
+			}
+			free(*json);
+			*json = malloc(e->size + 1);
+			size_t got = 0;
+			ssize_t n = *json ? 1 : -ENOMEM;
+			while (n > 0 && got < e->size &&
+			       (n = tar_read(t, *json + got, e->size - got)) >
+				       0)
+				got += n;
+			if (got != e->size) {
+				snprintf(err, errlen, "%s: %s", f->name,
+					 n < 0 ? t->err : "short read");
+				r = -EIO;
+				break;
+			}
+			(*json)[e->size] = '\0';
+			*len = e->size;
+			continue;
+		}
+		if ((r = take_file(a, t, e, f, err, errlen)))
+			break;
+	}
+	if (r < 0 && !*err)
+		snprintf(err, errlen, "%s: %s", path,
+			 *t->err ? t->err : strerror(-r));
+out:
+	if (t)
+		tar_free(t);
+	free(t);
+	free(e);
+	decomp_close(d);
+	if (fd >= 0)
+		close(fd);
+	return r < 0 ? r : 0;
+}
+
+/* A file of the archive into the store as the blob it must be. */
+static int blob_in(const struct pull_opts *o, struct archive *a,
+		   const uint8_t d[32], char *err, size_t errlen)
+{
+	char hex[65], p[800], dig[OCI_DIGEST_STR];
+
+	if (store_has_blob(o->s, d))
+		return 0;
+	oci_digest_hex(d, hex);
+	snprintf(p, sizeof(p), "%s/%s", a->work, hex);
+	if (access(p, F_OK)) {
+		oci_digest_format(d, dig);
+		snprintf(err, errlen, "the archive has no blob %s", dig);
+		return -ENOENT;
+	}
+	return store_commit_blob(o->s, d, p, err, errlen);
+}
+
+/* A manifest (by digest, in the archive) into the store, with all it names. */
+static int image_in(const struct pull_opts *o, struct archive *a,
+		    const char *name, const uint8_t mdig[32],
+		    const char *index_digest, char *err, size_t errlen)
+{
+	struct store_view *v = malloc(sizeof(*v));
+	struct store_image img = { 0 };
+	uint8_t d[32];
+	char *buf;
+	size_t len;
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	memcpy(d, mdig, 32);
+	for (int depth = 0;; depth++) {
+		if ((r = blob_in(o, a, d, err, errlen)))
+			goto out;
+		if ((r = store_read_blob(o->s, d, OCI_JSON_MAX, &buf, &len)))
+			goto out;
+		r = oci_manifest_parse(buf, len, NULL, &v->m, err, errlen);
+		free(buf);
+		if (r)
+			goto out;
+		if (v->m.kind == OCI_KIND_MANIFEST)
+			break;
+		if (depth) {
+			snprintf(err, errlen, "%s: nested indexes", name);
+			r = -EBADMSG;
+			goto out;
+		}
+		char os[32] = "", arch[32] = "", variant[32] = "";
+		sscanf(host_platform(), "%31[^/]/%31[^/]/%31s", os, arch,
+		       variant);
+		int k = oci_index_pick(&v->m, os, arch, variant);
+		if (k < 0) {
+			snprintf(err, errlen, "%s: no image for %s", name,
+				 host_platform());
+			r = -ENOENT;
+			goto out;
+		}
+		oci_digest_format(d, img.index_digest);
+		memcpy(d, v->m.manifests[k].desc.digest, 32);
+	}
+	if (index_digest && !img.index_digest[0])
+		snprintf(img.index_digest, sizeof(img.index_digest), "%s",
+			 index_digest);
+	if ((r = blob_in(o, a, v->m.config.digest, err, errlen)))
+		goto out;
+	for (size_t i = 0; i < v->m.n_layers; i++)
+		if ((r = blob_in(o, a, v->m.layers[i].digest, err, errlen)))
+			goto out;
+	snprintf(img.name, sizeof(img.name), "%s", name);
+	oci_digest_format(d, img.digest);
+	snprintf(img.platform, sizeof(img.platform), "%s", host_platform());
+	img.created = time(NULL);
+	if ((r = store_view(o->s, &img, v, err, errlen)))
+		goto out;
+	char os[32] = "", arch[32] = "", variant[32] = "";
+	sscanf(host_platform(), "%31[^/]/%31[^/]/%31s", os, arch, variant);
+	if (strcmp(v->c.os, os) || strcmp(v->c.architecture, arch)) {
+		snprintf(err, errlen, "%s is for %s/%s, this host is %s", name,
+			 v->c.os, v->c.architecture, host_platform());
+		r = -ENOEXEC;
+		goto out;
+	}
+	for (size_t i = 0; i < v->m.n_layers; i++) {
+		char lock[80], hex[65];
+		progress(o->p, "%s: layer %zu/%zu", name, i + 1, v->m.n_layers);
+		/* the lock pull.c takes first: a pull may want this layer too */
+		oci_digest_hex(v->chain[i], hex);
+		snprintf(lock, sizeof(lock), "snap-%s", hex);
+		int lk = store_lock(o->s, lock, true, true);
+		if (lk < 0) {
+			r = lk;
+			snprintf(err, errlen, "locks: %s", strerror(-r));
+			goto out;
+		}
+		r = snapshot_from_blob(o, v, i, a->work, err, errlen);
+		close(lk);
+		if (r)
+			goto out;
+	}
+	if ((r = store_image_set(o->s, &img)))
+		snprintf(err, errlen, "index.json: %s", strerror(-r));
+	else
+		progress(o->p, "loaded %s", name);
+out:
+	free(v);
+	return r;
+}
+
+static int canonical(const char *in, char out[IMAGE_REF_MAX + 1], char *err,
+		     size_t errlen)
+{
+	struct image_ref r;
+
+	if (image_ref_parse(in, &r, err, errlen))
+		return -EINVAL;
+	image_ref_format(&r, out, IMAGE_REF_MAX + 1);
+	return 0;
+}
+
+/*
+ * image-layout.md's index.json. The name is the ref.name annotation when
+ * it is a whole reference (containerd's io.containerd.image.name first);
+ * a bare tag, as skopeo writes, names "localhost/<archive name>:<tag>".
+ */
+static int load_oci(const struct pull_opts *o, struct archive *a,
+		    const char *path, char *err, size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(a->index_json, a->index_len);
+	cJSON *ms = cJSON_GetObjectItemCaseSensitive(root, "manifests"), *m;
+	char stem[256], name[IMAGE_REF_MAX + 1], full[IMAGE_REF_MAX + 64];
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	int r = 0, loaded = 0;
+
+	snprintf(stem, sizeof(stem), "%.*s", (int)strcspn(base, "."), base);
+	for (char *c = stem; *c; c++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_", *c))
+			*c = *c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : '-';
+	if (!cJSON_IsArray(ms)) {
+		snprintf(err, errlen, "index.json: no manifests");
+		cJSON_Delete(root);
+		return -EBADMSG;
+	}
+	cJSON_ArrayForEach(m, ms)
+	{
+		cJSON *ann = cJSON_GetObjectItemCaseSensitive(m, "annotations");
+		const char *n =
+			cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+				ann, "io.containerd.image.name"));
+		if (!n)
+			n = cJSON_GetStringValue(
+				cJSON_GetObjectItemCaseSensitive(
+					ann,
+					"org.opencontainers.image.ref.name"));
+		const char *dig = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(m, "digest"));
+		uint8_t d[32];
+		if (!n || !dig)
+			continue;
+		if (oci_digest_parse(dig, d)) {
+			snprintf(err, errlen, "index.json: bad digest '%.80s'",
+				 dig);
+			r = -EBADMSG;
+			break;
+		}
+		if (!strpbrk(n, "/:"))
+			snprintf(full, sizeof(full), "localhost/%s:%s", stem,
+				 n);
+		else
+			snprintf(full, sizeof(full), "%s", n);
+		if ((r = canonical(full, name, err, errlen)))
+			break;
+		if ((r = image_in(o, a, name, d, NULL, err, errlen)))
+			break;
+		loaded++;
+	}
+	cJSON_Delete(root);
+	if (!r && !loaded) {
+		snprintf(err, errlen,
+			 "index.json names no image "
+			 "(org.opencontainers.image.ref.name)");
+		r = -ENOENT;
+	}
+	return r;
+}
+
+/* docker save: layers are plain tars, their digests the DiffIDs. */
+static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
+		       size_t errlen)
+{
+	cJSON *root = cJSON_ParseWithLength(a->manifest_json, a->manifest_len);
+	cJSON *img;
+	int r = 0, loaded = 0;
+
+	if (!cJSON_IsArray(root)) {
+		snprintf(err, errlen, "manifest.json: not a list");
+		cJSON_Delete(root);
+		return -EBADMSG;
+	}
+	cJSON_ArrayForEach(img, root)
+	{
+		const char *cfg = cJSON_GetStringValue(
+			cJSON_GetObjectItemCaseSensitive(img, "Config"));
+		cJSON *layers = cJSON_GetObjectItemCaseSensitive(img, "Layers");
+		cJSON *tags = cJSON_GetObjectItemCaseSensitive(img, "RepoTags");
+		const struct file *cf = cfg ? lookup(a, cfg) : NULL;
+		if (!cf || !cJSON_IsArray(layers)) {
+			snprintf(err, errlen, "manifest.json: %s",
+				 cfg ? "its Config is not in the archive"
+				     : "an entry without Config");
+			r = -EBADMSG;
+			break;
+		}
+		/* the OCI manifest docker's would be, built from what we hashed */
+		cJSON *m = cJSON_CreateObject(), *c = cJSON_CreateObject();
+		cJSON *ls = cJSON_CreateArray(), *l;
+		char dig[OCI_DIGEST_STR];
+		cJSON_AddNumberToObject(m, "schemaVersion", 2);
+		cJSON_AddStringToObject(m, "mediaType", OCI_MT_MANIFEST);
+		cJSON_AddStringToObject(c, "mediaType", OCI_MT_CONFIG);
+		oci_digest_format(cf->digest, dig);
+		cJSON_AddStringToObject(c, "digest", dig);
+		cJSON_AddNumberToObject(c, "size", (double)cf->size);
+		cJSON_AddItemToObject(m, "config", c);
+		cJSON_AddItemToObject(m, "layers", ls);
+		cJSON_ArrayForEach(l, layers)
+		{
+			const char *ln = cJSON_GetStringValue(l);
+			const struct file *lf = ln ? lookup(a, ln) : NULL;
+			if (!lf) {
+				snprintf(err, errlen,
+					 "manifest.json: layer %.200s is not "
+					 "in the archive",
+					 ln ? ln : "?");
+				r = -EBADMSG;
+				break;
+			}
+			cJSON *ld = cJSON_CreateObject();
+			cJSON_AddStringToObject(ld, "mediaType",
+						OCI_MT_LAYER_TAR);
+			oci_digest_format(lf->digest, dig);
+			cJSON_AddStringToObject(ld, "digest", dig);
+			cJSON_AddNumberToObject(ld, "size", (double)lf->size);
+			cJSON_AddItemToArray(ls, ld);
+		}
+		char *text = r ? NULL : cJSON_PrintUnformatted(m);
+		cJSON_Delete(m);
+		if (r || !text) {
+			r = r ? r : -ENOMEM;
+			break;
+		}
+		uint8_t md[32];
+		struct sha256_ctx h;
+		sha256_init(&h);
+		sha256_update(&h, strlen(text), (const uint8_t *)text);
+		sha256_digest(&h, SHA256_DIGEST_SIZE, md);
+		r = store_put_blob(o->s, md, text, strlen(text), err, errlen);
+		free(text);
+		cJSON *t;
+		cJSON_ArrayForEach(t, tags)
+		{
+			char name[IMAGE_REF_MAX + 1];
+			const char *tn = cJSON_GetStringValue(t);
+			if (r || !tn)
+				break;
+			if (!(r = canonical(tn, name, err, errlen)) &&
+			    !(r = image_in(o, a, name, md, NULL, err, errlen)))
+				loaded++;
+		}
+		if (r)
+			break;
+	}
+	cJSON_Delete(root);
+	if (!r && !loaded) {
+		snprintf(err, errlen,
+			 "manifest.json names no image (RepoTags)");
+		r = -ENOENT;
+	}
+	return r;
+}
+
+int image_load(const struct pull_opts *o, const char *path, char *err,
+	       size_t errlen)
+{
+	struct archive *a = calloc(1, sizeof(*a));
+	struct statvfs fs;
+	struct stat st;
+	int r, gc;
+
+	if (!a)
+		return -ENOMEM;
+	*err = '\0';
+	if (stat(path, &st)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(a);
+		return -ENOENT;
+	}
+	/* the archive's files, then the blobs and the unpacked layers */
+	if (!statvfs(o->s->root, &fs) &&
+	    (unsigned long long)fs.f_bavail * fs.f_frsize <
+		    4ULL * (unsigned long long)st.st_size) {
+		snprintf(err, errlen,
+			 "not enough space in %s to load %s (%lld MB): "
+			 "about %lld MB needed",
+			 o->s->root, path, (long long)st.st_size >> 20,
+			 4LL * st.st_size >> 20);
+		free(a);
+		return -ENOSPC;
+	}
+	if ((gc = store_lock(o->s, "gc", false, true)) < 0) {
+		snprintf(err, errlen, "store locks: %s", strerror(-gc));
+		free(a);
+		return gc;
+	}
+	if ((r = store_work_dir(o->s, "load", a->work, sizeof(a->work)))) {
+		snprintf(err, errlen, "%s: %s", a->work, strerror(-r));
+		goto out;
+	}
+	progress(o->p, "reading %s", path);
+	if ((r = read_archive(a, path, err, errlen)))
+		goto out_work;
+	if (a->index_json)
+		r = load_oci(o, a, path, err, errlen);
+	else if (a->manifest_json)
+		r = load_docker(o, a, err, errlen);
+	else {
+		snprintf(err, errlen,
+			 "%s: neither an OCI image layout (index.json) nor a "
+			 "docker save archive (manifest.json)",
+			 path);
+		r = -EINVAL;
+	}
+out_work:
+	store_rm_tree(a->work);
+out:
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->f[i].name);
+		free(a->f[i].link);
+	}
+	free(a->index_json);
+	free(a->manifest_json);
+	free(a);
+	close(gc);
+	return r;
+}

@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Image references. The grammar is distribution/reference's (reference.go):
+ *
+ *   reference   := name [ ":" tag ] [ "@" digest ]
+ *   name        := [ domain "/" ] path
+ *   domain      := host [ ":" port ]
+ *   path        := component [ "/" component ]*
+ *   component   := [a-z0-9]+ ( separator [a-z0-9]+ )*
+ *   separator   := "." | "_" | "__" | "-"+
+ *   tag         := [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}
+ *
+ * and the normalisation is docker's (normalize.go, splitDockerDomain).
+ * Every scan works on a (pointer, length) span inside the input, whose
+ * length is known before anything else is looked at.
+ */
+#include "oci/ref.h"
+
+#include <arpa/inet.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEFAULT_DOMAIN "docker.io"
+/* Docker Hub's name from the v1 registry days, still in old configs */
+#define LEGACY_DOMAIN "index.docker.io"
+#define OFFICIAL_PREFIX "library/"
+#define SHA256_HEX 64
+/* how much of a bad input an error quotes */
+#define SHOWN_MAX 48
+
+/* Not <ctype.h>: its answers follow the locale, the grammar's do not. */
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static bool is_lower(char c)
+{
+	return c >= 'a' && c <= 'z';
+}
+
+static bool is_upper(char c)
+{
+	return c >= 'A' && c <= 'Z';
+}
+
+static bool is_alnum(char c)
+{
+	return is_digit(c) || is_lower(c) || is_upper(c);
+}
+
+static bool is_lower_hex(char c)
+{
+	return is_digit(c) || (c >= 'a' && c <= 'f');
+}
+
+static bool is_word(char c)
+{
+	return is_alnum(c) || c == '_';
+}
+
+static bool span_is(const char *p, size_t n, const char *lit)
+{
+	return n == strlen(lit) && memcmp(p, lit, n) == 0;
+}
+
+/*
+ * The error, quoting the start of the input: it comes from a pod manifest
+ * and goes to a log, so control bytes and quotes are shown as '?'.
+ */
+static int fail(const char *s, size_t n, char *err, size_t errlen,
+		const char *why)
+{
+	char shown[SHOWN_MAX + 4];
+	size_t k;
+
+	if (!err || !errlen)
+		return -1;
+	for (k = 0; k < n && k < SHOWN_MAX; k++) {
+		char c = s[k];
+		shown[k] =
+			c > ' ' && c < 0x7f && c != '"' && c != '\\' ? c : '?';
+	}
+	if (n > SHOWN_MAX)
+		memcpy(shown + k, "...", 4);
+	else
+		shown[k] = '\0';
+	if (n == 0)
+		snprintf(err, errlen, "empty image reference");
+	else
+		snprintf(err, errlen, "image reference \"%s\": %s", shown, why);
+	return -1;
+}
+
+/*
+ * Whether the first component of a name is a registry rather than part
+ * of a Docker Hub path: docker's test, a '.' or ':' or "localhost". A '['
+ * can only start an IPv6 literal, so it counts too, for a clearer error.
+ */
+static bool looks_like_domain(const char *p, size_t n)
+{
+	return memchr(p, '.', n) || memchr(p, ':', n) ||
+	       span_is(p, n, "localhost") || (n && p[0] == '[');
+}
+
+/* An IPv6 literal's inside, as the grammar allows it: hex and colons. */
+static bool ipv6_valid(const char *p, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct in6_addr addr;
+
+	if (n == 0 || n >= sizeof(a))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(p[i]) && !(p[i] >= 'a' && p[i] <= 'f') &&
+		    !(p[i] >= 'A' && p[i] <= 'F') && p[i] != ':')
+			return false;
+	memcpy(a, p, n);
+	a[n] = '\0';
+	return inet_pton(AF_INET6, a, &addr) == 1;
+}
+
+/*
+ * DNS labels (an IPv4 address is four of them): letters, digits and
+ * inner hyphens, at most 63 bytes each (RFC 1035 2.3.4).
+ */
+static bool hostname_valid(const char *p, size_t n)
+{
+	size_t label = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '.') {
+			if (label == 0 || p[i - 1] == '-')
+				return false;
+			label = 0;
+		} else if (is_alnum(p[i]) || (p[i] == '-' && label > 0)) {
+			if (++label > 63)
+				return false;
+		} else {
+			return false;
+		}
+	}
+	return label > 0 && p[n - 1] != '-';
+}
+
+/* NULL if the domain is good, else what is wrong with it. */
+static const char *domain_check(const char *p, size_t n)
+{
+	size_t host;
+
+	if (n && p[0] == '[') {
+		const char *close = memchr(p, ']', n);
+
+		if (!close || !ipv6_valid(p + 1, (size_t)(close - p) - 1))
+			return "invalid registry host";
+		host = (size_t)(close - p) + 1;
+	} else {
+		const char *colon = memchr(p, ':', n);
+
+		host = colon ? (size_t)(colon - p) : n;
+		if (!hostname_valid(p, host))
+			return "invalid registry host";
+	}
+	if (host == n)
+		return NULL;
+	if (p[host] != ':')
+		return "invalid registry host";
+
+	/*
+	 * The grammar takes any run of digits; a TCP port is 1-65535, and
+	 * without leading zeros one port has one spelling, so one name.
+	 */
+	const char *port = p + host + 1;
+	size_t len = n - host - 1;
+	long v = 0;
+
+	if (len == 0 || len > 5 || port[0] == '0')
+		return "invalid registry port (want 1-65535)";
+	for (size_t i = 0; i < len; i++) {
+		if (!is_digit(port[i]))
+			return "invalid registry port (want 1-65535)";
+		v = v * 10 + (port[i] - '0');
+	}
+	if (v > 65535)
+		return "invalid registry port (want 1-65535)";
+	return NULL;
+}
+
+static bool path_valid(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	for (;;) {
+		size_t start = i;
+
+		while (i < n && (is_lower(p[i]) || is_digit(p[i])))
+			i++;
+		/* a component, and every separator, is followed by these */
+		if (i == start)
+			return false;
+		if (i == n)
+			return true;
+		if (p[i] == '/' || p[i] == '.') {
+			i++;
+		} else if (p[i] == '_') {
+			i++;
+			if (i < n && p[i] == '_')
+				i++;
+		} else if (p[i] == '-') {
+			while (i < n && p[i] == '-')
+				i++;
+		} else {
+			return false;
+		}
+	}
+}
+
+static bool tag_valid(const char *p, size_t n)
+{
+	if (n == 0 || n > IMAGE_REF_TAG_MAX || !is_word(p[0]))
+		return false;
+	for (size_t i = 1; i < n; i++)
+		if (!is_word(p[i]) && p[i] != '.' && p[i] != '-')
+			return false;
+	return true;
+}
+
+/*
+ * The algorithm's shape is the OCI image spec's (descriptor.md,
+ * "Digests"): components [a-z0-9]+ joined by one of "+._-". Only sha256 is
+ * fetched here, and its encoded part is exactly 64 lowercase hex digits
+ * (same section, "SHA-256").
+ */
+static const char *digest_check(const char *p, size_t n)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t alg = colon ? (size_t)(colon - p) : 0;
+	bool sep = true;
+
+	if (alg == 0)
+		return "invalid digest format";
+	for (size_t i = 0; i < alg; i++) {
+		if (is_lower(p[i]) || is_digit(p[i])) {
+			sep = false;
+		} else if (!sep && strchr("+._-", p[i])) {
+			sep = true;
+		} else {
+			return "invalid digest format";
+		}
+	}
+	if (sep)
+		return "invalid digest format";
+	if (!span_is(p, alg, "sha256"))
+		return "unsupported digest algorithm (only sha256)";
+	if (n - alg - 1 != SHA256_HEX)
+		return "invalid digest: sha256 needs 64 lowercase hex digits";
+	for (size_t i = alg + 1; i < n; i++)
+		if (!is_lower_hex(p[i]))
+			return "invalid digest: sha256 needs 64 lowercase hex "
+			       "digits";
+	return NULL;
+}
+
+int image_ref_parse(const char *s, struct image_ref *r, char *err,
+		    size_t errlen)
+{
+	memset(r, 0, sizeof(*r));
+	if (!s || !*s)
+		return fail("", 0, err, errlen, "");
+
+	size_t n = strnlen(s, IMAGE_REF_MAX + 1);
+	if (n > IMAGE_REF_MAX) {
+		char why[48];
+
+		snprintf(why, sizeof(why), "longer than %d bytes",
+			 IMAGE_REF_MAX);
+		return fail(s, n, err, errlen, why);
+	}
+
+	/*
+	 * docker refuses a bare 64-hex-digit name: it would be read as the
+	 * ID of a local image (normalize.go, ParseNormalizedNamed).
+	 */
+	size_t hex = 0;
+	while (hex < n && is_lower_hex(s[hex]))
+		hex++;
+	if (n == SHA256_HEX && hex == n)
+		return fail(s, n, err, errlen,
+			    "a 64-hex-digit image ID, not a repository name");
+
+	/*
+	 * Neither a tag nor a name holds '@', so the first one starts the
+	 * digest. The tag follows the first ':' after the last '/': any ':'
+	 * before that is a port.
+	 */
+	const char *at = memchr(s, '@', n);
+	size_t name_tag = at ? (size_t)(at - s) : n;
+	size_t seg = name_tag;
+	while (seg > 0 && s[seg - 1] != '/')
+		seg--;
+	const char *colon = memchr(s + seg, ':', name_tag - seg);
+	size_t name = colon ? (size_t)(colon - s) : name_tag;
+	if (name == 0)
+		return fail(s, n, err, errlen,
+			    "invalid reference format: no repository name");
+
+	const char *dom = DEFAULT_DOMAIN, *path = s;
+	size_t dom_len = strlen(DEFAULT_DOMAIN), path_len = name;
+	const char *slash = memchr(s, '/', name);
+	if (slash && looks_like_domain(s, (size_t)(slash - s))) {
+		dom = s;
+		dom_len = (size_t)(slash - s);
+		path = slash + 1;
+		path_len = name - dom_len - 1;
+
+		const char *why = domain_check(dom, dom_len);
+		if (why)
+			return fail(s, n, err, errlen, why);
+		if (span_is(dom, dom_len, LEGACY_DOMAIN)) {
+			dom = DEFAULT_DOMAIN;
+			dom_len = strlen(DEFAULT_DOMAIN);
+		}
+	}
+	bool official = span_is(dom, dom_len, DEFAULT_DOMAIN) &&
+			!memchr(path, '/', path_len);
+
+	for (size_t i = 0; i < path_len; i++)
+		if (is_upper(path[i]))
+			return fail(s, n, err, errlen,
+				    "invalid reference format: repository "
+				    "name must be lowercase");
+	if (!path_valid(path, path_len))
+		return fail(s, n, err, errlen, "invalid reference format");
+
+	size_t tag_len = colon ? name_tag - name - 1 : 0;
+	if (colon && !tag_valid(colon + 1, tag_len))
+		return fail(s, n, err, errlen, "invalid tag format");
+
+	size_t digest_len = at ? n - name_tag - 1 : 0;
+	if (at) {
+		const char *why = digest_check(at + 1, digest_len);
+		if (why)
+			return fail(s, n, err, errlen, why);
+	}
+
+	/* the limit is on the normalised name, as docker checks it */
+	size_t full = path_len + (official ? strlen(OFFICIAL_PREFIX) : 0);
+	if (dom_len + 1 + full > IMAGE_REF_NAME_MAX)
+		return fail(s, n, err, errlen,
+			    "repository name must not be more than 255 "
+			    "characters");
+
+	/* every length is now known to fit its field */
+	memcpy(r->domain, dom, dom_len);
+	if (official)
+		memcpy(r->path, OFFICIAL_PREFIX, strlen(OFFICIAL_PREFIX));
+	memcpy(r->path + (full - path_len), path, path_len);
+	if (colon)
+		memcpy(r->tag, colon + 1, tag_len);
+	else if (!at)
+		strcpy(r->tag, "latest");
+	if (at)
+		memcpy(r->digest, at + 1, digest_len);
+	return 0;
+}
+
+static int emit(char *out, size_t outlen, const char *domain,
+		const struct image_ref *r, const char *path)
+{
+	int len;
+
+	if (!out || !outlen)
+		return -1;
+	len = snprintf(out, outlen, "%s%s%s%s%s%s%s", domain,
+		       *domain ? "/" : "", path, r->tag[0] ? ":" : "", r->tag,
+		       r->digest[0] ? "@" : "", r->digest);
+	if (len < 0 || (size_t)len >= outlen) {
+		out[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+int image_ref_format(const struct image_ref *r, char *out, size_t outlen)
+{
+	return emit(out, outlen, r->domain, r, r->path);
+}
+
+int image_ref_familiar(const struct image_ref *r, char *out, size_t outlen)
+{
+	const char *path = r->path;
+	const char *slash = strchr(path, '/');
+	size_t prefix = strlen(OFFICIAL_PREFIX);
+
+	if (strcmp(r->domain, DEFAULT_DOMAIN))
+		return emit(out, outlen, r->domain, r, path);
+	if (!strncmp(path, OFFICIAL_PREFIX, prefix) &&
+	    !strchr(path + prefix, '/'))
+		return emit(out, outlen, "", r, path + prefix);
+	/*
+	 * docker would print "docker.io/foo.com/x" as "foo.com/x", which then
+	 * parses as registry foo.com: keep the domain when it would.
+	 */
+	if (slash && looks_like_domain(path, (size_t)(slash - path)))
+		return emit(out, outlen, r->domain, r, path);
+	return emit(out, outlen, "", r, path);
+}

@@ -1,0 +1,519 @@
+// SPDX-License-Identifier: MIT
+#include "pods/podexec.h"
+#include "run/container.h"
+#include "imaged.h"
+#include "run/seccomp.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+/*
+ * What imagectl does itself for pods, being root on the same host: read
+ * a container's log, and exec into it. exec needs no help from imaged:
+ * the container's process tells everything (its namespaces, cgroup,
+ * user, capabilities, environment), so it works while imaged restarts.
+ */
+
+static int die(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "imagectl: ");
+	fprintf(stderr, fmt, a, b);
+	fputc('\n', stderr);
+	return 1;
+}
+
+/*
+ * The container to use: ctr when given, else the pod's only one with a
+ * file named suffix in dir/<pod>/ (a log, or a run folder).
+ */
+static int pick(const char *dir, const char *pod, const char *ctr,
+		const char *suffix, char *out, size_t len)
+{
+	char path[CTR_PATH_MAX];
+	struct dirent *e;
+	int found = 0;
+	/* a log is <ctr>.log; a run is a folder <ctr>/ with a run file */
+
+	if (ctr) {
+		snprintf(out, len, "%s", ctr);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/%s", dir, pod);
+	DIR *d = opendir(path);
+	if (!d)
+		return die("no pod %s here (imagectl pods)", pod, "");
+	while ((e = readdir(d))) {
+		size_t n = strlen(e->d_name), s = strlen(suffix);
+		char run[CTR_PATH_MAX + 300];
+		snprintf(run, sizeof(run), "%s/%s/run", path, e->d_name);
+		if (e->d_name[0] == '.' || n <= s ||
+		    strcmp(e->d_name + n - s, suffix) ||
+		    (!s && access(run, F_OK)))
+			continue;
+		if (found++) {
+			closedir(d);
+			return die("pod %s has more than one container: say "
+				   "which with -c%s",
+				   pod, "");
+		}
+		snprintf(out, len, "%.*s", (int)(n - s), e->d_name);
+	}
+	closedir(d);
+	return found ? 0 : die("pod %s has no container to show%s", pod, "");
+}
+
+static void copy(int fd, off_t *pos)
+{
+	char buf[16384];
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof(buf), *pos)) > 0) {
+		if (write_full(1, buf, n))
+			exit(0); /* the reader went away */
+		*pos += n;
+	}
+}
+
+int pod_logs_main(int argc, char **argv)
+{
+	const char *pod = NULL, *ctr = NULL;
+	bool follow = false;
+	char name[256], path[CTR_PATH_MAX + 300];
+	struct stat st;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
+			follow = true;
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			ctr = argv[++i];
+		else if (!pod && argv[i][0] != '-')
+			pod = argv[i];
+		else if (!ctr && argv[i][0] != '-')
+			ctr = argv[i];
+		else
+			return die("logs: unexpected '%s'%s", argv[i], "");
+	}
+	if (!pod)
+		return die("usage: imagectl logs [-f] POD [-c CONTAINER]%s%s",
+			   "", "");
+	if (pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
+		return 1;
+	/* the rotated half first */
+	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s/%s.log.1", pod, name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	off_t pos = 0;
+	if (fd >= 0) {
+		copy(fd, &pos);
+		close(fd);
+	}
+	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s/%s.log", pod, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return die("%s: %s", path, strerror(errno));
+	pos = 0;
+	copy(fd, &pos);
+	while (follow) {
+		usleep(200000);
+		copy(fd, &pos);
+		/* rotated: the new file from its start */
+		if (stat(path, &st) == 0 && st.st_size < pos) {
+			close(fd);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			pos = 0;
+		} else if (stat(path, &st) == 0) {
+			struct stat cur;
+			if (fstat(fd, &cur) == 0 && cur.st_ino != st.st_ino) {
+				copy(fd, &pos);
+				close(fd);
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+				pos = 0;
+			}
+		}
+		if (fd < 0)
+			return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* "Key:\tvalue" of /proc/PID/status */
+static const char *status_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+	return p ? p + strlen(key) + strspn(p + strlen(key), ":\t ") : NULL;
+}
+
+static char **read_environ(pid_t pid)
+{
+	static char buf[65536];
+	static char *env[1024];
+	char path[64];
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (len < 0)
+		len = 0;
+	buf[len] = '\0';
+	for (char *p = buf; p < buf + len && n < 1023; p += strlen(p) + 1)
+		env[n++] = p;
+	env[n] = NULL;
+	return env;
+}
+
+/*
+ * How far the container's ids are shifted from the host's: 0 unless it
+ * runs in a user namespace of its own (hostUsers: false), whose uid_map
+ * ("inside outside count", as the host sees it) gives the shift.
+ */
+static long id_shift(pid_t pid, const char *map)
+{
+	char path[64], text[256];
+	unsigned long inside, outside, count;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
+	if (read_text(path, text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3)
+		return 0;
+	return (long)outside - (long)inside;
+}
+
+/* In the joined namespaces: the container's identity, then the program */
+static void exec_child(const char *status, long uid_shift, long gid_shift,
+		       const char *cwd, char **argv, char **env)
+{
+	const char *uid = status_field(status, "\nUid"),
+		   *gid = status_field(status, "\nGid"),
+		   *bnd = status_field(status, "\nCapBnd"),
+		   *eff = status_field(status, "\nCapEff"),
+		   *nnp = status_field(status, "\nNoNewPrivs"),
+		   *sec = status_field(status, "\nSeccomp");
+	uint64_t keep = bnd ? strtoull(bnd, NULL, 16) : 0;
+	uint64_t effective = eff ? strtoull(eff, NULL, 16) : 0;
+	/* the host's view of its ids, back to the container's own */
+	uid_t u = uid ? strtoul(uid, NULL, 10) - uid_shift : 0;
+	gid_t g = gid ? strtoul(gid, NULL, 10) - gid_shift : 0;
+	char err[300];
+
+	if (chdir(cwd) && chdir("/"))
+		_exit(die("chdir %s: %s", cwd, strerror(errno)));
+	for (int c = 0; c <= 63; c++)
+		if (!(keep >> c & 1))
+			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
+	if (setgroups(1, &g) || setgid(g) || setuid(u))
+		_exit(die("the container's user: %s%s", strerror(errno), ""));
+	if (!u) {
+		struct __user_cap_header_struct h = {
+			.version = _LINUX_CAPABILITY_VERSION_3
+		};
+		struct __user_cap_data_struct d[2] = { 0 };
+		for (int w = 0; w < 2; w++)
+			d[w].effective = d[w].permitted =
+				(uint32_t)(effective >> (32 * w));
+		if (syscall(SYS_capset, &h, d))
+			_exit(die("capset: %s%s", strerror(errno), ""));
+	}
+	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		_exit(die("no_new_privs: %s%s", strerror(errno), ""));
+	if (sec && *sec == '2' && seccomp_install_default())
+		_exit(die("seccomp: %s%s", strerror(errno), ""));
+	ctr_exec(argv, env, err, sizeof(err));
+	_exit(die("%s%s", err, "") + 126);
+}
+
+/* The exit code of child as a shell gives it */
+static int exit_code(int st)
+{
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static volatile sig_atomic_t resized;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	resized = 1;
+}
+
+/*
+ * Between our terminal (raw, so keys reach the container's as typed)
+ * and the container's, until the program ends; its exit code.
+ */
+static int relay(int master, pid_t child)
+{
+	struct termios saved, raw;
+	bool restore = !tcgetattr(0, &saved);
+	char buf[4096];
+	int st = 0;
+
+	if (restore) {
+		raw = saved;
+		cfmakeraw(&raw);
+		tcsetattr(0, TCSANOW, &raw);
+	}
+	signal(SIGWINCH, on_winch);
+	for (;;) {
+		struct pollfd p[2] = { { .fd = 0, .events = POLLIN },
+				       { .fd = master, .events = POLLIN } };
+		if (resized) {
+			struct winsize ws;
+			resized = 0;
+			if (!ioctl(0, TIOCGWINSZ, &ws))
+				ioctl(master, TIOCSWINSZ, &ws);
+		}
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[1].revents) {
+			ssize_t n = read(master, buf, sizeof(buf));
+			/* EIO: every process holding the terminal is gone */
+			if (n <= 0 || write_full(1, buf, n))
+				break;
+		}
+		if (p[0].revents & POLLIN) {
+			ssize_t n = read(0, buf, sizeof(buf));
+			if (n <= 0 || write_full(master, buf, n))
+				p[0].fd = -1;
+		} else if (p[0].revents)
+			break;
+	}
+	if (restore)
+		tcsetattr(0, TCSANOW, &saved);
+	close(master);
+	while (waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return exit_code(st);
+}
+
+static pid_t forward_to;
+
+static void forward(int sig)
+{
+	if (forward_to > 0)
+		kill(forward_to, sig);
+}
+
+/*
+ * Our stdin into the program's, its stdout and stderr out to ours, until
+ * it has ended and said all it had (a process it left behind holding
+ * the pipes does not keep us). A signal for imagectl goes to it.
+ */
+static int relay_pipes(pid_t child, int in, int out, int err)
+{
+	struct pollfd p[3] = { { .fd = 0, .events = POLLIN },
+			       { .fd = out, .events = POLLIN },
+			       { .fd = err, .events = POLLIN } };
+	static const int dest[3] = { -1, 1, 2 };
+	char buf[16384];
+	int st = 0, ended = 0;
+
+	forward_to = child;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig == SIGINT || sig == SIGTERM || sig == SIGQUIT ||
+		    sig == SIGHUP)
+			signal(sig, forward);
+	signal(SIGPIPE, SIG_IGN);
+	fcntl(out, F_SETFL, O_NONBLOCK);
+	fcntl(err, F_SETFL, O_NONBLOCK);
+	while (p[1].fd >= 0 || p[2].fd >= 0) {
+		if (!ended && waitpid(child, &st, WNOHANG) == child)
+			ended = 1;
+		/* once it has ended: what is in the pipes, then done */
+		int n = poll(p, 3, ended ? 0 : 200);
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n == 0 && ended)
+			break;
+		for (int k = 0; k < 3 && n > 0; k++) {
+			if (p[k].fd < 0 || !p[k].revents)
+				continue;
+			ssize_t got = read(p[k].fd, buf, sizeof(buf));
+			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (k == 0) {
+				if (got <= 0 || write_full(in, buf, got)) {
+					close(in);
+					p[0].fd = -1;
+				}
+			} else if (got <= 0) {
+				close(p[k].fd);
+				p[k].fd = -1;
+			} else
+				write_full(dest[k], buf, got);
+		}
+	}
+	if (p[0].fd >= 0)
+		close(in);
+	while (!ended && waitpid(child, &st, 0) < 0)
+		if (errno != EINTR)
+			return 1;
+	return exit_code(st);
+}
+
+int pod_exec_main(int argc, char **argv)
+{
+	const char *pod = NULL, *ctr = NULL;
+	bool tty = false;
+	int i = 1;
+	char name[256], path[CTR_PATH_MAX + 300], text[4096], cwd[CTR_PATH_MAX];
+
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			i++;
+			break;
+		}
+		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "-it") ||
+		    !strcmp(argv[i], "-ti"))
+			tty = true;
+		else if (!strcmp(argv[i], "-i"))
+			continue; /* stdin is always passed */
+		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
+			ctr = argv[++i];
+		else if (!pod && argv[i][0] != '-')
+			pod = argv[i];
+		else
+			break;
+	}
+	if (!pod || i >= argc)
+		return die("usage: imagectl exec [-t] [-c CONTAINER] POD -- "
+			   "COMMAND [ARG]...%s%s",
+			   "", "");
+	if (tty && !isatty(0))
+		return die("exec -t: standard input is not a terminal%s%s", "",
+			   "");
+	if (pick(PODS_RUN_DIR, pod, ctr, "", name, sizeof(name)))
+		return 1;
+	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/exit", pod, name);
+	bool ended = !access(path, F_OK);
+	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/run", pod, name);
+	if (ended || read_text(path, text, sizeof(text)) <= 0)
+		return die("container %s of pod %s is not running", name, pod);
+	const char *p = strstr(text, "pid="), *c = strstr(text, "cwd=");
+	pid_t pid = p ? atoi(p + 4) : 0;
+	snprintf(cwd, sizeof(cwd), "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
+		 c ? c + 4 : "/");
+	if (pid <= 0 || kill(pid, 0))
+		return die("container %s of pod %s is not running", name, pod);
+
+	/* everything from /proc before its view of /proc is ours */
+	static const struct {
+		const char *name;
+		int type;
+	} spaces[] = {
+		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
+		{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
+	};
+	int fds[6];
+	for (int k = 0; k < 6; k++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
+			 spaces[k].name);
+		if ((fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return die("%s: %s", path, strerror(errno));
+	}
+	char status[4096], cg[1024];
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	if (read_text(path, status, sizeof(status)) < 0)
+		return die("%s: %s", path, strerror(errno));
+	char **env = read_environ(pid);
+	/* its own user namespace (hostUsers: false): joined last, below */
+	struct stat mine, theirs;
+	int userfd = -1;
+	long uid_shift = 0, gid_shift = 0;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs))
+		return die("%s: %s", path, strerror(errno));
+	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) {
+		if ((userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return die("%s: %s", path, strerror(errno));
+		uid_shift = id_shift(pid, "uid_map");
+		gid_shift = id_shift(pid, "gid_map");
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
+		return die("%s: no cgroup v2 path%s", path, "");
+	cg[strcspn(cg, "\n")] = '\0';
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%.700s/cgroup.procs",
+		 cg + 3);
+	int cfd = open(path, O_WRONLY | O_CLOEXEC);
+	if (cfd < 0 || write(cfd, "0", 1) != 1)
+		return die("join %s: %s", path, strerror(errno));
+	close(cfd);
+	for (int k = 0; k < 6; k++)
+		if (setns(fds[k], spaces[k].type))
+			return die("join the %s namespace: %s", spaces[k].name,
+				   strerror(errno));
+	/* last: in it we have no say over the namespaces the host owns */
+	if (userfd >= 0 && setns(userfd, CLONE_NEWUSER))
+		return die("join the user namespace: %s%s", strerror(errno),
+			   "");
+	/* the PID namespace takes only children */
+	/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+	int master = -1, slave = -1;
+	if (tty) {
+		int unlock = 0;
+		struct winsize ws;
+		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) ||
+		    (slave = ioctl(master, TIOCGPTPEER,
+				   O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+			return die("a terminal in the container: %s%s",
+				   strerror(errno), "");
+		if (!ioctl(0, TIOCGWINSZ, &ws))
+			ioctl(master, TIOCSWINSZ, &ws);
+	}
+	/*
+	 * Without -t: pipes, never the caller's own descriptors. A program
+	 * that kept the caller's terminal could type into the admin's shell
+	 * with TIOCSTI once imagectl returns.
+	 */
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	if (!tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+		     pipe2(errp, O_CLOEXEC)))
+		return die("pipes for the program: %s%s", strerror(errno), "");
+	pid_t child = fork();
+	if (child < 0)
+		return die("fork: %s%s", strerror(errno), "");
+	if (!child) {
+		/* a session of its own: no controlling terminal of ours */
+		if (setsid() < 0)
+			_exit(die("setsid: %s%s", strerror(errno), ""));
+		if (tty && (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
+			    dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
+			_exit(die("the terminal: %s%s", strerror(errno), ""));
+		if (!tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+			     dup2(errp[1], 2) < 0))
+			_exit(die("stdio: %s%s", strerror(errno), ""));
+		exec_child(status, uid_shift, gid_shift, cwd, argv + i, env);
+	}
+	if (tty) {
+		close(slave);
+		return relay(master, child);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(errp[1]);
+	return relay_pipes(child, in[1], out[0], errp[0]);
+}

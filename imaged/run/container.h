@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef KEEL_CONTAINER_H
+#define KEEL_CONTAINER_H
+
+#include "run/merge.h"
+#include "oci/pod.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * One run of a container: what its process needs, filled in by imaged
+ * (runtime.c) before the fork, so the shim and the container read it from
+ * their copy of imaged's memory.
+ */
+
+#define CTR_PATH_MAX 512
+#define CTR_LOWER_MAX 4000 /* overlay options fit in a page */
+
+/* Where a pod's pieces live on a keel host. */
+#define PODS_RUN_DIR "/run/imaged/pods" /* <pod>/ns/, <pod>/<ctr>/ */
+#define PODS_VAR_DIR "/var/lib/keel/containers" /* <pod>/<ctr>/upper */
+#define PODS_LOG_DIR "/var/log/pods" /* <pod>/<ctr>.log */
+#define PODS_CGROUP "/sys/fs/cgroup/pods" /* <pod>/<ctr>/ */
+#define SHIMS_CGROUP "/sys/fs/cgroup/shims"
+
+struct ctr_spec {
+	const struct pod *pod;
+	const struct pod_container *k;
+	struct exec_spec e;
+	char run_dir[CTR_PATH_MAX]; /* PODS_RUN_DIR/<pod>/<ctr> */
+	char ns_dir[CTR_PATH_MAX]; /* PODS_RUN_DIR/<pod>/ns */
+	char rootfs[CTR_PATH_MAX]; /* run_dir/rootfs, the mount point */
+	char upper[CTR_PATH_MAX], work[CTR_PATH_MAX];
+	char volumes[CTR_PATH_MAX]; /* PODS_VAR_DIR/<pod>/volumes */
+	char cgroup[CTR_PATH_MAX]; /* PODS_CGROUP/<pod>/<ctr> */
+	char log[CTR_PATH_MAX]; /* PODS_LOG_DIR/<pod>/<ctr>.log */
+	char lower[CTR_LOWER_MAX]; /* overlay lowerdir=, the top layer first */
+	long long log_max; /* bytes before the log is rotated */
+	long pids_max; /* pids.max; 0: no limit */
+	/* not 0: its own user namespace (ns_dir/user), id 0 at this host id */
+	uint32_t userns_base;
+};
+
+/*
+ * In the container's fresh mount, PID, cgroup namespaces: its root file
+ * system, mounts, identity, limits and confinement, then execve. Returns
+ * only on failure, with err saying which step failed.
+ */
+void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen);
+
+/*
+ * execve argv[0] as execvp finds it, but on env's PATH (the container's),
+ * with env. Returns only on failure.
+ */
+void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen);
+
+/*
+ * Open path under the directory rootfd as if rootfd were "/" (symlinks
+ * in an image cannot lead out of it), creating what is missing: folders
+ * on the way, and the last part as a folder (dir) or an empty file.
+ * O_PATH fd or -errno.
+ */
+int ctr_open_in_root(int rootfd, const char *path, bool dir);
+
+#endif

@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+#include "run/runtime.h"
+#include "run/shim.h"
+#include "log.h"
+#include "ctlsock.h"
+#include "imaged.h"
+#include "store/store.h"
+#include "run/userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POD_MODULES "/lib/modules/pods.list"
+
+long long epoch_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static int put(const char *dir, const char *file, const char *text)
+{
+	char path[CTR_PATH_MAX + 64];
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC | O_CREAT, 0644);
+	if (fd < 0)
+		return -errno;
+	r = write_full(fd, text, strlen(text));
+	close(fd);
+	return r;
+}
+
+int overlay_ready(char *err, size_t errlen)
+{
+	char text[4096], *line;
+
+	if (read_text("/proc/filesystems", text, sizeof(text)) > 0 &&
+	    strstr(text, "\toverlay\n"))
+		return 0;
+	if (read_text(POD_MODULES, text, sizeof(text)) < 0) {
+		snprintf(err, errlen,
+			 "overlayfs is not in this kernel and %s "
+			 "is missing",
+			 POD_MODULES);
+		return -ENOENT;
+	}
+	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		const char *base = strrchr(line, '/');
+		if (!base || strcmp(base, "/overlay.ko"))
+			continue;
+		int fd = open(line, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 ||
+		    (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)) {
+			snprintf(err, errlen, "load %s: %s", line,
+				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -errno;
+		}
+		close(fd);
+		return 0;
+	}
+	snprintf(err, errlen, "overlayfs is not in this kernel nor in %s",
+		 POD_MODULES);
+	return -ENOENT;
+}
+
+static void cgroup_write(const char *dir, const char *file, const char *text)
+{
+	if (put(dir, file, text) && strcmp(file, "memory.swap.max"))
+		log_warn("unable to write %s/%s: %s", dir, file,
+			 strerror(errno));
+}
+
+/* Controllers for the containers below: pods/, then pods/<pod>/ */
+static int cgroup_prepare(const struct ctr_spec *s)
+{
+	char pod[CTR_PATH_MAX];
+	char *slash;
+	int r;
+
+	snprintf(pod, sizeof(pod), "%s", s->cgroup);
+	slash = strrchr(pod, '/');
+	*slash = '\0';
+	if ((r = mkdir_parents(pod, 0755)))
+		return r;
+	put(PODS_CGROUP, "cgroup.subtree_control", "+cpu +memory +pids");
+	put(pod, "cgroup.subtree_control", "+cpu +memory +pids");
+	if (mkdir(s->cgroup, 0755) && errno != EEXIST)
+		return -errno;
+	/* what a run before left behind goes now */
+	put(s->cgroup, "cgroup.kill", "1");
+	return 0;
+}
+
+/* Kubernetes' limits as cgroup v2 files (the kubelet's cgroup v2 mapping) */
+static void cgroup_limits(const struct ctr_spec *s)
+{
+	char v[64];
+	const struct pod_container *k = s->k;
+
+	if (k->cpu_millis) {
+		/* a period of 100 ms, quota in proportion */
+		snprintf(v, sizeof(v), "%llu 100000",
+			 (unsigned long long)(k->cpu_millis * 100 < 1000
+						      ? 1000
+						      : k->cpu_millis * 100));
+		cgroup_write(s->cgroup, "cpu.max", v);
+	} else
+		cgroup_write(s->cgroup, "cpu.max", "max 100000");
+	if (k->memory_bytes) {
+		snprintf(v, sizeof(v), "%llu",
+			 (unsigned long long)k->memory_bytes);
+		cgroup_write(s->cgroup, "memory.max", v);
+	} else
+		cgroup_write(s->cgroup, "memory.max", "max");
+	cgroup_write(s->cgroup, "memory.swap.max", "0");
+	/* an OOM kill takes the whole container, not one of its processes */
+	cgroup_write(s->cgroup, "memory.oom.group", "1");
+	snprintf(v, sizeof(v), "%ld", s->pids_max);
+	cgroup_write(s->cgroup, "pids.max", s->pids_max > 0 ? v : "max");
+}
+
+void cgroup_destroy(const char *path)
+{
+	put(path, "cgroup.kill", "1");
+	/* the kill is asynchronous: rmdir succeeds once it has landed */
+	for (int i = 0; i < 100 && rmdir(path) && errno == EBUSY; i++)
+		usleep(20000);
+}
+
+static int join_ns(const char *ns_dir, const char *name, int type)
+{
+	char path[CTR_PATH_MAX + 16];
+	int fd, r;
+
+	snprintf(path, sizeof(path), "%s/%s", ns_dir, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = setns(fd, type) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/*
+ * The shim's first half, a fork of imaged: the container's cgroup,
+ * layer and namespaces, then the container itself; then the shim
+ * becomes keel-shim (shim.c) to watch it. Never returns.
+ */
+static void shim(const struct ctr_spec *s)
+{
+	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
+	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
+	int out[2], errp[2], r;
+
+	/* out of imaged's service cgroup, which dies with imaged */
+	mkdir(SHIMS_CGROUP, 0755);
+	put(SHIMS_CGROUP, "cgroup.procs", "0");
+	setsid();
+	/* none of imaged's files: its socket, its log pipe, its readiness */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int fd = 0; fd < 3 && null >= 0; fd++)
+		dup2(null, fd);
+	if (syscall(SYS_close_range, 3, ~0U, 0))
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_IGN); /* the container is stopped, not its shim */
+
+	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
+	unlink(path);
+	/* a fresh writable layer per run, as a restarted container gets */
+	store_rm_tree(s->upper);
+	store_rm_tree(s->work);
+	r = mkdir_parents(s->upper, 0755);
+	if (!r)
+		r = mkdir_parents(s->work, 0755);
+	if (!r)
+		r = mkdir_parents(s->rootfs, 0755);
+	/* the root's own folder is the container root's */
+	if (!r && s->userns_base &&
+	    chown(s->upper, s->userns_base, s->userns_base))
+		r = -errno;
+	if (r) {
+		snprintf(reason, sizeof(reason), "%.200s: %s", s->upper,
+			 strerror(-r));
+		goto ended;
+	}
+	if ((r = cgroup_prepare(s))) {
+		snprintf(reason, sizeof(reason), "cgroup %.200s: %s", s->cgroup,
+			 strerror(-r));
+		goto ended;
+	}
+	cgroup_limits(s);
+	snprintf(path, sizeof(path), "%s", s->log);
+	*strrchr(path, '/') = '\0';
+	mkdir_parents(path, 0755);
+
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
+		goto ended;
+	}
+	if (s->ns_dir[0]) {
+		r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC);
+		if (!r && !s->pod->host_network)
+			r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS);
+		if (!r && !s->pod->host_network)
+			r = join_ns(s->ns_dir, "net", CLONE_NEWNET);
+	} else /* a lone run (imagectl run): the host's network */
+		r = unshare(CLONE_NEWIPC) ? -errno : 0;
+	if (!r && unshare(CLONE_NEWPID))
+		r = -errno;
+	if (r) {
+		snprintf(reason, sizeof(reason), "the pod's namespaces: %s",
+			 strerror(-r));
+		goto ended;
+	}
+	long long ooms = shim_oom_kills(s->cgroup);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(reason, sizeof(reason), "fork: %s", strerror(errno));
+		goto ended;
+	}
+	if (!pid) {
+		char err[512];
+		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		/* what the shim ignores, the container must not (an ignored
+		 * signal stays ignored through execve) */
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		for (int sig = 1; sig < NSIG; sig++)
+			signal(sig, SIG_DFL);
+		/* a pod is what the OOM killer takes first, not imaged's -900 */
+		write_text("/proc/self/oom_score_adj", "0");
+		if (put(s->cgroup, "cgroup.procs", "0"))
+			snprintf(err, sizeof(err), "join %.400s: %s", s->cgroup,
+				 strerror(errno));
+		else if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP))
+			snprintf(err, sizeof(err), "unshare: %s",
+				 strerror(errno));
+		else if (dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
+			 dup2(out[1], 2) < 0)
+			snprintf(err, sizeof(err), "stdio: %s",
+				 strerror(errno));
+		else
+			ctr_setup_and_exec(s, err, sizeof(err));
+		write_full(errp[1], err, strlen(err));
+		_exit(127);
+	}
+	close(out[1]);
+	close(errp[1]);
+	snprintf(text, sizeof(text), "pid=%d\nshim=%d\nstarted=%lld\ncwd=%s\n",
+		 pid, getpid(), epoch_ms(), s->e.cwd[0] ? s->e.cwd : "/");
+	snprintf(path, sizeof(path), "%s/run", s->run_dir);
+	write_atomic(path, text, strlen(text), 0644);
+
+	struct shim_run watch = {
+		.run_dir = s->run_dir,
+		.log = s->log,
+		.cgroup = s->cgroup,
+		.log_max = s->log_max,
+		.ooms = ooms,
+		.pid = pid,
+		.out = out[0],
+		.errp = errp[0],
+	};
+	shim_exec(&watch);
+	shim_watch(&watch); /* no keel-shim beside imaged: the same, here */
+ended:
+	shim_write_exit(s->run_dir, s->cgroup, 0, 0, reason);
+	_exit(0);
+}
+
+pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
+{
+	char path[CTR_PATH_MAX + 8];
+	int r = mkdir_parents(s->run_dir, 0755);
+
+	if (r) {
+		snprintf(err, errlen, "%s: %s", s->run_dir, strerror(-r));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/run", s->run_dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
+	unlink(path);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid)
+		shim(s);
+	return pid;
+}
+
+/* ns_dir/<name>: a bind mount of the holder's namespace */
+static int pin(const char *ns_dir, pid_t holder, const char *name)
+{
+	char src[64], dst[CTR_PATH_MAX + 16];
+	int fd;
+
+	snprintf(src, sizeof(src), "/proc/%d/ns/%s", holder, name);
+	snprintf(dst, sizeof(dst), "%s/%s", ns_dir, name);
+	fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0444);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return mount(src, dst, NULL, MS_BIND, NULL) ? -errno : 0;
+}
+
+/* /proc/<pid>/<file>: "0 <base> USERNS_SIZE" */
+static int write_map(pid_t pid, const char *file, uint32_t base)
+{
+	char path[64], map[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, file);
+	userns_map(base, map, sizeof(map));
+	return write_text(path, map);
+}
+
+/*
+ * The holder: a child that makes the pod's namespaces and waits while
+ * they are pinned. With a user namespace that comes first, and the
+ * others are made inside it, so they belong to it: container root then
+ * holds CAP_NET_BIND_SERVICE and CAP_NET_RAW in its own network
+ * namespace, and nothing in the host's. Each step's errno (0: done)
+ * goes back on up; it waits on go for its id maps.
+ */
+static void holder_main(const struct pod *p, int flags, bool userns, int up,
+			int go)
+{
+	char c = 0;
+
+	if (userns) {
+		c = unshare(CLONE_NEWUSER) ? (char)errno : 0;
+		if (write(up, &c, 1) != 1 || c || read(go, &c, 1) != 1)
+			_exit(1);
+	}
+	if (unshare(flags) ||
+	    (!p->host_network && sethostname(p->name, strlen(p->name))))
+		c = (char)errno;
+	(void)!write(up, &c, 1);
+	pause(); /* until the namespaces are pinned */
+	_exit(0);
+}
+
+/* The holder's answer to one step: 0 or -errno. */
+static int holder_step(int up)
+{
+	char c = 1;
+
+	if (read(up, &c, 1) != 1)
+		return -EIO;
+	return -(int)(unsigned char)c;
+}
+
+int sandbox_create(const struct pod *p, const char *pod_dir,
+		   uint32_t userns_base, char *err, size_t errlen)
+{
+	char ns_dir[CTR_PATH_MAX], text[4096];
+	int up[2], go[2], r;
+	bool userns = userns_base != 0;
+
+	snprintf(ns_dir, sizeof(ns_dir), "%s/ns", pod_dir);
+	if ((r = mkdir_parents(ns_dir, 0755))) {
+		snprintf(err, errlen, "%s: %s", ns_dir, strerror(-r));
+		return r;
+	}
+	if (pipe2(up, O_CLOEXEC))
+		return -errno;
+	if (pipe2(go, O_CLOEXEC)) {
+		r = -errno;
+		close(up[0]);
+		close(up[1]);
+		return r;
+	}
+	int flags = CLONE_NEWIPC |
+		    (p->host_network ? 0 : CLONE_NEWUTS | CLONE_NEWNET);
+	pid_t holder = fork();
+	if (!holder)
+		holder_main(p, flags, userns, up[1], go[0]);
+	close(up[1]);
+	close(go[0]);
+	r = holder < 0 ? -errno : 0;
+	if (!r && userns && !(r = holder_step(up[0])) &&
+	    !(r = write_map(holder, "uid_map", userns_base)) &&
+	    !(r = write_map(holder, "gid_map", userns_base)))
+		r = write(go[1], "", 1) == 1 ? 0 : -EIO;
+	if (!r)
+		r = holder_step(up[0]);
+	if (r)
+		snprintf(err, errlen, "the pod's namespaces: %s", strerror(-r));
+	else if ((userns && (r = pin(ns_dir, holder, "user"))) ||
+		 (r = pin(ns_dir, holder, "ipc")) ||
+		 (!p->host_network && ((r = pin(ns_dir, holder, "uts")) ||
+				       (r = pin(ns_dir, holder, "net")))))
+		snprintf(err, errlen, "pin the pod's namespaces: %s",
+			 strerror(-r));
+	close(up[0]);
+	close(go[1]);
+	if (holder > 0) {
+		kill(holder, SIGKILL);
+		waitpid(holder, NULL, 0);
+	}
+	if (r)
+		return r;
+	/* what the kubelet puts in a pod's /etc */
+	char host[256] = "";
+	if (p->host_network)
+		gethostname(host, sizeof(host));
+	snprintf(text, sizeof(text), "%s\n", p->host_network ? host : p->name);
+	put(pod_dir, "hostname", text);
+	ssize_t n = read_text("/etc/resolv.conf", text, sizeof(text));
+	if (n >= 0)
+		put(pod_dir, "resolv.conf", text);
+	return 0;
+}
+
+void sandbox_remove(const char *pod_dir)
+{
+	static const char *const names[] = { "ipc", "uts", "net", "user" };
+	char path[CTR_PATH_MAX + 16];
+
+	for (size_t i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/ns/%s", pod_dir, names[i]);
+		umount2(path, MNT_DETACH);
+	}
+	store_rm_tree(pod_dir);
+}
