@@ -22,7 +22,7 @@ endif
 export KCONFIG_CONFIG := $(CONFIG)
 
 CONFIG_TARGETS := %_defconfig menuconfig olddefconfig savedefconfig \
-	clean distclean help
+	clean distclean help check-fresh
 KCONFIG_FILES := Kconfig $(wildcard */Kconfig)
 # kconfig-conf comes with the host setup, which a fresh machine has not
 # had yet: every rule that runs kconfig sets the host up first.
@@ -55,7 +55,7 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check check-aarch64 check-rpi4 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
+.PHONY: all images run check check-aarch64 check-rpi4 check-fresh unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-check config-ok FORCE
@@ -341,6 +341,12 @@ run: images
 # check's build-test). Not in make check: a clean build takes minutes.
 check-rpi4:
 	@KEEL_RPI4_IMAGE=1 $(PYTEST) -v tests/build/test_rpi4.py
+
+# README.md's build command on a fresh Debian 12 root (debootstrap from
+# the host's mirror, make in a chroot): the first make, host setup and
+# all. Not in make check: about half an hour.
+check-fresh: host-deps
+	@scripts/check-fresh $(TOPDIR)/output/check-fresh
 
 clean:
 	rm -rf output $(if $(O),$(OUTBASE)/build $(OUTBASE)/target $(OUTBASE)/images)
