@@ -3,7 +3,7 @@
 #   make qemu-x86_64_defconfig   choose a board (writes .config)
 #   make menuconfig              change options
 #   make                         build output/<board>/images/disk.img
-#   make run                     boot it in QEMU
+#   make run                     boot a working copy of it in QEMU
 #   make check                   unit tests + system tests in QEMU
 #   make source                  download and verify every input into dl/
 #
@@ -332,9 +332,12 @@ $(BUNDLE): $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz $(BUILD)/linux/.stamp_
 
 images: config-ok $(IMAGES)/disk.img $(if $(filter y,$(CONFIG_KEEL_VERITY)),$(BUNDLE))
 
-run: images
-	@echo "booting $(IMAGES)/disk.img; quit QEMU with Ctrl-A X"
-	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(IMAGES)/disk.img
+include scripts/run-disk.mk
+
+# (a board without a QEMU machine gets run-qemu's word on it, no copy)
+run: images $(if $(wildcard $(BOARD_DIR)/qemu-args),run-disk)
+	@echo "booting $(RUN_DISK), a copy of disk.img; quit QEMU with Ctrl-A X"
+	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(RUN_DISK)
 
 # The rpi4 board's whole SD image with stub firmware, checked for what
 # the Pi reads (tests/build/test_rpi4.py; its firmware check runs in make
