@@ -3,7 +3,7 @@
 #   make qemu-x86_64_defconfig   choose a board (writes .config)
 #   make menuconfig              change options
 #   make                         build output/<board>/images/disk.img
-#   make run                     boot it in QEMU
+#   make run                     boot a working copy of it in QEMU
 #   make check                   unit tests + system tests in QEMU
 #   make source                  download and verify every input into dl/
 #
@@ -22,7 +22,7 @@ endif
 export KCONFIG_CONFIG := $(CONFIG)
 
 CONFIG_TARGETS := %_defconfig menuconfig olddefconfig savedefconfig \
-	clean distclean help
+	clean distclean help check-fresh
 KCONFIG_FILES := Kconfig $(wildcard */Kconfig)
 # kconfig-conf comes with the host setup, which a fresh machine has not
 # had yet: every rule that runs kconfig sets the host up first.
@@ -55,7 +55,7 @@ IMAGES := $(OUT)/images
 DL_DIR ?= $(TOPDIR)/dl
 
 .DEFAULT_GOAL := all
-.PHONY: all images run check check-aarch64 check-rpi4 unit build-test system-test integration nlmsg-compare test-image fuzz bench \
+.PHONY: all images run check check-aarch64 check-rpi4 check-fresh unit build-test system-test integration nlmsg-compare test-image fuzz bench \
 	format format-check \
 	source clean distclean \
 	menuconfig olddefconfig savedefconfig help host-deps config-check config-ok FORCE
@@ -333,15 +333,24 @@ $(BUNDLE): $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz $(BUILD)/linux/.stamp_
 
 images: config-ok $(IMAGES)/disk.img $(if $(filter y,$(CONFIG_KEEL_VERITY)),$(BUNDLE))
 
-run: images
-	@echo "booting $(IMAGES)/disk.img; quit QEMU with Ctrl-A X"
-	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(IMAGES)/disk.img
+include scripts/run-disk.mk
+
+# (a board without a QEMU machine gets run-qemu's word on it, no copy)
+run: images $(if $(wildcard $(BOARD_DIR)/qemu-args),run-disk)
+	@echo "booting $(RUN_DISK), a copy of disk.img; quit QEMU with Ctrl-A X"
+	@scripts/run-qemu $(ARCH) $(BOARD_DIR) $(RUN_DISK)
 
 # The rpi4 board's whole SD image with stub firmware, checked for what
 # the Pi reads (tests/build/test_rpi4.py; its firmware check runs in make
 # check's build-test). Not in make check: a clean build takes minutes.
 check-rpi4:
 	@KEEL_RPI4_IMAGE=1 $(PYTEST) -v tests/build/test_rpi4.py
+
+# README.md's build command on a fresh Debian 12 root (debootstrap from
+# the host's mirror, make in a chroot): the first make, host setup and
+# all. Not in make check: about 8 minutes, and it needs the mirror.
+check-fresh: host-deps
+	@scripts/check-fresh $(TOPDIR)/output/check-fresh
 
 clean:
 	rm -rf output $(if $(O),$(OUTBASE)/build $(OUTBASE)/target $(OUTBASE)/images)

@@ -1,6 +1,6 @@
 # netd: one static binary, the daemon and its client (netd status, ...).
 #
-# libmnl: the mirror serves no libmnl source (../DESIGN.md, "libmnl").
+# libmnl: the mirror serves no libmnl source (404), only its binary packages.
 # When its release tarball is in dl/ (and its checksum is right), netd
 # links that; otherwise netd/mnl.c, the subset of libmnl's API netd uses.
 # tests/tests.mk checks that both build the same messages.
