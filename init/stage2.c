@@ -80,19 +80,6 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static struct logfile init_log;
-
-static void init_log_sink(const char *line, size_t len)
-{
-	logfile_write(&init_log, line, len);
-}
-
-void init_log_close(void)
-{
-	log_set_sink(NULL);
-	logfile_close(&init_log);
-}
-
 static int min_timeout(int a, int b)
 {
 	if (a < 0)
@@ -200,10 +187,8 @@ void stage2(void)
 	while (data_mount(cl.data, wait_s, why, sizeof(why)))
 		emergency(why);
 	mkdir(KEEL_STATE, 0755);
-	logfile_init(&init_log, "/var/log/init.log",
-		     (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
-		     CONFIG_KEEL_LOG_KEEP);
-	log_set_sink(init_log_sink);
+	init_log_open("/var/log/init.log", (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
+		      CONFIG_KEEL_LOG_KEEP);
 
 	/* the seed first: a new machine id wants good randomness */
 	random_seed_load();
