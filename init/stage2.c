@@ -93,6 +93,7 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 {
 	struct pollfd fds[2 + 2 * SERVICES_MAX];
 	struct signalfd_siginfo si;
+	char why[64];
 	double ready_by = boot_seconds() + CONFIG_KEEL_READY_TIMEOUT;
 	bool ready = false;
 
@@ -124,7 +125,10 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 				shutdown_system(how);
 		}
 		services_io(fds + first_svc, n - first_svc);
-		services_reap();
+		if (services_reap(why, sizeof(why))) {
+			log_err("%s: rebooting", why);
+			shutdown_system(SHUTDOWN_REBOOT);
+		}
 		services_tick();
 
 		if (!ready && services_settled()) {

@@ -7,10 +7,10 @@
 #include "supervise.h"
 #include "cgroup.h"
 #include "config.h"
+#include "errmsg.h"
 #include "file.h"
 #include "log.h"
 #include "logfile.h"
-#include "shutdown.h"
 #include "util.h"
 #include "watchdog.h"
 
@@ -425,7 +425,8 @@ static void describe_exit(int status, char *buf, size_t len)
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
 }
 
-static void service_ended(struct service *s, int status)
+/* Returns -ENOTRECOVERABLE when a critical service gave up. */
+static int service_ended(struct service *s, int status)
 {
 	long ran = monotonic_ms() - ts_ms(&s->started);
 	char how[40];
@@ -440,7 +441,7 @@ static void service_ended(struct service *s, int status)
 	if (stopping_all) {
 		s->state = SVC_STOPPED;
 		log_info("%s: stopped (%s)", s->name, how);
-		return;
+		return 0;
 	}
 
 	if (s->state == SVC_STOPPING) {
@@ -449,7 +450,7 @@ static void service_ended(struct service *s, int status)
 		restart_pending[i] = false;
 		snprintf(s->status, sizeof(s->status), "stopped, %s", how);
 		log_info("%s: stopped (%s)", s->name, how);
-		return;
+		return 0;
 	}
 	switch (service_exited(s, status, ran)) {
 	case EXIT_RESTART:
@@ -469,27 +470,30 @@ static void service_ended(struct service *s, int status)
 		s->state = SVC_FAILED;
 		log_err("%s: %s %u times in a row; giving up", s->name, how,
 			s->crashes);
-		if (s->critical) {
-			log_err("%s is critical: rebooting", s->name);
-			shutdown_system(SHUTDOWN_REBOOT);
-		}
+		if (s->critical)
+			return -ENOTRECOVERABLE;
 		break;
 	}
+	return 0;
 }
 
-void services_reap(void)
+int services_reap(char *err, size_t len)
 {
-	int status;
+	int status, r = 0;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (int i = 0; i < count; i++)
 			if (table[i].pid == pid) {
-				service_ended(&table[i], status);
+				if (service_ended(&table[i], status) && !r)
+					r = errmsg(err, len, -ENOTRECOVERABLE,
+						   "%s is critical",
+						   table[i].name);
 				break;
 			}
 		/* else: an orphan re-parented to us, now reaped */
 	}
+	return r;
 }
 
 /* --- time -------------------------------------------------------------- */
@@ -788,7 +792,7 @@ static void wait_gone(struct service *s, long until)
 		/* a slow stop is not a hang: keep the watchdog fed */
 		watchdog_tick();
 		drain_all();
-		services_reap();
+		services_reap(NULL, 0); /* shutting down already */
 		if (s->pid <= 0 && !cgroup_populated(s->name))
 			return;
 		usleep(20000);
