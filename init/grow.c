@@ -25,7 +25,9 @@
  * the buffers are static, sized for 128 entries of 128 bytes.
  */
 #include "grow.h"
+#include "file.h"
 #include "gpt.h"
+#include "partition.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -398,59 +400,16 @@ int grow_table(int fd, const struct grow_req *req, struct grow_result *res,
 	return grew ? 1 : 0;
 }
 
-/* A small sysfs file, whole and NUL-terminated. */
-static int read_sys(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	return 0;
-}
-
 static int read_sys_u64(const char *path, uint64_t *v)
 {
 	char text[32], *end;
-	int r = read_sys(path, text, sizeof(text));
+	ssize_t r = read_text(path, text, sizeof(text));
 
-	if (r)
+	if (r < 0)
 		return r;
 	errno = 0;
 	*v = strtoull(text, &end, 10);
 	return errno || end == text || (*end && *end != '\n') ? -EINVAL : 0;
-}
-
-/* KEY=value from uevent text, up to len - 1 bytes. */
-static int uevent_value(const char *text, const char *key, char *val,
-			size_t len)
-{
-	size_t klen = strlen(key);
-	const char *p = text;
-
-	while (p && *p) {
-		if (!strncmp(p, key, klen) && p[klen] == '=') {
-			size_t n = strcspn(p + klen + 1, "\n");
-			if (n >= len)
-				return -ENAMETOOLONG;
-			memcpy(val, p + klen + 1, n);
-			val[n] = '\0';
-			return 0;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -ENOENT;
 }
 
 /*
@@ -465,8 +424,8 @@ static int parent_disk(const char *sysfs_block, const char *part, char *disk,
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s/../uevent", sysfs_block, part);
-	r = read_sys(path, text, sizeof(text));
-	if (!r)
+	r = read_text(path, text, sizeof(text));
+	if (r >= 0)
 		r = uevent_value(text, "DEVNAME", disk, len);
 	if (r)
 		return r;
