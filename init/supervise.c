@@ -197,11 +197,7 @@ child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
 
 	/* init.log is the parent's to write and rotate */
 	log_set_sink(NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_signals();
 	/* outside its group a service could not be stopped whole */
 	if (cgroup_enter(s->name)) {
 		log_err("unable to start %s: cannot enter %s/%s: %s", s->name,
