@@ -11,14 +11,12 @@
 #include "file.h"
 #include "log.h"
 #include "logfile.h"
+#include "spawn.h"
 #include "util.h"
 #include "watchdog.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,156 +120,6 @@ int services_load(const char *dir)
 
 /* --- starting ---------------------------------------------------------- */
 
-struct creds {
-	uid_t uid;
-	gid_t gid;
-	char home[SERVICE_PATH_MAX];
-};
-
-static int parse_id(const char *s, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (!*s || *end || v > 0x7fffffff)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Resolved in the parent, where a failure can be reported. */
-static int resolve_creds(const struct service *s, struct creds *c, char *why,
-			 size_t len)
-{
-	unsigned id;
-
-	c->uid = 0;
-	c->gid = 0;
-	snprintf(c->home, sizeof(c->home), "/root");
-	if (s->user[0]) {
-		struct passwd *pw = getpwnam(s->user);
-		if (pw) {
-			c->uid = pw->pw_uid;
-			c->gid = pw->pw_gid;
-			snprintf(c->home, sizeof(c->home), "%s", pw->pw_dir);
-		} else if (parse_id(s->user, &id) == 0) {
-			c->uid = c->gid = id;
-			snprintf(c->home, sizeof(c->home), "/");
-		} else {
-			snprintf(why, len, "unknown user %s", s->user);
-			return -ENOENT;
-		}
-	}
-	if (s->group[0]) {
-		struct group *gr = getgrnam(s->group);
-		if (gr) {
-			c->gid = gr->gr_gid;
-		} else if (parse_id(s->group, &id) == 0) {
-			c->gid = id;
-		} else {
-			snprintf(why, len, "unknown group %s", s->group);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-static bool env_overridden(const struct service *s, const char *entry)
-{
-	size_t klen = strcspn(entry, "=") + 1;
-	const char *e = s->envbuf;
-
-	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
-		if (!strncmp(e, entry, klen))
-			return true;
-	return false;
-}
-
-static void __attribute__((noreturn))
-child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
-{
-	char *envp[SERVICE_ENV_MAX + 8];
-	char home[SERVICE_PATH_MAX + 8], ready[24], tty[64];
-	char *base[5];
-	int n = 0;
-
-	/* init.log is the parent's to write and rotate */
-	log_set_sink(NULL);
-	child_signals();
-	/* outside its group a service could not be stopped whole */
-	if (cgroup_enter(s->name)) {
-		log_err("unable to start %s: cannot enter %s/%s: %s", s->name,
-			CGROUP_SYSTEM, s->name, strerror(errno));
-		_exit(126);
-	}
-
-	/* its own, not init's -900 (written whatever it is: init's is inherited) */
-	char adj[16];
-	snprintf(adj, sizeof(adj), "%d", s->oom_score_adj);
-	int r = write_text("/proc/self/oom_score_adj", adj);
-	if (r)
-		log_warn("%s: unable to set oom_score_adj %d: %s", s->name,
-			 s->oom_score_adj, strerror(-r));
-
-	if (s->console) {
-		console_tty(tty, sizeof(tty));
-		if (attach_tty(tty))
-			_exit(126);
-	} else {
-		setsid();
-		int in = open("/dev/null", O_RDONLY);
-		if (in >= 0 && in != 0) {
-			dup2(in, 0);
-			close(in);
-		}
-		dup2(out_fd, 1);
-		dup2(out_fd, 2);
-		if (out_fd > 2)
-			close(out_fd);
-	}
-	if (ready_fd >= 0) {
-		if (ready_fd != s->ready_fd) {
-			dup2(ready_fd, s->ready_fd);
-			close(ready_fd);
-		} else {
-			fcntl(ready_fd, F_SETFD, 0);
-		}
-	}
-
-	const char *e = s->envbuf;
-	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
-		envp[n++] = (char *)e;
-	snprintf(home, sizeof(home), "HOME=%s", c->home);
-	snprintf(ready, sizeof(ready), "READY_FD=%d", s->ready_fd);
-	base[0] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	base[1] = home;
-	base[2] = "TERM=linux";
-	base[3] = s->ready == READY_NOTIFY ? ready : NULL;
-	base[4] = NULL;
-	for (int i = 0; base[i]; i++)
-		if (!env_overridden(s, base[i]))
-			envp[n++] = base[i];
-	envp[n] = NULL;
-
-	if (s->user[0] || s->group[0]) {
-		if (setgroups(0, NULL) || setgid(c->gid) || setuid(c->uid)) {
-			log_err("%s: unable to switch to uid %u gid %u: %s",
-				s->name, (unsigned)c->uid, (unsigned)c->gid,
-				strerror(errno));
-			_exit(126);
-		}
-	}
-	if (chdir(s->workdir[0] ? s->workdir : "/")) {
-		log_err("%s: unable to enter workdir %s: %s", s->name,
-			s->workdir, strerror(errno));
-		_exit(126);
-	}
-	execve(s->argv[0], s->argv, envp);
-	log_err("unable to start %s: %s: %s", s->name, s->argv[0],
-		strerror(errno));
-	_exit(127);
-}
-
 static void fail(struct service *s, const char *why)
 {
 	s->state = SVC_FAILED;
@@ -281,59 +129,29 @@ static void fail(struct service *s, const char *why)
 
 static void service_start(struct service *s)
 {
-	int out[2] = { -1, -1 }, rdy[2] = { -1, -1 };
-	char why[48];
+	struct spawned p;
 	struct creds c;
+	char why[64];
 
-	if (resolve_creds(s, &c, why, sizeof(why))) {
+	if (spawn_creds(s, &c, why, sizeof(why))) {
 		fail(s, why);
 		return;
 	}
-	if (cgroup_create(s->name))
-		log_warn("%s: unable to create its cgroup: %s", s->name,
-			 strerror(errno));
-	if ((!s->console && pipe2(out, O_CLOEXEC)) ||
-	    (s->ready == READY_NOTIFY && pipe2(rdy, O_CLOEXEC))) {
-		log_err("unable to start %s: pipe: %s", s->name,
-			strerror(errno));
-		goto retry;
+	if (spawn_service(s, &c, &p, why, sizeof(why))) {
+		log_err("unable to start %s: %s", s->name, why);
+		s->state = SVC_BACKOFF;
+		s->delay_ms = BACKOFF_FIRST_MS;
+		set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
+		return;
 	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_err("unable to start %s: fork: %s", s->name,
-			strerror(errno));
-		goto retry;
-	}
-	if (pid == 0)
-		child_exec(s, &c, out[1], rdy[1]);
-
-	if (out[1] >= 0)
-		close(out[1]);
-	if (rdy[1] >= 0)
-		close(rdy[1]);
-	if (out[0] >= 0)
-		fcntl(out[0], F_SETFL, O_NONBLOCK);
-	if (rdy[0] >= 0)
-		fcntl(rdy[0], F_SETFL, O_NONBLOCK);
-	s->log_fd = out[0];
-	s->ready_pipe = rdy[0];
-	s->pid = pid;
+	s->log_fd = p.out_fd;
+	s->ready_pipe = p.ready_fd;
+	s->pid = p.pid;
 	s->status[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &s->started);
 	s->state = s->ready == READY_NOTIFY ? SVC_STARTING : SVC_READY;
-	log_info("%s: started, pid %d%s", s->name, pid,
+	log_info("%s: started, pid %d%s", s->name, p.pid,
 		 s->state == SVC_READY ? "" : ", waiting for readiness");
-	return;
-retry:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (rdy[i] >= 0)
-			close(rdy[i]);
-	}
-	s->state = SVC_BACKOFF;
-	s->delay_ms = BACKOFF_FIRST_MS;
-	set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
 }
 
 static struct service *by_name(const char *name)
