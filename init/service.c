@@ -2,6 +2,7 @@
 #include "service.h"
 #include "cmdline.h"
 #include "errmsg.h"
+#include "log.h"
 #include "text.h"
 
 #include <errno.h>
@@ -20,6 +21,14 @@ static const struct {
 	{ "QUIT", SIGQUIT }, { "KILL", SIGKILL }, { "USR1", SIGUSR1 },
 	{ "USR2", SIGUSR2 },
 };
+
+static const char *signal_name(int sig)
+{
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		if (signals[i].sig == sig)
+			return signals[i].name;
+	return "?";
+}
 
 static int parse_signal(const char *v)
 {
@@ -317,12 +326,13 @@ int services_order(struct service *t, int n, int *order)
 	int count = 0, progress = 1;
 
 	for (int i = 0; i < n; i++)
-		for (int j = 0; j < t[i].nneeds; j++)
+		for (int j = 0; j < t[i].nneeds && !mark[i]; j++)
 			if (find(t, n, t[i].needs[j]) < 0) {
 				snprintf(t[i].status, sizeof(t[i].status),
 					 "needs unknown service %.24s",
 					 t[i].needs[j]);
-				t[i].state = SVC_FAILED;
+				service_set_state(&t[i], SVC_FAILED,
+						  t[i].status);
 				mark[i] = 2;
 			}
 	while (progress) {
@@ -338,7 +348,8 @@ int services_order(struct service *t, int n, int *order)
 						 sizeof(t[i].status),
 						 "needs failed service %.24s",
 						 t[d].name);
-					t[i].state = SVC_FAILED;
+					service_set_state(&t[i], SVC_FAILED,
+							  t[i].status);
 					mark[i] = 2;
 					progress = 1;
 					ok = 0;
@@ -357,7 +368,7 @@ int services_order(struct service *t, int n, int *order)
 		if (!mark[i]) {
 			snprintf(t[i].status, sizeof(t[i].status),
 				 "dependency cycle");
-			t[i].state = SVC_FAILED;
+			service_set_state(&t[i], SVC_FAILED, t[i].status);
 		}
 	return count;
 }
@@ -396,4 +407,102 @@ const char *service_state_name(enum service_state s)
 		return "failed";
 	}
 	return "?";
+}
+
+static bool down(enum service_state s)
+{
+	return s == SVC_STOPPED || s == SVC_BLOCKED || s == SVC_BACKOFF ||
+	       s == SVC_DONE || s == SVC_FAILED;
+}
+
+bool service_may_go(enum service_state from, enum service_state to)
+{
+	switch (from) {
+	case SVC_STOPPED:
+	case SVC_BLOCKED:
+	case SVC_BACKOFF:
+	case SVC_DONE:
+	case SVC_FAILED:
+		/* a second failed attempt is a change: backoff, failed again */
+		if (to == SVC_BLOCKED || to == SVC_STOPPED)
+			return to != from;
+		return to == SVC_STARTING || to == SVC_READY ||
+		       to == SVC_BACKOFF || to == SVC_FAILED;
+	case SVC_STARTING:
+		if (to == SVC_READY)
+			return true;
+		/* fall through */
+	case SVC_READY:
+		return to == SVC_STOPPING || to == SVC_BACKOFF ||
+		       to == SVC_DONE || to == SVC_FAILED || to == SVC_STOPPED;
+	case SVC_STOPPING:
+		return to == SVC_STOPPED;
+	}
+	return false;
+}
+
+/* The one line a change logs; s->state is the new state already. */
+static void log_change(const struct service *s, enum service_state from,
+		       const char *why)
+{
+	const char *n = s->name, *w = why ? why : "?";
+
+	switch (s->state) {
+	case SVC_STOPPED:
+		if (why)
+			log_info("%s: stopped (%s)", n, why);
+		else
+			log_info("%s: stopped", n);
+		break;
+	case SVC_BLOCKED:
+		log_info("%s: waiting for %s", n, w);
+		break;
+	case SVC_STARTING:
+		log_info("%s: started, pid %d, waiting for readiness", n,
+			 (int)s->pid);
+		break;
+	case SVC_READY:
+		if (from == SVC_STARTING)
+			log_info("%s: ready", n);
+		else
+			log_info("%s: started, pid %d", n, (int)s->pid);
+		break;
+	case SVC_BACKOFF:
+		if (down(from))
+			log_err("unable to start %s: %s; again in %d ms", n, w,
+				s->delay_ms);
+		else
+			log_info("%s: %s; restart %u in %d ms", n, w,
+				 s->restarts, s->delay_ms);
+		break;
+	case SVC_STOPPING:
+		log_info("%s: stopping (SIG%s, killed after %d s)", n,
+			 signal_name(s->stop_signal), s->stop_grace);
+		break;
+	case SVC_DONE:
+		log_info("%s: %s; not restarting", n, w);
+		break;
+	case SVC_FAILED:
+		if (down(from))
+			log_err("unable to start %s: %s", n, w);
+		else
+			log_err("%s: %s %u times in a row; giving up", n, w,
+				s->crashes);
+		break;
+	}
+}
+
+int service_set_state(struct service *s, enum service_state to, const char *why)
+{
+	enum service_state from = s->state;
+
+	if (!service_may_go(from, to)) {
+		log_err("unable to move %s from %s to %s: not a transition",
+			s->name, service_state_name(from),
+			service_state_name(to));
+		return -EINVAL;
+	}
+	s->state = to;
+	log_change(s, from, why);
+	return 0;
 }
