@@ -181,9 +181,9 @@ void stage2(void)
 	int r = write_text("/proc/self/oom_score_adj", "-900");
 	if (r)
 		log_warn("unable to set oom_score_adj: %s", strerror(-r));
-	if (cgroup_setup())
-		log_err("unable to set up %s: %s", CGROUP_SYSTEM,
-			strerror(errno));
+	r = cgroup_setup();
+	if (r)
+		log_err("unable to set up %s: %s", CGROUP_SYSTEM, strerror(-r));
 	mkdir(KEEL_RUN, 0755);
 	/* stage 1 found the disk already; an ESP is optional */
 	boot_mount(wait_s < 2 ? wait_s : 2);

@@ -58,8 +58,8 @@ int services_load(const char *dir)
 		if (len < 6 || strcmp(de->d_name + len - 5, ".conf"))
 			continue;
 		if (n == SERVICES_MAX) {
-			log_err("more than %d services in %s; ignoring %s",
-				SERVICES_MAX, dir, de->d_name);
+			log_err("unable to load %s/%s: more than %d services",
+				dir, de->d_name, SERVICES_MAX);
 			continue;
 		}
 		if (len >= sizeof(names[0])) {
@@ -186,9 +186,8 @@ static void log_output(int i, const char *buf, size_t len)
 	unsigned long before = logs[i].dropped;
 
 	if (logfile_write(&logs[i], buf, len) && before == 0)
-		log_warn("%s: unable to write %s: %s; dropping its log lines",
-			 table[i].name, logs[i].path,
-			 strerror(logs[i].last_errno));
+		log_warn("unable to write %s: %s; dropping its log lines",
+			 logs[i].path, strerror(logs[i].last_errno));
 }
 
 /* --- exits ------------------------------------------------------------- */
