@@ -423,7 +423,8 @@ bool service_may_go(enum service_state from, enum service_state to)
 	case SVC_BACKOFF:
 	case SVC_DONE:
 	case SVC_FAILED:
-		/* a second failed attempt is a change: backoff, failed again */
+		/* blocked or stopped again is no change; backoff or failed
+		 * again is another start that could not be made */
 		if (to == SVC_BLOCKED || to == SVC_STOPPED)
 			return to != from;
 		return to == SVC_STARTING || to == SVC_READY ||
