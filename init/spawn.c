@@ -21,7 +21,7 @@ static int parse_id(const char *s, unsigned *out)
 	unsigned long v = strtoul(s, &end, 10);
 
 	if (!*s || *end || v > 0x7fffffff)
-		return -1;
+		return -EINVAL;
 	*out = v;
 	return 0;
 }

@@ -49,20 +49,17 @@ static const struct {
 	  MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate" },
 };
 
-static int early_mount(void)
+/* Each failure is logged by mount_at; boot goes on without it. */
+static void early_mount(void)
 {
-	int failed = 0;
-
 	for (size_t i = 0; i < sizeof(early_mounts) / sizeof(*early_mounts);
 	     i++) {
 		if (is_mountpoint(early_mounts[i].target))
 			continue; /* moved here by stage 1 */
-		if (mount_at(early_mounts[i].src, early_mounts[i].target,
-			     early_mounts[i].type, early_mounts[i].flags,
-			     early_mounts[i].data))
-			failed++;
+		mount_at(early_mounts[i].src, early_mounts[i].target,
+			 early_mounts[i].type, early_mounts[i].flags,
+			 early_mounts[i].data);
 	}
-	return failed;
 }
 
 static int signals_open(void)
