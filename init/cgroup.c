@@ -3,7 +3,6 @@
 #include "file.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,19 +58,10 @@ int cgroup_kill(const char *name)
 bool cgroup_populated(const char *name)
 {
 	char path[160], buf[256];
-	ssize_t n;
-	int fd;
 
 	group_path(path, sizeof(path), name, "cgroup.events");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, "populated 1") != NULL;
+	return read_text(path, buf, sizeof(buf)) > 0 &&
+	       strstr(buf, "populated 1") != NULL;
 }
 
 int cgroup_remove(const char *name)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "cmdline.h"
+#include "text.h"
 
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 static int set_str(char *dst, size_t len, const char *val)
@@ -15,19 +15,6 @@ static int set_str(char *dst, size_t len, const char *val)
 	return 0;
 }
 
-static int set_int(int *dst, const char *val, int min, int max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(val, &end, 10);
-	if (errno || end == val || *end || v < min || v > max)
-		return -EINVAL;
-	*dst = (int)v;
-	return 0;
-}
-
 /* One word: key=value with the quotes already removed. 1 if not ours. */
 static int apply(struct cmdline *c, const char *key, const char *val)
 {
@@ -36,11 +23,11 @@ static int apply(struct cmdline *c, const char *key, const char *val)
 	if (!strcmp(key, "rootfstype"))
 		return set_str(c->rootfstype, sizeof(c->rootfstype), val);
 	if (!strcmp(key, "rootwait"))
-		return set_int(&c->rootwait, val, 0, 3600);
+		return text_range(val, 0, 3600, &c->rootwait);
 	if (!strcmp(key, "keel.slot"))
 		return set_str(c->slot, sizeof(c->slot), val);
 	if (!strcmp(key, "keel.emergency"))
-		return set_int(&c->emergency, val, 0, 1);
+		return text_range(val, 0, 1, &c->emergency);
 	if (!strcmp(key, "keel.data"))
 		return set_str(c->data, sizeof(c->data), val);
 	if (!strcmp(key, "keel.verity"))

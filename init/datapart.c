@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "datapart.h"
 #include "data.h"
+#include "errmsg.h"
 #include "grow.h"
 #include "log.h"
 #include "partition.h"
@@ -71,11 +72,10 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 	r = partition_wait(spec, wait_s, name, sizeof(name));
 	if (r) {
 		partition_list("/sys/class/block", parts, sizeof(parts));
-		snprintf(
-			why, len,
-			"unable to find data partition %s: %s (partitions: %s)",
-			spec, strerror(-r), parts);
-		return r;
+		return errmsg(why, len, r,
+			      "unable to find data partition %s: %s "
+			      "(partitions: %s)",
+			      spec, strerror(-r), parts);
 	}
 	snprintf(dev, sizeof(dev), "/dev/%s", name);
 	r = data_grow(name, msg, sizeof(msg));
@@ -86,24 +86,20 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 	else if (r < 0)
 		log_err("unable to grow data partition %s: %s", dev, msg);
 	r = probe_partition(dev, &kind, &fs_bytes, &part_bytes);
-	if (r) {
-		snprintf(why, len, "unable to read data partition %s: %s", dev,
-			 strerror(-r));
-		return r;
-	}
+	if (r)
+		return errmsg_errno(why, len, r, -r,
+				    "unable to read data partition %s", dev);
 
 	if (kind == DATA_BLANK) {
 		char *mkfs[] = { "/sbin/mke2fs", "-q",	 "-t", "ext4",
 				 "-L",		 "data", dev,  NULL };
 		log_keel("data: first boot, creating ext4 on %s", dev);
 		r = run_wait(mkfs);
-		if (r) {
-			snprintf(why, len,
-				 "unable to create ext4 on data partition %s: "
-				 "mke2fs exit %d",
-				 dev, r);
-			return -EIO;
-		}
+		if (r)
+			return errmsg(why, len, -EIO,
+				      "unable to create ext4 on data partition "
+				      "%s: mke2fs exit %d",
+				      dev, r);
 		log_keel("data: created ext4 filesystem on %s", dev);
 	} else {
 		char *fsck[] = { "/sbin/e2fsck", "-p", dev, NULL };
@@ -113,14 +109,12 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 				 dev);
 		r = run_wait(fsck);
 		enum fsck_verdict v = fsck_judge(r, &verdict);
-		if (v == FSCK_FAILED) {
-			snprintf(why, len,
-				 "unable to repair data partition %s: e2fsck "
-				 "-p exit %d, %s; "
-				 "run 'e2fsck -f %s' here, then exit to retry",
-				 dev, r, verdict, dev);
-			return -EIO;
-		}
+		if (v == FSCK_FAILED)
+			return errmsg(why, len, -EIO,
+				      "unable to repair data partition %s: "
+				      "e2fsck -p exit %d, %s; run 'e2fsck -f "
+				      "%s' here, then exit to retry",
+				      dev, r, verdict, dev);
 		log_keel("data: %s %s (e2fsck -p exit %d)", dev, verdict, r);
 	}
 
@@ -129,12 +123,12 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 	 * layers, volumes) comes from containers and registries; a setuid
 	 * file or a device node one of them made gives a host user nothing
 	 */
-	if (mount_at(dev, "/var", "ext4", MS_NOATIME | MS_NOSUID | MS_NODEV,
-		     NULL)) {
-		snprintf(why, len, "unable to mount data partition %s on /var",
-			 dev);
-		return -EIO;
-	}
+	r = mount_at(dev, "/var", "ext4", MS_NOATIME | MS_NOSUID | MS_NODEV,
+		     NULL);
+	if (r)
+		return errmsg_errno(why, len, r, -r,
+				    "unable to mount data partition %s on /var",
+				    dev);
 	/* a filesystem left smaller than its partition: grown, or cut short */
 	if (kind == DATA_BLANK)
 		probe_partition(dev, &kind, &fs_bytes, &part_bytes);

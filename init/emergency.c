@@ -5,7 +5,6 @@
 #include "util.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/reboot.h>
 #include <sys/wait.h>
@@ -39,9 +38,7 @@ void emergency(const char *why)
 	log_keel("emergency shell on %s; exit it to retry", tty);
 	pid_t pid = fork();
 	if (pid == 0) {
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		child_signals();
 		attach_tty(tty);
 		char *argv[] = { "/bin/sh", NULL };
 		char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "HOME=/",

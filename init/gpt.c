@@ -6,10 +6,10 @@
  */
 #include "gpt.h"
 #include "crc32.h"
+#include "errmsg.h"
 #include "le.h"
 
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 /* Header field offsets (UEFI 2.x, table 5-5). */
@@ -92,51 +92,44 @@ static int header_layout_check(const struct gpt_header *h, uint32_t lba_size,
 {
 	uint64_t eb = gpt_entries_blocks(h, lba_size);
 
-	if (h->first_usable_lba < 2 ||
-	    h->first_usable_lba > h->last_usable_lba) {
-		snprintf(err, errlen, "usable LBAs %llu-%llu make no sense",
-			 (unsigned long long)h->first_usable_lba,
-			 (unsigned long long)h->last_usable_lba);
-		return -EINVAL;
-	}
-	if (h->last_usable_lba >= disk_lbas || h->alternate_lba >= disk_lbas) {
-		snprintf(err, errlen,
-			 "table reaches LBA %llu but the disk has %llu LBAs",
-			 (unsigned long long)(h->alternate_lba >
-							      h->last_usable_lba
-						      ? h->alternate_lba
-						      : h->last_usable_lba),
-			 (unsigned long long)disk_lbas);
-		return -EINVAL;
-	}
-	if (h->alternate_lba == h->my_lba || h->alternate_lba == 0) {
-		snprintf(err, errlen, "alternate header LBA %llu is not valid",
-			 (unsigned long long)h->alternate_lba);
-		return -EINVAL;
-	}
+	if (h->first_usable_lba < 2 || h->first_usable_lba > h->last_usable_lba)
+		return errmsg(err, errlen, -EINVAL,
+			      "usable LBAs %llu-%llu make no sense",
+			      (unsigned long long)h->first_usable_lba,
+			      (unsigned long long)h->last_usable_lba);
+	if (h->last_usable_lba >= disk_lbas || h->alternate_lba >= disk_lbas)
+		return errmsg(
+			err, errlen, -EINVAL,
+			"table reaches LBA %llu but the disk has %llu LBAs",
+			(unsigned long long)(h->alternate_lba >
+							     h->last_usable_lba
+						     ? h->alternate_lba
+						     : h->last_usable_lba),
+			(unsigned long long)disk_lbas);
+	if (h->alternate_lba == h->my_lba || h->alternate_lba == 0)
+		return errmsg(err, errlen, -EINVAL,
+			      "alternate header LBA %llu is not valid",
+			      (unsigned long long)h->alternate_lba);
 	if (ranges_meet(h->my_lba, 1, h->first_usable_lba,
 			h->last_usable_lba - h->first_usable_lba + 1) ||
 	    ranges_meet(h->alternate_lba, 1, h->first_usable_lba,
-			h->last_usable_lba - h->first_usable_lba + 1)) {
-		snprintf(err, errlen, "a header lies in the usable LBAs");
-		return -EINVAL;
-	}
+			h->last_usable_lba - h->first_usable_lba + 1))
+		return errmsg(err, errlen, -EINVAL,
+			      "a header lies in the usable LBAs");
 	if (h->entries_lba == 0 || h->entries_lba >= disk_lbas ||
-	    eb > disk_lbas - h->entries_lba) {
-		snprintf(err, errlen, "entry array at LBA %llu is off the disk",
-			 (unsigned long long)h->entries_lba);
-		return -EINVAL;
-	}
+	    eb > disk_lbas - h->entries_lba)
+		return errmsg(err, errlen, -EINVAL,
+			      "entry array at LBA %llu is off the disk",
+			      (unsigned long long)h->entries_lba);
 	if (ranges_meet(h->entries_lba, eb, h->first_usable_lba,
 			h->last_usable_lba - h->first_usable_lba + 1) ||
 	    ranges_meet(h->entries_lba, eb, h->my_lba, 1) ||
-	    ranges_meet(h->entries_lba, eb, h->alternate_lba, 1)) {
-		snprintf(err, errlen,
-			 "entry array at LBA %llu overlaps a header or the "
-			 "usable LBAs",
-			 (unsigned long long)h->entries_lba);
-		return -EINVAL;
-	}
+	    ranges_meet(h->entries_lba, eb, h->alternate_lba, 1))
+		return errmsg(
+			err, errlen, -EINVAL,
+			"entry array at LBA %llu overlaps a header or the "
+			"usable LBAs",
+			(unsigned long long)h->entries_lba);
 	return 0;
 }
 
@@ -146,57 +139,46 @@ int gpt_header_parse(const uint8_t *blk, uint32_t lba_size, uint64_t lba,
 {
 	uint32_t crc;
 
-	if (!lba_size_ok(lba_size)) {
-		snprintf(err, errlen, "unsupported LBA size %u", lba_size);
-		return -EOPNOTSUPP;
-	}
-	if (memcmp(blk + H_SIGNATURE, gpt_signature, sizeof(gpt_signature))) {
-		snprintf(err, errlen, "no GPT signature at LBA %llu",
-			 (unsigned long long)lba);
-		return -EINVAL;
-	}
+	if (!lba_size_ok(lba_size))
+		return errmsg(err, errlen, -EOPNOTSUPP,
+			      "unsupported LBA size %u", lba_size);
+	if (memcmp(blk + H_SIGNATURE, gpt_signature, sizeof(gpt_signature)))
+		return errmsg(err, errlen, -EINVAL,
+			      "no GPT signature at LBA %llu",
+			      (unsigned long long)lba);
 	header_decode(blk, h);
-	if (h->revision >> 16 != 1) {
-		snprintf(err, errlen, "unsupported GPT revision %u.%u",
-			 h->revision >> 16, h->revision & 0xffff);
-		return -EOPNOTSUPP;
-	}
-	if (h->header_size < GPT_HEADER_SIZE_MIN || h->header_size > lba_size) {
-		snprintf(err, errlen, "header size %u is not in %u..%u",
-			 h->header_size, GPT_HEADER_SIZE_MIN, lba_size);
-		return -EINVAL;
-	}
+	if (h->revision >> 16 != 1)
+		return errmsg(err, errlen, -EOPNOTSUPP,
+			      "unsupported GPT revision %u.%u",
+			      h->revision >> 16, h->revision & 0xffff);
+	if (h->header_size < GPT_HEADER_SIZE_MIN || h->header_size > lba_size)
+		return errmsg(err, errlen, -EINVAL,
+			      "header size %u is not in %u..%u", h->header_size,
+			      GPT_HEADER_SIZE_MIN, lba_size);
 	crc = header_crc(blk, h->header_size);
-	if (crc != get_le32(blk + H_CRC)) {
-		snprintf(err, errlen,
-			 "header CRC mismatch (stored %08x, computed %08x)",
-			 get_le32(blk + H_CRC), crc);
-		return -EBADMSG;
-	}
-	if (h->my_lba != lba) {
-		snprintf(err, errlen, "header at LBA %llu says it is at %llu",
-			 (unsigned long long)lba,
-			 (unsigned long long)h->my_lba);
-		return -EINVAL;
-	}
+	if (crc != get_le32(blk + H_CRC))
+		return errmsg(
+			err, errlen, -EBADMSG,
+			"header CRC mismatch (stored %08x, computed %08x)",
+			get_le32(blk + H_CRC), crc);
+	if (h->my_lba != lba)
+		return errmsg(err, errlen, -EINVAL,
+			      "header at LBA %llu says it is at %llu",
+			      (unsigned long long)lba,
+			      (unsigned long long)h->my_lba);
 	if (h->entry_size < GPT_MIN_ENTRY_SIZE ||
 	    h->entry_size > GPT_ENTRIES_MAX_BYTES ||
-	    h->entry_size & (h->entry_size - 1)) {
-		snprintf(err, errlen, "entry size %u is not 128 x 2^n",
-			 h->entry_size);
-		return -EINVAL;
-	}
-	if (h->num_entries == 0) {
-		snprintf(err, errlen, "the table has no entries");
-		return -EINVAL;
-	}
-	if (entries_bytes(h) > GPT_ENTRIES_MAX_BYTES) {
-		snprintf(err, errlen,
-			 "%u entries of %u bytes are more than the %u bytes "
-			 "handled",
-			 h->num_entries, h->entry_size, GPT_ENTRIES_MAX_BYTES);
-		return -EOPNOTSUPP;
-	}
+	    h->entry_size & (h->entry_size - 1))
+		return errmsg(err, errlen, -EINVAL,
+			      "entry size %u is not 128 x 2^n", h->entry_size);
+	if (h->num_entries == 0)
+		return errmsg(err, errlen, -EINVAL, "the table has no entries");
+	if (entries_bytes(h) > GPT_ENTRIES_MAX_BYTES)
+		return errmsg(
+			err, errlen, -EOPNOTSUPP,
+			"%u entries of %u bytes are more than the %u bytes "
+			"handled",
+			h->num_entries, h->entry_size, GPT_ENTRIES_MAX_BYTES);
 	return header_layout_check(h, lba_size, disk_lbas, err, errlen);
 }
 
@@ -248,43 +230,36 @@ int gpt_entries_check(const struct gpt_header *h, const uint8_t *entries,
 	struct gpt_entry a, b;
 	uint32_t crc;
 
-	if (len < entries_bytes(h)) {
-		snprintf(err, errlen, "entry array cut short");
-		return -EINVAL;
-	}
+	if (len < entries_bytes(h))
+		return errmsg(err, errlen, -EINVAL, "entry array cut short");
 	crc = gpt_entries_crc(h, entries);
-	if (crc != h->entries_crc) {
-		snprintf(err, errlen,
-			 "entry array CRC mismatch (header says %08x, "
-			 "computed %08x)",
-			 h->entries_crc, crc);
-		return -EBADMSG;
-	}
+	if (crc != h->entries_crc)
+		return errmsg(err, errlen, -EBADMSG,
+			      "entry array CRC mismatch (header says %08x, "
+			      "computed %08x)",
+			      h->entries_crc, crc);
 	for (uint32_t i = 0; i < h->num_entries; i++) {
 		gpt_entry_get(h, entries, i, &a);
 		if (!gpt_entry_used(&a))
 			continue;
 		if (a.first_lba > a.last_lba ||
 		    a.first_lba < h->first_usable_lba ||
-		    a.last_lba > h->last_usable_lba) {
-			snprintf(err, errlen,
-				 "partition %u (LBA %llu-%llu) is not within "
-				 "the usable LBAs %llu-%llu",
-				 i + 1, (unsigned long long)a.first_lba,
-				 (unsigned long long)a.last_lba,
-				 (unsigned long long)h->first_usable_lba,
-				 (unsigned long long)h->last_usable_lba);
-			return -EINVAL;
-		}
+		    a.last_lba > h->last_usable_lba)
+			return errmsg(
+				err, errlen, -EINVAL,
+				"partition %u (LBA %llu-%llu) is not within "
+				"the usable LBAs %llu-%llu",
+				i + 1, (unsigned long long)a.first_lba,
+				(unsigned long long)a.last_lba,
+				(unsigned long long)h->first_usable_lba,
+				(unsigned long long)h->last_usable_lba);
 		for (uint32_t j = 0; j < i; j++) {
 			gpt_entry_get(h, entries, j, &b);
 			if (gpt_entry_used(&b) && a.first_lba <= b.last_lba &&
-			    b.first_lba <= a.last_lba) {
-				snprintf(err, errlen,
-					 "partitions %u and %u overlap", j + 1,
-					 i + 1);
-				return -EINVAL;
-			}
+			    b.first_lba <= a.last_lba)
+				return errmsg(err, errlen, -EINVAL,
+					      "partitions %u and %u overlap",
+					      j + 1, i + 1);
 		}
 	}
 	return 0;
@@ -340,52 +315,41 @@ int gpt_plan_grow(const struct gpt_header *h, uint8_t *entries, uint32_t index,
 	uint64_t align, eb, last_usable, last;
 	struct gpt_entry e, o;
 
-	if (!lba_size_ok(lba_size)) {
-		snprintf(err, errlen, "unsupported LBA size %u", lba_size);
-		return -EOPNOTSUPP;
-	}
-	if (h->my_lba != 1 || h->entries_lba >= h->first_usable_lba) {
-		snprintf(err, errlen, "not a primary header");
-		return -EINVAL;
-	}
-	if (index >= h->num_entries) {
-		snprintf(err, errlen, "no partition %u: the table has %u",
-			 index + 1, h->num_entries);
-		return -ENOENT;
-	}
+	if (!lba_size_ok(lba_size))
+		return errmsg(err, errlen, -EOPNOTSUPP,
+			      "unsupported LBA size %u", lba_size);
+	if (h->my_lba != 1 || h->entries_lba >= h->first_usable_lba)
+		return errmsg(err, errlen, -EINVAL, "not a primary header");
+	if (index >= h->num_entries)
+		return errmsg(err, errlen, -ENOENT,
+			      "no partition %u: the table has %u", index + 1,
+			      h->num_entries);
 	gpt_entry_get(h, entries, index, &e);
-	if (!gpt_entry_used(&e) || e.first_lba > e.last_lba) {
-		snprintf(err, errlen, "partition %u is not in use", index + 1);
-		return -ENOENT;
-	}
+	if (!gpt_entry_used(&e) || e.first_lba > e.last_lba)
+		return errmsg(err, errlen, -ENOENT,
+			      "partition %u is not in use", index + 1);
 	for (uint32_t i = 0; i < h->num_entries; i++) {
 		gpt_entry_get(h, entries, i, &o);
 		if (i != index && gpt_entry_used(&o) &&
-		    o.last_lba >= e.first_lba) {
-			snprintf(err, errlen,
-				 "partition %u is not the last one: "
-				 "partition %u ends after it starts",
-				 index + 1, i + 1);
-			return -EINVAL;
-		}
+		    o.last_lba >= e.first_lba)
+			return errmsg(err, errlen, -EINVAL,
+				      "partition %u is not the last one: "
+				      "partition %u ends after it starts",
+				      index + 1, i + 1);
 	}
 
 	/* Room for the backup: its entry array, then its header. */
 	eb = gpt_entries_blocks(h, lba_size);
-	if (disk_lbas <= h->alternate_lba || disk_lbas < eb + 3) {
-		snprintf(err, errlen,
-			 "the disk (%llu LBAs) is smaller than "
-			 "its partition table",
-			 (unsigned long long)disk_lbas);
-		return -EINVAL;
-	}
+	if (disk_lbas <= h->alternate_lba || disk_lbas < eb + 3)
+		return errmsg(err, errlen, -EINVAL,
+			      "the disk (%llu LBAs) is smaller than "
+			      "its partition table",
+			      (unsigned long long)disk_lbas);
 	last_usable = disk_lbas - 2 - eb;
 	align = (1024 * 1024) / lba_size;
 	last = (last_usable + 1) / align * align;
-	if (last <= e.last_lba || last - e.last_lba <= align) {
-		snprintf(err, errlen, "already fills the disk");
-		return 0;
-	}
+	if (last <= e.last_lba || last - e.last_lba <= align)
+		return errmsg(err, errlen, 0, "already fills the disk");
 	last--;
 
 	g->first_lba = e.first_lba;

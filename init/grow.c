@@ -25,7 +25,10 @@
  * the buffers are static, sized for 128 entries of 128 bytes.
  */
 #include "grow.h"
+#include "errmsg.h"
+#include "file.h"
 #include "gpt.h"
+#include "partition.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +94,10 @@ static int put(const struct disk *d, uint64_t lba, uint64_t n, const void *buf,
 	if (!r)
 		r = sync_disk(d);
 	if (r)
-		snprintf(msg, msglen, "unable to write the %s at LBA %llu: %s",
-			 what, (unsigned long long)lba, strerror(-r));
-	return r;
+		return errmsg_errno(msg, msglen, r, -r,
+				    "unable to write the %s at LBA %llu", what,
+				    (unsigned long long)lba);
+	return 0;
 }
 
 static uint64_t mib(uint64_t first, uint64_t last, uint32_t lba_size)
@@ -116,18 +120,18 @@ static int encode(const struct disk *d, const struct gpt_header *h, char *msg,
 	r = gpt_header_parse(blk, d->lba_size, h->my_lba, d->lbas, &back, why,
 			     sizeof(why));
 	if (r)
-		snprintf(msg, msglen, "the new GPT header does not check: %s",
-			 why);
-	return r;
+		return errmsg(msg, msglen, r,
+			      "the new GPT header does not check: %s", why);
+	return 0;
 }
 
 /* The test hook: a power cut after the named step. */
 static int stopped(const struct disk *d, const char *step, char *msg,
 		   size_t msglen)
 {
-	snprintf(msg, msglen, "growing %s: stopped after writing the %s",
-		 d->name, step);
-	return -EINTR;
+	return errmsg(msg, msglen, -EINTR,
+		      "growing %s: stopped after writing the %s", d->name,
+		      step);
 }
 
 /* Steps 3 and 4: the primary array back home, then its header. */
@@ -162,11 +166,9 @@ static int commit(const struct disk *d, const struct gpt_grown *g,
 
 	r = gpt_entries_check(&g->primary, ents, eb * d->lba_size, why,
 			      sizeof(why));
-	if (r) {
-		snprintf(msg, msglen, "the new GPT entries do not check: %s",
-			 why);
-		return r;
-	}
+	if (r)
+		return errmsg(msg, msglen, r,
+			      "the new GPT entries do not check: %s", why);
 	r = put(d, g->backup.entries_lba, eb, ents, "backup GPT entries", msg,
 		msglen);
 	if (r)
@@ -260,16 +262,101 @@ static void fit_pmbr(const struct disk *d, char *note, size_t len)
 		snprintf(note, len, "; updated the protective MBR");
 }
 
+/*
+ * Read and check the primary table (header into p, entries into ents) and
+ * the entry of the partition to grow (into e).
+ */
+static int read_table(const struct disk *d, const struct grow_req *req,
+		      struct gpt_header *p, struct gpt_entry *e, char *msg,
+		      size_t msglen)
+{
+	char why[160];
+	uint64_t eb;
+	int r;
+
+	r = io_lbas(d, false, 1, 1, blk);
+	if (r)
+		return errmsg_errno(msg, msglen, r, -r,
+				    "unable to read the GPT header");
+	r = gpt_header_parse(blk, d->lba_size, 1, d->lbas, p, why, sizeof(why));
+	if (r)
+		return errmsg(msg, msglen, r, "primary GPT: %s", why);
+	eb = gpt_entries_blocks(p, d->lba_size);
+	r = io_lbas(d, false, p->entries_lba, eb, ents);
+	if (r)
+		return errmsg_errno(msg, msglen, r, -r,
+				    "unable to read the GPT entries");
+	r = gpt_entries_check(p, ents, eb * d->lba_size, why, sizeof(why));
+	if (r)
+		return errmsg(msg, msglen, r, "primary GPT: %s", why);
+	if (req->partno < 1 || req->partno > p->num_entries)
+		return errmsg(msg, msglen, -ENOENT,
+			      "the GPT has no partition %u", req->partno);
+	gpt_entry_get(p, ents, req->partno - 1, e);
+	if (!gpt_entry_used(e))
+		return errmsg(msg, msglen, -ENOENT,
+			      "GPT entry %u is not in use", req->partno);
+	if (req->start && e->first_lba != req->start)
+		return errmsg(msg, msglen, -EINVAL,
+			      "GPT entry %u starts at LBA %llu, the kernel's "
+			      "partition at LBA %llu",
+			      req->partno, (unsigned long long)e->first_lba,
+			      (unsigned long long)req->start);
+	return 0;
+}
+
+/*
+ * Bring the table p (just read) to the grown state: finish a cut commit
+ * (2), grow and commit (1), or check the backup of a table that is grown
+ * already (0; fix says what was repaired). p becomes the table on disk.
+ */
+static int grow_or_check(const struct disk *d, const struct grow_req *req,
+			 struct gpt_header *p, struct grow_result *res,
+			 char *fix, size_t fixlen, char *msg, size_t msglen)
+{
+	uint64_t eb = gpt_entries_blocks(p, d->lba_size);
+	struct gpt_grown g;
+	char why[160];
+	int r;
+
+	if (p->entries_lba > p->last_usable_lba) {
+		/* Cut after the commit at an earlier boot: steps 3 and 4. */
+		if (PRIMARY_ENTRIES_LBA + eb > p->first_usable_lba)
+			return errmsg(msg, msglen, -EINVAL,
+				      "the primary GPT entries are at LBA %llu "
+				      "and there is no room for them at LBA %d",
+				      (unsigned long long)p->entries_lba,
+				      PRIMARY_ENTRIES_LBA);
+		p->entries_lba = PRIMARY_ENTRIES_LBA;
+		r = finish(d, p, req->stop, msg, msglen);
+		return r ? r : 2;
+	}
+	r = gpt_plan_grow(p, ents, req->partno - 1, d->lba_size, d->lbas, &g,
+			  why, sizeof(why));
+	if (r < 0)
+		return errmsg(msg, msglen, r, "%s", why);
+	if (r) {
+		r = commit(d, &g, req->stop, msg, msglen);
+		if (r)
+			return r;
+		*p = g.primary;
+		res->last_lba = g.new_last_lba;
+		return 1;
+	}
+	r = check_backup(d, p, why, sizeof(why), msg, msglen);
+	if (r > 0)
+		snprintf(fix, fixlen, "; rewrote the backup GPT (%s)", why);
+	return r < 0 ? r : 0;
+}
+
 int grow_table(int fd, const struct grow_req *req, struct grow_result *res,
 	       char *msg, size_t msglen)
 {
 	struct disk d = { fd, req->lba_size, 0, req->name };
-	char name[32], why[160], note[96], fix[200] = "";
+	char name[32], note[96], fix[200] = "";
 	struct gpt_header p;
-	struct gpt_grown g;
 	struct gpt_entry e;
-	uint64_t eb;
-	int r, grew = 0;
+	int r;
 
 	memset(res, 0, sizeof(*res));
 	if (!d.name) {
@@ -278,106 +365,29 @@ int grow_table(int fd, const struct grow_req *req, struct grow_result *res,
 	}
 	if (req->lba_size < GPT_LBA_SIZE_MIN ||
 	    req->lba_size > GPT_LBA_SIZE_MAX ||
-	    req->lba_size & (req->lba_size - 1) ||
-	    req->disk_bytes > INT64_MAX) {
-		snprintf(msg, msglen, "unsupported LBA size %u", req->lba_size);
-		return -EOPNOTSUPP;
-	}
+	    req->lba_size & (req->lba_size - 1) || req->disk_bytes > INT64_MAX)
+		return errmsg(msg, msglen, -EOPNOTSUPP,
+			      "unsupported LBA size %u", req->lba_size);
 	d.lbas = req->disk_bytes / req->lba_size;
 
-	r = io_lbas(&d, false, 1, 1, blk);
-	if (r) {
-		snprintf(msg, msglen, "unable to read the GPT header: %s",
-			 strerror(-r));
+	r = read_table(&d, req, &p, &e, msg, msglen);
+	if (r)
 		return r;
-	}
-	r = gpt_header_parse(blk, d.lba_size, 1, d.lbas, &p, why, sizeof(why));
-	if (r) {
-		snprintf(msg, msglen, "primary GPT: %s", why);
-		return r;
-	}
-	eb = gpt_entries_blocks(&p, d.lba_size);
-	r = io_lbas(&d, false, p.entries_lba, eb, ents);
-	if (r) {
-		snprintf(msg, msglen, "unable to read the GPT entries: %s",
-			 strerror(-r));
-		return r;
-	}
-	r = gpt_entries_check(&p, ents, eb * d.lba_size, why, sizeof(why));
-	if (r) {
-		snprintf(msg, msglen, "primary GPT: %s", why);
-		return r;
-	}
-	if (req->partno < 1 || req->partno > p.num_entries) {
-		snprintf(msg, msglen, "the GPT has no partition %u",
-			 req->partno);
-		return -ENOENT;
-	}
-	gpt_entry_get(&p, ents, req->partno - 1, &e);
-	if (!gpt_entry_used(&e)) {
-		snprintf(msg, msglen, "GPT entry %u is not in use",
-			 req->partno);
-		return -ENOENT;
-	}
-	if (req->start && e.first_lba != req->start) {
-		snprintf(msg, msglen,
-			 "GPT entry %u starts at LBA %llu, the kernel's "
-			 "partition at LBA %llu",
-			 req->partno, (unsigned long long)e.first_lba,
-			 (unsigned long long)req->start);
-		return -EINVAL;
-	}
 	res->first_lba = e.first_lba;
 	res->old_last_lba = res->last_lba = e.last_lba;
-
-	if (p.entries_lba > p.last_usable_lba) {
-		/* Cut after the commit at an earlier boot: steps 3 and 4. */
-		if (PRIMARY_ENTRIES_LBA + eb > p.first_usable_lba) {
-			snprintf(msg, msglen,
-				 "the primary GPT entries are at LBA %llu and "
-				 "there is no room for them at LBA %d",
-				 (unsigned long long)p.entries_lba,
-				 PRIMARY_ENTRIES_LBA);
-			return -EINVAL;
-		}
-		p.entries_lba = PRIMARY_ENTRIES_LBA;
-		r = finish(&d, &p, req->stop, msg, msglen);
-		if (r)
-			return r;
-		grew = 2;
-	} else {
-		r = gpt_plan_grow(&p, ents, req->partno - 1, d.lba_size, d.lbas,
-				  &g, why, sizeof(why));
-		if (r < 0) {
-			snprintf(msg, msglen, "%s", why);
-			return r;
-		}
-		if (r) {
-			r = commit(&d, &g, req->stop, msg, msglen);
-			if (r)
-				return r;
-			p = g.primary;
-			res->last_lba = g.new_last_lba;
-			grew = 1;
-		} else {
-			r = check_backup(&d, &p, why, sizeof(why), msg, msglen);
-			if (r < 0)
-				return r;
-			if (r)
-				snprintf(fix, sizeof(fix),
-					 "; rewrote the backup GPT (%s)", why);
-		}
-	}
+	int grew =
+		grow_or_check(&d, req, &p, res, fix, sizeof(fix), msg, msglen);
+	if (grew < 0)
+		return grew;
 
 	if (p.alternate_lba == d.lbas - 1)
 		fit_pmbr(&d, note, sizeof(note));
 	else
 		note[0] = '\0';
+	uint64_t was = mib(e.first_lba, e.last_lba, d.lba_size);
 	if (grew == 1)
 		snprintf(msg, msglen, "grew %s from %llu MiB to %llu MiB%s",
-			 d.name,
-			 (unsigned long long)mib(e.first_lba, e.last_lba,
-						 d.lba_size),
+			 d.name, (unsigned long long)was,
 			 (unsigned long long)mib(e.first_lba, res->last_lba,
 						 d.lba_size),
 			 note);
@@ -385,72 +395,24 @@ int grow_table(int fd, const struct grow_req *req, struct grow_result *res,
 		snprintf(msg, msglen,
 			 "grew %s to %llu MiB (finished what a power cut "
 			 "interrupted)%s",
-			 d.name,
-			 (unsigned long long)mib(e.first_lba, e.last_lba,
-						 d.lba_size),
-			 note);
+			 d.name, (unsigned long long)was, note);
 	else
 		snprintf(msg, msglen,
 			 "%s already fills the disk (%llu MiB)%s%s", d.name,
-			 (unsigned long long)mib(e.first_lba, e.last_lba,
-						 d.lba_size),
-			 fix, note);
+			 (unsigned long long)was, fix, note);
 	return grew ? 1 : 0;
-}
-
-/* A small sysfs file, whole and NUL-terminated. */
-static int read_sys(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	do
-		n = read(fd, buf, len - 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return n;
-	buf[n] = '\0';
-	return 0;
 }
 
 static int read_sys_u64(const char *path, uint64_t *v)
 {
 	char text[32], *end;
-	int r = read_sys(path, text, sizeof(text));
+	ssize_t r = read_text(path, text, sizeof(text));
 
-	if (r)
+	if (r < 0)
 		return r;
 	errno = 0;
 	*v = strtoull(text, &end, 10);
 	return errno || end == text || (*end && *end != '\n') ? -EINVAL : 0;
-}
-
-/* KEY=value from uevent text, up to len - 1 bytes. */
-static int uevent_value(const char *text, const char *key, char *val,
-			size_t len)
-{
-	size_t klen = strlen(key);
-	const char *p = text;
-
-	while (p && *p) {
-		if (!strncmp(p, key, klen) && p[klen] == '=') {
-			size_t n = strcspn(p + klen + 1, "\n");
-			if (n >= len)
-				return -ENAMETOOLONG;
-			memcpy(val, p + klen + 1, n);
-			val[n] = '\0';
-			return 0;
-		}
-		p = strchr(p, '\n');
-		if (p)
-			p++;
-	}
-	return -ENOENT;
 }
 
 /*
@@ -465,8 +427,8 @@ static int parent_disk(const char *sysfs_block, const char *part, char *disk,
 	int r;
 
 	snprintf(path, sizeof(path), "%s/%s/../uevent", sysfs_block, part);
-	r = read_sys(path, text, sizeof(text));
-	if (!r)
+	r = read_text(path, text, sizeof(text));
+	if (r >= 0)
 		r = uevent_value(text, "DEVNAME", disk, len);
 	if (r)
 		return r;
@@ -502,132 +464,155 @@ static int kernel_resize(int fd, uint32_t partno, uint64_t first, uint64_t last,
 	return ioctl(fd, BLKPG, &arg) ? -errno : 0;
 }
 
+/* The partition's number, start and size (512-byte sectors) from sysfs. */
+static int read_partition(const char *sysfs_block, const char *part,
+			  uint64_t *partno, uint64_t *start, uint64_t *size,
+			  char *msg, size_t msglen)
+{
+	static const char *const files[] = { "partition", "start", "size" };
+	uint64_t *vals[] = { partno, start, size };
+	char path[320];
+	int r = 0;
+
+	for (size_t i = 0; i < 3 && !r; i++) {
+		snprintf(path, sizeof(path), "%s/%s/%s", sysfs_block, part,
+			 files[i]);
+		r = read_sys_u64(path, vals[i]);
+	}
+	if (!r && (*partno < 1 || *partno > UINT32_MAX))
+		r = -EINVAL;
+	if (r)
+		return errmsg_errno(msg, msglen, r, -r,
+				    "unable to read %s (not a partition?)",
+				    path);
+	return 0;
+}
+
+/*
+ * Open the disk at path read-write and fill req's LBA size and disk size
+ * from it: a block device (the one sysfs names, devt, when known) or a
+ * disk image. Returns the fd or -errno.
+ */
+static int open_disk(const char *path, dev_t devt, struct grow_req *req,
+		     bool *blockdev, char *msg, size_t msglen)
+{
+	struct stat st;
+	int ssz = 0, r;
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		r = errmsg_errno(msg, msglen, -errno, errno,
+				 "unable to open %s", path);
+		goto close_fd;
+	}
+	*blockdev = S_ISBLK(st.st_mode);
+	if (S_ISREG(st.st_mode)) {
+		/* a disk image: tests, or a loop-less host */
+		req->lba_size = 512;
+		req->disk_bytes = st.st_size;
+		return fd;
+	}
+	if (!S_ISBLK(st.st_mode)) {
+		r = errmsg(msg, msglen, -ENOTBLK, "%s is not a disk", path);
+		goto close_fd;
+	}
+	if (devt && st.st_rdev != devt) {
+		r = errmsg(msg, msglen, -ENODEV,
+			   "%s is not the device sysfs names (%u:%u)", path,
+			   major(devt), minor(devt));
+		goto close_fd;
+	}
+	if (ioctl(fd, BLKSSZGET, &ssz) ||
+	    ioctl(fd, BLKGETSIZE64, &req->disk_bytes)) {
+		r = errmsg_errno(msg, msglen, -errno, errno,
+				 "unable to get the size of %s", path);
+		goto close_fd;
+	}
+	req->lba_size = ssz > 0 ? (uint32_t)ssz : 0;
+	return fd;
+close_fd:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/*
+ * The kernel still has the size it read at boot (size, in 512-byte
+ * sectors); it may also lag the table after a failed BLKPG earlier in
+ * this boot. Tell it the table's size. r is grow_table's answer; returns
+ * it, or what telling the kernel changed about it.
+ */
+static int kernel_catch_up(int fd, const struct grow_req *req,
+			   const struct grow_result *res, uint64_t size, int r,
+			   char *msg, size_t msglen)
+{
+	uint64_t want =
+		(res->last_lba - res->first_lba + 1) * (req->lba_size / 512);
+
+	if (size >= want)
+		return r;
+	int k = kernel_resize(fd, req->partno, res->first_lba, res->last_lba,
+			      req->lba_size);
+	if (k)
+		return errmsg(msg, msglen, k,
+			      "its GPT entry now ends at LBA %llu but the "
+			      "kernel refused the new size (%s); it takes "
+			      "effect at the next boot",
+			      (unsigned long long)res->last_lba, strerror(-k));
+	if (r == 0)
+		return errmsg(msg, msglen, 1,
+			      "grew %s from %llu MiB to %llu MiB (the table "
+			      "had it already)",
+			      req->name, (unsigned long long)(size >> 11),
+			      (unsigned long long)(want >> 11));
+	return r;
+}
+
 int data_grow_at(const char *sysfs_block, const char *dev_dir,
 		 const char *part_dev_name, char *msg, size_t msglen)
 {
-	char path[320], disk[64], diskpath[160], partpath[160];
+	char disk[64], diskpath[160], partpath[160];
 	uint64_t partno, start, size;
 	struct grow_req req = { 0 };
 	struct grow_result res;
-	struct stat st;
+	bool blockdev = false;
 	dev_t devt;
 	int fd, r;
 
 	if (!part_dev_name[0] || strchr(part_dev_name, '/') ||
-	    part_dev_name[0] == '.' || strlen(part_dev_name) >= 64) {
-		snprintf(msg, msglen, "'%s' is not a device name",
-			 part_dev_name);
-		return -EINVAL;
-	}
+	    part_dev_name[0] == '.' || strlen(part_dev_name) >= 64)
+		return errmsg(msg, msglen, -EINVAL, "'%s' is not a device name",
+			      part_dev_name);
 	snprintf(partpath, sizeof(partpath), "%s/%s", dev_dir, part_dev_name);
-	snprintf(path, sizeof(path), "%s/%s/partition", sysfs_block,
-		 part_dev_name);
-	r = read_sys_u64(path, &partno);
-	if (!r) {
-		snprintf(path, sizeof(path), "%s/%s/start", sysfs_block,
-			 part_dev_name);
-		r = read_sys_u64(path, &start);
-	}
-	if (!r) {
-		snprintf(path, sizeof(path), "%s/%s/size", sysfs_block,
-			 part_dev_name);
-		r = read_sys_u64(path, &size);
-	}
-	if (!r && (partno < 1 || partno > UINT32_MAX))
-		r = -EINVAL;
-	if (r) {
-		snprintf(msg, msglen,
-			 "unable to read %s: %s (not a partition?)", path,
-			 strerror(-r));
+	r = read_partition(sysfs_block, part_dev_name, &partno, &start, &size,
+			   msg, msglen);
+	if (r)
 		return r;
-	}
 	r = parent_disk(sysfs_block, part_dev_name, disk, sizeof(disk), &devt);
-	if (r) {
-		snprintf(msg, msglen, "unable to find the disk of %s in %s: %s",
-			 part_dev_name, sysfs_block, strerror(-r));
-		return r;
-	}
+	if (r)
+		return errmsg_errno(msg, msglen, r, -r,
+				    "unable to find the disk of %s in %s",
+				    part_dev_name, sysfs_block);
 	snprintf(diskpath, sizeof(diskpath), "%s/%s", dev_dir, disk);
 
-	fd = open(diskpath, O_RDWR | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st)) {
-		r = -errno;
-		snprintf(msg, msglen, "unable to open %s: %s", diskpath,
-			 strerror(-r));
-		goto close_fd;
-	}
-	if (S_ISBLK(st.st_mode)) {
-		int ssz = 0;
-
-		if (devt && st.st_rdev != devt) {
-			r = -ENODEV;
-			snprintf(msg, msglen,
-				 "%s is not the device sysfs names (%u:%u)",
-				 diskpath, major(devt), minor(devt));
-			goto close_fd;
-		}
-		if (ioctl(fd, BLKSSZGET, &ssz) ||
-		    ioctl(fd, BLKGETSIZE64, &req.disk_bytes)) {
-			r = -errno;
-			snprintf(msg, msglen,
-				 "unable to get the size of %s: %s", diskpath,
-				 strerror(-r));
-			goto close_fd;
-		}
-		req.lba_size = ssz > 0 ? (uint32_t)ssz : 0;
-	} else if (S_ISREG(st.st_mode)) {
-		/* a disk image: tests, or a loop-less host */
-		req.lba_size = 512;
-		req.disk_bytes = st.st_size;
-	} else {
-		r = -ENOTBLK;
-		snprintf(msg, msglen, "%s is not a disk", diskpath);
-		goto close_fd;
-	}
+	fd = open_disk(diskpath, devt, &req, &blockdev, msg, msglen);
+	if (fd < 0)
+		return fd;
 	if (!req.lba_size || (start * 512) % req.lba_size) {
-		r = -EINVAL;
-		snprintf(msg, msglen,
-			 "it starts at 512-byte sector %llu, not on an LBA of "
-			 "%u bytes",
-			 (unsigned long long)start, req.lba_size);
+		r = errmsg(msg, msglen, -EINVAL,
+			   "it starts at 512-byte sector %llu, not on an LBA "
+			   "of %u bytes",
+			   (unsigned long long)start, req.lba_size);
 		goto close_fd;
 	}
 	req.partno = partno;
 	req.start = start * 512 / req.lba_size;
 	req.name = partpath;
 	r = grow_table(fd, &req, &res, msg, msglen);
-	if (r < 0 || !S_ISBLK(st.st_mode))
-		goto close_fd;
-
-	/*
-	 * The kernel still has the size it read at boot; it may also lag
-	 * the table after a failed BLKPG earlier in this boot.
-	 */
-	uint64_t want =
-		(res.last_lba - res.first_lba + 1) * (req.lba_size / 512);
-	if (size < want) {
-		int k = kernel_resize(fd, req.partno, res.first_lba,
-				      res.last_lba, req.lba_size);
-		if (k) {
-			r = k;
-			snprintf(msg, msglen,
-				 "its GPT entry now ends at LBA %llu but the "
-				 "kernel refused the new size (%s); it takes "
-				 "effect at the next boot",
-				 (unsigned long long)res.last_lba,
-				 strerror(-k));
-		} else if (r == 0) {
-			r = 1;
-			snprintf(msg, msglen,
-				 "grew %s from %llu MiB to %llu MiB (the "
-				 "table had it already)",
-				 partpath, (unsigned long long)(size >> 11),
-				 (unsigned long long)(want >> 11));
-		}
-	}
+	if (r >= 0 && blockdev)
+		r = kernel_catch_up(fd, &req, &res, size, r, msg, msglen);
 close_fd:
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return r;
 }
 

@@ -25,7 +25,8 @@ int boot_mount(int wait_s)
 	int r = partition_wait("PARTLABEL=esp", wait_s, dev, sizeof(dev));
 
 	if (r) {
-		log_warn("no ESP (PARTLABEL=esp): %s; /boot stays empty",
+		log_warn("unable to find the ESP (PARTLABEL=esp): %s; /boot "
+			 "stays empty",
 			 strerror(-r));
 		return r;
 	}
@@ -42,7 +43,8 @@ int boot_mount(int wait_s)
 	if (fr == 1)
 		log_warn("ESP %s: fsck.fat found and repaired errors", path);
 	else if (fr != 0 && fr != -ENOENT)
-		log_warn("ESP %s: fsck.fat exited %d", path, fr);
+		log_warn("unable to check ESP %s: fsck.fat exited %d", path,
+			 fr);
 	/* config/ may hold credentials: root only */
 	return mount_at(path, "/boot", "vfat",
 			MS_RDONLY | MS_NODEV | MS_NOSUID | MS_NOEXEC,
@@ -103,8 +105,10 @@ void hostname_setup(const char *machine_id)
 	if (n > 0) {
 		name[strcspn(name, "\r\n")] = '\0';
 		if (!hostname_valid(name)) {
-			log_err("ignoring %s/hostname: '%s' is not a valid "
-				"host name (letters, digits, '-', at most 63)",
+			log_err("unable to use %s/hostname: '%s' is not a "
+				"valid host name (letters, digits, '-', at "
+				"most "
+				"63)",
 				BOOT_CONFIG, name);
 			n = -EINVAL;
 		}
@@ -197,7 +201,7 @@ static void sysctl_file(const char *file)
 		return;
 	if ((size_t)len == sizeof(text) - 1) {
 		/* its last line may be cut: 262144 must not become 26 */
-		log_err("ignoring %s: larger than %zu bytes", file,
+		log_err("unable to apply %s: larger than %zu bytes", file,
 			sizeof(text) - 2);
 		return;
 	}
@@ -208,7 +212,8 @@ static void sysctl_file(const char *file)
 		if (r == 0)
 			continue;
 		if (r < 0) {
-			log_err("%s:%d: expected 'key = value'", file, lineno);
+			log_err("unable to apply %s:%d: expected 'key = value'",
+				file, lineno);
 			continue;
 		}
 		int fd = open(path, O_WRONLY | O_CLOEXEC);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "logfile.h"
 #include "file.h"
+#include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -96,4 +97,25 @@ void logfile_close(struct logfile *lf)
 	if (lf->fd >= 0)
 		close(lf->fd);
 	lf->fd = -1;
+}
+
+/* --- init's own log ----------------------------------------------------- */
+
+static struct logfile init_log;
+
+static void init_log_sink(const char *line, size_t len)
+{
+	logfile_write(&init_log, line, len);
+}
+
+void init_log_open(const char *path, long max_bytes, int keep)
+{
+	logfile_init(&init_log, path, max_bytes, keep);
+	log_set_sink(init_log_sink);
+}
+
+void init_log_close(void)
+{
+	log_set_sink(NULL);
+	logfile_close(&init_log);
 }

@@ -30,4 +30,13 @@ int logfile_write(struct logfile *lf, const char *buf, size_t len);
 
 void logfile_close(struct logfile *lf);
 
+/*
+ * init's own log (/var/log/init.log): a second copy of every line init
+ * logs from now on, the lines kept in memory before it first.
+ */
+void init_log_open(const char *path, long max_bytes, int keep);
+
+/* Stop writing it, so /var can be unmounted. */
+void init_log_close(void);
+
 #endif

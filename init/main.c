@@ -8,17 +8,18 @@
 #include "stages.h"
 
 #include <linux/magic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
-static int on_initramfs(void)
+static bool on_initramfs(void)
 {
 	struct statfs st;
 
 	if (statfs("/", &st))
-		return 0;
+		return false;
 	return st.f_type == RAMFS_MAGIC || st.f_type == TMPFS_MAGIC;
 }
 

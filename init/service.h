@@ -5,7 +5,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
-#include <time.h>
 
 #define SERVICE_NAME_MAX 32
 #define SERVICE_EXEC_MAX 256
@@ -32,6 +31,7 @@ enum ready_mode {
 	READY_NOTIFY, /* ready once it writes a line to ready_fd */
 };
 
+/* The states and what moves a service between them: init/README.md. */
 enum service_state {
 	SVC_STOPPED, /* not running, nothing scheduled */
 	SVC_BLOCKED, /* waiting for the services it needs to be ready */
@@ -68,14 +68,15 @@ struct service {
 	int stop_grace; /* seconds between stop_signal and SIGKILL */
 	int oom_score_adj; /* -1000..1000; init itself runs at -900 */
 
-	/* run time, owned by supervise.c */
+	/* run time, owned by supervise.c; state only by service_set_state */
 	enum service_state state;
-	pid_t pid;
+	pid_t pid; /* > 0 in starting, ready and stopping only */
 	unsigned restarts; /* since boot */
 	unsigned crashes; /* in a row, reset by a stable run */
 	int delay_ms; /* the last restart delay */
-	struct timespec started; /* CLOCK_MONOTONIC of the last start */
-	struct timespec restart_at;
+	long started_ms; /* monotonic_ms() of the last start */
+	long due_ms; /* backoff: when it starts again; stopping: killed */
+	bool restart_pending; /* start again once the stop under way ends */
 	int log_fd; /* read end of its stdout/stderr pipe, or -1 */
 	int ready_pipe; /* read end of its readiness pipe, or -1 */
 	char status[48]; /* how it last ended, or why it failed */
@@ -107,6 +108,31 @@ enum exit_action service_exited(struct service *svc, int status, long ran_ms);
 int service_backoff_ms(unsigned crashes);
 
 const char *service_state_name(enum service_state s);
+
+/*
+ * Whether a service may go from one state to the other. Down (stopped,
+ * blocked, backoff, done, failed): it may be started (starting, ready),
+ * fail to start (backoff, failed), wait for what it needs (blocked) or
+ * be stopped. Starting: ready. Starting or ready: stopping, or it ended
+ * (backoff, done, failed, or stopped at shutdown). Stopping: stopped.
+ */
+bool service_may_go(enum service_state from, enum service_state to);
+
+/*
+ * Every change of a service's state goes through here. A change that
+ * service_may_go refuses is logged as a bug and refused (-EINVAL); any
+ * other is made and logged once, as init/README.md's "States" shows:
+ * at err when it failed or could not start, at info otherwise. why is
+ * the detail that line needs, by the state it goes to:
+ *   stopped            how it ended ("exited with 0"), NULL if not running
+ *   blocked            the service it waits for
+ *   starting, ready    NULL (ready after starting: its line came)
+ *   stopping           NULL
+ *   backoff, done      how it ended, or (backoff) why it could not start
+ *   failed             how it ended (crash loop), or why it cannot start
+ */
+int service_set_state(struct service *s, enum service_state to,
+		      const char *why);
 
 /*
  * Check the needs of every service: each must name a loaded service, and

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "shutdown.h"
 #include "hostsetup.h"
-#include "stages.h"
 #include "log.h"
+#include "logfile.h"
 #include "supervise.h"
 #include "watchdog.h"
 

@@ -8,6 +8,7 @@
 #include "cmdline.h"
 #include "config.h"
 #include "emergency.h"
+#include "errmsg.h"
 #include "log.h"
 #include "modules.h"
 #include "partition.h"
@@ -31,7 +32,8 @@ static void load_modules(void)
 	ssize_t n = read_text(MODULES_LIST, list, sizeof(list));
 
 	if (n < 0) {
-		log_warn("no module list %s: %s", MODULES_LIST, strerror(-n));
+		log_warn("unable to read module list %s: %s", MODULES_LIST,
+			 strerror(-n));
 		return;
 	}
 	int failed = modules_load_list(list, module_load_file, NULL);
@@ -78,27 +80,21 @@ static int open_root(const struct cmdline *cl, const char *dev, char *src,
 
 	snprintf(part, sizeof(part), "/dev/%s", dev);
 	if (!cl->verity[0]) {
-		if (CONFIG_KEEL_VERITY) {
-			snprintf(why, whylen,
-				 "no keel.verity= on the command line: "
-				 "refusing to mount %s unverified",
-				 part);
-			return -EPERM;
-		}
+		if (CONFIG_KEEL_VERITY)
+			return errmsg(why, whylen, -EPERM,
+				      "no keel.verity= on the command line: "
+				      "refusing to mount %s unverified",
+				      part);
 		snprintf(src, len, "%s", part);
 		return 0;
 	}
-	if (verity_parse(cl->verity, &v, &reason)) {
-		snprintf(why, whylen, "bad keel.verity=%s: %s", cl->verity,
-			 reason);
-		return -EINVAL;
-	}
+	if (verity_parse(cl->verity, &v, &reason))
+		return errmsg(why, whylen, -EINVAL, "bad keel.verity=%s: %s",
+			      cl->verity, reason);
 	r = verity_open("keel-root", &v, part, src, len);
-	if (r) {
-		snprintf(why, whylen, "unable to open dm-verity over %s: %s",
-			 part, strerror(-r));
-		return r;
-	}
+	if (r)
+		return errmsg_errno(why, whylen, r, -r,
+				    "unable to open dm-verity over %s", part);
 	/* devtmpfs makes the node as the uevent arrives */
 	for (int i = 0; i < 200 && access(src, F_OK); i++)
 		usleep(10000);

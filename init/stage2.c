@@ -49,20 +49,17 @@ static const struct {
 	  MS_NOSUID | MS_NODEV | MS_NOEXEC, "nsdelegate" },
 };
 
-static int early_mount(void)
+/* Each failure is logged by mount_at; boot goes on without it. */
+static void early_mount(void)
 {
-	int failed = 0;
-
 	for (size_t i = 0; i < sizeof(early_mounts) / sizeof(*early_mounts);
 	     i++) {
 		if (is_mountpoint(early_mounts[i].target))
 			continue; /* moved here by stage 1 */
-		if (mount_at(early_mounts[i].src, early_mounts[i].target,
-			     early_mounts[i].type, early_mounts[i].flags,
-			     early_mounts[i].data))
-			failed++;
+		mount_at(early_mounts[i].src, early_mounts[i].target,
+			 early_mounts[i].type, early_mounts[i].flags,
+			 early_mounts[i].data);
 	}
-	return failed;
 }
 
 static int signals_open(void)
@@ -80,19 +77,6 @@ static int signals_open(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-static struct logfile init_log;
-
-static void init_log_sink(const char *line, size_t len)
-{
-	logfile_write(&init_log, line, len);
-}
-
-void init_log_close(void)
-{
-	log_set_sink(NULL);
-	logfile_close(&init_log);
-}
-
 static int min_timeout(int a, int b)
 {
 	if (a < 0)
@@ -106,6 +90,7 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 {
 	struct pollfd fds[2 + 2 * SERVICES_MAX];
 	struct signalfd_siginfo si;
+	char why[64];
 	double ready_by = boot_seconds() + CONFIG_KEEL_READY_TIMEOUT;
 	bool ready = false;
 
@@ -137,7 +122,10 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 				shutdown_system(how);
 		}
 		services_io(fds + first_svc, n - first_svc);
-		services_reap();
+		if (services_reap(why, sizeof(why))) {
+			log_err("%s: rebooting", why);
+			shutdown_system(SHUTDOWN_REBOOT);
+		}
 		services_tick();
 
 		if (!ready && services_settled()) {
@@ -190,9 +178,9 @@ void stage2(void)
 	int r = write_text("/proc/self/oom_score_adj", "-900");
 	if (r)
 		log_warn("unable to set oom_score_adj: %s", strerror(-r));
-	if (cgroup_setup())
-		log_err("unable to set up %s: %s", CGROUP_SYSTEM,
-			strerror(errno));
+	r = cgroup_setup();
+	if (r)
+		log_err("unable to set up %s: %s", CGROUP_SYSTEM, strerror(-r));
 	mkdir(KEEL_RUN, 0755);
 	/* stage 1 found the disk already; an ESP is optional */
 	boot_mount(wait_s < 2 ? wait_s : 2);
@@ -200,10 +188,8 @@ void stage2(void)
 	while (data_mount(cl.data, wait_s, why, sizeof(why)))
 		emergency(why);
 	mkdir(KEEL_STATE, 0755);
-	logfile_init(&init_log, "/var/log/init.log",
-		     (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
-		     CONFIG_KEEL_LOG_KEEP);
-	log_set_sink(init_log_sink);
+	init_log_open("/var/log/init.log", (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
+		      CONFIG_KEEL_LOG_KEEP);
 
 	/* the seed first: a new machine id wants good randomness */
 	random_seed_load();

@@ -6,7 +6,4 @@
 void stage1(void) __attribute__((noreturn));
 void stage2(void) __attribute__((noreturn));
 
-/* Stop writing /var/log/init.log, so /var can be unmounted. */
-void init_log_close(void);
-
 #endif

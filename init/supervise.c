@@ -2,35 +2,33 @@
 /*
  * The service table: sized at start, no heap in steady state. Each service
  * runs in its own cgroup and session; its stdout and stderr come back to
- * us through a pipe and go to /var/log/<name>.log.
+ * us through a pipe and go to /var/log/<name>.log. A service's state
+ * changes only through service_set_state (service.c): here are the events
+ * that ask for a change (a start or stop request, an exit, a readiness
+ * line) and service_step, what time does in each state.
  */
 #include "supervise.h"
 #include "cgroup.h"
 #include "config.h"
+#include "errmsg.h"
 #include "file.h"
 #include "log.h"
 #include "logfile.h"
-#include "shutdown.h"
+#include "spawn.h"
 #include "util.h"
 #include "watchdog.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 static struct service table[SERVICES_MAX];
 static struct logfile logs[SERVICES_MAX];
-static struct timespec stop_deadline[SERVICES_MAX];
-static bool restart_pending[SERVICES_MAX];
 static bool in_order[SERVICES_MAX]; /* false: failed its dependency check */
 static bool stopping_all; /* shutdown: exits are stops, not crashes */
 static int order[SERVICES_MAX];
@@ -39,17 +37,6 @@ static int count, ordered;
 static int conf_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static long ts_ms(const struct timespec *t)
-{
-	return t->tv_sec * 1000L + t->tv_nsec / 1000000;
-}
-
-static void set_ms(struct timespec *t, long ms)
-{
-	t->tv_sec = ms / 1000;
-	t->tv_nsec = (ms % 1000) * 1000000;
 }
 
 int services_load(const char *dir)
@@ -71,8 +58,8 @@ int services_load(const char *dir)
 		if (len < 6 || strcmp(de->d_name + len - 5, ".conf"))
 			continue;
 		if (n == SERVICES_MAX) {
-			log_err("more than %d services in %s; ignoring %s",
-				SERVICES_MAX, dir, de->d_name);
+			log_err("unable to load %s/%s: more than %d services",
+				dir, de->d_name, SERVICES_MAX);
 			continue;
 		}
 		if (len >= sizeof(names[0])) {
@@ -110,235 +97,14 @@ int services_load(const char *dir)
 		}
 		count++;
 	}
+	/* a service that fails this is failed now, and says why */
 	ordered = services_order(table, count, order);
 	for (int i = 0; i < ordered; i++)
 		in_order[order[i]] = true;
-	for (int i = 0; i < count; i++)
-		if (table[i].state == SVC_FAILED)
-			log_err("unable to start %s: %s", table[i].name,
-				table[i].status);
 	return count;
 }
 
-/* --- starting ---------------------------------------------------------- */
-
-struct creds {
-	uid_t uid;
-	gid_t gid;
-	char home[SERVICE_PATH_MAX];
-};
-
-static int parse_id(const char *s, unsigned *out)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
-
-	if (!*s || *end || v > 0x7fffffff)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Resolved in the parent, where a failure can be reported. */
-static int resolve_creds(const struct service *s, struct creds *c, char *why,
-			 size_t len)
-{
-	unsigned id;
-
-	c->uid = 0;
-	c->gid = 0;
-	snprintf(c->home, sizeof(c->home), "/root");
-	if (s->user[0]) {
-		struct passwd *pw = getpwnam(s->user);
-		if (pw) {
-			c->uid = pw->pw_uid;
-			c->gid = pw->pw_gid;
-			snprintf(c->home, sizeof(c->home), "%s", pw->pw_dir);
-		} else if (parse_id(s->user, &id) == 0) {
-			c->uid = c->gid = id;
-			snprintf(c->home, sizeof(c->home), "/");
-		} else {
-			snprintf(why, len, "unknown user %s", s->user);
-			return -ENOENT;
-		}
-	}
-	if (s->group[0]) {
-		struct group *gr = getgrnam(s->group);
-		if (gr) {
-			c->gid = gr->gr_gid;
-		} else if (parse_id(s->group, &id) == 0) {
-			c->gid = id;
-		} else {
-			snprintf(why, len, "unknown group %s", s->group);
-			return -ENOENT;
-		}
-	}
-	return 0;
-}
-
-static bool env_overridden(const struct service *s, const char *entry)
-{
-	size_t klen = strcspn(entry, "=") + 1;
-	const char *e = s->envbuf;
-
-	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
-		if (!strncmp(e, entry, klen))
-			return true;
-	return false;
-}
-
-static void __attribute__((noreturn))
-child_exec(struct service *s, const struct creds *c, int out_fd, int ready_fd)
-{
-	char *envp[SERVICE_ENV_MAX + 8];
-	char home[SERVICE_PATH_MAX + 8], ready[24], tty[64];
-	char *base[5];
-	int n = 0;
-
-	/* init.log is the parent's to write and rotate */
-	log_set_sink(NULL);
-	for (int sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigset_t none;
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* outside its group a service could not be stopped whole */
-	if (cgroup_enter(s->name)) {
-		log_err("unable to start %s: cannot enter %s/%s: %s", s->name,
-			CGROUP_SYSTEM, s->name, strerror(errno));
-		_exit(126);
-	}
-
-	/* its own, not init's -900 (written whatever it is: init's is inherited) */
-	char adj[16];
-	snprintf(adj, sizeof(adj), "%d", s->oom_score_adj);
-	int r = write_text("/proc/self/oom_score_adj", adj);
-	if (r)
-		log_warn("%s: unable to set oom_score_adj %d: %s", s->name,
-			 s->oom_score_adj, strerror(-r));
-
-	if (s->console) {
-		console_tty(tty, sizeof(tty));
-		if (attach_tty(tty))
-			_exit(126);
-	} else {
-		setsid();
-		int in = open("/dev/null", O_RDONLY);
-		if (in >= 0 && in != 0) {
-			dup2(in, 0);
-			close(in);
-		}
-		dup2(out_fd, 1);
-		dup2(out_fd, 2);
-		if (out_fd > 2)
-			close(out_fd);
-	}
-	if (ready_fd >= 0) {
-		if (ready_fd != s->ready_fd) {
-			dup2(ready_fd, s->ready_fd);
-			close(ready_fd);
-		} else {
-			fcntl(ready_fd, F_SETFD, 0);
-		}
-	}
-
-	const char *e = s->envbuf;
-	for (int i = 0; i < s->nenv; e += strlen(e) + 1, i++)
-		envp[n++] = (char *)e;
-	snprintf(home, sizeof(home), "HOME=%s", c->home);
-	snprintf(ready, sizeof(ready), "READY_FD=%d", s->ready_fd);
-	base[0] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
-	base[1] = home;
-	base[2] = "TERM=linux";
-	base[3] = s->ready == READY_NOTIFY ? ready : NULL;
-	base[4] = NULL;
-	for (int i = 0; base[i]; i++)
-		if (!env_overridden(s, base[i]))
-			envp[n++] = base[i];
-	envp[n] = NULL;
-
-	if (s->user[0] || s->group[0]) {
-		if (setgroups(0, NULL) || setgid(c->gid) || setuid(c->uid)) {
-			log_err("%s: unable to switch to uid %u gid %u: %s",
-				s->name, (unsigned)c->uid, (unsigned)c->gid,
-				strerror(errno));
-			_exit(126);
-		}
-	}
-	if (chdir(s->workdir[0] ? s->workdir : "/")) {
-		log_err("%s: unable to enter workdir %s: %s", s->name,
-			s->workdir, strerror(errno));
-		_exit(126);
-	}
-	execve(s->argv[0], s->argv, envp);
-	log_err("unable to start %s: %s: %s", s->name, s->argv[0],
-		strerror(errno));
-	_exit(127);
-}
-
-static void fail(struct service *s, const char *why)
-{
-	s->state = SVC_FAILED;
-	snprintf(s->status, sizeof(s->status), "%s", why);
-	log_err("%s: failed: %s", s->name, why);
-}
-
-static void service_start(struct service *s)
-{
-	int out[2] = { -1, -1 }, rdy[2] = { -1, -1 };
-	char why[48];
-	struct creds c;
-
-	if (resolve_creds(s, &c, why, sizeof(why))) {
-		fail(s, why);
-		return;
-	}
-	if (cgroup_create(s->name))
-		log_warn("%s: unable to create its cgroup: %s", s->name,
-			 strerror(errno));
-	if ((!s->console && pipe2(out, O_CLOEXEC)) ||
-	    (s->ready == READY_NOTIFY && pipe2(rdy, O_CLOEXEC))) {
-		log_err("unable to start %s: pipe: %s", s->name,
-			strerror(errno));
-		goto retry;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		log_err("unable to start %s: fork: %s", s->name,
-			strerror(errno));
-		goto retry;
-	}
-	if (pid == 0)
-		child_exec(s, &c, out[1], rdy[1]);
-
-	if (out[1] >= 0)
-		close(out[1]);
-	if (rdy[1] >= 0)
-		close(rdy[1]);
-	if (out[0] >= 0)
-		fcntl(out[0], F_SETFL, O_NONBLOCK);
-	if (rdy[0] >= 0)
-		fcntl(rdy[0], F_SETFL, O_NONBLOCK);
-	s->log_fd = out[0];
-	s->ready_pipe = rdy[0];
-	s->pid = pid;
-	s->status[0] = '\0';
-	clock_gettime(CLOCK_MONOTONIC, &s->started);
-	s->state = s->ready == READY_NOTIFY ? SVC_STARTING : SVC_READY;
-	log_info("%s: started, pid %d%s", s->name, pid,
-		 s->state == SVC_READY ? "" : ", waiting for readiness");
-	return;
-retry:
-	for (int i = 0; i < 2; i++) {
-		if (out[i] >= 0)
-			close(out[i]);
-		if (rdy[i] >= 0)
-			close(rdy[i]);
-	}
-	s->state = SVC_BACKOFF;
-	s->delay_ms = BACKOFF_FIRST_MS;
-	set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
-}
+/* --- starting and stopping ---------------------------------------------- */
 
 static struct service *by_name(const char *name)
 {
@@ -359,22 +125,59 @@ static const char *waiting_for(const struct service *s)
 	return NULL;
 }
 
-static bool needs_ready(const struct service *s)
+/* Start s now: starting or ready, or backoff or failed when it cannot. */
+static void service_start(struct service *s)
 {
-	for (int i = 0; i < s->nneeds; i++) {
-		struct service *d = by_name(s->needs[i]);
-		if (!d || d->state != SVC_READY)
-			return false;
+	struct spawned p;
+	struct creds c;
+	char why[64];
+
+	if (spawn_creds(s, &c, why, sizeof(why))) {
+		snprintf(s->status, sizeof(s->status), "%s", why);
+		service_set_state(s, SVC_FAILED, why);
+		return;
 	}
-	return true;
+	if (spawn_service(s, &c, &p, why, sizeof(why))) {
+		s->delay_ms = BACKOFF_FIRST_MS;
+		s->due_ms = monotonic_ms() + s->delay_ms;
+		service_set_state(s, SVC_BACKOFF, why);
+		return;
+	}
+	s->pid = p.pid;
+	s->log_fd = p.out_fd;
+	s->ready_pipe = p.ready_fd;
+	s->status[0] = '\0';
+	s->started_ms = monotonic_ms();
+	service_set_state(
+		s, s->ready == READY_NOTIFY ? SVC_STARTING : SVC_READY, NULL);
+}
+
+/* s is asked to run: started now if what it needs is ready, else blocked. */
+static void service_want(struct service *s)
+{
+	const char *wait = waiting_for(s);
+
+	if (!wait)
+		service_start(s);
+	else if (s->state != SVC_BLOCKED)
+		service_set_state(s, SVC_BLOCKED, wait);
+}
+
+/* Its stop signal now; its cgroup killed once stop_grace runs out. */
+static void service_stop(struct service *s)
+{
+	if (s->state == SVC_STOPPING)
+		return;
+	service_set_state(s, SVC_STOPPING, NULL);
+	kill(s->pid, s->stop_signal);
+	s->due_ms = monotonic_ms() + s->stop_grace * 1000L;
 }
 
 void services_start_all(void)
 {
 	for (int i = 0; i < ordered; i++)
 		if (table[order[i]].autostart)
-			table[order[i]].state = SVC_BLOCKED;
-	services_tick();
+			service_want(&table[order[i]]);
 }
 
 /* Append a service's output; say so on the console when lines drop. */
@@ -383,9 +186,8 @@ static void log_output(int i, const char *buf, size_t len)
 	unsigned long before = logs[i].dropped;
 
 	if (logfile_write(&logs[i], buf, len) && before == 0)
-		log_warn("%s: unable to write %s: %s; dropping its log lines",
-			 table[i].name, logs[i].path,
-			 strerror(logs[i].last_errno));
+		log_warn("unable to write %s: %s; dropping its log lines",
+			 logs[i].path, strerror(logs[i].last_errno));
 }
 
 /* --- exits ------------------------------------------------------------- */
@@ -425,9 +227,10 @@ static void describe_exit(int status, char *buf, size_t len)
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
 }
 
-static void service_ended(struct service *s, int status)
+/* Returns -ENOTRECOVERABLE when a critical service gave up. */
+static int service_ended(struct service *s, int status)
 {
-	long ran = monotonic_ms() - ts_ms(&s->started);
+	long ran = monotonic_ms() - s->started_ms;
 	char how[40];
 
 	s->pid = -1;
@@ -438,89 +241,105 @@ static void service_ended(struct service *s, int status)
 	describe_exit(status, how, sizeof(how));
 
 	if (stopping_all) {
-		s->state = SVC_STOPPED;
-		log_info("%s: stopped (%s)", s->name, how);
-		return;
+		service_set_state(s, SVC_STOPPED, how);
+		return 0;
 	}
-
 	if (s->state == SVC_STOPPING) {
-		int i = s - table;
-		s->state = restart_pending[i] ? SVC_BLOCKED : SVC_STOPPED;
-		restart_pending[i] = false;
 		snprintf(s->status, sizeof(s->status), "stopped, %s", how);
-		log_info("%s: stopped (%s)", s->name, how);
-		return;
+		service_set_state(s, SVC_STOPPED, how);
+		if (s->restart_pending) {
+			s->restart_pending = false;
+			service_want(s);
+		}
+		return 0;
 	}
 	switch (service_exited(s, status, ran)) {
 	case EXIT_RESTART:
-		s->state = SVC_BACKOFF;
-		set_ms(&s->restart_at, monotonic_ms() + s->delay_ms);
 		snprintf(s->status, sizeof(s->status), "%s", how);
-		log_info("%s: %s; restart %u in %d ms", s->name, how,
-			 s->restarts, s->delay_ms);
+		s->due_ms = monotonic_ms() + s->delay_ms;
+		service_set_state(s, SVC_BACKOFF, how);
 		break;
 	case EXIT_STAY_DOWN:
-		s->state = SVC_DONE;
 		snprintf(s->status, sizeof(s->status), "%s", how);
-		log_info("%s: %s; not restarting", s->name, how);
+		service_set_state(s, SVC_DONE, how);
 		break;
 	case EXIT_CRASH_LOOP:
 		snprintf(s->status, sizeof(s->status), "crash loop: %s", how);
-		s->state = SVC_FAILED;
-		log_err("%s: %s %u times in a row; giving up", s->name, how,
-			s->crashes);
-		if (s->critical) {
-			log_err("%s is critical: rebooting", s->name);
-			shutdown_system(SHUTDOWN_REBOOT);
-		}
+		service_set_state(s, SVC_FAILED, how);
+		if (s->critical)
+			return -ENOTRECOVERABLE;
 		break;
 	}
+	return 0;
 }
 
-void services_reap(void)
+int services_reap(char *err, size_t len)
 {
-	int status;
+	int status, r = 0;
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (int i = 0; i < count; i++)
 			if (table[i].pid == pid) {
-				service_ended(&table[i], status);
+				if (service_ended(&table[i], status) && !r)
+					r = errmsg(err, len, -ENOTRECOVERABLE,
+						   "%s is critical",
+						   table[i].name);
 				break;
 			}
 		/* else: an orphan re-parented to us, now reaped */
 	}
+	return r;
 }
 
 /* --- time -------------------------------------------------------------- */
+
+/* Stopping took longer than its grace: kill what is left of it. */
+static void stop_overdue(struct service *s, long now)
+{
+	if (s->pid > 0 || cgroup_populated(s->name)) {
+		log_warn("%s: still running after %d s; killing it", s->name,
+			 s->stop_grace);
+		cgroup_kill(s->name);
+		if (s->pid > 0)
+			kill(s->pid, SIGKILL);
+	}
+	/* never a deadline in the past: poll would spin */
+	s->due_ms = now + 60000;
+}
+
+/* What time does to a service, state by state; events do the rest. */
+static void service_step(struct service *s, long now)
+{
+	switch (s->state) {
+	case SVC_BLOCKED:
+		if (!waiting_for(s))
+			service_start(s);
+		break;
+	case SVC_BACKOFF:
+		if (s->due_ms <= now)
+			service_start(s);
+		break;
+	case SVC_STOPPING:
+		if (s->due_ms <= now)
+			stop_overdue(s, now);
+		break;
+	case SVC_STOPPED:
+	case SVC_STARTING:
+	case SVC_READY:
+	case SVC_DONE:
+	case SVC_FAILED:
+		break; /* only an event moves these */
+	}
+}
 
 void services_tick(void)
 {
 	long now = monotonic_ms();
 
-	for (int k = 0; k < ordered; k++) {
-		struct service *s = &table[order[k]];
-		int i = order[k];
-
-		if (s->state == SVC_BLOCKED && needs_ready(s))
-			service_start(s);
-		else if (s->state == SVC_BACKOFF &&
-			 ts_ms(&s->restart_at) <= now)
-			service_start(s);
-		else if (s->state == SVC_STOPPING &&
-			 ts_ms(&stop_deadline[i]) <= now) {
-			if (s->pid > 0 || cgroup_populated(s->name)) {
-				log_warn("%s: still running after %d s; "
-					 "killing it",
-					 s->name, s->stop_grace);
-				cgroup_kill(s->name);
-				if (s->pid > 0)
-					kill(s->pid, SIGKILL);
-			}
-			/* never a deadline in the past: poll would spin */
-			set_ms(&stop_deadline[i], now + 60000);
-		}
-	}
+	/* in dependency order: what starts ready unblocks the next at once */
+	for (int k = 0; k < ordered; k++)
+		service_step(&table[order[k]], now);
 }
 
 int services_timeout_ms(void)
@@ -528,14 +347,10 @@ int services_timeout_ms(void)
 	long best = -1, now = monotonic_ms();
 
 	for (int i = 0; i < count; i++) {
-		long at;
-		if (table[i].state == SVC_BACKOFF)
-			at = ts_ms(&table[i].restart_at);
-		else if (table[i].state == SVC_STOPPING)
-			at = ts_ms(&stop_deadline[i]);
-		else
+		if (table[i].state != SVC_BACKOFF &&
+		    table[i].state != SVC_STOPPING)
 			continue;
-		long ms = at - now;
+		long ms = table[i].due_ms - now;
 		if (ms < 0)
 			ms = 0;
 		if (best < 0 || ms < best)
@@ -590,10 +405,8 @@ static void read_ready(struct service *s)
 	if (n < 0 && errno == EAGAIN)
 		return;
 	if (n > 0 && memchr(buf, '\n', n)) {
-		if (s->state == SVC_STARTING) {
-			s->state = SVC_READY;
-			log_info("%s: ready", s->name);
-		}
+		if (s->state == SVC_STARTING)
+			service_set_state(s, SVC_READY, NULL);
 	} else if (n > 0) {
 		return; /* a partial line: readiness is the newline */
 	} else if (s->state == SVC_STARTING) {
@@ -637,52 +450,41 @@ void services_io(const struct pollfd *fds, int n)
 int service_control(const char *verb, const char *name, char *msg, size_t len)
 {
 	struct service *s = by_name(name);
+	bool stop = !strcmp(verb, "stop"), start = !strcmp(verb, "start");
 
-	if (!s) {
-		snprintf(msg, len, "no service named '%s'", name);
-		return -ENOENT;
-	}
-	int i = s - table;
+	if (!s)
+		return errmsg(msg, len, -ENOENT, "no service named '%s'", name);
+	if (!stop && !start && strcmp(verb, "restart"))
+		return errmsg(msg, len, -EINVAL, "unknown command '%s'", verb);
+	if (!in_order[s - table] && !stop)
+		return errmsg(msg, len, -EINVAL, "%s cannot start: %s", name,
+			      s->status);
 	bool running = s->pid > 0;
 
-	if (!in_order[i] && strcmp(verb, "stop")) {
-		snprintf(msg, len, "%s cannot start: %s", name, s->status);
-		return -EINVAL;
-	}
-	if (!strcmp(verb, "stop"))
-		restart_pending[i] = false;
-	if (!strcmp(verb, "stop") || !strcmp(verb, "restart")) {
-		if (running && s->state != SVC_STOPPING) {
-			s->state = SVC_STOPPING;
-			kill(s->pid, s->stop_signal);
-			set_ms(&stop_deadline[i],
-			       monotonic_ms() + s->stop_grace * 1000L);
-		} else if (!running) {
-			s->state = SVC_STOPPED;
-		}
-	}
-	if (!strcmp(verb, "stop")) {
+	if (stop) {
+		s->restart_pending = false;
+		if (running)
+			service_stop(s);
+		else if (s->state != SVC_STOPPED)
+			service_set_state(s, SVC_STOPPED, NULL);
 		snprintf(msg, len, "%s: %s", name,
 			 running ? "stopping" : "stopped");
 		return 0;
 	}
-	if (!strcmp(verb, "start") || !strcmp(verb, "restart")) {
-		if (!strcmp(verb, "start") && running &&
-		    s->state != SVC_STOPPING) {
-			snprintf(msg, len, "%s: already running", name);
-			return 0;
-		}
-		/* a stop in progress finishes first; the reap re-blocks it */
-		s->crashes = 0;
-		if (s->state == SVC_STOPPING)
-			restart_pending[i] = true;
-		else
-			s->state = SVC_BLOCKED;
-		snprintf(msg, len, "%s: starting", name);
+	if (start && running && s->state != SVC_STOPPING) {
+		snprintf(msg, len, "%s: already running", name);
 		return 0;
 	}
-	snprintf(msg, len, "unknown command '%s'", verb);
-	return -EINVAL;
+	/* restart: a stop first; the exit starts it again */
+	if (running)
+		service_stop(s);
+	s->crashes = 0;
+	if (s->state == SVC_STOPPING)
+		s->restart_pending = true;
+	else
+		service_want(s);
+	snprintf(msg, len, "%s: starting", name);
+	return 0;
 }
 
 static void fmt_duration(char *buf, size_t len, long ms)
@@ -711,15 +513,14 @@ size_t services_status(char *buf, size_t len)
 		char pid[16] = "-", up[16] = "-", note[96];
 		if (s->pid > 0) {
 			snprintf(pid, sizeof(pid), "%d", s->pid);
-			fmt_duration(up, sizeof(up), now - ts_ms(&s->started));
+			fmt_duration(up, sizeof(up), now - s->started_ms);
 		}
 		const char *wait =
 			s->state == SVC_BLOCKED ? waiting_for(s) : NULL;
 		if (s->state == SVC_BACKOFF)
 			snprintf(note, sizeof(note),
 				 "%s; restart in %ld ms (delay %d ms)",
-				 s->status, ts_ms(&s->restart_at) - now,
-				 s->delay_ms);
+				 s->status, s->due_ms - now, s->delay_ms);
 		else if (wait)
 			snprintf(note, sizeof(note), "waiting for %s (%s)",
 				 wait,
@@ -788,7 +589,7 @@ static void wait_gone(struct service *s, long until)
 		/* a slow stop is not a hang: keep the watchdog fed */
 		watchdog_tick();
 		drain_all();
-		services_reap();
+		services_reap(NULL, 0); /* shutting down already */
 		if (s->pid <= 0 && !cgroup_populated(s->name))
 			return;
 		usleep(20000);
@@ -812,12 +613,13 @@ void services_stop_all(void)
 	for (int k = ordered - 1; k >= 0; k--) {
 		struct service *s = &table[order[k]];
 		if (s->pid <= 0 && !cgroup_populated(s->name)) {
-			s->state = SVC_STOPPED;
+			/* nothing may start it now */
+			if (s->state == SVC_BLOCKED || s->state == SVC_BACKOFF)
+				service_set_state(s, SVC_STOPPED, NULL);
 			continue;
 		}
-		s->state = SVC_STOPPING;
 		if (s->pid > 0)
-			kill(s->pid, s->stop_signal);
+			service_stop(s);
 		long until = monotonic_ms() + s->stop_grace * 1000L;
 		wait_gone(s, until < deadline ? until : deadline);
 		if (s->pid > 0 || cgroup_populated(s->name)) {

@@ -24,8 +24,12 @@ void services_logs_open(const char *dir);
 /* Start everything, each once the services it needs are ready. */
 void services_start_all(void);
 
-/* Reap every exited child; restart services by their policy. */
-void services_reap(void);
+/*
+ * Reap every exited child; restart services by their policy. Returns 0,
+ * or -ENOTRECOVERABLE when a critical service gave up (err: "<name> is
+ * critical"): the caller takes the machine down.
+ */
+int services_reap(char *err, size_t len);
 
 /* Start what is due: unblocked services, restarts; kill late stoppers. */
 void services_tick(void);

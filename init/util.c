@@ -61,6 +61,16 @@ bool is_mountpoint(const char *path)
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
+void child_signals(void)
+{
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 static int run(char *const argv[], bool quiet)
 {
 	int status;
@@ -69,9 +79,7 @@ static int run(char *const argv[], bool quiet)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
-		sigset_t all;
-		sigemptyset(&all);
-		sigprocmask(SIG_SETMASK, &all, NULL);
+		child_signals();
 		if (quiet) {
 			int null = open("/dev/null", O_RDWR);
 			if (null >= 0) {

@@ -26,6 +26,13 @@ int mount_at(const char *src, const char *target, const char *type,
 bool is_mountpoint(const char *path);
 
 /*
+ * In a child before exec: every signal back to its default action and
+ * none blocked (PID 1 blocks those its signalfd reads, and a blocked
+ * mask outlives exec).
+ */
+void child_signals(void);
+
+/*
  * Run a program and wait for it. stdio is the console. Returns its exit
  * code, 128+signal if killed, or -errno if it could not start.
  */

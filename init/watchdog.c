@@ -60,7 +60,7 @@ void watchdog_close(void)
 	if (wd_fd < 0)
 		return;
 	if (write(wd_fd, "V", 1) != 1)
-		log_warn("watchdog: magic close failed: %s", strerror(errno));
+		log_warn("unable to disarm the watchdog: %s", strerror(errno));
 	close(wd_fd);
 	wd_fd = -1;
 }

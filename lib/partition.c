@@ -1,26 +1,26 @@
 // SPDX-License-Identifier: MIT
 #include "partition.h"
+#include "file.h"
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-int uevent_partname(const char *uevent, char *name, size_t len)
+int uevent_value(const char *uevent, const char *key, char *val, size_t len)
 {
+	size_t klen = strlen(key);
 	const char *p = uevent;
 
 	while (p && *p) {
-		if (!strncmp(p, "PARTNAME=", 9)) {
-			const char *v = p + 9;
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			const char *v = p + klen + 1;
 			size_t n = strcspn(v, "\n");
 			if (n >= len)
 				return -ENAMETOOLONG;
-			memcpy(name, v, n);
-			name[n] = '\0';
+			memcpy(val, v, n);
+			val[n] = '\0';
 			return 0;
 		}
 		p = strchr(p, '\n');
@@ -35,18 +35,10 @@ static int read_uevent(const char *sysfs_block, const char *dev, char *buf,
 {
 	char path[512];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s/uevent", sysfs_block, dev);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
+	n = read_text(path, buf, len);
+	return n < 0 ? (int)n : 0;
 }
 
 int partition_find(const char *sysfs_block, const char *spec, char *dev,
@@ -80,7 +72,7 @@ int partition_find(const char *sysfs_block, const char *spec, char *dev,
 		if (read_uevent(sysfs_block, de->d_name, uevent,
 				sizeof(uevent)))
 			continue;
-		if (uevent_partname(uevent, name, sizeof(name)))
+		if (uevent_value(uevent, "PARTNAME", name, sizeof(name)))
 			continue;
 		if (strcmp(name, spec + 10))
 			continue;
@@ -116,7 +108,8 @@ void partition_list(const char *sysfs_block, char *buf, size_t len)
 		const char *dev = des[i]->d_name;
 		if (used < len &&
 		    !read_uevent(sysfs_block, dev, uevent, sizeof(uevent))) {
-			if (uevent_partname(uevent, name, sizeof(name)))
+			if (uevent_value(uevent, "PARTNAME", name,
+					 sizeof(name)))
 				name[0] = '\0';
 			int n = snprintf(buf + used, len - used, "%s%s%s%s%s",
 					 used ? " " : "", dev,

@@ -10,8 +10,12 @@
  * sysfs_block is normally "/sys/class/block"; tests pass a fake tree.
  */
 
-/* Read the PARTNAME= value from the text of a sysfs uevent file. */
-int uevent_partname(const char *uevent, char *name, size_t len);
+/*
+ * The value of KEY=value ("PARTNAME", "DEVNAME", "MAJOR") in the text of
+ * a sysfs uevent file. 0, -ENOENT when there is no such line,
+ * -ENAMETOOLONG when the value does not fit len - 1 bytes.
+ */
+int uevent_value(const char *uevent, const char *key, char *val, size_t len);
 
 /*
  * Resolve "PARTLABEL=<name>" or "/dev/<dev>" to a device name ("vda2").

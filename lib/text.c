@@ -33,7 +33,7 @@ int text_range(const char *v, long min, long max, int *out)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno || end == v || *end || n < min || n > max)
-		return -1;
+		return -EINVAL;
 	*out = (int)n;
 	return 0;
 }

@@ -10,7 +10,7 @@ char *text_trim(char *s);
 /* yes/true/1 -> 1, no/false/0 -> 0, anything else -1. */
 int text_bool(const char *v);
 
-/* A whole number in [min, max] into *out; -1 for anything else. */
+/* A whole number in [min, max] into *out: 0, or -EINVAL for anything else. */
 int text_range(const char *v, long min, long max, int *out);
 
 #endif

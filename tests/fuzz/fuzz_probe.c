@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size = sizeof(text) - 1;
 	memcpy(text, data, size);
 	text[size] = '\0';
-	if (uevent_partname(text, name, sizeof(name)) == 0 &&
+	if (uevent_value(text, "PARTNAME", name, sizeof(name)) == 0 &&
 	    strlen(name) >= sizeof(name))
 		__builtin_trap();
 	return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* uevent_partname, partition_find and partition_list on a fake sysfs. */
+/* uevent_value, partition_find and partition_list on a fake sysfs. */
 #include <errno.h>
 #include <limits.h>
 #include <setjmp.h>
@@ -28,18 +28,20 @@ static void test_uevent_partname(void **state)
 	char name[32];
 
 	(void)state;
-	assert_int_equal(uevent_partname(vda2_uevent, name, sizeof(name)), 0);
+	assert_int_equal(
+		uevent_value(vda2_uevent, "PARTNAME", name, sizeof(name)), 0);
 	assert_string_equal(name, "root-a");
 
 	/* last line without a newline, as a short read might leave it */
-	assert_int_equal(
-		uevent_partname("MAJOR=8\nPARTNAME=esp", name, sizeof(name)),
-		0);
+	assert_int_equal(uevent_value("MAJOR=8\nPARTNAME=esp", "PARTNAME", name,
+				      sizeof(name)),
+			 0);
 	assert_string_equal(name, "esp");
 
 	/* an empty name is a name: GPT allows it */
-	assert_int_equal(
-		uevent_partname("PARTN=1\nPARTNAME=\n", name, sizeof(name)), 0);
+	assert_int_equal(uevent_value("PARTN=1\nPARTNAME=\n", "PARTNAME", name,
+				      sizeof(name)),
+			 0);
 	assert_string_equal(name, "");
 }
 
@@ -49,15 +51,16 @@ static void test_uevent_partname_missing(void **state)
 
 	(void)state;
 	/* a whole disk has no PARTNAME */
-	assert_int_equal(uevent_partname("MAJOR=253\nMINOR=0\nDEVNAME=vda\n"
-					 "DEVTYPE=disk\n",
-					 name, sizeof(name)),
+	assert_int_equal(uevent_value("MAJOR=253\nMINOR=0\nDEVNAME=vda\n"
+				      "DEVTYPE=disk\n",
+				      "PARTNAME", name, sizeof(name)),
 			 -ENOENT);
-	assert_int_equal(uevent_partname("", name, sizeof(name)), -ENOENT);
+	assert_int_equal(uevent_value("", "PARTNAME", name, sizeof(name)),
+			 -ENOENT);
 	/* only at the start of a line */
-	assert_int_equal(
-		uevent_partname("XPARTNAME=root-a\n", name, sizeof(name)),
-		-ENOENT);
+	assert_int_equal(uevent_value("XPARTNAME=root-a\n", "PARTNAME", name,
+				      sizeof(name)),
+			 -ENOENT);
 }
 
 static void test_uevent_partname_too_long(void **state)
@@ -65,9 +68,34 @@ static void test_uevent_partname_too_long(void **state)
 	char name[7];
 
 	(void)state;
-	assert_int_equal(uevent_partname(vda2_uevent, name, 6), -ENAMETOOLONG);
-	assert_int_equal(uevent_partname(vda2_uevent, name, sizeof(name)), 0);
+	assert_int_equal(uevent_value(vda2_uevent, "PARTNAME", name, 6),
+			 -ENAMETOOLONG);
+	assert_int_equal(
+		uevent_value(vda2_uevent, "PARTNAME", name, sizeof(name)), 0);
 	assert_string_equal(name, "root-a");
+}
+
+/* Any key, whole: grow.c finds a partition's disk by DEVNAME and MAJOR. */
+static void test_uevent_value_keys(void **state)
+{
+	char val[32];
+
+	(void)state;
+	assert_int_equal(uevent_value(vda2_uevent, "DEVNAME", val, sizeof(val)),
+			 0);
+	assert_string_equal(val, "vda2");
+	assert_int_equal(uevent_value(vda2_uevent, "MAJOR", val, sizeof(val)),
+			 0);
+	assert_string_equal(val, "253");
+	/* a key is the whole name before '=': PARTN is not PARTNAME */
+	assert_int_equal(uevent_value(vda2_uevent, "PARTN", val, sizeof(val)),
+			 0);
+	assert_string_equal(val, "2");
+	assert_int_equal(
+		uevent_value("PARTNAME=root-a\n", "PARTN", val, sizeof(val)),
+		-ENOENT);
+	assert_int_equal(uevent_value(vda2_uevent, "DEV", val, sizeof(val)),
+			 -ENOENT);
 }
 
 /* The fake /sys/class/block, made fresh for each test. */
@@ -304,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_uevent_partname),
 		cmocka_unit_test(test_uevent_partname_missing),
 		cmocka_unit_test(test_uevent_partname_too_long),
+		cmocka_unit_test(test_uevent_value_keys),
 		cmocka_unit_test_setup_teardown(test_find_label, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_find_label_missing, setup,
