@@ -11,6 +11,9 @@
  * it messages and the time, and it answers through the callbacks: send
  * a message, a lease was bound (or renewed), a lease is gone.
  */
+#define DHCP_BROADCAST 0xffffffffu /* a send's dst: to all */
+#define DHCP_INFINITE 0xffffffffu /* a lease's time: forever */
+
 enum dhcp_state {
 	DHCP_STOPPED,
 	DHCP_INIT,
@@ -39,13 +42,13 @@ struct dhcp_lease {
 	struct dhcp_route routes[DHCP_MAX_ROUTES];
 	uint8_t n_routes;
 	uint8_t has_classless;
-	uint32_t lease_s, t1_s, t2_s; /* lease_s 0xffffffff: infinite */
+	uint32_t lease_s, t1_s, t2_s; /* lease_s may be DHCP_INFINITE */
 	long bound_ms; /* monotonic time of the ACK */
 };
 
 struct dhcp_client;
 struct dhcp_ops {
-	/* dst 0xffffffff: broadcast; else unicast to the lease's server */
+	/* dst DHCP_BROADCAST, or unicast to the lease's server */
 	void (*send)(struct dhcp_client *c, const uint8_t *msg, size_t len,
 		     uint32_t dst);
 	void (*bound)(struct dhcp_client *c, const struct dhcp_lease *old);

@@ -32,6 +32,7 @@
 #include "netd.h"
 
 #define POD_BRIDGE "keel0"
+#define POD_VETH_PREFIX "vk" /* then 8 hex digits */
 #define POD_MODULES "/lib/modules/pods.list"
 #define MAX_PODS 1024
 
@@ -65,7 +66,13 @@ static void veth_name(const char *pod, char out[IF_NAMESIZE])
 
 	for (const char *p = pod; *p; p++)
 		h = (h ^ (uint8_t)*p) * 16777619u;
-	snprintf(out, IF_NAMESIZE, "vk%08x", h);
+	snprintf(out, IF_NAMESIZE, POD_VETH_PREFIX "%08x", h);
+}
+
+bool pods_own_link(const char *name)
+{
+	return !strcmp(name, POD_BRIDGE) ||
+	       !strncmp(name, POD_VETH_PREFIX, strlen(POD_VETH_PREFIX));
 }
 
 static uint32_t cidr_size(void)

@@ -10,8 +10,6 @@
 #include "log.h"
 #include "netd.h"
 
-int netd_reload(char *err, size_t errlen);
-
 #define MAX_SEEN 128
 
 struct seen {
@@ -162,7 +160,7 @@ void ctl_handle(int lfd)
 	if (argc == 1 && !strcmp(argv[0], "status")) {
 		status(fd);
 	} else if (argc == 1 && !strcmp(argv[0], "reload")) {
-		if (netd_reload(out, sizeof(out)))
+		if (links_reload(out, sizeof(out)))
 			ctl_send(fd, CTL_ERR, out);
 		else
 			ctl_sendf(fd, CTL_OK, "configuration from %s",
