@@ -80,7 +80,7 @@ static void status_link(int fd, struct link *l, const struct seen *s, long now)
 
 			inet_ntop(AF_INET, &c->lease.addr, ip, sizeof(ip));
 			inet_ntop(AF_INET, &c->lease.server, srv, sizeof(srv));
-			if (left < 0)
+			if (left == DHCP_FOREVER)
 				ctl_sendf(fd, CTL_MORE,
 					  "  dhcp %s: %s from %s, infinite "
 					  "lease",
