@@ -153,7 +153,7 @@ int dhcpio_recv(struct link *l, struct dhcp_msg *m)
 	const uint8_t *payload;
 	size_t plen;
 	uint32_t src;
-	const char *why;
+	char why[80];
 	ssize_t n = recvmsg(l->pkt_fd, &mh, 0);
 
 	if (n < 0)
@@ -161,8 +161,9 @@ int dhcpio_recv(struct link *l, struct dhcp_msg *m)
 	offload_checksum(&mh, buf, (size_t)n);
 	if (from.sll_pkttype == PACKET_OUTGOING)
 		return -ENOMSG;
-	if (dhcp_frame_parse(buf, (size_t)n, &payload, &plen, &src, &why) ||
-	    dhcp_msg_parse(payload, plen, m, &why)) {
+	if (dhcp_frame_parse(buf, (size_t)n, &payload, &plen, &src, why,
+			     sizeof(why)) ||
+	    dhcp_msg_parse(payload, plen, m, why, sizeof(why))) {
 		bad_packet(l, &from, why);
 		return -ENOMSG;
 	}
