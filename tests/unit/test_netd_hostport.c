@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +92,7 @@ static void test_bad(void **state)
 		err[0] = '\0';
 		assert_int_equal(
 			hostports_parse(cases[i].text, hp, err, sizeof(err)),
-			-1);
+			-EINVAL);
 		if (!strstr(err, cases[i].err))
 			fail_msg("'%s': got '%s', want '%s'", cases[i].text,
 				 err, cases[i].err);
@@ -103,7 +104,7 @@ static void test_bad(void **state)
 		memset(big, 'x', sizeof(big) - 1);
 		big[sizeof(big) - 1] = '\0';
 		assert_int_equal(hostports_parse(big, hp, err, sizeof(err)),
-				 -1);
+				 -EINVAL);
 		assert_true(strlen(err) < 120);
 	}
 }
