@@ -87,12 +87,13 @@ bool links_ready(const char **missing);
 
 /* apply.c: netlink changes, each logged when it fails */
 int apply_link_up(struct link *l, unsigned mtu);
-int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp);
-int apply_route(struct link *l, const struct nlm_route *r, int dhcp);
+int apply_addr(struct link *l, const struct nlm_addr *a, bool dhcp);
+int apply_route(struct link *l, const struct nlm_route *r, bool dhcp);
 void unapply_dhcp(struct link *l);
 void unapply_all(struct link *l);
-int apply_note_deleted_addr(struct link *l, const struct nl_addr *a);
-int apply_note_deleted_route(struct link *l, const struct nl_route *r);
+/* Someone else deleted it: forget it, say so; whether it was netd's. */
+bool apply_note_deleted_addr(struct link *l, const struct nl_addr *a);
+bool apply_note_deleted_route(struct link *l, const struct nl_route *r);
 
 /* dhcpio.c: the packet socket a link's DHCP client speaks through */
 int dhcpio_open(struct link *l);
