@@ -274,6 +274,17 @@ UDP_ASK = ("import socket, sys; s = socket.socket(socket.AF_INET, "
            "print(s.recv(512).decode())")
 
 
+def serve_www(net, ns):
+    """An HTTP server on port 80 in ns saying "hello from the pod"."""
+    www = os.path.join(net.tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("hello from the pod\n")
+    net.spawn(ns, [sys.executable, "-m", "http.server", "80",
+                   "--bind", "0.0.0.0", "--directory", www],
+              os.path.join(net.tmp, "httpd.log"))
+
+
 def test_pod_host_ports(net):
     """hostPort: tcp:8080:80,udp:5353:53 on a pod; the world (the server
     namespace) and the host itself reach the pod's servers at the
@@ -290,13 +301,7 @@ def test_pod_host_ports(net):
     assert "host ports tcp:8080:80,udp:5353:53" in net.log()
     assert read(os.path.join(net.run, "pods", "web")) == \
         "2 tcp:8080:80,udp:5353:53\n"
-    www = os.path.join(net.tmp, "www")
-    os.makedirs(www)
-    with open(os.path.join(www, "index.html"), "w") as f:
-        f.write("hello from the pod\n")
-    net.spawn(pod_ns, [sys.executable, "-m", "http.server", "80",
-                       "--bind", "0.0.0.0", "--directory", www],
-              os.path.join(net.tmp, "httpd.log"))
+    serve_www(net, pod_ns)
     net.spawn(pod_ns, [sys.executable, "-c", UDP_ECHO],
               os.path.join(net.tmp, "echo.log"))
 
@@ -359,13 +364,7 @@ def test_host_ports_of_a_pod_in_a_deleted_pods_place(net):
     pod_ns = net.cli_ns + "-p"
     subprocess.run(["ip", "netns", "add", pod_ns], check=True)
     net.extra_ns.append(pod_ns)
-    www = os.path.join(net.tmp, "www")
-    os.makedirs(www)
-    with open(os.path.join(www, "index.html"), "w") as f:
-        f.write("hello from the pod\n")
-    net.spawn(pod_ns, [sys.executable, "-m", "http.server", "80",
-                       "--bind", "0.0.0.0", "--directory", www],
-              os.path.join(net.tmp, "httpd.log"))
+    serve_www(net, pod_ns)
 
     def fetch():
         r = subprocess.run(["ip", "netns", "exec", net.srv_ns,
