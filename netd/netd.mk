@@ -25,6 +25,17 @@ $(NETD_BIN): $(NETD_SRCS) $(NETD_LIB_SRCS) $(NETD_MNL) netd/mnl.c \
 	@$(TARGET_CC) $(KEEL_CFLAGS) -Inetd $(NETD_MNL_FLAGS) $(KEEL_LDFLAGS) \
 		-o $@ $(NETD_SRCS) $(NETD_LIB_SRCS) $(NETD_MNL_LINK)
 
+# Into the root filesystem: the binary, its service, and its build
+# options (netd/Kconfig) as keys of the image's network.conf, the least
+# important of its files, so that the ESP's or /var's still win.
+define netd-install
+	@install -m 0755 $(NETD_BIN) $(TARGET)/sbin/netd
+	@install -m 0644 rootfs/services/netd.conf $(TARGET)/etc/init/
+	@printf '\n# CONFIG_KEEL_NETD_POD_CIDR (netd/Kconfig)\npod_cidr = %s\n' \
+		'$(call qstrip,$(CONFIG_KEEL_NETD_POD_CIDR))' \
+		>>$(TARGET)/etc/keel/network.conf
+endef
+
 # The same sources on the build host, against the distribution's libmnl:
 # the integration tests run it in network namespaces.
 NETD_HOST_BIN := $(OUT)/host/netd

@@ -63,6 +63,12 @@ def test_defconfig_and_savedefconfig_round_trip(outdir, tmp_path):
      "CONFIG_KEEL_KERNEL_SOURCE: building the kernel from source is not implemented yet"),
     ("CONFIG_KEEL_VERSION", '"1.0 beta"',
      "CONFIG_KEEL_VERSION='1.0 beta' may only hold"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88.0.1/16"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88.0.1/16' has host bits set past /16"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88.0.0/30"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88.0.0/30': the prefix must be /8 to /28"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88/16"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88/16' is not an IPv4 network"),
 ])
 def test_bad_config_value_stops_build(outdir, name, value, message):
     set_option(outdir, name, value)
