@@ -1,9 +1,9 @@
 # netd: one static binary, the daemon and its client (netd status, ...).
 #
-# It links libmnl (scripts/package/libmnl) when that package's tarball
-# is in dl/, and otherwise netd/mnl.c, the subset of libmnl's API netd
-# uses: the mirror serves no libmnl source (../DESIGN.md, "libmnl").
-# tests/tests.mk checks that both build the same messages.
+# It links libmnl (scripts/package/libmnl/libmnl.mk says why that may
+# be missing) when that package's tarball is in dl/, and otherwise
+# netd/mnl.c, the subset of libmnl's API netd uses. tests/tests.mk
+# checks that both build the same messages.
 NETD_LIB_SRCS := $(addprefix lib/,clock.c ctlsock.c errmsg.c file.c log.c text.c)
 NETD_SRCS := $(filter-out netd/mnl.c,$(wildcard netd/*.c))
 NETD_BIN := $(BUILD)/keel/netd

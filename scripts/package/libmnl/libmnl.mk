@@ -1,9 +1,9 @@
-# libmnl: the netlink library whose API netd is written against.
-# The distribution's mirror serves libmnl's binary packages but not its
-# source (DESIGN.md, "libmnl"), so nothing fetches it: its release
-# tarball, put in dl/ by hand and checked against libmnl.hash, is built
-# here into a static library for the image; without it netd/netd.mk
-# links netd/mnl.c, netd's own subset of the same API, instead.
+# libmnl: the netlink library whose API netd is written against. The
+# distribution's mirror serves libmnl's binary packages but not its
+# source (../shared/DESIGN.md, "libmnl"), so nothing fetches it: its
+# release tarball, put in dl/ by hand and checked against libmnl.hash,
+# is built here into a static library for the image; without it
+# netd/netd.mk links netd/mnl.c, netd's own subset of the same API.
 # tests/tests.mk builds every message netd sends through both and
 # compares the bytes (nlmsg-compare).
 LIBMNL_VERSION = 1.0.5
