@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * The link table: every link the kernel has, the rule that configures
- * it, its carrier, and its DHCP client, whose callbacks land here. Link
- * states: a link with no rule is only watched; with a rule it is up
- * with its static addresses, and with carrier it has its routes and,
- * for dhcp = yes, a running DHCP client (netd/README.md, "States").
+ * it, its carrier, and its DHCP client, whose callbacks land here. A
+ * link with no rule is only watched; with one it is configured (up,
+ * its static addresses), and with carrier too connected (its routes
+ * and, for dhcp = yes, a running DHCP client): netd/README.md, "States".
  */
 #include <arpa/inet.h>
 #include <errno.h>
