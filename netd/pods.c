@@ -62,6 +62,15 @@ static bool valid_name(const char *s)
 	return true;
 }
 
+/* A pod name in a request: 0, or -EINVAL with the reason in out. */
+static int check_name(const char *name, char *out, size_t outlen)
+{
+	if (valid_name(name))
+		return 0;
+	return errmsg(out, outlen, -EINVAL,
+		      "pod name '%s' must be 1-63 of [a-z0-9_.-]", name);
+}
+
 /* The host end's name: short, stable, and not taken by a rule. */
 static void veth_name(const char *pod, char out[IF_NAMESIZE])
 {
@@ -470,10 +479,9 @@ static int check_request(const char *name, const char *ports,
 
 	if (r)
 		return errmsg(out, outlen, r, "out of memory");
-	if (!valid_name(name))
-		return errmsg(out, outlen, -EINVAL,
-			      "pod name '%s' must be 1-63 of [a-z0-9_.-]",
-			      name);
+	r = check_name(name, out, outlen);
+	if (r)
+		return r;
 	n = hostports_parse(ports, hp, out, outlen);
 	if (n < 0)
 		return n;
@@ -620,10 +628,8 @@ int pods_del(const char *name, char *out, size_t outlen)
 	struct pod *p;
 	int had_ports, r = load_table();
 
-	if (!valid_name(name))
-		return errmsg(out, outlen, -EINVAL,
-			      "pod name '%s' must be 1-63 of [a-z0-9_.-]",
-			      name);
+	if (check_name(name, out, outlen))
+		return -EINVAL;
 	veth_name(name, host_if);
 	del_veth(host_if);
 	p = r ? NULL : find(name);
