@@ -158,8 +158,7 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 	@ln -sf imaged $(TARGET)/sbin/imagectl
 	@ln -f $(TARGET)/sbin/imaged $(TARGET)/sbin/keel-shim
 	@install -m 0644 rootfs/services/imaged.conf $(TARGET)/etc/init/
-	@install -m 0755 $(NETD_BIN) $(TARGET)/sbin/netd
-	@install -m 0644 rootfs/services/netd.conf $(TARGET)/etc/init/
+	$(netd-install)
 	@if [ -f board/$(BOARD)/modules.pods ]; then \
 		mkdir -p $(TARGET)/lib/modules && \
 		scripts/resolve-modules $(LINUX_MODDIR) board/$(BOARD)/modules.pods | \

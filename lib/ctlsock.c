@@ -144,11 +144,11 @@ int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
-		return -1;
+		return -errno;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
 	    cred.uid != 0) {
 		refuse(fd, "permission denied: root only");
-		return -1;
+		return -EACCES;
 	}
 	/*
 	 * Root in a container is root too, and a hostPath of /run hands it
@@ -161,14 +161,16 @@ int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 			 (int)cred.pid, why);
 		refuse(fd, "permission denied: only the host's own processes "
 			   "may use this socket");
-		return -1;
+		return -EACCES;
 	}
 	/* a client that connects and says nothing must not stall us */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	ssize_t n = recv(fd, req, reqlen - 1, 0);
 	if (n <= 0) {
+		int e = n < 0 ? errno : ENODATA;
+
 		close(fd);
-		return -1;
+		return -e;
 	}
 	req[n] = '\0';
 	*argc = 0;

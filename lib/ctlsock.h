@@ -34,10 +34,11 @@ int ctl_listen(const char *path);
 
 /*
  * Accept one client and read its request into req, split into argv
- * (argv[*argc] = NULL). A client that is not root, is refused by
- * ctl_peer_refused (logged, with its pid), or says nothing within a
- * second, is answered or dropped here: returns -1. Otherwise the
- * connected fd, blocking, to answer with ctl_send.
+ * (argv[*argc] = NULL). Returns the connected fd, blocking, to answer
+ * with ctl_send; or -errno, the client answered or dropped here: -EACCES
+ * for one that is not root or is refused by ctl_peer_refused (logged,
+ * with its pid), -EAGAIN for one that says nothing within a second,
+ * -ENODATA for one that hangs up first, accept's error for none at all.
  */
 int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc);
 

@@ -22,7 +22,7 @@ int text_bool(const char *v)
 		return 1;
 	if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0"))
 		return 0;
-	return -1;
+	return -EINVAL;
 }
 
 int text_range(const char *v, long min, long max, int *out)
@@ -32,8 +32,10 @@ int text_range(const char *v, long min, long max, int *out)
 
 	errno = 0;
 	n = strtol(v, &end, 10);
-	if (errno || end == v || *end || n < min || n > max)
+	if (end == v || *end)
 		return -EINVAL;
+	if (errno || n < min || n > max)
+		return -ERANGE;
 	*out = (int)n;
 	return 0;
 }

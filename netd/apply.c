@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: MIT
+/*
+ * Addresses and routes on a link, through rtnetlink: each change netd
+ * makes is remembered (with whether DHCP gave it), so that netd can take
+ * off what it put on, and tell its own deletions from someone else's.
+ * A failure is logged here and the link goes on with the rest.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include "log.h"
 #include "netd.h"
-
-static const char *ip_str(int family, const union nl_ip *ip, char *buf,
-			  size_t len)
-{
-	return inet_ntop(family, ip->b, buf, (socklen_t)len);
-}
 
 int apply_link_up(struct link *l, unsigned mtu)
 {
@@ -22,20 +22,22 @@ int apply_link_up(struct link *l, unsigned mtu)
 	int r = rtnl_call(&netd.req,
 			  nlm_link_set(netd.nlbuf, rtnl_seq(&netd.req), &req));
 
-	if (r)
-		log_warn("%s: cannot set it up%s: %s", l->name,
-			 mtu ? " with that mtu" : "", strerror(-r));
+	if (r && mtu)
+		log_warn("unable to bring %s up with mtu %u: %s", l->name, mtu,
+			 strerror(-r));
+	else if (r)
+		log_warn("unable to bring %s up: %s", l->name, strerror(-r));
 	return r;
 }
 
-static int same_addr(const struct nlm_addr *a, int family,
-		     const union nl_ip *ip, uint8_t plen)
+static bool same_addr(const struct nlm_addr *a, int family,
+		      const union nl_ip *ip, uint8_t plen)
 {
 	return a->family == family && a->plen == plen &&
 	       !memcmp(a->addr.b, ip->b, family == AF_INET ? 4 : 16);
 }
 
-int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp)
+int apply_addr(struct link *l, const struct nlm_addr *a, bool dhcp)
 {
 	char ip[INET6_ADDRSTRLEN];
 	int i, r;
@@ -43,9 +45,9 @@ int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp)
 	r = rtnl_call(&netd.req,
 		      nlm_addr(netd.nlbuf, rtnl_seq(&netd.req), 1, a));
 	if (r) {
-		log_warn("%s: cannot add address %s/%u: %s", l->name,
-			 ip_str(a->family, &a->addr, ip, sizeof(ip)), a->plen,
-			 strerror(-r));
+		log_warn("unable to add address %s/%u to %s: %s",
+			 inet_ntop(a->family, a->addr.b, ip, sizeof(ip)),
+			 a->plen, l->name, strerror(-r));
 		return r;
 	}
 	for (i = 0; i < l->n_addrs; i++)
@@ -61,13 +63,15 @@ int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp)
 	return 0;
 }
 
-static int same_route(const struct nlm_route *a, const struct nlm_route *b)
+/* A route is known by its destination and metric (and family). */
+static bool same_route(const struct nlm_route *a, int family,
+		       const union nl_ip *dst, uint8_t plen, uint32_t metric)
 {
-	return a->family == b->family && a->plen == b->plen &&
-	       a->metric == b->metric && !memcmp(a->dst.b, b->dst.b, 16);
+	return a->family == family && a->plen == plen && a->metric == metric &&
+	       !memcmp(a->dst.b, dst->b, 16);
 }
 
-int apply_route(struct link *l, const struct nlm_route *rt, int dhcp)
+int apply_route(struct link *l, const struct nlm_route *rt, bool dhcp)
 {
 	char dst[INET6_ADDRSTRLEN], gw[INET6_ADDRSTRLEN];
 	int i, r;
@@ -75,14 +79,16 @@ int apply_route(struct link *l, const struct nlm_route *rt, int dhcp)
 	r = rtnl_call(&netd.req,
 		      nlm_route(netd.nlbuf, rtnl_seq(&netd.req), 1, rt));
 	if (r) {
-		log_warn("%s: cannot add route %s/%u via %s: %s", l->name,
-			 ip_str(rt->family, &rt->dst, dst, sizeof(dst)),
-			 rt->plen, ip_str(rt->family, &rt->gw, gw, sizeof(gw)),
-			 strerror(-r));
+		log_warn("unable to add route %s/%u via %s on %s: %s",
+			 inet_ntop(rt->family, rt->dst.b, dst, sizeof(dst)),
+			 rt->plen,
+			 inet_ntop(rt->family, rt->gw.b, gw, sizeof(gw)),
+			 l->name, strerror(-r));
 		return r;
 	}
 	for (i = 0; i < l->n_routes; i++)
-		if (same_route(&l->routes[i], rt))
+		if (same_route(&l->routes[i], rt->family, &rt->dst, rt->plen,
+			       rt->metric))
 			break;
 	if (i == l->n_routes) {
 		if (l->n_routes == LINK_MAX_ROUTES)
@@ -126,7 +132,7 @@ static void drop_route(struct link *l, int i)
 	rtnl_call(&netd.req, nlm_route(netd.nlbuf, rtnl_seq(&netd.req), 0, &r));
 }
 
-static void unapply(struct link *l, int only_dhcp)
+static void unapply(struct link *l, bool only_dhcp)
 {
 	/* routes first: some of them go through the addresses */
 	for (int i = l->n_routes - 1; i >= 0; i--)
@@ -139,15 +145,15 @@ static void unapply(struct link *l, int only_dhcp)
 
 void unapply_dhcp(struct link *l)
 {
-	unapply(l, 1);
+	unapply(l, true);
 }
 
 void unapply_all(struct link *l)
 {
-	unapply(l, 0);
+	unapply(l, false);
 }
 
-int apply_note_deleted_addr(struct link *l, const struct nl_addr *a)
+bool apply_note_deleted_addr(struct link *l, const struct nl_addr *a)
 {
 	char ip[INET6_ADDRSTRLEN];
 
@@ -155,27 +161,27 @@ int apply_note_deleted_addr(struct link *l, const struct nl_addr *a)
 		if (!same_addr(&l->addrs[i], a->family, &a->addr, a->plen))
 			continue;
 		log_warn("%s: address %s/%u was removed, not by netd", l->name,
-			 ip_str(a->family, &a->addr, ip, sizeof(ip)), a->plen);
+			 inet_ntop(a->family, a->addr.b, ip, sizeof(ip)),
+			 a->plen);
 		forget_addr(l, i);
-		return 1;
+		return true;
 	}
-	return 0;
+	return false;
 }
 
-int apply_note_deleted_route(struct link *l, const struct nl_route *r)
+bool apply_note_deleted_route(struct link *l, const struct nl_route *r)
 {
 	char dst[INET6_ADDRSTRLEN];
 
 	for (int i = 0; i < l->n_routes; i++) {
-		struct nlm_route *o = &l->routes[i];
-
-		if (o->family != r->family || o->plen != r->plen ||
-		    o->metric != r->metric || memcmp(o->dst.b, r->dst.b, 16))
+		if (!same_route(&l->routes[i], r->family, &r->dst, r->plen,
+				r->metric))
 			continue;
 		log_warn("%s: route %s/%u was removed, not by netd", l->name,
-			 ip_str(r->family, &r->dst, dst, sizeof(dst)), r->plen);
+			 inet_ntop(r->family, r->dst.b, dst, sizeof(dst)),
+			 r->plen);
 		forget_route(l, i);
-		return 1;
+		return true;
 	}
-	return 0;
+	return false;
 }

@@ -2,11 +2,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fnmatch.h>
-#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "conf.h"
+#include "errmsg.h"
 #include "file.h"
 #include "text.h"
 
@@ -34,7 +35,7 @@ int net_prefix_parse(const char *s, struct net_prefix *p, int want_plen)
 
 	memset(p, 0, sizeof(*p));
 	if (n == 0 || n >= sizeof(ip) || (slash && !want_plen))
-		return -1;
+		return -EINVAL;
 	memcpy(ip, s, n);
 	ip[n] = 0;
 	if (inet_pton(AF_INET, ip, p->ip.b) == 1)
@@ -42,22 +43,22 @@ int net_prefix_parse(const char *s, struct net_prefix *p, int want_plen)
 	else if (inet_pton(AF_INET6, ip, p->ip.b) == 1)
 		p->family = AF_INET6;
 	else
-		return -1;
+		return -EINVAL;
 	max = p->family == AF_INET ? 32 : 128;
 	if (!slash) {
 		if (want_plen == 1)
-			return -1;
+			return -EINVAL;
 		p->plen = (uint8_t)max;
 		return 0;
 	}
 	if (text_range(slash + 1, 0, max, &plen))
-		return -1;
+		return -EINVAL;
 	p->plen = (uint8_t)plen;
 	return 0;
 }
 
 /* Host bits set past plen (a route to 10.0.0.1/8 is a typo). */
-static int host_bits(const struct net_prefix *p)
+static bool host_bits(const struct net_prefix *p)
 {
 	int bytes = p->family == AF_INET ? 4 : 16;
 
@@ -68,9 +69,9 @@ static int host_bits(const struct net_prefix *p)
 					   : (uint8_t)(0xff << (8 - keep));
 
 		if (p->ip.b[i] & ~mask)
-			return 1;
+			return true;
 	}
-	return 0;
+	return false;
 }
 
 static int parse_mac(const char *s, uint8_t mac[6])
@@ -81,47 +82,35 @@ static int parse_mac(const char *s, uint8_t mac[6])
 	if (strlen(s) != 17 ||
 	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3],
 		   &v[4], &v[5], &end) != 6)
-		return -1;
+		return -EINVAL;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)v[i];
 	return 0;
 }
 
 /* A DNS name as resolv.conf takes it: labels of [A-Za-z0-9-_]. */
-static int valid_domain(const char *s)
+static bool valid_domain(const char *s)
 {
 	size_t n = strlen(s);
 
 	if (!n || n >= NET_NAME_MAX)
-		return 0;
+		return false;
 	for (const char *p = s; *p; p++)
 		if (!(('a' <= *p && *p <= 'z') || ('A' <= *p && *p <= 'Z') ||
 		      ('0' <= *p && *p <= '9') || *p == '-' || *p == '_' ||
 		      *p == '.'))
-			return 0;
-	return 1;
+			return false;
+	return true;
 }
 
+/* Where the parser is, and where its errors go (the caller's buffer);
+ * "file:line: " goes in front in net_conf_parse. */
 struct parser {
 	const char *path;
 	int line;
 	char *err;
 	size_t errlen;
 };
-
-static int fail(struct parser *ps, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static int fail(struct parser *ps, const char *fmt, ...)
-{
-	char why[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	snprintf(ps->err, ps->errlen, "%s:%d: %s", ps->path, ps->line, why);
-	return -1;
-}
 
 /* dns and search values: one or more words, in a global or a rule. */
 static int dns_key(struct parser *ps, struct net_dns *d, const char *key,
@@ -133,22 +122,62 @@ static int dns_key(struct parser *ps, struct net_dns *d, const char *key,
 	     w = strtok_r(NULL, " \t,", &save)) {
 		if (!strcmp(key, "dns")) {
 			if (d->n_servers == NET_MAX_DNS)
-				return fail(ps, "more than %d dns servers",
-					    NET_MAX_DNS);
+				return errmsg(ps->err, ps->errlen, -EINVAL,
+					      "more than %d dns servers",
+					      NET_MAX_DNS);
 			if (net_prefix_parse(w, &d->servers[d->n_servers], 0))
-				return fail(ps, "dns '%s' is not an address",
-					    w);
+				return errmsg(ps->err, ps->errlen, -EINVAL,
+					      "dns '%s' is not an address", w);
 			d->n_servers++;
 		} else {
 			if (d->n_search == NET_MAX_SEARCH)
-				return fail(ps, "more than %d search domains",
-					    NET_MAX_SEARCH);
+				return errmsg(ps->err, ps->errlen, -EINVAL,
+					      "more than %d search domains",
+					      NET_MAX_SEARCH);
 			if (!valid_domain(w))
-				return fail(ps, "search '%s' is not a domain",
-					    w);
+				return errmsg(ps->err, ps->errlen, -EINVAL,
+					      "search '%s' is not a domain", w);
 			strcpy(d->search[d->n_search++], w);
 		}
 	}
+	return 0;
+}
+
+/* route = DST/PREFIX [via GW] */
+static int route_key(struct parser *ps, struct net_rule *r, char *val)
+{
+	char *via = strstr(val, " via ");
+	struct net_route *rt = &r->routes[r->n_routes];
+	struct net_prefix gw = { 0 };
+
+	if (r->n_routes == NET_MAX_ROUTES)
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "more than %d routes", NET_MAX_ROUTES);
+	memset(rt, 0, sizeof(*rt));
+	if (via) {
+		*via = 0;
+		if (net_prefix_parse(text_trim(via + 5), &gw, 0))
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "route gateway '%s' is not an address",
+				      text_trim(via + 5));
+		rt->gw = gw.ip;
+		rt->has_gw = 1;
+	}
+	if (net_prefix_parse(text_trim(val), &rt->dst, 1))
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "route '%s' is not a prefix (like "
+			      "10.0.0.0/8 via 192.0.2.1)",
+			      val);
+	if (via && gw.family != rt->dst.family)
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "route '%s' and its gateway are of "
+			      "different families",
+			      val);
+	if (host_bits(&rt->dst))
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "route '%s' has host bits set past /%u", val,
+			      rt->dst.plen);
+	r->n_routes++;
 	return 0;
 }
 
@@ -160,74 +189,45 @@ static int rule_key(struct parser *ps, struct net_rule *r, const char *key,
 
 	if (!strcmp(key, "dhcp") || !strcmp(key, "required")) {
 		if ((b = text_bool(val)) < 0)
-			return fail(ps, "%s must be yes or no, not '%s'", key,
-				    val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "%s must be yes or no, not '%s'", key,
+				      val);
 		if (key[0] == 'd')
 			r->dhcp = (uint8_t)b;
 		else
 			r->required = (uint8_t)b;
 	} else if (!strcmp(key, "address")) {
 		if (r->n_addrs == NET_MAX_ADDRS)
-			return fail(ps, "more than %d addresses",
-				    NET_MAX_ADDRS);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "more than %d addresses", NET_MAX_ADDRS);
 		if (net_prefix_parse(val, &p, 1))
-			return fail(ps,
-				    "address '%s' is not an address/prefix "
-				    "(like 192.0.2.10/24 or 2001:db8::10/64)",
-				    val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "address '%s' is not an address/prefix "
+				      "(like 192.0.2.10/24 or 2001:db8::10/64)",
+				      val);
 		r->addrs[r->n_addrs++] = p;
 	} else if (!strcmp(key, "gateway")) {
 		if (net_prefix_parse(val, &p, 0))
-			return fail(ps, "gateway '%s' is not an address", val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "gateway '%s' is not an address", val);
 		if (p.family == AF_INET)
 			r->gw4 = p;
 		else
 			r->gw6 = p;
 	} else if (!strcmp(key, "route")) {
-		char *via = strstr(val, " via ");
-		struct net_route *rt = &r->routes[r->n_routes];
-
-		if (r->n_routes == NET_MAX_ROUTES)
-			return fail(ps, "more than %d routes", NET_MAX_ROUTES);
-		memset(rt, 0, sizeof(*rt));
-		if (via) {
-			struct net_prefix gw;
-
-			*via = 0;
-			if (net_prefix_parse(text_trim(via + 5), &gw, 0))
-				return fail(
-					ps,
-					"route gateway '%s' is not an address",
-					text_trim(via + 5));
-			rt->gw = gw.ip;
-			rt->has_gw = 1;
-			p.family = gw.family;
-		}
-		if (net_prefix_parse(text_trim(val), &rt->dst, 1))
-			return fail(ps,
-				    "route '%s' is not a prefix (like "
-				    "10.0.0.0/8 via 192.0.2.1)",
-				    val);
-		if (via && p.family != rt->dst.family)
-			return fail(ps,
-				    "route '%s' and its gateway are of "
-				    "different families",
-				    val);
-		if (host_bits(&rt->dst))
-			return fail(ps, "route '%s' has host bits set past /%u",
-				    val, rt->dst.plen);
-		r->n_routes++;
+		return route_key(ps, r, val);
 	} else if (!strcmp(key, "mtu")) {
 		int mtu;
 
 		if (text_range(val, 68, 65535, &mtu))
-			return fail(ps, "mtu must be 68..65535, not '%s'", val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "mtu must be 68..65535, not '%s'", val);
 		r->mtu = (unsigned)mtu;
 	} else if (!strcmp(key, "dns") || !strcmp(key, "search")) {
 		return dns_key(ps, &r->dns, key, val);
 	} else {
-		return fail(ps, "unknown key '%s' in an interface section",
-			    key);
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "unknown key '%s' in an interface section", key);
 	}
 	return 0;
 }
@@ -239,26 +239,26 @@ static int global_key(struct parser *ps, struct net_conf *c, const char *key,
 		return dns_key(ps, &c->dns, key, val);
 	} else if (!strcmp(key, "ready_timeout")) {
 		if (text_range(val, 0, 3600, &c->ready_timeout_s))
-			return fail(ps,
-				    "ready_timeout must be 0..3600 seconds, "
-				    "not '%s'",
-				    val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "ready_timeout must be 0..3600 seconds, "
+				      "not '%s'",
+				      val);
 		c->set_timeout = 1;
 	} else if (!strcmp(key, "pod_cidr")) {
 		struct net_prefix p;
 
 		if (net_prefix_parse(val, &p, 1) || p.family != AF_INET ||
 		    p.plen < 8 || p.plen > 28 || host_bits(&p))
-			return fail(ps,
-				    "pod_cidr must be an IPv4 network of "
-				    "/8 to /28, not '%s'",
-				    val);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "pod_cidr must be an IPv4 network of "
+				      "/8 to /28, not '%s'",
+				      val);
 		c->pod_cidr = p;
 	} else {
-		return fail(ps,
-			    "unknown key '%s' (interface keys go after a "
-			    "[name] line)",
-			    key);
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "unknown key '%s' (interface keys go after a "
+			      "[name] line)",
+			      key);
 	}
 	return 0;
 }
@@ -270,24 +270,28 @@ static int section(struct parser *ps, struct net_conf *c, char *line)
 	char *m;
 
 	if (!end || end[1])
-		return fail(ps, "a section line is [name], [glob] or [mac]");
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "a section line is [name], [glob] or [mac]");
 	*end = 0;
 	m = text_trim(line + 1);
 	if (!*m)
-		return fail(ps, "empty section name");
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "empty section name");
 	if (c->n_rules == NET_MAX_RULES)
-		return fail(ps, "more than %d interface sections",
-			    NET_MAX_RULES);
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "more than %d interface sections", NET_MAX_RULES);
 	r = &c->rules[c->n_rules];
 	memset(r, 0, sizeof(*r));
 	snprintf(r->where, sizeof(r->where), "%s:%d", ps->path, ps->line);
 	if (strchr(m, ':')) {
 		if (parse_mac(m, r->mac))
-			return fail(ps, "'%s' is not a MAC address", m);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "'%s' is not a MAC address", m);
 		r->by_mac = 1;
 	} else {
 		if (strlen(m) >= sizeof(r->match))
-			return fail(ps, "interface name '%s' is too long", m);
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "interface name '%s' is too long", m);
 		strcpy(r->match, m);
 	}
 	c->n_rules++;
@@ -298,11 +302,38 @@ static int section(struct parser *ps, struct net_conf *c, char *line)
 static int check_rule(struct parser *ps, const struct net_rule *r)
 {
 	if (!r->dhcp && !r->n_addrs && (r->gw4.family || r->gw6.family))
-		return fail(ps,
-			    "section at %s has a gateway but no address "
-			    "and no dhcp",
-			    r->where);
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "section at %s has a gateway but no address "
+			      "and no dhcp",
+			      r->where);
 	return 0;
+}
+
+/* One line: a section, a key of the current rule, or a global key. */
+static int parse_line(struct parser *ps, struct net_conf *c,
+		      struct net_rule **cur, char *line)
+{
+	char *eq, *key, *val;
+	int r;
+
+	if (*line == '[') {
+		r = section(ps, c, line);
+		if (!r)
+			*cur = &c->rules[c->n_rules - 1];
+		return r;
+	}
+	eq = strchr(line, '=');
+	if (!eq)
+		return errmsg(ps->err, ps->errlen, -EINVAL,
+			      "expected key = value");
+	*eq = 0;
+	key = text_trim(line);
+	val = text_trim(eq + 1);
+	if (!*val)
+		return errmsg(ps->err, ps->errlen, -EINVAL, "'%s' has no value",
+			      key);
+	return *cur ? rule_key(ps, *cur, key, val)
+		    : global_key(ps, c, key, val);
 }
 
 int net_conf_parse(struct net_conf *c, const char *path, char *text, char *err,
@@ -310,42 +341,83 @@ int net_conf_parse(struct net_conf *c, const char *path, char *text, char *err,
 {
 	struct parser ps = { path, 0, err, errlen };
 	struct net_rule *cur = NULL;
-	int first = c->n_rules;
+	int first = c->n_rules, r = 0;
 	char *save = NULL;
 
 	/* strtok_r would skip empty lines and so lose line numbers */
-	for (char *line = text; line; line = save) {
-		char *eq, *key, *val;
-
+	for (char *line = text; line && !r; line = save) {
 		save = strchr(line, '\n');
 		if (save)
 			*save++ = 0;
 		ps.line++;
 		line = text_trim(line);
-		if (!*line || *line == '#')
-			continue;
-		if (*line == '[') {
-			if (section(&ps, c, line))
-				return -1;
-			cur = &c->rules[c->n_rules - 1];
-			continue;
-		}
-		eq = strchr(line, '=');
-		if (!eq)
-			return fail(&ps, "expected key = value");
-		*eq = 0;
-		key = text_trim(line);
-		val = text_trim(eq + 1);
-		if (!*val)
-			return fail(&ps, "'%s' has no value", key);
-		if (cur ? rule_key(&ps, cur, key, val)
-			: global_key(&ps, c, key, val))
-			return -1;
+		if (*line && *line != '#')
+			r = parse_line(&ps, c, &cur, line);
 	}
-	for (int i = first; i < c->n_rules; i++)
-		if (check_rule(&ps, &c->rules[i]))
-			return -1;
+	for (int i = first; i < c->n_rules && !r; i++)
+		r = check_rule(&ps, &c->rules[i]);
+	if (r)
+		return errmsg_prefix(err, errlen, r, "%s:%d: ", path, ps.line);
 	return 0;
+}
+
+/*
+ * One file's settings into acc, which has those of the more important
+ * files: its rules go after theirs, its globals count where they set
+ * none.
+ */
+static int merge(struct net_conf *acc, const struct net_conf *one,
+		 const char *path, char *err, size_t errlen)
+{
+	size_t used = strlen(acc->source);
+
+	if (acc->n_rules + one->n_rules > NET_MAX_RULES)
+		return errmsg(err, errlen, -EINVAL,
+			      "%s: more than %d interface sections in all "
+			      "files",
+			      path, NET_MAX_RULES);
+	memcpy(&acc->rules[acc->n_rules], one->rules,
+	       (size_t)one->n_rules * sizeof(one->rules[0]));
+	acc->n_rules += one->n_rules;
+	if (!acc->dns.n_servers) {
+		memcpy(acc->dns.servers, one->dns.servers,
+		       sizeof(acc->dns.servers));
+		acc->dns.n_servers = one->dns.n_servers;
+	}
+	if (!acc->dns.n_search) {
+		memcpy(acc->dns.search, one->dns.search,
+		       sizeof(acc->dns.search));
+		acc->dns.n_search = one->dns.n_search;
+	}
+	if (one->set_timeout && !acc->set_timeout) {
+		acc->ready_timeout_s = one->ready_timeout_s;
+		acc->set_timeout = 1;
+	}
+	if (one->pod_cidr.family && !acc->set_pod) {
+		acc->pod_cidr = one->pod_cidr;
+		acc->set_pod = 1;
+	}
+	snprintf(acc->source + used, sizeof(acc->source) - used, "%s%s",
+		 used ? " " : "", path);
+	return 0;
+}
+
+/* One file, parsed into one; -ENOENT when there is none. */
+static int load_file(struct net_conf *one, const char *path, char *text,
+		     char *err, size_t errlen)
+{
+	ssize_t len = read_text(path, text, CONF_FILE_MAX);
+
+	if (len == -ENOENT)
+		return -ENOENT;
+	if (len < 0)
+		return errmsg_errno(err, errlen, (int)len, (int)-len, "%s",
+				    path);
+	if ((size_t)len >= CONF_FILE_MAX - 1)
+		return errmsg(err, errlen, -EFBIG, "%s: larger than %d bytes",
+			      path, CONF_FILE_MAX - 2);
+	memset(one, 0, sizeof(*one));
+	return net_conf_parse(one, path, text, err, errlen);
 }
 
 int net_conf_load(struct net_conf *c, const char *const *paths, int n,
@@ -354,10 +426,10 @@ int net_conf_load(struct net_conf *c, const char *const *paths, int n,
 	struct net_conf *acc = calloc(1, sizeof(*acc));
 	struct net_conf *one = calloc(1, sizeof(*one));
 	char *text = malloc(CONF_FILE_MAX);
-	int found = 0, ret = -1;
+	int r = 0;
 
 	if (!acc || !one || !text) {
-		snprintf(err, errlen, "out of memory");
+		r = errmsg(err, errlen, -ENOMEM, "out of memory");
 		goto out;
 	}
 	net_conf_default(acc);
@@ -365,75 +437,34 @@ int net_conf_load(struct net_conf *c, const char *const *paths, int n,
 	acc->source[0] = 0;
 	/* most important first: its rules come first, its globals stay */
 	for (int i = 0; i < n; i++) {
-		ssize_t len = read_text(paths[i], text, CONF_FILE_MAX);
-
-		if (len == -ENOENT)
+		r = load_file(one, paths[i], text, err, errlen);
+		if (r == -ENOENT)
 			continue;
-		if (len < 0) {
-			snprintf(err, errlen, "%s: %s", paths[i],
-				 strerror((int)-len));
+		if (!r)
+			r = merge(acc, one, paths[i], err, errlen);
+		if (r)
 			goto out;
-		}
-		if ((size_t)len >= CONF_FILE_MAX - 1) {
-			snprintf(err, errlen, "%s: larger than %d bytes",
-				 paths[i], CONF_FILE_MAX - 2);
-			goto out;
-		}
-		memset(one, 0, sizeof(*one));
-		if (net_conf_parse(one, paths[i], text, err, errlen))
-			goto out;
-		if (acc->n_rules + one->n_rules > NET_MAX_RULES) {
-			snprintf(err, errlen,
-				 "%s: more than %d interface "
-				 "sections in all files",
-				 paths[i], NET_MAX_RULES);
-			goto out;
-		}
-		memcpy(&acc->rules[acc->n_rules], one->rules,
-		       (size_t)one->n_rules * sizeof(one->rules[0]));
-		acc->n_rules += one->n_rules;
-		if (!acc->dns.n_servers) {
-			memcpy(acc->dns.servers, one->dns.servers,
-			       sizeof(acc->dns.servers));
-			acc->dns.n_servers = one->dns.n_servers;
-		}
-		if (!acc->dns.n_search) {
-			memcpy(acc->dns.search, one->dns.search,
-			       sizeof(acc->dns.search));
-			acc->dns.n_search = one->dns.n_search;
-		}
-		if (one->set_timeout && !acc->set_timeout) {
-			acc->ready_timeout_s = one->ready_timeout_s;
-			acc->set_timeout = 1;
-		}
-		if (one->pod_cidr.family && !acc->set_pod) {
-			acc->pod_cidr = one->pod_cidr;
-			acc->set_pod = 1;
-		}
-		snprintf(acc->source + strlen(acc->source),
-			 sizeof(acc->source) - strlen(acc->source), "%s%s",
-			 found ? " " : "", paths[i]);
-		found++;
 	}
+	r = 0;
 	if (!acc->n_rules) {
 		struct net_conf def;
 
 		net_conf_default(&def);
 		acc->rules[0] = def.rules[0];
 		acc->n_rules = 1;
-		if (!found)
+		if (!acc->source[0])
 			strcpy(acc->source, def.source);
 	}
 	*c = *acc;
-	ret = 0;
 out:
 	free(acc);
 	free(one);
 	free(text);
-	return ret;
+	return r;
 }
 
-static int mac_eq(const uint8_t *a, const uint8_t *b)
+/* Whether a (NULL: not known) is the MAC address b. */
+static bool mac_eq(const uint8_t *a, const uint8_t *b)
 {
 	return a && !memcmp(a, b, 6);
 }

@@ -75,7 +75,7 @@ void net_conf_default(struct net_conf *c);
 
 /*
  * Parse one file's text into c (rules appended after those already
- * there; globals set here replace earlier ones). 0, or -1 with
+ * there; globals set here replace earlier ones). 0, or -EINVAL with
  * err = "<path>:<line>: <reason>".
  */
 int net_conf_parse(struct net_conf *c, const char *path, char *text, char *err,
@@ -85,7 +85,8 @@ int net_conf_parse(struct net_conf *c, const char *path, char *text, char *err,
  * The configuration from paths, most important first: a rule from an
  * earlier file wins over a later file's rule for the same interface, and
  * an earlier file's globals over a later file's. Missing files are
- * skipped. On any error c is untouched: -1 and err says where.
+ * skipped. On any error c is untouched: -errno (-EINVAL for a file with
+ * an error in it) and err says where.
  */
 int net_conf_load(struct net_conf *c, const char *const *paths, int n,
 		  char *err, size_t errlen);
@@ -98,7 +99,10 @@ const struct net_rule *net_conf_match(const struct net_conf *c,
 				      const char *name, const uint8_t *mac,
 				      int hardware);
 
-/* "10.0.0.1/24" etc. into p; 0 or -1. want_plen 0: no "/len" allowed. */
+/*
+ * "10.0.0.1/24" etc. into p; 0 or -EINVAL. want_plen 1: "/len" needed,
+ * 0: not allowed, 2: either.
+ */
 int net_prefix_parse(const char *s, struct net_prefix *p, int want_plen);
 
 #endif

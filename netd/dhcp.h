@@ -2,6 +2,7 @@
 #ifndef KEEL_DHCP_H
 #define KEEL_DHCP_H
 
+#include <limits.h>
 #include <stdint.h>
 #include "dhcp_msg.h"
 
@@ -9,8 +10,13 @@
  * One link's DHCPv4 client: the state machine of RFC 2131 section 4.4
  * (figure 5), with no sockets and no clock of its own. The caller feeds
  * it messages and the time, and it answers through the callbacks: send
- * a message, a lease was bound (or renewed), a lease is gone.
+ * a message, a lease was bound (or renewed), a lease is gone, and a line
+ * to log (each change of state among them). The states and what moves
+ * the client between them: netd/README.md, "States".
  */
+#define DHCP_BROADCAST 0xffffffffu /* a send's dst: to all */
+#define DHCP_INFINITE 0xffffffffu /* a lease's time: forever */
+
 enum dhcp_state {
 	DHCP_STOPPED,
 	DHCP_INIT,
@@ -39,13 +45,13 @@ struct dhcp_lease {
 	struct dhcp_route routes[DHCP_MAX_ROUTES];
 	uint8_t n_routes;
 	uint8_t has_classless;
-	uint32_t lease_s, t1_s, t2_s; /* lease_s 0xffffffff: infinite */
+	uint32_t lease_s, t1_s, t2_s; /* lease_s may be DHCP_INFINITE */
 	long bound_ms; /* monotonic time of the ACK */
 };
 
 struct dhcp_client;
 struct dhcp_ops {
-	/* dst 0xffffffff: broadcast; else unicast to the lease's server */
+	/* dst DHCP_BROADCAST, or unicast to the lease's server */
 	void (*send)(struct dhcp_client *c, const uint8_t *msg, size_t len,
 		     uint32_t dst);
 	void (*bound)(struct dhcp_client *c, const struct dhcp_lease *old);
@@ -86,7 +92,8 @@ void dhcp_input(struct dhcp_client *c, const struct dhcp_msg *m, long now);
 /* Call when now >= c->next_ms. */
 void dhcp_timer(struct dhcp_client *c, long now);
 
-/* Seconds left of the lease at now; -1 infinite; 0 none. */
+/* Seconds left of the lease at now: 0 none, DHCP_FOREVER infinite. */
+#define DHCP_FOREVER LONG_MAX
 long dhcp_lease_left(const struct dhcp_client *c, long now);
 const char *dhcp_state_name(enum dhcp_state s);
 

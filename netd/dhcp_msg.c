@@ -2,9 +2,11 @@
 #include "dhcp_msg.h"
 
 #include <arpa/inet.h>
-#include <stdarg.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include "errmsg.h"
 
 /* The fixed BOOTP header, RFC 2131 section 2 (figure 1). */
 #define OFF_OP 0
@@ -101,26 +103,6 @@ static void put_be32(uint8_t *p, uint32_t v)
 }
 
 /*
- * Reasons that carry numbers are formatted here: the caller gets a
- * pointer it need not free, good until its next parse on this thread.
- */
-static _Thread_local char why_buf[80];
-
-static int fail(const char **why, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int fail(const char **why, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why_buf, sizeof(why_buf), fmt, ap);
-	va_end(ap);
-	*why = why_buf;
-	return -1;
-}
-
-/*
  * Every option instance in the order of RFC 3396 section 5's aggregate
  * option buffer. Each instance takes at least two bytes of a message no
  * longer than DHCP_MSG_MAX, which bounds the table.
@@ -135,7 +117,7 @@ struct opt_list {
 };
 
 static int walk_area(const uint8_t *buf, size_t start, size_t end,
-		     struct opt_list *l, const char **why)
+		     struct opt_list *l, char *why, size_t whylen)
 {
 	size_t i = start;
 
@@ -150,9 +132,11 @@ static int walk_area(const uint8_t *buf, size_t start, size_t end,
 		if (code == OPT_END)
 			return 0;
 		if (end - i < 2 || end - i - 2 < buf[i + 1])
-			return fail(why, "option %u truncated", code);
+			return errmsg(why, whylen, -EBADMSG,
+				      "option %u truncated", code);
 		if (l->n == MAX_INSTANCES)
-			return fail(why, "too many options");
+			return errmsg(why, whylen, -EBADMSG,
+				      "too many options");
 		l->off[l->n] = (uint16_t)(i + 2);
 		l->code[l->n] = code;
 		l->len[l->n] = buf[i + 1];
@@ -168,16 +152,16 @@ static int walk_area(const uint8_t *buf, size_t start, size_t end,
  * values concatenated. Returns whether the code appeared at all (a
  * zero-length instance counts, so it can be rejected as malformed).
  */
-static int gather(const uint8_t *buf, const struct opt_list *l, uint8_t code,
-		  uint8_t *out, size_t out_size, size_t *len)
+static bool gather(const uint8_t *buf, const struct opt_list *l, uint8_t code,
+		   uint8_t *out, size_t out_size, size_t *len)
 {
-	int present = 0;
+	bool present = false;
 
 	*len = 0;
 	for (size_t k = 0; k < l->n; k++) {
 		if (l->code[k] != code)
 			continue;
-		present = 1;
+		present = true;
 		/* cannot happen for a message within DHCP_MSG_MAX */
 		if (l->len[k] > out_size - *len)
 			break;
@@ -187,20 +171,22 @@ static int gather(const uint8_t *buf, const struct opt_list *l, uint8_t code,
 	return present;
 }
 
-static int want_len(uint8_t code, size_t n, size_t want, const char **why)
+static int want_len(uint8_t code, size_t n, size_t want, char *why,
+		    size_t whylen)
 {
 	if (n != want)
-		return fail(why, "option %u has length %zu, expected %zu", code,
-			    n, want);
+		return errmsg(why, whylen, -EBADMSG,
+			      "option %u has length %zu, expected %zu", code, n,
+			      want);
 	return 0;
 }
 
 static int take_addrs(uint8_t code, const uint8_t *v, size_t n, uint32_t *out,
-		      uint8_t *count, const char **why)
+		      uint8_t *count, char *why, size_t whylen)
 {
 	if (n == 0 || n % 4)
-		return fail(
-			why,
+		return errmsg(
+			why, whylen, -EBADMSG,
 			"option %u has length %zu, expected a multiple of 4",
 			code, n);
 	*count = 0;
@@ -229,7 +215,7 @@ static void take_string(char *dst, size_t size, const uint8_t *v, size_t n)
 	dst[n] = '\0';
 }
 
-static int label_char(uint8_t c)
+static bool label_char(uint8_t c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	       (c >= '0' && c <= '9') || c == '-' || c == '_';
@@ -240,16 +226,15 @@ static int label_char(uint8_t c)
  * *pos moves past its encoding.
  */
 static int read_name(const uint8_t *d, size_t n, size_t *pos, char *name,
-		     size_t *name_len, const char **why)
+		     size_t *name_len, char *why, size_t whylen)
 {
 	size_t p = *pos, seg = *pos, len = 0;
 	int jumped = 0;
 
 	for (;;) {
-		if (p >= n) {
-			*why = "option 119 truncated";
-			return -1;
-		}
+		if (p >= n)
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 119 truncated");
 		uint8_t c = d[p];
 		if ((c & 0xc0) == 0xc0) {
 			/*
@@ -260,15 +245,13 @@ static int read_name(const uint8_t *d, size_t n, size_t *pos, char *name,
 			 * the run it leaves: jumps strictly decrease and
 			 * cannot loop.
 			 */
-			if (n - p < 2) {
-				*why = "option 119 truncated";
-				return -1;
-			}
+			if (n - p < 2)
+				return errmsg(why, whylen, -EBADMSG,
+					      "option 119 truncated");
 			size_t to = (size_t)(c & 0x3f) << 8 | d[p + 1];
-			if (to >= seg) {
-				*why = "option 119 has a bad pointer";
-				return -1;
-			}
+			if (to >= seg)
+				return errmsg(why, whylen, -EBADMSG,
+					      "option 119 has a bad pointer");
 			if (!jumped)
 				*pos = p + 2;
 			jumped = 1;
@@ -276,31 +259,27 @@ static int read_name(const uint8_t *d, size_t n, size_t *pos, char *name,
 			continue;
 		}
 		/* RFC 1035 section 4.1.4: 01 and 10 are reserved */
-		if (c & 0xc0) {
-			*why = "option 119 has a bad label";
-			return -1;
-		}
+		if (c & 0xc0)
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 119 has a bad label");
 		if (c == 0) {
 			if (!jumped)
 				*pos = p + 1;
 			break;
 		}
-		if (n - p - 1 < c) {
-			*why = "option 119 truncated";
-			return -1;
-		}
+		if (n - p - 1 < c)
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 119 truncated");
 		/* RFC 1035 section 2.3.4: 255 octets of wire format */
-		if (len + (len ? 1 : 0) + c > 253) {
-			*why = "option 119 has a name too long";
-			return -1;
-		}
+		if (len + (len ? 1 : 0) + c > 253)
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 119 has a name too long");
 		if (len)
 			name[len++] = '.';
 		for (size_t i = 0; i < c; i++) {
-			if (!label_char(d[p + 1 + i])) {
-				*why = "option 119 has a bad label";
-				return -1;
-			}
+			if (!label_char(d[p + 1 + i]))
+				return errmsg(why, whylen, -EBADMSG,
+					      "option 119 has a bad label");
 			name[len++] = (char)d[p + 1 + i];
 		}
 		p += 1 + (size_t)c;
@@ -311,7 +290,7 @@ static int read_name(const uint8_t *d, size_t n, size_t *pos, char *name,
 }
 
 static int take_search(const uint8_t *d, size_t n, char *out, size_t size,
-		       const char **why)
+		       char *why, size_t whylen)
 {
 	size_t pos = 0, used = 0;
 	int full = 0;
@@ -320,10 +299,10 @@ static int take_search(const uint8_t *d, size_t n, char *out, size_t size,
 	out[0] = '\0';
 	/* every name is checked even once out is full */
 	while (pos < n) {
-		size_t nl;
+		size_t nl = 0;
 
-		if (read_name(d, n, &pos, name, &nl, why))
-			return -1;
+		if (read_name(d, n, &pos, name, &nl, why, whylen))
+			return -EBADMSG;
 		/* the root name would search nothing */
 		if (!nl || full)
 			continue;
@@ -342,7 +321,7 @@ static int take_search(const uint8_t *d, size_t n, char *out, size_t size,
 }
 
 static int take_classless(const uint8_t *d, size_t n, struct dhcp_msg *m,
-			  const char **why)
+			  char *why, size_t whylen)
 {
 	size_t i = 0;
 
@@ -352,22 +331,21 @@ static int take_classless(const uint8_t *d, size_t n, struct dhcp_msg *m,
 	 * Client Behavior") and leave it without a default route.
 	 */
 	if (n < 5)
-		return fail(why,
-			    "option 121 has length %zu, expected at least 5",
-			    n);
+		return errmsg(why, whylen, -EBADMSG,
+			      "option 121 has length %zu, expected at least 5",
+			      n);
 	m->n_routes = 0;
 	while (i < n) {
 		uint8_t width = d[i];
 		uint32_t dst = 0;
 
 		if (width > 32)
-			return fail(why, "option 121 has prefix length %u",
-				    width);
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 121 has prefix length %u", width);
 		size_t sig = ((size_t)width + 7) / 8;
-		if (n - i < 1 + sig + 4) {
-			*why = "option 121 truncated";
-			return -1;
-		}
+		if (n - i < 1 + sig + 4)
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 121 truncated");
 		for (size_t k = 0; k < sig; k++)
 			dst |= (uint32_t)d[i + 1 + k] << (24 - 8 * k);
 		/* 172.31.0.0/12 is 172.16.0.0/12 */
@@ -385,36 +363,37 @@ static int take_classless(const uint8_t *d, size_t n, struct dhcp_msg *m,
 }
 
 static int decode(const uint8_t *buf, const struct opt_list *l,
-		  struct dhcp_msg *m, const char **why)
+		  struct dhcp_msg *m, char *why, size_t whylen)
 {
 	uint8_t v[DHCP_MSG_MAX];
 	size_t n;
 
 	if (gather(buf, l, OPT_TYPE, v, sizeof(v), &n)) {
-		if (want_len(OPT_TYPE, n, 1, why))
-			return -1;
+		if (want_len(OPT_TYPE, n, 1, why, whylen))
+			return -EBADMSG;
 		m->type = v[0];
 	}
 	if (gather(buf, l, OPT_SERVER_ID, v, sizeof(v), &n)) {
-		if (want_len(OPT_SERVER_ID, n, 4, why))
-			return -1;
+		if (want_len(OPT_SERVER_ID, n, 4, why, whylen))
+			return -EBADMSG;
 		memcpy(&m->server_id, v, 4);
 	}
 	if (gather(buf, l, OPT_NETMASK, v, sizeof(v), &n)) {
-		if (want_len(OPT_NETMASK, n, 4, why))
-			return -1;
+		if (want_len(OPT_NETMASK, n, 4, why, whylen))
+			return -EBADMSG;
 		memcpy(&m->netmask, v, 4);
 		m->has_netmask = 1;
 	}
 	if (gather(buf, l, OPT_ROUTER, v, sizeof(v), &n) &&
-	    take_addrs(OPT_ROUTER, v, n, m->routers, &m->n_routers, why))
-		return -1;
+	    take_addrs(OPT_ROUTER, v, n, m->routers, &m->n_routers, why,
+		       whylen))
+		return -EBADMSG;
 	if (gather(buf, l, OPT_DNS, v, sizeof(v), &n) &&
-	    take_addrs(OPT_DNS, v, n, m->dns, &m->n_dns, why))
-		return -1;
+	    take_addrs(OPT_DNS, v, n, m->dns, &m->n_dns, why, whylen))
+		return -EBADMSG;
 	if (gather(buf, l, OPT_NTP, v, sizeof(v), &n) &&
-	    take_addrs(OPT_NTP, v, n, m->ntp, &m->n_ntp, why))
-		return -1;
+	    take_addrs(OPT_NTP, v, n, m->ntp, &m->n_ntp, why, whylen))
+		return -EBADMSG;
 	if (gather(buf, l, OPT_HOSTNAME, v, sizeof(v), &n))
 		take_string(m->hostname, sizeof(m->hostname), v, n);
 	if (gather(buf, l, OPT_DOMAIN, v, sizeof(v), &n))
@@ -422,43 +401,43 @@ static int decode(const uint8_t *buf, const struct opt_list *l,
 	if (gather(buf, l, OPT_MESSAGE, v, sizeof(v), &n))
 		take_string(m->message, sizeof(m->message), v, n);
 	if (gather(buf, l, OPT_MTU, v, sizeof(v), &n)) {
-		if (want_len(OPT_MTU, n, 2, why))
-			return -1;
+		if (want_len(OPT_MTU, n, 2, why, whylen))
+			return -EBADMSG;
 		/* RFC 2132 section 5.1: 68 is the least legal value */
 		m->mtu = get_be16(v) >= 68 ? get_be16(v) : 0;
 	}
 	if (gather(buf, l, OPT_BROADCAST, v, sizeof(v), &n)) {
-		if (want_len(OPT_BROADCAST, n, 4, why))
-			return -1;
+		if (want_len(OPT_BROADCAST, n, 4, why, whylen))
+			return -EBADMSG;
 		memcpy(&m->broadcast, v, 4);
 		m->has_broadcast = 1;
 	}
 	if (gather(buf, l, OPT_LEASE, v, sizeof(v), &n)) {
-		if (want_len(OPT_LEASE, n, 4, why))
-			return -1;
+		if (want_len(OPT_LEASE, n, 4, why, whylen))
+			return -EBADMSG;
 		m->lease_s = get_be32(v);
 	}
 	if (gather(buf, l, OPT_T1, v, sizeof(v), &n)) {
-		if (want_len(OPT_T1, n, 4, why))
-			return -1;
+		if (want_len(OPT_T1, n, 4, why, whylen))
+			return -EBADMSG;
 		m->t1_s = get_be32(v);
 	}
 	if (gather(buf, l, OPT_T2, v, sizeof(v), &n)) {
-		if (want_len(OPT_T2, n, 4, why))
-			return -1;
+		if (want_len(OPT_T2, n, 4, why, whylen))
+			return -EBADMSG;
 		m->t2_s = get_be32(v);
 	}
 	if (gather(buf, l, OPT_SEARCH, v, sizeof(v), &n) &&
-	    take_search(v, n, m->search, sizeof(m->search), why))
-		return -1;
+	    take_search(v, n, m->search, sizeof(m->search), why, whylen))
+		return -EBADMSG;
 	if (gather(buf, l, OPT_CLASSLESS, v, sizeof(v), &n) &&
-	    take_classless(v, n, m, why))
-		return -1;
+	    take_classless(v, n, m, why, whylen))
+		return -EBADMSG;
 	return 0;
 }
 
 int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m,
-		   const char **why)
+		   char *why, size_t whylen)
 {
 	struct opt_list l;
 	uint8_t v[DHCP_MSG_MAX];
@@ -468,26 +447,16 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m,
 	/* gcc for aarch64 cannot see that gather() fills what it counts */
 	v[0] = 0;
 	memset(m, 0, sizeof(*m));
-	if (len < OFF_OPTIONS) {
-		*why = "too short";
-		return -1;
-	}
-	if (len > DHCP_MSG_MAX) {
-		*why = "too long";
-		return -1;
-	}
-	if (buf[OFF_OP] != BOOTREPLY) {
-		*why = "not a BOOTREPLY";
-		return -1;
-	}
-	if (buf[OFF_HTYPE] != HTYPE_ETHER || buf[OFF_HLEN] != ETHER_ALEN) {
-		*why = "not an Ethernet address";
-		return -1;
-	}
-	if (memcmp(buf + OFF_COOKIE, magic_cookie, sizeof(magic_cookie))) {
-		*why = "bad magic cookie";
-		return -1;
-	}
+	if (len < OFF_OPTIONS)
+		return errmsg(why, whylen, -EBADMSG, "too short");
+	if (len > DHCP_MSG_MAX)
+		return errmsg(why, whylen, -EBADMSG, "too long");
+	if (buf[OFF_OP] != BOOTREPLY)
+		return errmsg(why, whylen, -EBADMSG, "not a BOOTREPLY");
+	if (buf[OFF_HTYPE] != HTYPE_ETHER || buf[OFF_HLEN] != ETHER_ALEN)
+		return errmsg(why, whylen, -EBADMSG, "not an Ethernet address");
+	if (memcmp(buf + OFF_COOKIE, magic_cookie, sizeof(magic_cookie)))
+		return errmsg(why, whylen, -EBADMSG, "bad magic cookie");
 	m->op = buf[OFF_OP];
 	m->xid = get_be32(buf + OFF_XID);
 	memcpy(&m->yiaddr, buf + OFF_YIADDR, 4);
@@ -495,28 +464,29 @@ int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m,
 	memcpy(m->chaddr, buf + OFF_CHADDR, sizeof(m->chaddr));
 
 	l.n = 0;
-	if (walk_area(buf, OFF_OPTIONS, len, &l, why))
-		return -1;
+	if (walk_area(buf, OFF_OPTIONS, len, &l, why, whylen))
+		return -EBADMSG;
 	/*
 	 * RFC 2132 section 9.3: only the options field says whether file
 	 * and sname hold options, so it is read before they are; a 52 in
 	 * either of them is just an option nobody looks at.
 	 */
 	if (gather(buf, &l, OPT_OVERLOAD, v, sizeof(v), &n)) {
-		if (want_len(OPT_OVERLOAD, n, 1, why))
-			return -1;
+		if (want_len(OPT_OVERLOAD, n, 1, why, whylen))
+			return -EBADMSG;
 		overload = v[0];
 		if (overload < 1 || overload > 3)
-			return fail(why, "option 52 has value %u", overload);
+			return errmsg(why, whylen, -EBADMSG,
+				      "option 52 has value %u", overload);
 	}
 	/* RFC 3396 section 5: file before sname, as in RFC 2131 section 4.1 */
 	if ((overload & OVERLOAD_FILE) &&
-	    walk_area(buf, OFF_FILE, OFF_FILE + FILE_LEN, &l, why))
-		return -1;
+	    walk_area(buf, OFF_FILE, OFF_FILE + FILE_LEN, &l, why, whylen))
+		return -EBADMSG;
 	if ((overload & OVERLOAD_SNAME) &&
-	    walk_area(buf, OFF_SNAME, OFF_SNAME + SNAME_LEN, &l, why))
-		return -1;
-	return decode(buf, &l, m, why);
+	    walk_area(buf, OFF_SNAME, OFF_SNAME + SNAME_LEN, &l, why, whylen))
+		return -EBADMSG;
+	return decode(buf, &l, m, why, whylen);
 }
 
 static size_t put_opt(uint8_t *buf, size_t n, uint8_t code, const void *v,
@@ -604,57 +574,39 @@ static uint32_t udp_pseudo(const uint8_t *src, const uint8_t *dst,
 }
 
 int dhcp_frame_parse(const uint8_t *buf, size_t len, const uint8_t **payload,
-		     size_t *payload_len, uint32_t *src, const char **why)
+		     size_t *payload_len, uint32_t *src, char *why,
+		     size_t whylen)
 {
-	if (len < IP_HDR_LEN + UDP_HDR_LEN) {
-		*why = "too short";
-		return -1;
-	}
-	if (buf[0] >> 4 != 4) {
-		*why = "not IPv4";
-		return -1;
-	}
+	if (len < IP_HDR_LEN + UDP_HDR_LEN)
+		return errmsg(why, whylen, -EBADMSG, "too short");
+	if (buf[0] >> 4 != 4)
+		return errmsg(why, whylen, -EBADMSG, "not IPv4");
 	size_t ihl = (size_t)(buf[0] & 0x0f) * 4;
-	if (ihl < IP_HDR_LEN || ihl > len) {
-		*why = "bad IP header length";
-		return -1;
-	}
+	if (ihl < IP_HDR_LEN || ihl > len)
+		return errmsg(why, whylen, -EBADMSG, "bad IP header length");
 	/* RFC 791 section 3.1: the header sums to all ones */
-	if (fold(sum16(0, buf, ihl)) != 0xffff) {
-		*why = "bad IP header checksum";
-		return -1;
-	}
+	if (fold(sum16(0, buf, ihl)) != 0xffff)
+		return errmsg(why, whylen, -EBADMSG, "bad IP header checksum");
 	/* the link may pad a short frame: trust the IP length, not len */
 	size_t total = get_be16(buf + 2);
-	if (total < ihl + UDP_HDR_LEN || total > len) {
-		*why = "bad IP total length";
-		return -1;
-	}
-	if (buf[9] != IPPROTO_UDP_NUM) {
-		*why = "not UDP";
-		return -1;
-	}
-	if (get_be16(buf + 6) & (IP_MF | IP_OFFMASK)) {
-		*why = "fragmented";
-		return -1;
-	}
+	if (total < ihl + UDP_HDR_LEN || total > len)
+		return errmsg(why, whylen, -EBADMSG, "bad IP total length");
+	if (buf[9] != IPPROTO_UDP_NUM)
+		return errmsg(why, whylen, -EBADMSG, "not UDP");
+	if (get_be16(buf + 6) & (IP_MF | IP_OFFMASK))
+		return errmsg(why, whylen, -EBADMSG, "fragmented");
 	const uint8_t *udp = buf + ihl;
-	if (get_be16(udp + 2) != DHCP_CLIENT_PORT) {
-		*why = "not to the DHCP client port";
-		return -1;
-	}
+	if (get_be16(udp + 2) != DHCP_CLIENT_PORT)
+		return errmsg(why, whylen, -EBADMSG,
+			      "not to the DHCP client port");
 	size_t ulen = get_be16(udp + 4);
-	if (ulen < UDP_HDR_LEN || ulen > total - ihl) {
-		*why = "bad UDP length";
-		return -1;
-	}
+	if (ulen < UDP_HDR_LEN || ulen > total - ihl)
+		return errmsg(why, whylen, -EBADMSG, "bad UDP length");
 	/* RFC 768: zero means the sender computed no checksum */
 	if (get_be16(udp + 6) &&
 	    fold(sum16(udp_pseudo(buf + 12, buf + 16, (uint16_t)ulen), udp,
-		       ulen)) != 0xffff) {
-		*why = "bad UDP checksum";
-		return -1;
-	}
+		       ulen)) != 0xffff)
+		return errmsg(why, whylen, -EBADMSG, "bad UDP checksum");
 	memcpy(src, buf + 12, 4);
 	*payload = udp + UDP_HDR_LEN;
 	*payload_len = ulen - UDP_HDR_LEN;

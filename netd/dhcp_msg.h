@@ -80,11 +80,11 @@ struct dhcp_msg {
  * concatenation of repeated long options (119 and 121 may span several
  * instances). A malformed option (its length runs past the end, a fixed
  * size option of the wrong size, a bad 121 or 119 encoding) makes the
- * whole message invalid. Returns 0, or -1 with *why set to a static
- * reason ("too short", "bad magic cookie", "option 121 truncated", ...).
+ * whole message invalid. Returns 0, or -EBADMSG with the reason in why
+ * ("too short", "bad magic cookie", "option 121 truncated", ...).
  */
 int dhcp_msg_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m,
-		   const char **why);
+		   char *why, size_t whylen);
 
 /* What the client sends. Zero fields are left out. */
 struct dhcp_request {
@@ -114,11 +114,12 @@ size_t dhcp_msg_build(uint8_t *buf, const struct dhcp_request *r);
  * frame starts at the IP header). Accepts only an unfragmented IPv4 UDP
  * datagram to port 68 whose header lengths agree with len and whose UDP
  * checksum, when not zero, is right. On success points *payload into
- * buf, sets *payload_len and *src (source address). Returns 0 or -1 with
- * *why set.
+ * buf, sets *payload_len and *src (source address). Returns 0, or
+ * -EBADMSG with the reason in why.
  */
 int dhcp_frame_parse(const uint8_t *buf, size_t len, const uint8_t **payload,
-		     size_t *payload_len, uint32_t *src, const char **why);
+		     size_t *payload_len, uint32_t *src, char *why,
+		     size_t whylen);
 
 /*
  * Wrap payload in an IPv4 header (TTL 64, DF clear) and a UDP header

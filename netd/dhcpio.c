@@ -1,4 +1,9 @@
 // SPDX-License-Identifier: MIT
+/*
+ * The packet socket a link's DHCP client speaks through: its BPF
+ * filter, frames built and parsed (dhcp_msg.c), checksum offload. No
+ * client logic: links.c feeds what comes here to the client.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
@@ -40,23 +45,21 @@ int dhcpio_open(struct link *l)
 		.sll_protocol = htons(ETH_P_IP),
 		.sll_ifindex = l->index,
 	};
-	int fd;
+	int fd, r;
 
 	if (l->pkt_fd >= 0)
 		return 0;
 	/* protocol 0 until bound: nothing queues before the filter is on */
 	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) ||
 	    setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &(int){ 1 },
 		       sizeof(int)) ||
 	    bind(fd, (struct sockaddr *)&sll, sizeof(sll))) {
-		int e = errno;
-
-		log_err("%s: no DHCP socket: %s", l->name, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -e;
+		r = -errno;
+		close(fd);
+		return r;
 	}
 	l->pkt_fd = fd;
 	return 0;
@@ -69,10 +72,8 @@ void dhcpio_close(struct link *l)
 	l->pkt_fd = -1;
 }
 
-static void send_frame(struct dhcp_client *c, const uint8_t *msg, size_t len,
-		       uint32_t dst)
+int dhcpio_send(struct link *l, const uint8_t *msg, size_t len, uint32_t dst)
 {
-	struct link *l = c->ctx;
 	uint8_t frame[DHCP_MSG_MAX + 28];
 	struct sockaddr_ll sll = {
 		.sll_family = AF_PACKET,
@@ -80,41 +81,19 @@ static void send_frame(struct dhcp_client *c, const uint8_t *msg, size_t len,
 		.sll_ifindex = l->index,
 		.sll_halen = 6,
 	};
-	uint32_t src = c->have_lease ? c->lease.addr : 0;
+	uint32_t src = l->dhcp.have_lease ? l->dhcp.lease.addr : 0;
 	size_t n;
 
-	if (dst == 0xffffffffu)
+	if (dst == DHCP_BROADCAST)
 		memset(sll.sll_addr, 0xff, 6);
 	else
 		memcpy(sll.sll_addr, l->server_mac, 6);
 	n = dhcp_frame_build(frame, src, dst, msg, len);
 	if (sendto(l->pkt_fd, frame, n, 0, (struct sockaddr *)&sll,
-		   sizeof(sll)) < 0 &&
-	    errno != ENETDOWN)
-		log_warn("%s: sending DHCP: %s", l->name, strerror(errno));
+		   sizeof(sll)) < 0)
+		return -errno;
+	return 0;
 }
-
-static void on_bound(struct dhcp_client *c, const struct dhcp_lease *old)
-{
-	link_dhcp_bound(c->ctx, old);
-}
-
-static void on_lost(struct dhcp_client *c, const char *why)
-{
-	link_dhcp_lost(c->ctx, why);
-}
-
-static void on_log(struct dhcp_client *c, const char *msg)
-{
-	log_info("%s: dhcp: %s", ((struct link *)c->ctx)->name, msg);
-}
-
-const struct dhcp_ops dhcpio_ops = {
-	.send = send_frame,
-	.bound = on_bound,
-	.lost = on_lost,
-	.log = on_log,
-};
 
 /* A hostile or broken server may send a flood: say so once in a while. */
 static void bad_packet(struct link *l, const struct sockaddr_ll *from,
@@ -133,61 +112,64 @@ static void bad_packet(struct link *l, const struct sockaddr_ll *from,
 	l->bad_logged_ms = now;
 }
 
-void link_packet(struct link *l)
+/*
+ * A packet from this host (a veth, a bridge) may carry a checksum still
+ * to be filled in by offload: there is nothing to check yet, so it is
+ * zeroed, which UDP reads as "none computed".
+ */
+static void offload_checksum(struct msghdr *mh, uint8_t *buf, size_t n)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(mh); cm;
+	     cm = CMSG_NXTHDR(mh, cm)) {
+		struct tpacket_auxdata aux;
+
+		if (cm->cmsg_level != SOL_PACKET ||
+		    cm->cmsg_type != PACKET_AUXDATA)
+			continue;
+		memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
+		if (aux.tp_status & TP_STATUS_CSUMNOTREADY && n >= 28 &&
+		    (size_t)((buf[0] & 0xf) * 4 + 8) <= n)
+			memset(buf + (buf[0] & 0xf) * 4 + 6, 0, 2);
+	}
+}
+
+int dhcpio_recv(struct link *l, struct dhcp_msg *m)
 {
 	uint8_t buf[2048];
-	struct dhcp_msg m;
+	struct sockaddr_ll from;
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct msghdr mh = {
+		.msg_name = &from,
+		.msg_namelen = sizeof(from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = &ctl,
+		.msg_controllen = sizeof(ctl),
+	};
+	const uint8_t *payload;
+	size_t plen;
+	uint32_t src;
+	char why[80];
+	ssize_t n = recvmsg(l->pkt_fd, &mh, 0);
 
-	for (int budget = 32; budget > 0; budget--) {
-		struct sockaddr_ll from;
-		union {
-			struct cmsghdr h;
-			char space[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-		} ctl;
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
-		struct msghdr mh = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = &ctl,
-			.msg_controllen = sizeof(ctl),
-		};
-		const uint8_t *payload;
-		size_t plen;
-		uint32_t src;
-		const char *why;
-		ssize_t n = recvmsg(l->pkt_fd, &mh, 0);
-
-		if (n < 0)
-			return;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
-		     cm = CMSG_NXTHDR(&mh, cm)) {
-			struct tpacket_auxdata aux;
-
-			if (cm->cmsg_level != SOL_PACKET ||
-			    cm->cmsg_type != PACKET_AUXDATA)
-				continue;
-			memcpy(&aux, CMSG_DATA(cm), sizeof(aux));
-			/* a packet from this host (a veth, a bridge) may
-			 * carry a checksum still to be filled in by
-			 * offload: there is nothing to check yet */
-			if (aux.tp_status & TP_STATUS_CSUMNOTREADY && n >= 28 &&
-			    (size_t)((buf[0] & 0xf) * 4 + 8) <= (size_t)n)
-				memset(buf + (buf[0] & 0xf) * 4 + 6, 0, 2);
-		}
-		if (from.sll_pkttype == PACKET_OUTGOING)
-			continue;
-		if (dhcp_frame_parse(buf, (size_t)n, &payload, &plen, &src,
-				     &why) ||
-		    dhcp_msg_parse(payload, plen, &m, &why)) {
-			bad_packet(l, &from, why);
-			continue;
-		}
-		if (m.xid != l->dhcp.xid || memcmp(m.chaddr, l->mac, 6))
-			continue;
-		if (from.sll_halen == 6)
-			memcpy(l->server_mac, from.sll_addr, 6);
-		dhcp_input(&l->dhcp, &m, monotonic_ms());
+	if (n < 0)
+		return -errno;
+	offload_checksum(&mh, buf, (size_t)n);
+	if (from.sll_pkttype == PACKET_OUTGOING)
+		return -ENOMSG;
+	if (dhcp_frame_parse(buf, (size_t)n, &payload, &plen, &src, why,
+			     sizeof(why)) ||
+	    dhcp_msg_parse(payload, plen, m, why, sizeof(why))) {
+		bad_packet(l, &from, why);
+		return -ENOMSG;
 	}
+	if (m->xid != l->dhcp.xid || memcmp(m->chaddr, l->mac, 6))
+		return -ENOMSG;
+	if (from.sll_halen == 6)
+		memcpy(l->server_mac, from.sll_addr, 6);
+	return 0;
 }

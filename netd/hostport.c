@@ -3,9 +3,11 @@
  * Host ports: the PORTS argument of pod-add, checked strictly (it becomes
  * DNAT rules), and written back the same way into the pod table.
  */
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include "errmsg.h"
 #include "hostport.h"
 
 const char *hostport_proto(uint8_t proto)
@@ -13,25 +15,26 @@ const char *hostport_proto(uint8_t proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-/* 1-65535 in decimal, nothing else: no sign, no spaces, no hex. */
+/* 1-65535 in decimal, nothing else: no sign, no spaces, no hex. 0,
+ * -EINVAL or -ERANGE. */
 static int port_num(const char *s, size_t len, uint16_t *out)
 {
 	unsigned v = 0;
 
 	if (!len || len > 5)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < len; i++) {
 		if (s[i] < '0' || s[i] > '9')
-			return -1;
+			return -EINVAL;
 		v = v * 10 + (unsigned)(s[i] - '0');
 	}
 	if (v < 1 || v > 65535)
-		return -1;
+		return -ERANGE;
 	*out = (uint16_t)v;
 	return 0;
 }
 
-/* One PROTO:HOSTPORT:CONTAINERPORT of len bytes; 0, or -1 with err. */
+/* One PROTO:HOSTPORT:CONTAINERPORT of len bytes; 0, or -EINVAL with err. */
 static int parse_item(const char *s, size_t len, struct hostport *hp, char *err,
 		      size_t errlen)
 {
@@ -39,30 +42,25 @@ static int parse_item(const char *s, size_t len, struct hostport *hp, char *err,
 	int ilen = len > 40 ? 40 : (int)len;
 
 	c2 = c1 ? memchr(c1 + 1, ':', (size_t)(end - c1 - 1)) : NULL;
-	if (!c1 || !c2 || memchr(c2 + 1, ':', (size_t)(end - c2 - 1))) {
-		snprintf(err, errlen,
-			 "bad host port '%.*s': want "
-			 "PROTO:HOSTPORT:CONTAINERPORT, like tcp:8080:80",
-			 ilen, s);
-		return -1;
-	}
-	if (c1 - s == 3 && !memcmp(s, "tcp", 3)) {
+	if (!c1 || !c2 || memchr(c2 + 1, ':', (size_t)(end - c2 - 1)))
+		return errmsg(err, errlen, -EINVAL,
+			      "bad host port '%.*s': want "
+			      "PROTO:HOSTPORT:CONTAINERPORT, like tcp:8080:80",
+			      ilen, s);
+	if (c1 - s == 3 && !memcmp(s, "tcp", 3))
 		hp->proto = IPPROTO_TCP;
-	} else if (c1 - s == 3 && !memcmp(s, "udp", 3)) {
+	else if (c1 - s == 3 && !memcmp(s, "udp", 3))
 		hp->proto = IPPROTO_UDP;
-	} else {
-		snprintf(err, errlen,
-			 "bad host port '%.*s': protocol must be tcp or udp",
-			 ilen, s);
-		return -1;
-	}
+	else
+		return errmsg(
+			err, errlen, -EINVAL,
+			"bad host port '%.*s': protocol must be tcp or udp",
+			ilen, s);
 	if (port_num(c1 + 1, (size_t)(c2 - c1 - 1), &hp->port) ||
-	    port_num(c2 + 1, (size_t)(end - c2 - 1), &hp->to)) {
-		snprintf(err, errlen,
-			 "bad host port '%.*s': ports must be 1-65535", ilen,
-			 s);
-		return -1;
-	}
+	    port_num(c2 + 1, (size_t)(end - c2 - 1), &hp->to))
+		return errmsg(err, errlen, -EINVAL,
+			      "bad host port '%.*s': ports must be 1-65535",
+			      ilen, s);
 	return 0;
 }
 
@@ -77,27 +75,23 @@ int hostports_parse(const char *text, struct hostport *out, char *err,
 		const char *comma = strchr(s, ',');
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 
-		if (!len) {
-			snprintf(err, errlen,
-				 "bad host ports '%.40s': an empty item", text);
-			return -1;
-		}
-		if (n == POD_MAX_HOSTPORTS) {
-			snprintf(err, errlen, "more than %d host ports",
-				 POD_MAX_HOSTPORTS);
-			return -1;
-		}
+		if (!len)
+			return errmsg(err, errlen, -EINVAL,
+				      "bad host ports '%.40s': an empty item",
+				      text);
+		if (n == POD_MAX_HOSTPORTS)
+			return errmsg(err, errlen, -EINVAL,
+				      "more than %d host ports",
+				      POD_MAX_HOSTPORTS);
 		if (parse_item(s, len, &out[n], err, errlen))
-			return -1;
+			return -EINVAL;
 		for (int i = 0; i < n; i++)
 			if (out[i].proto == out[n].proto &&
-			    out[i].port == out[n].port) {
-				snprintf(err, errlen,
-					 "host port %s/%u is given twice",
-					 hostport_proto(out[n].proto),
-					 out[n].port);
-				return -1;
-			}
+			    out[i].port == out[n].port)
+				return errmsg(err, errlen, -EINVAL,
+					      "host port %s/%u is given twice",
+					      hostport_proto(out[n].proto),
+					      out[n].port);
 		n++;
 		if (!comma)
 			return n;

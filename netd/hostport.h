@@ -21,7 +21,7 @@ struct hostport {
 
 /*
  * Parse text (NULL or "" is no ports) into out, POD_MAX_HOSTPORTS long.
- * Returns the count, or -1 with err naming the bad item.
+ * Returns the count, or -EINVAL with err naming the bad item.
  */
 int hostports_parse(const char *text, struct hostport *out, char *err,
 		    size_t errlen);

@@ -52,8 +52,8 @@ void lease_save(const struct link *l)
 		 inet_ntoa((struct in_addr){ l->dhcp.lease.addr }));
 	r = write_atomic(path, text, strlen(text), 0644);
 	if (r)
-		log_warn("%s: cannot remember the lease in %s: %s", l->name,
-			 path, strerror(-r));
+		log_warn("unable to remember the lease of %s in %s: %s",
+			 l->name, path, strerror(-r));
 }
 
 void lease_forget(const struct link *l)

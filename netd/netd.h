@@ -3,6 +3,8 @@
 #define KEEL_NETD_H
 
 #include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "conf.h"
 #include "dhcp.h"
@@ -44,50 +46,60 @@ struct link {
 	int n_routes;
 };
 
+/*
+ * The daemon's state, one of it (netd.c), sized at start. Every part
+ * reads it; each field is written only by the part named beside it.
+ */
 struct netd {
-	struct rtnl req; /* requests and dumps */
-	struct rtnl events; /* link, address and route events */
-	struct net_conf conf;
-	const char *const *conf_paths;
+	struct rtnl req; /* main.c: requests and dumps */
+	struct rtnl events; /* main.c: link, address and route events */
+	struct net_conf conf; /* netd.c: the configuration running */
+	const char *const *conf_paths; /* main.c: most important first */
 	int n_conf_paths;
-	const char *state_dir; /* leases: /var/lib/keel/netd */
-	const char *run_dir; /* netd.sock, resolv.conf: /run/keel */
-	struct link *links;
-	int ready_fd; /* -1 once told */
-	long started_ms;
-	int ctl_fd;
-	char nlbuf[NLM_BUF];
-	char resolv_last[2048];
+	const char *state_dir; /* main.c: leases, /var/lib/keel/netd */
+	const char *run_dir; /* main.c: resolv.conf, pods, /run/keel */
+	const char *sock_path; /* main.c: /run/netd.sock */
+	int ctl_fd; /* main.c: listening on sock_path */
+	struct link *links; /* links.c */
+	char nlbuf[NLM_BUF]; /* whoever sends: one request at a time */
+	char resolv_last[2048]; /* resolv.c: what it last wrote */
 };
 
 extern struct netd netd;
 
+/* netd.c: the configuration from conf_paths into netd.conf; 0 or -errno
+ * (logged; the last good one stays, at start the built-in default) */
+int netd_conf_load(bool first);
+
+/* loop.c: the poll loop; 0 when told to stop, 1 when it cannot go on */
+int loop_init(void);
+int loop_run(void);
+
 /* links.c: the link table, rules applied, events */
 void links_scan(void);
 void links_event(const struct nlmsghdr *nlh);
-void links_reconfigure(void);
+int links_reload(char *err, size_t errlen);
 struct link *link_by_index(int index);
-void link_dhcp_bound(struct link *l, const struct dhcp_lease *old);
-void link_dhcp_lost(struct link *l, const char *why);
-void link_packet(struct link *l);
+void link_receive(struct link *l);
 long links_next_timer(void);
 void links_timers(long now);
-int links_ready(const char **missing);
-void links_shutdown(void);
+bool links_ready(const char **missing);
 
 /* apply.c: netlink changes, each logged when it fails */
 int apply_link_up(struct link *l, unsigned mtu);
-int apply_addr(struct link *l, const struct nlm_addr *a, int dhcp);
-int apply_route(struct link *l, const struct nlm_route *r, int dhcp);
+int apply_addr(struct link *l, const struct nlm_addr *a, bool dhcp);
+int apply_route(struct link *l, const struct nlm_route *r, bool dhcp);
 void unapply_dhcp(struct link *l);
 void unapply_all(struct link *l);
-int apply_note_deleted_addr(struct link *l, const struct nl_addr *a);
-int apply_note_deleted_route(struct link *l, const struct nl_route *r);
+/* Someone else deleted it: forget it, say so; whether it was netd's. */
+bool apply_note_deleted_addr(struct link *l, const struct nl_addr *a);
+bool apply_note_deleted_route(struct link *l, const struct nl_route *r);
 
-/* dhcpio.c: the raw socket a link's DHCP client speaks through */
+/* dhcpio.c: the packet socket a link's DHCP client speaks through */
 int dhcpio_open(struct link *l);
 void dhcpio_close(struct link *l);
-extern const struct dhcp_ops dhcpio_ops;
+int dhcpio_send(struct link *l, const uint8_t *msg, size_t len, uint32_t dst);
+int dhcpio_recv(struct link *l, struct dhcp_msg *m);
 
 /* lease.c: remembered leases, so a restart asks for the same address */
 uint32_t lease_load(const struct link *l);
@@ -102,6 +114,7 @@ void ctl_handle(int lfd);
 int pods_add(const char *name, const char *netns, const char *ports, char *out,
 	     size_t outlen);
 int pods_del(const char *name, char *out, size_t outlen);
-void pods_status(int fd);
+/* netd's own pod links (the bridge, the veths' host ends): no rule's */
+bool pods_own_link(const char *name);
 
 #endif

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* libc's netinet/in.h before the kernel's linux/in.h (via netfilter.h) */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
@@ -33,7 +35,7 @@ static size_t ip_len(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-static int ip_zero(const union nl_ip *ip)
+static bool ip_zero(const union nl_ip *ip)
 {
 	static const union nl_ip zero;
 
@@ -150,7 +152,7 @@ struct nlmsghdr *nlm_route(char *buf, uint32_t seq, int add,
 		buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
 		NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-	int gw = !ip_zero(&r->gw);
+	bool gw = !ip_zero(&r->gw);
 
 	rtm->rtm_family = (uint8_t)r->family;
 	rtm->rtm_dst_len = r->plen;
@@ -575,8 +577,8 @@ static int parse(const struct nlmsghdr *nlh, size_t hdr, struct attrs *a)
 {
 	memset(a, 0, sizeof(*a));
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MNL_ALIGN(hdr))
-		return -1;
-	return mnl_attr_parse(nlh, hdr, keep_attr, a) < 0 ? -1 : 0;
+		return -EBADMSG;
+	return mnl_attr_parse(nlh, hdr, keep_attr, a) < 0 ? -EBADMSG : 0;
 }
 
 static size_t plen_of(const struct nlattr *attr)
@@ -584,13 +586,14 @@ static size_t plen_of(const struct nlattr *attr)
 	return attr ? mnl_attr_get_payload_len(attr) : 0;
 }
 
-/* Copy an attribute of exactly n bytes; -1 when its size is wrong. */
+/* Copy an attribute of exactly n bytes; -EBADMSG when its size is
+ * wrong. */
 static int get_exact(const struct nlattr *attr, void *out, size_t n)
 {
 	if (!attr)
 		return 0;
 	if (plen_of(attr) != n)
-		return -1;
+		return -EBADMSG;
 	memcpy(out, mnl_attr_get_payload(attr), n);
 	return 0;
 }
@@ -630,7 +633,7 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 
 	memset(l, 0, sizeof(*l));
 	if (parse(nlh, sizeof(*ifi), &a))
-		return -1;
+		return -EBADMSG;
 	l->index = ifi->ifi_index;
 	l->flags = ifi->ifi_flags;
 	l->type = ifi->ifi_type;
@@ -641,11 +644,11 @@ int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *l)
 	}
 	if (get_exact(a.tb[IFLA_MTU], &l->mtu, 4) ||
 	    get_exact(a.tb[IFLA_MASTER], &master, 4))
-		return -1;
+		return -EBADMSG;
 	l->master = (int)master;
 	if (a.tb[IFLA_LINKINFO] &&
 	    mnl_attr_parse_nested(a.tb[IFLA_LINKINFO], link_kind, l->kind) < 0)
-		return -1;
+		return -EBADMSG;
 	return 0;
 }
 
@@ -659,25 +662,25 @@ int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *out)
 
 	memset(out, 0, sizeof(*out));
 	if (parse(nlh, sizeof(*ifa), &a))
-		return -1;
+		return -EBADMSG;
 	out->family = ifa->ifa_family;
 	out->index = (int)ifa->ifa_index;
 	out->plen = ifa->ifa_prefixlen;
 	out->flags = ifa->ifa_flags;
 	if (out->family != AF_INET && out->family != AF_INET6)
-		return -1;
+		return -EBADMSG;
 	/* IFA_LOCAL is our address on point-to-point links; else IFA_ADDRESS */
 	addr = a.tb[IFA_LOCAL] ? a.tb[IFA_LOCAL] : a.tb[IFA_ADDRESS];
 	if (!addr || get_exact(addr, out->addr.b, ip_len(out->family)))
-		return -1;
+		return -EBADMSG;
 	if (get_exact(a.tb[IFA_FLAGS], &flags, 4))
-		return -1;
+		return -EBADMSG;
 	if (a.tb[IFA_FLAGS])
 		out->flags = flags;
 	out->valid_s = out->preferred_s = 0xffffffff;
 	if (a.tb[IFA_CACHEINFO]) {
 		if (get_exact(a.tb[IFA_CACHEINFO], &ci, sizeof(ci)))
-			return -1;
+			return -EBADMSG;
 		out->valid_s = ci.ifa_valid;
 		out->preferred_s = ci.ifa_prefered;
 	}
@@ -693,14 +696,14 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 
 	memset(r, 0, sizeof(*r));
 	if (parse(nlh, sizeof(*rtm), &a))
-		return -1;
+		return -EBADMSG;
 	r->family = rtm->rtm_family;
 	if (r->family != AF_INET && r->family != AF_INET6)
-		return -1;
+		return -EBADMSG;
 	n = ip_len(r->family);
 	r->plen = rtm->rtm_dst_len;
 	if (r->plen > n * 8)
-		return -1;
+		return -EBADMSG;
 	r->table = rtm->rtm_table;
 	r->protocol = rtm->rtm_protocol;
 	r->scope = rtm->rtm_scope;
@@ -710,7 +713,7 @@ int nl_parse_route(const struct nlmsghdr *nlh, struct nl_route *r)
 	    get_exact(a.tb[RTA_OIF], &oif, 4) ||
 	    get_exact(a.tb[RTA_PRIORITY], &r->metric, 4) ||
 	    get_exact(a.tb[RTA_TABLE], &r->table, 4))
-		return -1;
+		return -EBADMSG;
 	r->has_gw = a.tb[RTA_GATEWAY] != NULL;
 	r->oif = (int)oif;
 	return 0;

@@ -140,7 +140,8 @@ struct nl_route {
 /*
  * Parse one RTM_NEWLINK/DELLINK, NEWADDR/DELADDR or NEWROUTE/DELROUTE.
  * The message came from the kernel, but is still checked like any
- * input: 0, or -1 when it is too short or an attribute is malformed.
+ * input: 0, or -EBADMSG when it is too short or an attribute is
+ * malformed.
  */
 int nl_parse_link(const struct nlmsghdr *nlh, struct nl_link *l);
 int nl_parse_addr(const struct nlmsghdr *nlh, struct nl_addr *a);

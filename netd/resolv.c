@@ -98,7 +98,7 @@ void resolv_update(void)
 	snprintf(path, sizeof(path), "%s/resolv.conf", netd.run_dir);
 	r = write_atomic(path, text, strlen(text), 0644);
 	if (r) {
-		log_warn("cannot write %s: %s", path, strerror(-r));
+		log_warn("unable to write %s: %s", path, strerror(-r));
 		return;
 	}
 	strcpy(netd.resolv_last, text);

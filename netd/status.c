@@ -10,8 +10,6 @@
 #include "log.h"
 #include "netd.h"
 
-int netd_reload(char *err, size_t errlen);
-
 #define MAX_SEEN 128
 
 struct seen {
@@ -42,11 +40,6 @@ static int collect_route(const struct nlmsghdr *nlh, void *ctx)
 	return MNL_CB_OK;
 }
 
-static const char *ip_str(int family, const union nl_ip *ip, char *b, size_t n)
-{
-	return inet_ntop(family, ip->b, b, (socklen_t)n);
-}
-
 static void status_link(int fd, struct link *l, const struct seen *s, long now)
 {
 	char ip[INET6_ADDRSTRLEN], srv[INET6_ADDRSTRLEN];
@@ -63,13 +56,15 @@ static void status_link(int fd, struct link *l, const struct seen *s, long now)
 		if (a->index != l->index)
 			continue;
 		if (a->valid_s == 0xffffffffu)
-			ctl_sendf(fd, CTL_MORE, "  address %s/%u",
-				  ip_str(a->family, &a->addr, ip, sizeof(ip)),
-				  a->plen);
+			ctl_sendf(
+				fd, CTL_MORE, "  address %s/%u",
+				inet_ntop(a->family, a->addr.b, ip, sizeof(ip)),
+				a->plen);
 		else
-			ctl_sendf(fd, CTL_MORE, "  address %s/%u (valid %u s)",
-				  ip_str(a->family, &a->addr, ip, sizeof(ip)),
-				  a->plen, a->valid_s);
+			ctl_sendf(
+				fd, CTL_MORE, "  address %s/%u (valid %u s)",
+				inet_ntop(a->family, a->addr.b, ip, sizeof(ip)),
+				a->plen, a->valid_s);
 	}
 	if (l->has_rule && l->rule.dhcp) {
 		const struct dhcp_client *c = &l->dhcp;
@@ -82,7 +77,7 @@ static void status_link(int fd, struct link *l, const struct seen *s, long now)
 
 			inet_ntop(AF_INET, &c->lease.addr, ip, sizeof(ip));
 			inet_ntop(AF_INET, &c->lease.server, srv, sizeof(srv));
-			if (left < 0)
+			if (left == DHCP_FOREVER)
 				ctl_sendf(fd, CTL_MORE,
 					  "  dhcp %s: %s from %s, infinite "
 					  "lease",
@@ -126,13 +121,15 @@ static void status(int fd)
 			continue; /* multicast */
 		if (r->plen)
 			snprintf(dstbuf, sizeof(dstbuf), "%s/%u",
-				 ip_str(r->family, &r->dst, dst, sizeof(dst)),
+				 inet_ntop(r->family, r->dst.b, dst,
+					   sizeof(dst)),
 				 r->plen);
 		else
 			snprintf(dstbuf, sizeof(dstbuf), "default");
 		ctl_sendf(fd, CTL_MORE, "  %s%s%s dev %s metric %u%s", dstbuf,
 			  r->has_gw ? " via " : "",
-			  r->has_gw ? ip_str(r->family, &r->gw, gw, sizeof(gw))
+			  r->has_gw ? inet_ntop(r->family, r->gw.b, gw,
+						sizeof(gw))
 				    : "",
 			  l ? l->name : "?", r->metric,
 			  r->protocol == RTPROT_DHCP	 ? " (dhcp)"
@@ -162,7 +159,7 @@ void ctl_handle(int lfd)
 	if (argc == 1 && !strcmp(argv[0], "status")) {
 		status(fd);
 	} else if (argc == 1 && !strcmp(argv[0], "reload")) {
-		if (netd_reload(out, sizeof(out)))
+		if (links_reload(out, sizeof(out)))
 			ctl_send(fd, CTL_ERR, out);
 		else
 			ctl_sendf(fd, CTL_OK, "configuration from %s",

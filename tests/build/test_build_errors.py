@@ -63,6 +63,12 @@ def test_defconfig_and_savedefconfig_round_trip(outdir, tmp_path):
      "CONFIG_KEEL_KERNEL_SOURCE: building the kernel from source is not implemented yet"),
     ("CONFIG_KEEL_VERSION", '"1.0 beta"',
      "CONFIG_KEEL_VERSION='1.0 beta' may only hold"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88.0.1/16"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88.0.1/16' has host bits set past /16"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88.0.0/30"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88.0.0/30': the prefix must be /8 to /28"),
+    ("CONFIG_KEEL_NETD_POD_CIDR", '"10.88/16"',
+     "CONFIG_KEEL_NETD_POD_CIDR='10.88/16' is not an IPv4 network"),
 ])
 def test_bad_config_value_stops_build(outdir, name, value, message):
     set_option(outdir, name, value)
@@ -115,14 +121,30 @@ def test_hash_match_and_missing_file(tmp_path):
     assert "not downloaded: other.tar" in r.stderr
 
 
+# Packages make source cannot fetch, which the build does without when
+# their files are not in dl/: libmnl (the mirror serves none of its
+# source; netd then links netd/mnl.c). Checked like the rest when there.
+NOT_FETCHED = {"libmnl"}
+
+
+def hashed_files(hashfile):
+    return [line.split()[2] for line in open(hashfile)
+            if line.startswith("sha256 ")]
+
+
 def test_pinned_sources_verify():
     # every package's hash file matches what make source put in dl/
     for pkg in sorted(os.listdir(os.path.join(TOP, "scripts/package"))):
         hashfile = os.path.join(TOP, "scripts/package", pkg, pkg + ".hash")
-        if os.path.exists(hashfile):
-            r = run(["scripts/fetch", os.path.join(TOP, "dl"), hashfile,
-                     "verify"])
-            assert r.returncode == 0, r.stderr
+        if not os.path.exists(hashfile):
+            continue
+        if pkg in NOT_FETCHED and not any(
+                os.path.exists(os.path.join(TOP, "dl", f))
+                for f in hashed_files(hashfile)):
+            continue
+        r = run(["scripts/fetch", os.path.join(TOP, "dl"), hashfile,
+                 "verify"])
+        assert r.returncode == 0, r.stderr
 
 
 def test_root_image_larger_than_slot(tmp_path):

@@ -13,6 +13,7 @@
 #include "dhcp_msg.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -85,13 +86,13 @@ static void check_build(const struct dhcp_msg *m)
 		.hostname = m->hostname,
 	};
 	struct dhcp_msg back;
-	const char *why;
+	char why[80];
 
 	memcpy(r.mac, m->chaddr, sizeof(r.mac));
 	size_t n = dhcp_msg_build(buf, &r);
 	assert(n >= 300 && n <= DHCP_MSG_MAX);
 	buf[0] = 2;
-	assert(dhcp_msg_parse(buf, n, &back, &why) == 0);
+	assert(dhcp_msg_parse(buf, n, &back, why, sizeof(why)) == 0);
 	assert(back.xid == m->xid && back.type == DHCPREQUEST);
 	assert(back.server_id == m->server_id);
 	assert(!strcmp(back.hostname, m->hostname));
@@ -101,10 +102,11 @@ static void check_build(const struct dhcp_msg *m)
 static void parse_msg(const uint8_t *data, size_t size)
 {
 	struct dhcp_msg m;
-	const char *why = NULL;
+	char why[80] = "";
+	int r = dhcp_msg_parse(data, size, &m, why, sizeof(why));
 
-	if (dhcp_msg_parse(data, size, &m, &why)) {
-		assert(why && why[0]);
+	if (r) {
+		assert(r == -EBADMSG && why[0]);
 		return;
 	}
 	check_msg(&m);
@@ -118,7 +120,7 @@ static void check_frame(const uint8_t *data, size_t size)
 	const uint8_t *pl;
 	size_t pl_len;
 	uint32_t src;
-	const char *why;
+	char why[80];
 	uint8_t t[4];
 
 	if (size > DHCP_MSG_MAX)
@@ -130,7 +132,8 @@ static void check_frame(const uint8_t *data, size_t size)
 	memcpy(f + 16, t, 4);
 	f[21] = 67;
 	f[23] = 68;
-	assert(dhcp_frame_parse(f, n, &pl, &pl_len, &src, &why) == 0);
+	assert(dhcp_frame_parse(f, n, &pl, &pl_len, &src, why, sizeof(why)) ==
+	       0);
 	assert(pl == f + 28 && pl_len == size && src == 0x0200000a);
 	assert(!memcmp(pl, data, size));
 }
@@ -140,14 +143,16 @@ static void parse_frame(const uint8_t *data, size_t size)
 	const uint8_t *pl;
 	size_t pl_len;
 	uint32_t src;
-	const char *why = NULL;
+	char why[80] = "";
+	int r = dhcp_frame_parse(data, size, &pl, &pl_len, &src, why,
+				 sizeof(why));
 
-	if (dhcp_frame_parse(data, size, &pl, &pl_len, &src, &why) == 0) {
+	if (r == 0) {
 		assert(pl >= data + 28 && pl_len <= size - 28);
 		assert((size_t)(pl - data) + pl_len <= size);
 		parse_msg(pl, pl_len);
 	} else {
-		assert(why && why[0]);
+		assert(r == -EBADMSG && why[0]);
 	}
 }
 

@@ -274,6 +274,17 @@ UDP_ASK = ("import socket, sys; s = socket.socket(socket.AF_INET, "
            "print(s.recv(512).decode())")
 
 
+def serve_www(net, ns):
+    """An HTTP server on port 80 in ns saying "hello from the pod"."""
+    www = os.path.join(net.tmp, "www")
+    os.makedirs(www)
+    with open(os.path.join(www, "index.html"), "w") as f:
+        f.write("hello from the pod\n")
+    net.spawn(ns, [sys.executable, "-m", "http.server", "80",
+                   "--bind", "0.0.0.0", "--directory", www],
+              os.path.join(net.tmp, "httpd.log"))
+
+
 def test_pod_host_ports(net):
     """hostPort: tcp:8080:80,udp:5353:53 on a pod; the world (the server
     namespace) and the host itself reach the pod's servers at the
@@ -290,13 +301,7 @@ def test_pod_host_ports(net):
     assert "host ports tcp:8080:80,udp:5353:53" in net.log()
     assert read(os.path.join(net.run, "pods", "web")) == \
         "2 tcp:8080:80,udp:5353:53\n"
-    www = os.path.join(net.tmp, "www")
-    os.makedirs(www)
-    with open(os.path.join(www, "index.html"), "w") as f:
-        f.write("hello from the pod\n")
-    net.spawn(pod_ns, [sys.executable, "-m", "http.server", "80",
-                       "--bind", "0.0.0.0", "--directory", www],
-              os.path.join(net.tmp, "httpd.log"))
+    serve_www(net, pod_ns)
     net.spawn(pod_ns, [sys.executable, "-c", UDP_ECHO],
               os.path.join(net.tmp, "echo.log"))
 
@@ -348,6 +353,36 @@ def test_pod_host_ports(net):
     assert "Connection refused" in out, out
     # the port is free for another pod
     net.netd("pod-add", "db", f"/run/netns/{pod2}", "tcp:8080:80")
+
+
+def test_host_ports_of_a_pod_in_a_deleted_pods_place(net):
+    """A pod added after a pod-del takes the deleted pod's place in the
+    table: its host ports are its own, and get their rules, even when
+    they are the ones the deleted pod had."""
+    net.start_netd("pod_cidr = 10.77.0.0/24\n" + STATIC_CONF)
+    wait_for("the address", lambda: "10.99.0.7/24" in net.v4())
+    pod_ns = net.cli_ns + "-p"
+    subprocess.run(["ip", "netns", "add", pod_ns], check=True)
+    net.extra_ns.append(pod_ns)
+    serve_www(net, pod_ns)
+
+    def fetch():
+        r = subprocess.run(["ip", "netns", "exec", net.srv_ns,
+                            sys.executable, "-c", FETCH,
+                            "http://10.99.0.7:8080/"],
+                           capture_output=True, text=True)
+        return r.stdout + r.stderr
+
+    net.netd("pod-add", "web", f"/run/netns/{pod_ns}", "tcp:8080:80")
+    wait_for("the pod's server through the host port",
+             lambda: "hello from the pod" in fetch())
+    net.netd("pod-del", "web")
+    assert "Connection refused" in fetch()
+    # another pod, the same namespace (its server still listening), the
+    # same address and the same port
+    r = net.netd("pod-add", "app", f"/run/netns/{pod_ns}", "tcp:8080:80")
+    assert r.stdout.startswith("address 10.77.0.2/24"), r.stdout
+    assert "hello from the pod" in fetch()
 
 
 # --- the forward firewall: what the host routes, and for whom -----------

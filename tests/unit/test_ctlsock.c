@@ -45,6 +45,9 @@ static void keep(char kind, const char *text, void *ctx)
 	snprintf(a->text, sizeof(a->text), "%s", text);
 }
 
+/* ctl_accept's answer to the last refused client (-EACCES), or 0 */
+static int refusal;
+
 /*
  * A client (forked, in a mount namespace of its own when other_ns) asks
  * "status"; what ctl_accept made of it, and what the client was told.
@@ -71,8 +74,14 @@ static int ask(bool other_ns, struct answer *got)
 	close(fds[1]);
 	/* the listener is non-blocking: wait for the client */
 	int fd = -1;
+	refusal = 0;
 	for (int i = 0; i < 500 && fd < 0; i++) {
 		fd = ctl_accept(lfd, req, sizeof(req), argv, &argc);
+		/* no client yet (the listener is non-blocking), or refused */
+		if (fd < 0 && fd != -EAGAIN)
+			assert_int_equal(fd, -EACCES);
+		if (fd == -EACCES)
+			refusal = fd;
 		if (fd < 0)
 			usleep(10000);
 		else if (!strcmp(argv[0], "status"))
@@ -102,6 +111,7 @@ static void test_host_peer_is_heard(void **state)
 	(void)state;
 	assert_null(ctl_peer_refused(getpid()));
 	assert_true(ask(false, &a));
+	assert_int_equal(refusal, 0);
 	assert_int_equal(a.kind, CTL_OK);
 	assert_string_equal(a.text, "fine");
 }
@@ -125,6 +135,7 @@ static void test_other_mount_namespace_is_refused(void **state)
 	if (getuid() || getenv("KEEL_QEMU_USER"))
 		skip(); /* unshare needs root; qemu-user's /proc differs */
 	assert_false(ask(true, &a));
+	assert_int_equal(refusal, -EACCES);
 	assert_int_equal(a.kind, CTL_ERR);
 	assert_non_null(strstr(a.text, "permission denied"));
 }

@@ -359,7 +359,66 @@ static void test_odd_timers(void **state)
 	m.lease_s = 0xffffffffu;
 	dhcp_input(&c, &m, 2);
 	assert_int_equal(c.next_ms, -1);
-	assert_int_equal(dhcp_lease_left(&c, 1000000000), -1);
+	assert_int_equal(dhcp_lease_left(&c, 1000000000), DHCP_FOREVER);
+}
+
+/* Every change of state is logged, with why where there is a reason. */
+static char logged[2048];
+
+static void on_log(struct dhcp_client *c, const char *msg)
+{
+	(void)c;
+	if (strncmp(msg, "state ", 6))
+		return;
+	snprintf(logged + strlen(logged), sizeof(logged) - strlen(logged),
+		 "%s\n", msg + 6);
+}
+
+static void test_transitions_logged(void **state)
+{
+	static const struct dhcp_ops logging = { on_send, on_bound, on_lost,
+						 on_log };
+	struct dhcp_client c;
+	struct dhcp_msg m;
+
+	(void)state;
+	memset(&io, 0, sizeof(io));
+	logged[0] = 0;
+	dhcp_init(&c, &logging, NULL, mac, 42);
+	bind_at(&c, 0);
+	while (c.state != DHCP_SELECTING)
+		dhcp_timer(&c, c.next_ms);
+	dhcp_stop(&c);
+	dhcp_stop(&c); /* no change, no line */
+	assert_string_equal(logged,
+			    "stopped -> init\n"
+			    "init -> selecting\n"
+			    "selecting -> requesting: offer of 10.99.0.50\n"
+			    "requesting -> bound\n"
+			    "bound -> renewing: T1\n"
+			    "renewing -> rebinding: T2\n"
+			    "rebinding -> init: lease expired\n"
+			    "init -> selecting\n"
+			    "selecting -> stopped\n");
+
+	logged[0] = 0;
+	dhcp_start(&c, a("10.99.0.77"), 0);
+	m = reply(&c, DHCPNAK);
+	snprintf(m.message, sizeof(m.message), "not yours");
+	dhcp_input(&c, &m, 1);
+	m = reply(&c, DHCPOFFER);
+	dhcp_input(&c, &m, 2);
+	while (c.state == DHCP_REQUESTING)
+		dhcp_timer(&c, c.next_ms);
+	assert_string_equal(
+		logged, "stopped -> init-reboot\n"
+			"init-reboot -> rebooting\n"
+			"rebooting -> init: NAK from the server: not yours\n"
+			"init -> selecting\n"
+			"selecting -> requesting: offer of 10.99.0.50\n"
+			"requesting -> init: no answer to REQUEST for "
+			"10.99.0.50\n"
+			"init -> selecting\n");
 }
 
 int main(void)
@@ -373,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_init_reboot),
 		cmocka_unit_test(test_requesting_gives_up),
 		cmocka_unit_test(test_odd_timers),
+		cmocka_unit_test(test_transitions_logged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

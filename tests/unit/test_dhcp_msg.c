@@ -12,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "dhcp_msg.h"
@@ -115,21 +116,22 @@ static size_t dn(uint8_t *out, const char *name)
 	return n;
 }
 
-static int parse(const struct pkt *p, struct dhcp_msg *m, const char **why)
+#define WHY_LEN 80
+
+static int parse(const struct pkt *p, struct dhcp_msg *m, char *why)
 {
-	*why = NULL;
-	return dhcp_msg_parse(p->b, p->n, m, why);
+	why[0] = '\0';
+	return dhcp_msg_parse(p->b, p->n, m, why, WHY_LEN);
 }
 
 /* Parsing fails with a reason containing want. */
 static void reject(const struct pkt *p, const char *want)
 {
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 
-	if (parse(p, &m, &why) != -1)
+	if (parse(p, &m, why) != -EBADMSG)
 		fail_msg("accepted, wanted '%s'", want);
-	assert_non_null(why);
 	if (!strstr(why, want))
 		fail_msg("'%s', wanted '%s'", why, want);
 }
@@ -138,7 +140,7 @@ static void test_full_ack(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	uint8_t v[64], s[128];
 	size_t n;
 
@@ -189,7 +191,7 @@ static void test_full_ack(void **state)
 	raw(&p, 0);
 	raw(&p, 0);
 
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.op, 2);
 	assert_int_equal(m.xid, 0xdeadbeef);
 	assert_int_equal(m.yiaddr, ip(10, 0, 2, 15));
@@ -235,12 +237,12 @@ static void test_absent(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 
 	(void)state;
 	/* no options, no end option: a bare BOOTP reply */
 	reply(&p, 7);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.xid, 7);
 	assert_int_equal(m.type, DHCP_NONE);
 	assert_int_equal(m.server_id, 0);
@@ -257,7 +259,7 @@ static void test_absent(void **state)
 	raw(&p, 255);
 	raw(&p, 51);
 	raw(&p, 200);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.type, DHCPOFFER);
 	assert_int_equal(m.lease_s, 0);
 }
@@ -266,7 +268,7 @@ static void test_strings_and_mtu(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	char long_name[100];
 
 	(void)state;
@@ -278,7 +280,7 @@ static void test_strings_and_mtu(void **state)
 	add(&p, 56, "caf\xc3\xa9", 5); /* not ASCII */
 	add(&p, 26, "\x00\x43", 2); /* 67: below the minimum */
 	raw(&p, 255);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(strlen(m.hostname), sizeof(m.hostname) - 1);
 	assert_int_equal(m.hostname[0], 'h');
 	assert_string_equal(m.domain, "");
@@ -289,7 +291,7 @@ static void test_strings_and_mtu(void **state)
 	add(&p, 12, "a\0b", 3); /* a NUL inside is not trailing */
 	add(&p, 15, "\0\0", 2);
 	add(&p, 26, "\x00\x44", 2); /* 68: the least legal value */
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_string_equal(m.hostname, "");
 	assert_string_equal(m.domain, "");
 	assert_int_equal(m.mtu, 68);
@@ -299,7 +301,7 @@ static void test_overload(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	size_t f = 0, s = 0;
 	uint8_t v[4];
 
@@ -320,7 +322,7 @@ static void test_overload(void **state)
 	add_field(&p, SNAME, &s, 54, "\x0a\x00\x02\x02", 4);
 	add_field(&p, SNAME, &s, 1, "\xff\xff\x00\x00", 4);
 	/* no end option: the field ends at 64 bytes */
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.type, DHCPACK);
 	assert_int_equal(m.lease_s, 3600);
 	assert_int_equal(m.n_routers, 1);
@@ -331,13 +333,13 @@ static void test_overload(void **state)
 
 	/* overload 1: sname is a name, not options */
 	p.b[240 + 3 + 2] = 1;
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.lease_s, 3600);
 	assert_int_equal(m.server_id, 0);
 	assert_int_equal(m.has_netmask, 0);
 	/* overload 2: file is a name, not options */
 	p.b[240 + 3 + 2] = 2;
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.lease_s, 0);
 	assert_int_equal(m.server_id, ip(10, 0, 2, 2));
 	/* none: neither */
@@ -353,7 +355,7 @@ static void test_overload(void **state)
 	reject(&p, "option 6 truncated");
 	/* that does not matter when sname is not overloaded */
 	p.b[240 + 3 + 2] = 1;
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.n_dns, 0);
 
 	/* RFC 3396: options, then file, then sname, whatever the layout */
@@ -364,7 +366,7 @@ static void test_overload(void **state)
 	f = s = 0;
 	add_field(&p, SNAME, &s, 121, "\x01", 1);
 	add_field(&p, FILE_FIELD, &f, 121, "\x02\x0a\x00\x00", 4);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.n_routes, 1);
 	assert_int_equal(m.routes[0].dst, ip(192, 168, 2, 0));
 	assert_int_equal(m.routes[0].plen, 24);
@@ -375,7 +377,7 @@ static void test_rfc3396_split(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	uint8_t s[64];
 	size_t n;
 
@@ -388,7 +390,7 @@ static void test_rfc3396_split(void **state)
 	add(&p, 121, "\x10\xc0\xa8\x00\x01", 5);
 	add(&p, 121, "\x00\xc0\xa8\x00\x01", 5);
 	raw(&p, 255);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.type, DHCPACK);
 	assert_int_equal(m.n_routes, 2);
 	assert_int_equal(m.routes[0].dst, ip(172, 16, 0, 0));
@@ -409,7 +411,7 @@ static void test_rfc3396_split(void **state)
 	add_byte(&p, 53, DHCPACK);
 	add(&p, 119, s + 5, n - 5);
 	raw(&p, 255);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_string_equal(m.search, "cluster.local svc.cluster.local");
 
 	/* a second 53 makes it two bytes long */
@@ -438,7 +440,7 @@ static void test_search(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	uint8_t s[600];
 	size_t n, a;
 
@@ -459,7 +461,7 @@ static void test_search(void **state)
 	s[n++] = (uint8_t)a;
 	reply(&p, 6);
 	add(&p, 119, s, n);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_string_equal(m.search, "a.example.org b.example.org "
 				      "b.example.org x_.b.example.org");
 
@@ -541,7 +543,7 @@ static void test_search(void **state)
 	reply(&p, 6);
 	add(&p, 119, s, 200);
 	add(&p, 119, s + 200, n - 200);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(strlen(m.search), 253);
 	assert_int_equal(m.search[63], '.');
 	assert_int_equal(m.search[252], 'd');
@@ -557,7 +559,7 @@ static void test_search(void **state)
 	reply(&p, 6);
 	add(&p, 119, s, 186);
 	add(&p, 119, s + 186, n - 186);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(strlen(m.search), 4 * 60 + 3);
 	assert_int_equal(m.search[4 * 61 - 2], 'd');
 	s[n - 2] = '!';
@@ -571,7 +573,7 @@ static void test_classless(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	uint8_t r[255];
 	size_t n = 0;
 
@@ -586,7 +588,7 @@ static void test_classless(void **state)
 	};
 	reply(&p, 8);
 	add(&p, 121, routes, sizeof(routes));
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.has_classless, 1);
 	assert_int_equal(m.n_routes, 5);
 	assert_int_equal(m.routes[0].plen, 0);
@@ -627,7 +629,7 @@ static void test_classless(void **state)
 	}
 	reply(&p, 8);
 	add(&p, 121, r, n);
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 	assert_int_equal(m.n_routes, DHCP_MAX_ROUTES);
 	assert_int_equal(m.routes[15].dst, ip(15, 0, 0, 0));
 	r[n - 6] = 40;
@@ -663,7 +665,7 @@ static void test_fixed_lengths(void **state)
 {
 	static const struct {
 		uint8_t code, len;
-		const char *why;
+		char why[WHY_LEN];
 	} cases[] = {
 		{ 51, 3, "option 51 has length 3, expected 4" },
 		{ 51, 0, "option 51 has length 0, expected 4" },
@@ -682,16 +684,16 @@ static void test_fixed_lengths(void **state)
 	static const uint8_t v[8] = { 1, 1, 1, 1, 1, 1, 1, 1 };
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		reply(&p, 10);
 		add(&p, cases[i].code, v, cases[i].len);
 		raw(&p, 255);
-		if (parse(&p, &m, &why) != -1 || strcmp(why, cases[i].why))
+		if (parse(&p, &m, why) != -EBADMSG || strcmp(why, cases[i].why))
 			fail_msg("option %u length %u: %s", cases[i].code,
-				 cases[i].len, why ? why : "accepted");
+				 cases[i].len, why[0] ? why : "accepted");
 	}
 }
 
@@ -699,19 +701,20 @@ static void test_header_checks(void **state)
 {
 	struct pkt p;
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 
 	(void)state;
 	reply(&p, 11);
 	p.n = 239;
 	reject(&p, "too short");
-	assert_int_equal(dhcp_msg_parse(p.b, 0, &m, &why), -1);
+	assert_int_equal(dhcp_msg_parse(p.b, 0, &m, why, sizeof(why)),
+			 -EBADMSG);
 	reply(&p, 11);
 	memset(p.b + 240, 0, DHCP_MSG_MAX + 1 - 240);
 	p.n = DHCP_MSG_MAX + 1;
 	reject(&p, "too long");
 	p.n = DHCP_MSG_MAX; /* all pad */
-	assert_int_equal(parse(&p, &m, &why), 0);
+	assert_int_equal(parse(&p, &m, why), 0);
 
 	reply(&p, 11);
 	p.b[239] = 98;
@@ -741,7 +744,7 @@ static void test_build(void **state)
 	};
 	uint8_t b[DHCP_MSG_MAX];
 	struct dhcp_msg m;
-	const char *why;
+	char why[WHY_LEN];
 	size_t n, o = 240;
 
 	(void)state;
@@ -780,7 +783,7 @@ static void test_build(void **state)
 
 	/* as if a server echoed it */
 	b[0] = 2;
-	assert_int_equal(dhcp_msg_parse(b, n, &m, &why), 0);
+	assert_int_equal(dhcp_msg_parse(b, n, &m, why, sizeof(why)), 0);
 	assert_int_equal(m.xid, r.xid);
 	assert_int_equal(m.type, DHCPREQUEST);
 	assert_int_equal(m.server_id, r.server_id);
@@ -813,7 +816,7 @@ static void test_build(void **state)
 	assert_int_equal(n, 240 + 3 + 9 + 6 + 6 + 202 + 4 + 16 + 1);
 	assert_int_equal(b[n - 1], 255);
 	b[0] = 2;
-	assert_int_equal(dhcp_msg_parse(b, n, &m, &why), 0);
+	assert_int_equal(dhcp_msg_parse(b, n, &m, why, sizeof(why)), 0);
 	assert_int_equal(strlen(m.hostname), sizeof(m.hostname) - 1);
 }
 
@@ -853,12 +856,13 @@ static void frame_reject(const uint8_t *f, size_t len, const char *want)
 	const uint8_t *pl;
 	size_t pl_len;
 	uint32_t src;
-	const char *why = NULL;
+	char why[WHY_LEN] = "";
 
-	if (dhcp_frame_parse(f, len, &pl, &pl_len, &src, &why) != -1)
+	if (dhcp_frame_parse(f, len, &pl, &pl_len, &src, why, sizeof(why)) !=
+	    -EBADMSG)
 		fail_msg("frame accepted, wanted '%s'", want);
-	if (!why || strcmp(why, want))
-		fail_msg("'%s', wanted '%s'", why ? why : "(null)", want);
+	if (strcmp(why, want))
+		fail_msg("'%s', wanted '%s'", why, want);
 }
 
 static void test_frame(void **state)
@@ -868,7 +872,7 @@ static void test_frame(void **state)
 	const uint8_t *got;
 	size_t got_len, n, len;
 	uint32_t src;
-	const char *why;
+	char why[WHY_LEN];
 
 	(void)state;
 	memcpy(r.mac, mac, 6);
@@ -887,19 +891,22 @@ static void test_frame(void **state)
 
 	as_reply(f);
 	src = 0;
-	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, &why),
+	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, why,
+					  sizeof(why)),
 			 0);
 	assert_ptr_equal(got, f + 28);
 	assert_int_equal(got_len, n);
 	assert_int_equal(src, 0xffffffff);
 	/* Ethernet padding past the IP total length */
 	memset(f + len, 0xee, 20);
-	assert_int_equal(
-		dhcp_frame_parse(f, len + 20, &got, &got_len, &src, &why), 0);
+	assert_int_equal(dhcp_frame_parse(f, len + 20, &got, &got_len, &src,
+					  why, sizeof(why)),
+			 0);
 	assert_int_equal(got_len, n);
 	/* no checksum at all */
 	f[26] = f[27] = 0;
-	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, &why),
+	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, why,
+					  sizeof(why)),
 			 0);
 
 	/* a payload that makes the checksum come out zero: sent as ffff */
@@ -912,7 +919,8 @@ static void test_frame(void **state)
 	assert_int_equal(f[26], 0xff);
 	assert_int_equal(f[27], 0xff);
 	as_reply(f);
-	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, &why),
+	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, why,
+					  sizeof(why)),
 			 0);
 	assert_int_equal(src, ip(10, 0, 2, 2));
 	assert_int_equal(got_len, 2);
@@ -932,7 +940,7 @@ static void test_frame_bad(void **state)
 	const uint8_t *got;
 	size_t got_len, n, len;
 	uint32_t src;
-	const char *why;
+	char why[WHY_LEN];
 
 	(void)state;
 	memcpy(r.mac, mac, 6);
@@ -958,7 +966,8 @@ static void test_frame_bad(void **state)
 	f[6] = 0x40; /* don't fragment: fine */
 	f[7] = 0;
 	fix_ip_csum(f);
-	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, &why),
+	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, why,
+					  sizeof(why)),
 			 0);
 
 	memcpy(f, good, len);
@@ -999,7 +1008,8 @@ static void test_frame_bad(void **state)
 	f[24] = 0;
 	f[25] = 8 + 240;
 	f[26] = f[27] = 0;
-	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, &why),
+	assert_int_equal(dhcp_frame_parse(f, len, &got, &got_len, &src, why,
+					  sizeof(why)),
 			 0);
 	assert_int_equal(got_len, 240);
 
@@ -1010,8 +1020,9 @@ static void test_frame_bad(void **state)
 	memcpy(f + 20, "\x01\x01\x01\x00", 4);
 	memcpy(f + 24, good + 20, len - 20);
 	fix_ip_csum(f);
-	assert_int_equal(
-		dhcp_frame_parse(f, len + 4, &got, &got_len, &src, &why), 0);
+	assert_int_equal(dhcp_frame_parse(f, len + 4, &got, &got_len, &src, why,
+					  sizeof(why)),
+			 0);
 	assert_ptr_equal(got, f + 32);
 	assert_int_equal(got_len, n);
 	assert_int_equal(src, ip(10, 0, 2, 2));
