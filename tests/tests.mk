@@ -95,7 +95,8 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c
+	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c \
+	lib/text.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
  * length is known before anything else is looked at.
  */
 #include "oci/ref.h"
+#include "text.h"
 
 #include <arpa/inet.h>
 #include <stdbool.h>
@@ -122,26 +123,22 @@ static bool ipv6_valid(const char *p, size_t n)
 }
 
 /*
- * DNS labels (an IPv4 address is four of them): letters, digits and
- * inner hyphens, at most 63 bytes each (RFC 1035 2.3.4).
+ * DNS labels joined by single dots (an IPv4 address is four of them),
+ * each as lib/text.h checks one.
  */
 static bool hostname_valid(const char *p, size_t n)
 {
-	size_t label = 0;
+	for (;;) {
+		const char *dot = memchr(p, '.', n);
+		size_t label = dot ? (size_t)(dot - p) : n;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_alnum(p[i]) || (p[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
+		if (!text_hostname_label(p, label))
 			return false;
-		}
+		if (!dot)
+			return true;
+		p += label + 1;
+		n -= label + 1;
 	}
-	return label > 0 && p[n - 1] != '-';
 }
 
 /* NULL if the domain is good, else what is wrong with it. */
