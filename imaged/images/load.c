@@ -4,6 +4,7 @@
 #include "progress.h"
 #include "file.h"
 #include "images/images.h"
+#include "oci/platform.h"
 #include "store/tar.h"
 #include "store/unpack.h"
 

@@ -5,6 +5,7 @@
 #include "clock.h"
 #include "file.h"
 #include "oci/ref.h"
+#include "oci/platform.h"
 #include "images/registry.h"
 #include "store/unpack.h"
 

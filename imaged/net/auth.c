@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "net/auth.h"
+#include "errmsg.h"
+#include "oci/json.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -297,20 +298,9 @@ int www_auth_parse(const char *value, struct www_auth *a, char *err,
 static int member(const cJSON *o, const char *name, const cJSON **out,
 		  char *err, size_t errlen)
 {
-	const cJSON *found = NULL;
-
-	*out = NULL;
-	for (const cJSON *c = o->child; c; c = c->next) {
-		if (!c->string || strcmp(c->string, name))
-			continue;
-		if (found) {
-			snprintf(err, errlen, "token response: \"%s\" twice",
-				 name);
-			return -EINVAL;
-		}
-		found = c;
-	}
-	*out = found;
+	if (json_member(o, name, out))
+		return errmsg(err, errlen, -EINVAL,
+			      "token response: \"%s\" twice", name);
 	return 0;
 }
 
@@ -326,7 +316,7 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 		       char *err, size_t errlen)
 {
 	const cJSON *tok, *acc, *exp;
-	const char *why = NULL, *end = NULL;
+	const char *why = NULL;
 	cJSON *root = NULL;
 
 	memset(t, 0, sizeof(*t));
@@ -334,17 +324,10 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 		why = "not a JSON document, or too large";
 		goto bad;
 	}
-	root = cJSON_ParseWithLengthOpts(json, len, &end, false);
-	if (!cJSON_IsObject(root)) {
-		why = "not a JSON object";
-		goto bad;
+	if (json_object_parse(json, len, &root, err, errlen)) {
+		errmsg_prefix(err, errlen, -EINVAL, "token response: ");
+		goto fail;
 	}
-	for (; end < json + len; end++)
-		if (*end != ' ' && *end != '\t' && *end != '\r' &&
-		    *end != '\n') {
-			why = "not a JSON object (text after it)";
-			goto bad;
-		}
 	if (member(root, "token", &tok, err, errlen) ||
 	    member(root, "access_token", &acc, err, errlen) ||
 	    member(root, "expires_in", &exp, err, errlen))
