@@ -49,15 +49,12 @@ static void regconf_load(const struct images_ctx *x, struct regconf *c)
 
 static int parse_name(int fd, const char *s, char name[IMAGE_REF_MAX + 1])
 {
-	struct image_ref r;
 	char err[300];
+	int r = image_ref_canonical(s, name, err, sizeof(err));
 
-	if (image_ref_parse(s, &r, err, sizeof(err))) {
+	if (r)
 		ctl_send(fd, CTL_ERR, err);
-		return -1;
-	}
-	image_ref_format(&r, name, IMAGE_REF_MAX + 1);
-	return 0;
+	return r;
 }
 
 static void do_pull(const struct images_ctx *x, int fd, int argc, char **argv)

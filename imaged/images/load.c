@@ -340,17 +340,6 @@ out:
 	return r;
 }
 
-static int canonical(const char *in, char out[IMAGE_REF_MAX + 1], char *err,
-		     size_t errlen)
-{
-	struct image_ref r;
-
-	if (image_ref_parse(in, &r, err, errlen))
-		return -EINVAL;
-	image_ref_format(&r, out, IMAGE_REF_MAX + 1);
-	return 0;
-}
-
 /*
  * image-layout.md's index.json. The name is the ref.name annotation when
  * it is a whole reference (containerd's io.containerd.image.name first);
@@ -401,7 +390,7 @@ static int load_oci(const struct pull_opts *o, struct archive *a,
 				 n);
 		else
 			snprintf(full, sizeof(full), "%s", n);
-		if ((r = canonical(full, name, err, errlen)))
+		if ((r = image_ref_canonical(full, name, err, errlen)))
 			break;
 		if ((r = image_in(o, a, name, d, NULL, err, errlen)))
 			break;
@@ -496,7 +485,7 @@ static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
 			const char *tn = cJSON_GetStringValue(t);
 			if (r || !tn)
 				break;
-			if (!(r = canonical(tn, name, err, errlen)) &&
+			if (!(r = image_ref_canonical(tn, name, err, errlen)) &&
 			    !(r = image_in(o, a, name, md, NULL, err, errlen)))
 				loaded++;
 		}
