@@ -91,12 +91,13 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 		echo "nlmsg-compare: netd/mnl.c builds different bytes from libmnl" >&2; exit 1; fi
 	@echo "== nlmsg-compare: $$(wc -l <$(UNIT_OUT)/nlmsg-own.txt) messages, libmnl and netd/mnl.c byte-identical"
 
-# container.c, seccomp.c and the Pod parser on the build host, one
+# container.c, mounts.c, seccomp.c and the Pod parser on the build host, one
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
+	imaged/run/mounts.c \
 	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c \
-	lib/text.c
+	lib/text.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)
