@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "net/http.h"
+#include "errmsg.h"
 #include "file.h"
 #include "net/tls.h"
 
@@ -82,7 +83,7 @@ int http_origin(const struct http_url *u, char *out, size_t outlen)
 static int copy_value(char *dst, size_t size, const char *v, size_t vl)
 {
 	if (vl >= size)
-		return -1;
+		return -EPROTO;
 	memcpy(dst, v, vl);
 	dst[vl] = '\0';
 	return 0;
@@ -105,11 +106,118 @@ static const char *field(const char *line, size_t len, const char *name,
 	return v;
 }
 
+/* status-line = HTTP-version SP status-code SP [reason]: 0 or -EPROTO */
+static int status_line(struct http_resp *r, const char *p, size_t l)
+{
+	if (l < 12 || strncmp(p, "HTTP/1.", 7) ||
+	    !isdigit((unsigned char)p[7]) || p[8] != ' ' ||
+	    !isdigit((unsigned char)p[9]) || !isdigit((unsigned char)p[10]) ||
+	    !isdigit((unsigned char)p[11]) || (l > 12 && p[12] != ' '))
+		return -EPROTO;
+	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + p[11] - '0';
+	return 0;
+}
+
+/* One decimal Content-Length; a second that differs is refused. */
+static int content_length(struct http_resp *r, const char *v, size_t vl)
+{
+	char num[24];
+
+	if (!vl || vl >= sizeof(num) || strspn(v, "0123456789") < vl)
+		return -EPROTO;
+	memcpy(num, v, vl);
+	num[vl] = '\0';
+	long long n = strtoll(num, NULL, 10);
+	if (n < 0 || (r->content_length >= 0 && r->content_length != n))
+		return -EPROTO;
+	r->content_length = n;
+	return 0;
+}
+
+/* The fields kept whole: a value too long for its place is refused. */
+static int kept_field(struct http_resp *r, const char *p, size_t l,
+		      bool *matched)
+{
+	const struct {
+		const char *name;
+		char *dst;
+		size_t size;
+	} kept[] = {
+		{ "Location", r->location, sizeof(r->location) },
+		{ "Content-Type", r->content_type, sizeof(r->content_type) },
+		{ "Docker-Content-Digest", r->digest, sizeof(r->digest) },
+		{ "WWW-Authenticate", r->www_authenticate,
+		  sizeof(r->www_authenticate) },
+	};
+	const char *v;
+	size_t vl;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		if (!(v = field(p, l, kept[i].name, &vl)))
+			continue;
+		*matched = true;
+		/* several challenges may come in one field: the first is kept */
+		if (kept[i].dst == r->www_authenticate &&
+		    r->www_authenticate[0])
+			return 0;
+		return copy_value(kept[i].dst, kept[i].size, v, vl);
+	}
+	*matched = false;
+	return 0;
+}
+
+/*
+ * One header field line (no CRLF) into r: 0, -EPROTO when it is
+ * malformed, or -ENOTSUP with err naming a transfer coding we cannot
+ * read.
+ */
+static int header_line(struct http_resp *r, const char *p, size_t l, char *err,
+		       size_t errlen)
+{
+	const char *v;
+	size_t vl;
+	bool matched;
+	int e;
+
+	if ((v = field(p, l, "Content-Length", &vl)))
+		return content_length(r, v, vl);
+	if ((v = field(p, l, "Transfer-Encoding", &vl))) {
+		if (vl != 7 || strncasecmp(v, "chunked", 7))
+			return errmsg(err, errlen, -ENOTSUP,
+				      "unsupported Transfer-Encoding '%.*s'",
+				      (int)(vl > 40 ? 40 : vl), v);
+		r->chunked = true;
+		return 0;
+	}
+	if ((e = kept_field(r, p, l, &matched)) || matched)
+		return e;
+	if ((v = field(p, l, "Connection", &vl))) {
+		if (vl == 5 && !strncasecmp(v, "close", 5))
+			r->close = true;
+	} else if ((v = field(p, l, "Content-Range", &vl))) {
+		/*
+		 * RFC 9110 section 14.4: bytes FIRST-LAST/LEN, or
+		 * bytes * /LEN on a 416
+		 */
+		if (vl < 7 || strncasecmp(v, "bytes ", 6))
+			return -EPROTO;
+		if (isdigit((unsigned char)v[6]))
+			r->range_start = strtoll(v + 6, NULL, 10);
+	} else if ((v = field(p, l, "Retry-After", &vl))) {
+		if (vl && vl < 8 && strspn(v, "0123456789") >= vl)
+			r->retry_after = strtol(v, NULL, 10);
+	} else if (!memchr(p, ':', l) || *p == ' ' || *p == '\t') {
+		return -EPROTO; /* no obsolete line folding either */
+	}
+	return 0;
+}
+
 int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 		    size_t errlen)
 {
 	const char *p = buf, *end = buf + len;
 	bool first = true;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
@@ -123,95 +231,19 @@ int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 		if (l && p[l - 1] == '\r')
 			l--;
 		if (memchr(p, '\0', l))
-			goto bad;
-		if (first) {
-			/* status-line = HTTP-version SP status-code SP [reason] */
-			if (l < 12 || strncmp(p, "HTTP/1.", 7) ||
-			    !isdigit((unsigned char)p[7]) || p[8] != ' ' ||
-			    !isdigit((unsigned char)p[9]) ||
-			    !isdigit((unsigned char)p[10]) ||
-			    !isdigit((unsigned char)p[11]) ||
-			    (l > 12 && p[12] != ' '))
-				goto bad;
-			r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 +
-				    p[11] - '0';
-			first = false;
-		} else if (!l) {
+			break;
+		if (!first && !l)
 			return 0;
-		} else {
-			const char *v;
-			size_t vl;
-			if ((v = field(p, l, "Content-Length", &vl))) {
-				char num[24];
-				char *e;
-				if (!vl || vl >= sizeof(num) ||
-				    strspn(v, "0123456789") < vl)
-					goto bad;
-				memcpy(num, v, vl);
-				num[vl] = '\0';
-				long long n = strtoll(num, &e, 10);
-				if (n < 0 || (r->content_length >= 0 &&
-					      r->content_length != n))
-					goto bad;
-				r->content_length = n;
-			} else if ((v = field(p, l, "Transfer-Encoding",
-					      &vl))) {
-				if (vl != 7 || strncasecmp(v, "chunked", 7)) {
-					snprintf(
-						err, errlen,
-						"unsupported Transfer-Encoding "
-						"'%.*s'",
-						(int)(vl > 40 ? 40 : vl), v);
-					return -EPROTO;
-				}
-				r->chunked = true;
-			} else if ((v = field(p, l, "Location", &vl))) {
-				if (copy_value(r->location, sizeof(r->location),
-					       v, vl))
-					goto bad;
-			} else if ((v = field(p, l, "Content-Type", &vl))) {
-				if (copy_value(r->content_type,
-					       sizeof(r->content_type), v, vl))
-					goto bad;
-			} else if ((v = field(p, l, "Docker-Content-Digest",
-					      &vl))) {
-				if (copy_value(r->digest, sizeof(r->digest), v,
-					       vl))
-					goto bad;
-			} else if ((v = field(p, l, "WWW-Authenticate", &vl))) {
-				/* several challenges may come in one field */
-				if (!r->www_authenticate[0] &&
-				    copy_value(r->www_authenticate,
-					       sizeof(r->www_authenticate), v,
-					       vl))
-					goto bad;
-			} else if ((v = field(p, l, "Connection", &vl))) {
-				if (vl == 5 && !strncasecmp(v, "close", 5))
-					r->close = true;
-			} else if ((v = field(p, l, "Content-Range", &vl))) {
-				/*
-				 * RFC 9110 section 14.4: bytes FIRST-LAST/LEN,
-				 * or bytes * /LEN on a 416
-				 */
-				if (vl < 7 || strncasecmp(v, "bytes ", 6))
-					goto bad;
-				if (isdigit((unsigned char)v[6]))
-					r->range_start =
-						strtoll(v + 6, NULL, 10);
-			} else if ((v = field(p, l, "Retry-After", &vl))) {
-				if (vl && vl < 8 &&
-				    strspn(v, "0123456789") >= vl)
-					r->retry_after = strtol(v, NULL, 10);
-			} else if (!memchr(p, ':', l) || *p == ' ' ||
-				   *p == '\t') {
-				goto bad; /* no obsolete line folding either */
-			}
-		}
+		e = first ? status_line(r, p, l)
+			  : header_line(r, p, l, err, errlen);
+		if (e == -ENOTSUP)
+			return -EPROTO; /* err says which coding */
+		if (e)
+			break;
+		first = false;
 		p = nl + 1;
 	}
-bad:
-	snprintf(err, errlen, "malformed HTTP response header");
-	return -EPROTO;
+	return errmsg(err, errlen, -EPROTO, "malformed HTTP response header");
 }
 
 enum {
