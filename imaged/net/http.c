@@ -668,6 +668,26 @@ ssize_t http_read(struct http_conn *c, void *buf, size_t len)
 	return 0;
 }
 
+struct http_conn *http_conn_new(void)
+{
+	struct http_conn *c = malloc(sizeof(*c));
+
+	if (c) {
+		c->fd = -1;
+		c->tls = NULL;
+		c->reusable = false;
+	}
+	return c;
+}
+
+void http_conn_free(struct http_conn *c)
+{
+	if (!c)
+		return;
+	http_close(c);
+	free(c);
+}
+
 void http_close(struct http_conn *c)
 {
 	c->reusable = false;
