@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "images/images.h"
+#include "errmsg.h"
 #include "log.h"
 #include "images/load.h"
 #include "ctlsock.h"
@@ -281,10 +282,8 @@ int images_pull_ref(const struct images_ctx *x, const char *ref, char *err,
 	char name[IMAGE_REF_MAX + 1];
 	struct regconf *rc = malloc(sizeof(*rc));
 
-	if (!rc) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!rc)
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	regconf_load(x, rc);
 	for (int i = 0; i < rc->n_cas; i++)
 		tls_anchors_add_file(rc->cas[i]);

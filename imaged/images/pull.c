@@ -185,9 +185,7 @@ static int snapshot_commit(const struct pull_opts *o, int dirfd,
 	store_snapshot_path(o->s, chain, dst, sizeof(dst));
 	if (!r && rename(dir, dst))
 		r = -errno;
-	if (r)
-		snprintf(err, errlen, "snapshot %s: %s", dst, strerror(-r));
-	return r;
+	return r ? errmsg_errno(err, errlen, r, -r, "snapshot %s", dst) : 0;
 }
 
 static int check_diff_id(const struct store_view *v, size_t i,
@@ -200,11 +198,10 @@ static int check_diff_id(const struct store_view *v, size_t i,
 		return 0;
 	oci_digest_format(v->c.diff_ids[i], want);
 	oci_digest_format(st->diff_id, got);
-	snprintf(err, errlen,
-		 "layer %zu: uncompressed content %s is not the config's "
-		 "diff_id %s",
-		 i + 1, got, want);
-	return -EBADMSG;
+	return errmsg(err, errlen, -EBADMSG,
+		      "layer %zu: uncompressed content %s is not the config's "
+		      "diff_id %s",
+		      i + 1, got, want);
 }
 
 static struct unpack_opts unpack_opts(const struct pull_opts *o)
@@ -229,13 +226,10 @@ int snapshot_from_blob(const struct pull_opts *o, const struct store_view *v,
 	store_rm_tree(dir);
 	store_blob_path(o->s, v->m.layers[i].digest, blob, sizeof(blob));
 	if (mkdir(dir, 0755) ||
-	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
+	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errmsg_errno(err, errlen, -errno, errno, "%s", dir);
 	if ((fd = open(blob, O_RDONLY | O_CLOEXEC)) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", blob, strerror(-r));
+		r = errmsg_errno(err, errlen, -errno, errno, "%s", blob);
 		close(dirfd);
 		return r;
 	}
@@ -288,34 +282,29 @@ static int download(const struct pull_opts *o, struct registry *r,
 			if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) ||
 			    (res = unpacker_start(u, snapdir))) {
 				res = res ? res : -errno;
-				snprintf(err, errlen, "%s: starting over: %s",
-					 dig, strerror(-res));
-				return res;
+				return errmsg_errno(err, errlen, res, -res,
+						    "%s: starting over", dig);
 			}
 			have = 0;
 			sha256_init(&h);
 		} else if (have && r->conn->resp.range_start != (int64_t)have) {
-			snprintf(err, errlen,
-				 "%s: asked for bytes %llu-, got %lld-", dig,
-				 (unsigned long long)have,
-				 (long long)r->conn->resp.range_start);
-			return -EPROTO;
+			return errmsg(err, errlen, -EPROTO,
+				      "%s: asked for bytes %llu-, got %lld-",
+				      dig, (unsigned long long)have,
+				      (long long)r->conn->resp.range_start);
 		}
 		ssize_t n;
 		while ((n = http_read(r->conn, buf, sizeof(buf))) > 0) {
-			if (have + n > (uint64_t)d->size) {
-				snprintf(err, errlen,
-					 "%s: more bytes than the manifest's "
-					 "%lld",
-					 dig, (long long)d->size);
-				return -EBADMSG;
-			}
-			if ((res = write_full(fd, buf, n))) {
-				snprintf(err, errlen, "%s: %s", dig,
-					 res == -ENOSPC ? "disk full"
-							: strerror(-res));
-				return res;
-			}
+			if (have + n > (uint64_t)d->size)
+				return errmsg(
+					err, errlen, -EBADMSG,
+					"%s: more bytes than the manifest's "
+					"%lld",
+					dig, (long long)d->size);
+			if ((res = write_full(fd, buf, n)))
+				return errmsg(err, errlen, res, "%s: %s", dig,
+					      res == -ENOSPC ? "disk full"
+							     : strerror(-res));
 			/* an unpacker that stopped has said why, or is done */
 			if (u->wfd >= 0 && write_full(u->wfd, buf, n)) {
 				close(u->wfd);
@@ -333,22 +322,20 @@ static int download(const struct pull_opts *o, struct registry *r,
 		}
 		if (!n)
 			break;
-		if (++resumes > RESUMES_MAX) {
-			snprintf(err, errlen, "%s: connection lost %d times",
-				 dig, resumes);
-			return -EIO;
-		}
+		if (++resumes > RESUMES_MAX)
+			return errmsg(err, errlen, -EIO,
+				      "%s: connection lost %d times", dig,
+				      resumes);
 		http_close(r->conn);
 		log_info("resuming %s at byte %llu", dig,
 			 (unsigned long long)have);
 	}
 	uint8_t got[32];
 	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
-	if (have != (uint64_t)d->size || memcmp(got, d->digest, 32)) {
-		snprintf(err, errlen, "%s: digest mismatch%s", dig,
-			 have != (uint64_t)d->size ? " (size differs)" : "");
-		return -EBADMSG;
-	}
+	if (have != (uint64_t)d->size || memcmp(got, d->digest, 32))
+		return errmsg(
+			err, errlen, -EBADMSG, "%s: digest mismatch%s", dig,
+			have != (uint64_t)d->size ? " (size differs)" : "");
 	return 0;
 }
 
@@ -386,8 +373,7 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	snprintf(snapdir, sizeof(snapdir), "%s/snap-%s", work, chex);
 	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		res = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(-res));
+		res = errmsg_errno(err, errlen, -errno, errno, "%s", tmp);
 		goto out;
 	}
 	struct unpacker *u = calloc(1, sizeof(*u));
@@ -399,7 +385,7 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	u->media_type = oci_media_name(d->media_type);
 	u->o = unpack_opts(o);
 	if ((res = unpacker_start(u, snapdir))) {
-		snprintf(err, errlen, "%s: %s", snapdir, strerror(-res));
+		errmsg_errno(err, errlen, res, -res, "%s", snapdir);
 		close(fd);
 		free(u);
 		goto out;
@@ -408,11 +394,9 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 		       errlen);
 	close(fd);
 	int ures = unpacker_finish(u);
-	if (!res && ures) {
-		snprintf(err, errlen, "layer %zu (sha256:%.12s): %s", i + 1,
-			 hex, u->err);
-		res = ures;
-	}
+	if (!res && ures)
+		res = errmsg(err, errlen, ures, "layer %zu (sha256:%.12s): %s",
+			     i + 1, hex, u->err);
 	if (!res)
 		res = check_diff_id(v, i, &u->st, err, errlen);
 	if (!res)
@@ -476,9 +460,8 @@ static int layers_get(const struct pull_opts *o, struct registry *r,
 			close(p[1]);
 			if (pid < 0) {
 				close(p[0]);
-				snprintf(err, errlen, "fork: %s",
-					 strerror(errno));
-				res = -EAGAIN;
+				res = errmsg_errno(err, errlen, -EAGAIN, errno,
+						   "fork");
 				continue;
 			}
 			w[running++] = (struct worker){ pid, p[0], next };
@@ -501,13 +484,13 @@ static int layers_get(const struct pull_opts *o, struct registry *r,
 			bool ok = WIFEXITED(status) && !WEXITSTATUS(status);
 			if (!ok && !res) {
 				if (why[0])
-					snprintf(err, errlen, "%s", why);
+					res = errmsg(err, errlen, -EIO, "%s",
+						     why);
 				else
-					snprintf(err, errlen,
-						 "layer %zu: worker died "
-						 "(status %d)",
-						 w[k].layer + 1, status);
-				res = -EIO;
+					res = errmsg(err, errlen, -EIO,
+						     "layer %zu: worker died "
+						     "(status %d)",
+						     w[k].layer + 1, status);
 				/* the first failure decides: stop the rest */
 				for (int j = 0; j < running; j++)
 					if (j != k)
@@ -539,11 +522,10 @@ static int space_check(const struct pull_opts *o, const struct store_view *v,
 		(unsigned long long)fs.f_bavail * fs.f_frsize;
 	if (avail >= need)
 		return 0;
-	snprintf(err, errlen,
-		 "not enough space in %s: the image needs about %llu MB, "
-		 "%llu MB are free (imagectl prune may free some)",
-		 o->s->root, need >> 20, avail >> 20);
-	return -ENOSPC;
+	return errmsg(err, errlen, -ENOSPC,
+		      "not enough space in %s: the image needs about %llu MB, "
+		      "%llu MB are free (imagectl prune may free some)",
+		      o->s->root, need >> 20, avail >> 20);
 }
 
 /* os and architecture must match; a variant only when both name one */

@@ -365,9 +365,9 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 	}
 	size_t n = strlen(s);
 	if (n > BEARER_TOKEN_MAX) {
-		snprintf(err, errlen,
-			 "token response: token is longer than %d bytes",
-			 BEARER_TOKEN_MAX);
+		errmsg(err, errlen, -EINVAL,
+		       "token response: token is longer than %d bytes",
+		       BEARER_TOKEN_MAX);
 		goto fail;
 	}
 	/*
@@ -397,7 +397,7 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 	cJSON_Delete(root);
 	return 0;
 bad:
-	snprintf(err, errlen, "token response: %s", why);
+	errmsg(err, errlen, -EINVAL, "token response: %s", why);
 fail:
 	cJSON_Delete(root);
 	memset(t, 0, sizeof(*t));

@@ -22,11 +22,9 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 
 	memset(u, 0, sizeof(*u));
 	u->tls = !strncmp(url, "https://", 8);
-	if (!u->tls && strncmp(url, "http://", 7)) {
-		snprintf(err, errlen, "%.200s: not an http:// or https:// URL",
-			 url);
-		return -EINVAL;
-	}
+	if (!u->tls && strncmp(url, "http://", 7))
+		return errmsg(err, errlen, -EINVAL,
+			      "%.200s: not an http:// or https:// URL", url);
 	host = url + (u->tls ? 8 : 7);
 	path = host + strcspn(host, "/?#");
 	if (*host == '[') { /* an IPv6 literal, RFC 3986 section 3.2.2 */
@@ -62,8 +60,7 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "%.200s: malformed URL", url);
-	return -EINVAL;
+	return errmsg(err, errlen, -EINVAL, "%.200s: malformed URL", url);
 }
 
 int http_origin(const struct http_url *u, char *out, size_t outlen)
@@ -373,15 +370,16 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	struct timeval tv = { .tv_sec = 30 };
 	int fd = -1, r = getaddrinfo(u->host, u->port, &hints, &res);
 
-	if (r) {
-		snprintf(err, errlen, "%s: %s", u->host, gai_strerror(r));
-		return -EHOSTUNREACH;
-	}
+	if (r)
+		return errmsg(err, errlen, -EHOSTUNREACH, "%s: %s", u->host,
+			      gai_strerror(r));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
-		if (fd < 0)
+		if (fd < 0) {
+			r = errno;
 			continue;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
@@ -392,9 +390,10 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		snprintf(err, errlen, "connecting to %s port %s: %s", u->host,
-			 u->port, strerror(r));
-	return fd < 0 ? -r : fd;
+		return errmsg_errno(err, errlen, -r, r,
+				    "connecting to %s port %s", u->host,
+				    u->port);
+	return fd;
 }
 
 static int send_all(struct http_conn *c, const char *req, char *err,
@@ -405,9 +404,9 @@ static int send_all(struct http_conn *c, const char *req, char *err,
 	if (c->tls)
 		return tls_write_all(c->tls, req, strlen(req), err, errlen);
 	if ((r = write_full(c->fd, req, strlen(req))))
-		snprintf(err, errlen, "sending to %s: %s", c->host,
-			 strerror(-r));
-	return r;
+		return errmsg_errno(err, errlen, r, -r, "sending to %s",
+				    c->host);
+	return 0;
 }
 
 /*
@@ -441,11 +440,9 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 			c->off = head;
 			return 0;
 		}
-		if (c->len >= HTTP_HEAD_MAX) {
-			snprintf(err, errlen, "%s: response header too long",
-				 c->host);
-			return -EPROTO;
-		}
+		if (c->len >= HTTP_HEAD_MAX)
+			return errmsg(err, errlen, -EPROTO,
+				      "%s: response header too long", c->host);
 		size_t room = HTTP_HEAD_MAX - c->len;
 		ssize_t n = c->tls ? tls_read(c->tls, c->buf + c->len, room)
 				   : recv(c->fd, c->buf + c->len, room, 0);
@@ -455,10 +452,10 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 			const char *why = c->tls ? tls_error(c->tls)
 					  : n	 ? strerror(errno)
 						 : "connection closed";
-			snprintf(err, errlen, "%s: %s before the response",
-				 c->host, why);
 			/* -EPIPE: nothing came; a kept connection may retry */
-			return n < 0 || c->len ? -EPROTO : -EPIPE;
+			return errmsg(
+				err, errlen, n < 0 || c->len ? -EPROTO : -EPIPE,
+				"%s: %s before the response", c->host, why);
 		}
 		c->len += n;
 	}
@@ -479,10 +476,9 @@ int http_request(struct http_conn *c, const char *method,
 		     method, u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
 		     strcmp(u->port, dflt) ? ":" : "",
 		     strcmp(u->port, dflt) ? u->port : "",
-		     extra ? extra : "") >= (int)sizeof(req)) {
-		snprintf(err, errlen, "request header too long");
-		return -ENAMETOOLONG;
-	}
+		     extra ? extra : "") >= (int)sizeof(req))
+		return errmsg(err, errlen, -ENAMETOOLONG,
+			      "request header too long");
 	bool reuse = c->fd >= 0 && c->reusable && c->done &&
 		     c->on_tls == u->tls && !strcmp(c->host, u->host) &&
 		     !strcmp(c->port, u->port);
@@ -569,15 +565,13 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 		     s == 308) &&
 		    c->resp.location[0] && hops < 5) {
 			if ((r = http_resolve(&u, c->resp.location, cur,
-					      sizeof(cur)))) {
-				snprintf(err, errlen,
-					 "redirect target too long");
-				return r;
-			}
+					      sizeof(cur))))
+				return errmsg(err, errlen, r,
+					      "redirect target too long");
 			continue;
 		}
-		snprintf(err, errlen, "%.300s: HTTP status %d", cur, s);
-		return -ENOENT;
+		return errmsg(err, errlen, -ENOENT, "%.300s: HTTP status %d",
+			      cur, s);
 	}
 }
 
