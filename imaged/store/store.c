@@ -15,38 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdirs(const char *root, const char *sub)
-{
-	char p[600];
-
-	snprintf(p, sizeof(p), "%s/%s", root, sub);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int store_open(struct store *s, const char *root, char *err, size_t errlen)
 {
 	static const char *subs[] = { "blobs/sha256", "snapshots", "tmp",
 				      "locks" };
+	char p[sizeof(s->root) + 16];
 	int r;
 
 	if (snprintf(s->root, sizeof(s->root), "%s", root) >=
 	    (int)sizeof(s->root))
 		return errmsg(err, errlen, -ENAMETOOLONG,
 			      "store path too long");
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if ((r = mkdirs(root, subs[i])))
-			return errmsg_errno(err, errlen, r, -r, "%s/%s", root,
-					    subs[i]);
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, subs[i]);
+		if ((r = mkdir_parents(p, 0700)))
+			return errmsg_errno(err, errlen, r, -r, "%s", p);
+	}
 	return 0;
 }
 
