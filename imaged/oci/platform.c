@@ -61,7 +61,7 @@ static int lower_copy(char *out, size_t outlen, const char *s)
 		s = "";
 	for (i = 0; s[i]; i++) {
 		if (i + 1 >= outlen)
-			return -1;
+			return -ENAMETOOLONG;
 		out[i] = s[i] >= 'A' && s[i] <= 'Z' ? s[i] - 'A' + 'a' : s[i];
 	}
 	out[i] = '\0';
@@ -74,7 +74,7 @@ static int normalise(struct plat *p, const char *os, const char *arch,
 	if (lower_copy(p->os, sizeof(p->os), os) ||
 	    lower_copy(p->arch, sizeof(p->arch), arch) ||
 	    lower_copy(p->variant, sizeof(p->variant), variant))
-		return -1;
+		return -ENAMETOOLONG;
 	if (!strcmp(p->os, "macos"))
 		strcpy(p->os, "darwin");
 
