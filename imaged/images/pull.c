@@ -666,7 +666,7 @@ int image_pull(const struct pull_opts *o, const char *refstr,
 		return -ENOMEM;
 	p->o = o;
 	if ((res = image_ref_parse(refstr, &p->ref, err, errlen)))
-		goto out_free;
+		goto free_pull;
 	image_ref_format(&p->ref, p->name, sizeof(p->name));
 	snprintf(name, IMAGE_REF_MAX + 1, "%s", p->name);
 	snprintf(p->platform, sizeof(p->platform), "%s",
@@ -674,36 +674,36 @@ int image_pull(const struct pull_opts *o, const char *refstr,
 	if ((res = oci_platform_parse(p->platform, &p->plat))) {
 		errmsg(err, errlen, res, "%s: not os/arch[/variant]",
 		       p->platform);
-		goto out_free;
+		goto free_pull;
 	}
 	if ((res = registry_open(&p->r, o->rc, p->ref.domain, err, errlen)))
-		goto out_free;
+		goto free_pull;
 	p->r.log = log_info;
 	if (o->token_dir)
 		p->r.token_dir = o->token_dir;
 	if (!(p->v = malloc(sizeof(*p->v)))) {
 		res = -ENOMEM;
-		goto out;
+		goto release;
 	}
 	if ((gc = store_lock(o->s, "gc", false, true)) < 0) {
 		res = errmsg_errno(err, errlen, gc, -gc, "store locks");
-		goto out;
+		goto release;
 	}
 	if ((res = store_work_dir(o->s, "pull", p->work, sizeof(p->work)))) {
 		errmsg_errno(err, errlen, res, -res, "%s", p->work);
-		goto out;
+		goto release;
 	}
 	progress(o->p, "resolving %s", p->name);
 	if (!(res = pull_manifest(p, err, errlen)) &&
 	    !(res = pull_config(p, err, errlen)))
 		res = pull_image(p, err, errlen);
 	store_rm_tree(p->work);
-out:
+release:
 	if (gc >= 0)
 		close(gc);
 	free(p->v);
 	registry_close(&p->r);
-out_free:
+free_pull:
 	free(p);
 	return res;
 }
