@@ -3,6 +3,7 @@
 #include "file.h"
 #include "log.h"
 #include "partition.h"
+#include "text.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -84,19 +85,6 @@ int machine_id_setup(char *id, size_t len)
 	return write_atomic(KEEL_RUN "/machine-id", buf, 33, 0444);
 }
 
-/* RFC 1123 host name label: letters, digits, '-', not at either end. */
-bool hostname_valid(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n < 1 || n > 63 || name[0] == '-' || name[n - 1] == '-')
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && name[i] != '-')
-			return false;
-	return true;
-}
-
 void hostname_setup(const char *machine_id)
 {
 	char name[80];
@@ -104,11 +92,10 @@ void hostname_setup(const char *machine_id)
 
 	if (n > 0) {
 		name[strcspn(name, "\r\n")] = '\0';
-		if (!hostname_valid(name)) {
+		if (!text_hostname_label(name, strlen(name))) {
 			log_err("unable to use %s/hostname: '%s' is not a "
 				"valid host name (letters, digits, '-', at "
-				"most "
-				"63)",
+				"most 63)",
 				BOOT_CONFIG, name);
 			n = -EINVAL;
 		}

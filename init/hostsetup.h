@@ -32,7 +32,6 @@ void sysctl_apply_all(void);
 
 /* Pure helpers, unit tested. */
 bool machine_id_valid(const char *id);
-bool hostname_valid(const char *name);
 /*
  * One sysctl.conf line: "net.ipv4.ip_forward = 1". Returns 1 with the
  * /proc/sys path and value filled, 0 for a blank or comment line, -EINVAL

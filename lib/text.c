@@ -39,3 +39,20 @@ int text_range(const char *v, long min, long max, int *out)
 	*out = (int)n;
 	return 0;
 }
+
+/* Not <ctype.h>: its answers follow the locale, the RFC's do not. */
+static bool ascii_alnum(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+bool text_hostname_label(const char *s, size_t n)
+{
+	if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!ascii_alnum(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}

@@ -2,8 +2,13 @@
 #ifndef KEEL_TEXT_H
 #define KEEL_TEXT_H
 
-/* Small helpers for the "key = value" config files init, imaged and netd
- * read. */
+/*
+ * Small helpers for the "key = value" config files init, imaged and netd
+ * read, and for the names in them.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
 
 /* Strips leading and trailing white space in place. */
 char *text_trim(char *s);
@@ -16,5 +21,13 @@ int text_bool(const char *v);
  * decimal number, -ERANGE for one outside [min, max].
  */
 int text_range(const char *v, long min, long max, int *out);
+
+/*
+ * One host name label (RFC 1123 2.1, RFC 1035 2.3.4) of n bytes: 1 to 63
+ * ASCII letters, digits and '-', with no '-' at either end. A host name
+ * (init's) is one; a registry's DNS name (imaged's) is several joined by
+ * dots.
+ */
+bool text_hostname_label(const char *s, size_t n);
 
 #endif

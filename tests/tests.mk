@@ -7,7 +7,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
 	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/net/http.c \
-	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c \
+	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c imaged/oci/json.c imaged/oci/platform.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
@@ -91,11 +91,13 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 		echo "nlmsg-compare: netd/mnl.c builds different bytes from libmnl" >&2; exit 1; fi
 	@echo "== nlmsg-compare: $$(wc -l <$(UNIT_OUT)/nlmsg-own.txt) messages, libmnl and netd/mnl.c byte-identical"
 
-# container.c, seccomp.c and the Pod parser on the build host, one
+# container.c, mounts.c, seccomp.c and the Pod parser on the build host, one
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c
+	imaged/run/mounts.c \
+	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c \
+	lib/text.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)

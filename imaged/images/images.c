@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "images/images.h"
+#include "errmsg.h"
 #include "log.h"
 #include "images/load.h"
 #include "ctlsock.h"
@@ -49,15 +50,12 @@ static void regconf_load(const struct images_ctx *x, struct regconf *c)
 
 static int parse_name(int fd, const char *s, char name[IMAGE_REF_MAX + 1])
 {
-	struct image_ref r;
 	char err[300];
+	int r = image_ref_canonical(s, name, err, sizeof(err));
 
-	if (image_ref_parse(s, &r, err, sizeof(err))) {
+	if (r)
 		ctl_send(fd, CTL_ERR, err);
-		return -1;
-	}
-	image_ref_format(&r, name, IMAGE_REF_MAX + 1);
-	return 0;
+	return r;
 }
 
 static void do_pull(const struct images_ctx *x, int fd, int argc, char **argv)
@@ -284,10 +282,8 @@ int images_pull_ref(const struct images_ctx *x, const char *ref, char *err,
 	char name[IMAGE_REF_MAX + 1];
 	struct regconf *rc = malloc(sizeof(*rc));
 
-	if (!rc) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!rc)
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	regconf_load(x, rc);
 	for (int i = 0; i < rc->n_cas; i++)
 		tls_anchors_add_file(rc->cas[i]);

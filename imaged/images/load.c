@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "images/load.h"
+#include "errmsg.h"
 #include "store/decompress.h"
 #include "progress.h"
 #include "file.h"
 #include "images/images.h"
+#include "oci/platform.h"
 #include "store/tar.h"
 #include "store/unpack.h"
 
@@ -106,22 +108,20 @@ static int take_file(struct archive *a, struct tar *t,
 	snprintf(tmp, sizeof(tmp), "%s/incoming", a->work);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) <
 	    0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		return -errno;
+		return errmsg_errno(err, errlen, -errno, errno, "%s", tmp);
 	}
 	sha256_init(&h);
 	while ((n = tar_read(t, buf, sizeof(buf))) > 0) {
 		sha256_update(&h, n, (const uint8_t *)buf);
 		if ((r = write_full(fd, buf, n))) {
-			snprintf(err, errlen, "%s: %s", e->path,
-				 r == -ENOSPC ? "disk full" : strerror(-r));
+			errmsg(err, errlen, r, "%s: %s", e->path,
+			       r == -ENOSPC ? "disk full" : strerror(-r));
 			break;
 		}
 	}
 	close(fd);
 	if (n < 0) {
-		snprintf(err, errlen, "%s", t->err);
-		return (int)n;
+		return errmsg(err, errlen, (int)n, "%s", t->err);
 	}
 	if (r)
 		return r;
@@ -130,16 +130,14 @@ static int take_file(struct archive *a, struct tar *t,
 	oci_digest_hex(f->digest, hex);
 	snprintf(dst, sizeof(dst), "%s/%s", a->work, hex);
 	if (rename(tmp, dst)) {
-		snprintf(err, errlen, "%s: %s", dst, strerror(errno));
-		return -errno;
+		return errmsg_errno(err, errlen, -errno, errno, "%s", dst);
 	}
 	/* image-layout.md: a blob's name is its digest */
 	if (!strncmp(f->name, "blobs/sha256/", 13) &&
 	    strcmp(f->name + 13, hex)) {
-		snprintf(err, errlen,
-			 "%s: digest mismatch (it holds sha256:%s)", f->name,
-			 hex);
-		return -EBADMSG;
+		return errmsg(err, errlen, -EBADMSG,
+			      "%s: digest mismatch (it holds sha256:%s)",
+			      f->name, hex);
 	}
 	return 0;
 }
@@ -154,7 +152,7 @@ static int read_archive(struct archive *a, const char *path, char *err,
 
 	if (fd < 0 || !t || !e) {
 		r = fd < 0 ? -errno : -ENOMEM;
-		snprintf(err, errlen, "%s: %s", path, strerror(-r));
+		errmsg_errno(err, errlen, r, -r, "%s", path);
 		goto out;
 	}
 	/* a gzip'd or zstd'd archive is taken too */
@@ -166,9 +164,9 @@ static int read_archive(struct archive *a, const char *path, char *err,
 		if (e->type != TAR_REG && e->type != TAR_SYMLINK)
 			continue;
 		if (a->n == LOAD_FILES_MAX) {
-			snprintf(err, errlen, "%s: more than %d files", path,
-				 LOAD_FILES_MAX);
-			r = -E2BIG;
+			r = errmsg(err, errlen, -E2BIG,
+				   "%s: more than %d files", path,
+				   LOAD_FILES_MAX);
 			break;
 		}
 		struct file *f = &a->f[a->n];
@@ -190,8 +188,8 @@ static int read_archive(struct archive *a, const char *path, char *err,
 			size_t *len = json == &a->index_json ? &a->index_len
 							     : &a->manifest_len;
 			if (e->size > OCI_JSON_MAX) {
-				snprintf(err, errlen, "%s: too large", f->name);
-				r = -EFBIG;
+				r = errmsg(err, errlen, -EFBIG, "%s: too large",
+					   f->name);
 				break;
 			}
 			free(*json);
@@ -203,9 +201,8 @@ static int read_archive(struct archive *a, const char *path, char *err,
 				       0)
 				got += n;
 			if (got != e->size) {
-				snprintf(err, errlen, "%s: %s", f->name,
-					 n < 0 ? t->err : "short read");
-				r = -EIO;
+				r = errmsg(err, errlen, -EIO, "%s: %s", f->name,
+					   n < 0 ? t->err : "short read");
 				break;
 			}
 			(*json)[e->size] = '\0';
@@ -216,8 +213,8 @@ static int read_archive(struct archive *a, const char *path, char *err,
 			break;
 	}
 	if (r < 0 && !*err)
-		snprintf(err, errlen, "%s: %s", path,
-			 *t->err ? t->err : strerror(-r));
+		errmsg(err, errlen, r, "%s: %s", path,
+		       *t->err ? t->err : strerror(-r));
 out:
 	if (t)
 		tar_free(t);
@@ -241,8 +238,8 @@ static int blob_in(const struct pull_opts *o, struct archive *a,
 	snprintf(p, sizeof(p), "%s/%s", a->work, hex);
 	if (access(p, F_OK)) {
 		oci_digest_format(d, dig);
-		snprintf(err, errlen, "the archive has no blob %s", dig);
-		return -ENOENT;
+		return errmsg(err, errlen, -ENOENT,
+			      "the archive has no blob %s", dig);
 	}
 	return store_commit_blob(o->s, d, p, err, errlen);
 }
@@ -254,6 +251,7 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 {
 	struct store_view *v = malloc(sizeof(*v));
 	struct store_image img = { 0 };
+	struct oci_platform host;
 	uint8_t d[32];
 	char *buf;
 	size_t len;
@@ -261,6 +259,7 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 
 	if (!v)
 		return -ENOMEM;
+	oci_platform_parse(host_platform(), &host);
 	memcpy(d, mdig, 32);
 	for (int depth = 0;; depth++) {
 		if ((r = blob_in(o, a, d, err, errlen)))
@@ -274,18 +273,15 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 		if (v->m.kind == OCI_KIND_MANIFEST)
 			break;
 		if (depth) {
-			snprintf(err, errlen, "%s: nested indexes", name);
-			r = -EBADMSG;
+			r = errmsg(err, errlen, -EBADMSG, "%s: nested indexes",
+				   name);
 			goto out;
 		}
-		char os[32] = "", arch[32] = "", variant[32] = "";
-		sscanf(host_platform(), "%31[^/]/%31[^/]/%31s", os, arch,
-		       variant);
-		int k = oci_index_pick(&v->m, os, arch, variant);
+		int k = oci_index_pick(&v->m, host.os, host.architecture,
+				       host.variant);
 		if (k < 0) {
-			snprintf(err, errlen, "%s: no image for %s", name,
-				 host_platform());
-			r = -ENOENT;
+			r = errmsg(err, errlen, -ENOENT, "%s: no image for %s",
+				   name, host_platform());
 			goto out;
 		}
 		oci_digest_format(d, img.index_digest);
@@ -305,12 +301,11 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 	img.created = time(NULL);
 	if ((r = store_view(o->s, &img, v, err, errlen)))
 		goto out;
-	char os[32] = "", arch[32] = "", variant[32] = "";
-	sscanf(host_platform(), "%31[^/]/%31[^/]/%31s", os, arch, variant);
-	if (strcmp(v->c.os, os) || strcmp(v->c.architecture, arch)) {
-		snprintf(err, errlen, "%s is for %s/%s, this host is %s", name,
-			 v->c.os, v->c.architecture, host_platform());
-		r = -ENOEXEC;
+	if (strcmp(v->c.os, host.os) ||
+	    strcmp(v->c.architecture, host.architecture)) {
+		r = errmsg(err, errlen, -ENOEXEC,
+			   "%s is for %s/%s, this host is %s", name, v->c.os,
+			   v->c.architecture, host_platform());
 		goto out;
 	}
 	for (size_t i = 0; i < v->m.n_layers; i++) {
@@ -321,8 +316,7 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 		snprintf(lock, sizeof(lock), "snap-%s", hex);
 		int lk = store_lock(o->s, lock, true, true);
 		if (lk < 0) {
-			r = lk;
-			snprintf(err, errlen, "locks: %s", strerror(-r));
+			r = errmsg_errno(err, errlen, lk, -lk, "locks");
 			goto out;
 		}
 		r = snapshot_from_blob(o, v, i, a->work, err, errlen);
@@ -331,23 +325,12 @@ static int image_in(const struct pull_opts *o, struct archive *a,
 			goto out;
 	}
 	if ((r = store_image_set(o->s, &img)))
-		snprintf(err, errlen, "index.json: %s", strerror(-r));
+		errmsg_errno(err, errlen, r, -r, "index.json");
 	else
 		progress(o->p, "loaded %s", name);
 out:
 	free(v);
 	return r;
-}
-
-static int canonical(const char *in, char out[IMAGE_REF_MAX + 1], char *err,
-		     size_t errlen)
-{
-	struct image_ref r;
-
-	if (image_ref_parse(in, &r, err, errlen))
-		return -EINVAL;
-	image_ref_format(&r, out, IMAGE_REF_MAX + 1);
-	return 0;
 }
 
 /*
@@ -369,9 +352,9 @@ static int load_oci(const struct pull_opts *o, struct archive *a,
 		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_", *c))
 			*c = *c >= 'A' && *c <= 'Z' ? *c - 'A' + 'a' : '-';
 	if (!cJSON_IsArray(ms)) {
-		snprintf(err, errlen, "index.json: no manifests");
 		cJSON_Delete(root);
-		return -EBADMSG;
+		return errmsg(err, errlen, -EBADMSG,
+			      "index.json: no manifests");
 	}
 	cJSON_ArrayForEach(m, ms)
 	{
@@ -390,9 +373,8 @@ static int load_oci(const struct pull_opts *o, struct archive *a,
 		if (!n || !dig)
 			continue;
 		if (oci_digest_parse(dig, d)) {
-			snprintf(err, errlen, "index.json: bad digest '%.80s'",
-				 dig);
-			r = -EBADMSG;
+			r = errmsg(err, errlen, -EBADMSG,
+				   "index.json: bad digest '%.80s'", dig);
 			break;
 		}
 		if (!strpbrk(n, "/:"))
@@ -400,19 +382,74 @@ static int load_oci(const struct pull_opts *o, struct archive *a,
 				 n);
 		else
 			snprintf(full, sizeof(full), "%s", n);
-		if ((r = canonical(full, name, err, errlen)))
+		if ((r = image_ref_canonical(full, name, err, errlen)))
 			break;
 		if ((r = image_in(o, a, name, d, NULL, err, errlen)))
 			break;
 		loaded++;
 	}
 	cJSON_Delete(root);
-	if (!r && !loaded) {
-		snprintf(err, errlen,
-			 "index.json names no image "
-			 "(org.opencontainers.image.ref.name)");
-		r = -ENOENT;
+	if (!r && !loaded)
+		r = errmsg(err, errlen, -ENOENT,
+			   "index.json names no image "
+			   "(org.opencontainers.image.ref.name)");
+	return r;
+}
+
+/* A descriptor of a file we hashed, as a manifest names it. */
+static cJSON *descriptor(const char *media_type, const struct file *f)
+{
+	cJSON *d = cJSON_CreateObject();
+	char dig[OCI_DIGEST_STR];
+
+	oci_digest_format(f->digest, dig);
+	cJSON_AddStringToObject(d, "mediaType", media_type);
+	cJSON_AddStringToObject(d, "digest", dig);
+	cJSON_AddNumberToObject(d, "size", (double)f->size);
+	return d;
+}
+
+/*
+ * The OCI manifest one docker save entry's would be, built from what we
+ * hashed, into the store: its digest in md. config is the entry's
+ * Config, in the archive; layers its Layers.
+ */
+static int docker_manifest(const struct pull_opts *o, const struct archive *a,
+			   const struct file *config, const cJSON *layers,
+			   uint8_t md[32], char *err, size_t errlen)
+{
+	cJSON *m = cJSON_CreateObject(), *ls = cJSON_CreateArray();
+	const cJSON *l;
+	struct sha256_ctx h;
+	char *text;
+	int r;
+
+	cJSON_AddNumberToObject(m, "schemaVersion", 2);
+	cJSON_AddStringToObject(m, "mediaType", OCI_MT_MANIFEST);
+	cJSON_AddItemToObject(m, "config", descriptor(OCI_MT_CONFIG, config));
+	cJSON_AddItemToObject(m, "layers", ls);
+	cJSON_ArrayForEach(l, layers)
+	{
+		const char *ln = cJSON_GetStringValue(l);
+		const struct file *lf = ln ? lookup(a, ln) : NULL;
+		if (!lf) {
+			cJSON_Delete(m);
+			return errmsg(err, errlen, -EBADMSG,
+				      "manifest.json: layer %.200s is not in "
+				      "the archive",
+				      ln ? ln : "?");
+		}
+		cJSON_AddItemToArray(ls, descriptor(OCI_MT_LAYER_TAR, lf));
 	}
+	text = cJSON_PrintUnformatted(m);
+	cJSON_Delete(m);
+	if (!text)
+		return -ENOMEM;
+	sha256_init(&h);
+	sha256_update(&h, strlen(text), (const uint8_t *)text);
+	sha256_digest(&h, SHA256_DIGEST_SIZE, md);
+	r = store_put_blob(o->s, md, text, strlen(text), err, errlen);
+	free(text);
 	return r;
 }
 
@@ -421,13 +458,13 @@ static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
 		       size_t errlen)
 {
 	cJSON *root = cJSON_ParseWithLength(a->manifest_json, a->manifest_len);
-	cJSON *img;
+	cJSON *img, *t;
 	int r = 0, loaded = 0;
 
 	if (!cJSON_IsArray(root)) {
-		snprintf(err, errlen, "manifest.json: not a list");
 		cJSON_Delete(root);
-		return -EBADMSG;
+		return errmsg(err, errlen, -EBADMSG,
+			      "manifest.json: not a list");
 	}
 	cJSON_ArrayForEach(img, root)
 	{
@@ -436,66 +473,21 @@ static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
 		cJSON *layers = cJSON_GetObjectItemCaseSensitive(img, "Layers");
 		cJSON *tags = cJSON_GetObjectItemCaseSensitive(img, "RepoTags");
 		const struct file *cf = cfg ? lookup(a, cfg) : NULL;
-		if (!cf || !cJSON_IsArray(layers)) {
-			snprintf(err, errlen, "manifest.json: %s",
-				 cfg ? "its Config is not in the archive"
-				     : "an entry without Config");
-			r = -EBADMSG;
-			break;
-		}
-		/* the OCI manifest docker's would be, built from what we hashed */
-		cJSON *m = cJSON_CreateObject(), *c = cJSON_CreateObject();
-		cJSON *ls = cJSON_CreateArray(), *l;
-		char dig[OCI_DIGEST_STR];
-		cJSON_AddNumberToObject(m, "schemaVersion", 2);
-		cJSON_AddStringToObject(m, "mediaType", OCI_MT_MANIFEST);
-		cJSON_AddStringToObject(c, "mediaType", OCI_MT_CONFIG);
-		oci_digest_format(cf->digest, dig);
-		cJSON_AddStringToObject(c, "digest", dig);
-		cJSON_AddNumberToObject(c, "size", (double)cf->size);
-		cJSON_AddItemToObject(m, "config", c);
-		cJSON_AddItemToObject(m, "layers", ls);
-		cJSON_ArrayForEach(l, layers)
-		{
-			const char *ln = cJSON_GetStringValue(l);
-			const struct file *lf = ln ? lookup(a, ln) : NULL;
-			if (!lf) {
-				snprintf(err, errlen,
-					 "manifest.json: layer %.200s is not "
-					 "in the archive",
-					 ln ? ln : "?");
-				r = -EBADMSG;
-				break;
-			}
-			cJSON *ld = cJSON_CreateObject();
-			cJSON_AddStringToObject(ld, "mediaType",
-						OCI_MT_LAYER_TAR);
-			oci_digest_format(lf->digest, dig);
-			cJSON_AddStringToObject(ld, "digest", dig);
-			cJSON_AddNumberToObject(ld, "size", (double)lf->size);
-			cJSON_AddItemToArray(ls, ld);
-		}
-		char *text = r ? NULL : cJSON_PrintUnformatted(m);
-		cJSON_Delete(m);
-		if (r || !text) {
-			r = r ? r : -ENOMEM;
-			break;
-		}
 		uint8_t md[32];
-		struct sha256_ctx h;
-		sha256_init(&h);
-		sha256_update(&h, strlen(text), (const uint8_t *)text);
-		sha256_digest(&h, SHA256_DIGEST_SIZE, md);
-		r = store_put_blob(o->s, md, text, strlen(text), err, errlen);
-		free(text);
-		cJSON *t;
+		if (!cf || !cJSON_IsArray(layers)) {
+			r = errmsg(err, errlen, -EBADMSG, "manifest.json: %s",
+				   cfg ? "its Config is not in the archive"
+				       : "an entry without Config");
+			break;
+		}
+		r = docker_manifest(o, a, cf, layers, md, err, errlen);
 		cJSON_ArrayForEach(t, tags)
 		{
 			char name[IMAGE_REF_MAX + 1];
 			const char *tn = cJSON_GetStringValue(t);
 			if (r || !tn)
 				break;
-			if (!(r = canonical(tn, name, err, errlen)) &&
+			if (!(r = image_ref_canonical(tn, name, err, errlen)) &&
 			    !(r = image_in(o, a, name, md, NULL, err, errlen)))
 				loaded++;
 		}
@@ -503,11 +495,9 @@ static int load_docker(const struct pull_opts *o, struct archive *a, char *err,
 			break;
 	}
 	cJSON_Delete(root);
-	if (!r && !loaded) {
-		snprintf(err, errlen,
-			 "manifest.json names no image (RepoTags)");
-		r = -ENOENT;
-	}
+	if (!r && !loaded)
+		r = errmsg(err, errlen, -ENOENT,
+			   "manifest.json names no image (RepoTags)");
 	return r;
 }
 
@@ -523,29 +513,27 @@ int image_load(const struct pull_opts *o, const char *path, char *err,
 		return -ENOMEM;
 	*err = '\0';
 	if (stat(path, &st)) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		int e = errno;
 		free(a);
-		return -ENOENT;
+		return errmsg_errno(err, errlen, -ENOENT, e, "%s", path);
 	}
 	/* the archive's files, then the blobs and the unpacked layers */
 	if (!statvfs(o->s->root, &fs) &&
 	    (unsigned long long)fs.f_bavail * fs.f_frsize <
 		    4ULL * (unsigned long long)st.st_size) {
-		snprintf(err, errlen,
-			 "not enough space in %s to load %s (%lld MB): "
-			 "about %lld MB needed",
-			 o->s->root, path, (long long)st.st_size >> 20,
-			 4LL * st.st_size >> 20);
 		free(a);
-		return -ENOSPC;
+		return errmsg(err, errlen, -ENOSPC,
+			      "not enough space in %s to load %s (%lld MB): "
+			      "about %lld MB needed",
+			      o->s->root, path, (long long)st.st_size >> 20,
+			      4LL * st.st_size >> 20);
 	}
 	if ((gc = store_lock(o->s, "gc", false, true)) < 0) {
-		snprintf(err, errlen, "store locks: %s", strerror(-gc));
 		free(a);
-		return gc;
+		return errmsg_errno(err, errlen, gc, -gc, "store locks");
 	}
 	if ((r = store_work_dir(o->s, "load", a->work, sizeof(a->work)))) {
-		snprintf(err, errlen, "%s: %s", a->work, strerror(-r));
+		errmsg_errno(err, errlen, r, -r, "%s", a->work);
 		goto out;
 	}
 	progress(o->p, "reading %s", path);
@@ -555,13 +543,11 @@ int image_load(const struct pull_opts *o, const char *path, char *err,
 		r = load_oci(o, a, path, err, errlen);
 	else if (a->manifest_json)
 		r = load_docker(o, a, err, errlen);
-	else {
-		snprintf(err, errlen,
-			 "%s: neither an OCI image layout (index.json) nor a "
-			 "docker save archive (manifest.json)",
-			 path);
-		r = -EINVAL;
-	}
+	else
+		r = errmsg(err, errlen, -EINVAL,
+			   "%s: neither an OCI image layout (index.json) nor a "
+			   "docker save archive (manifest.json)",
+			   path);
 out_work:
 	store_rm_tree(a->work);
 out:

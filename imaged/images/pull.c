@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "images/pull.h"
+#include "errmsg.h"
 #include "progress.h"
 #include "log.h"
 #include "clock.h"
 #include "file.h"
 #include "oci/ref.h"
+#include "oci/platform.h"
 #include "images/registry.h"
 #include "store/unpack.h"
 
@@ -36,6 +38,28 @@ const char *host_platform(void)
 #endif
 }
 
+/*
+ * A small document's body, whole, into buf (OCI_JSON_MAX + 1 bytes),
+ * hashed into h when h is not NULL. 0, -EFBIG when it is larger, or the
+ * read's -errno.
+ */
+static int read_json(struct http_conn *c, char *buf, size_t *len,
+		     struct sha256_ctx *h)
+{
+	ssize_t n = 0;
+
+	*len = 0;
+	while (*len <= OCI_JSON_MAX &&
+	       (n = http_read(c, buf + *len, OCI_JSON_MAX + 1 - *len)) > 0) {
+		if (h)
+			sha256_update(h, n, (const uint8_t *)(buf + *len));
+		*len += n;
+	}
+	if (n < 0)
+		return (int)n;
+	return *len > OCI_JSON_MAX ? -EFBIG : 0;
+}
+
 /* A manifest or index, whole, checked against want (a digest) or the
  * server's Docker-Content-Digest when fetched by tag. */
 static int fetch_manifest(struct registry *r, const char *repo, const char *ref,
@@ -46,44 +70,34 @@ static int fetch_manifest(struct registry *r, const char *repo, const char *ref,
 	struct sha256_ctx h;
 	char dig[OCI_DIGEST_STR];
 	uint8_t said[32];
-	ssize_t n = 0;
 	int res;
 
 	if ((res = registry_get(r, repo, "manifests", ref, OCI_ACCEPT_MANIFESTS,
 				0, err, errlen)))
 		return res;
-	if (r->conn->resp.content_length > OCI_JSON_MAX) {
-		snprintf(err, errlen, "%s: manifest larger than %d bytes", ref,
-			 OCI_JSON_MAX);
-		return -EFBIG;
-	}
+	if (r->conn->resp.content_length > OCI_JSON_MAX)
+		return errmsg(err, errlen, -EFBIG,
+			      "%s: manifest larger than %d bytes", ref,
+			      OCI_JSON_MAX);
 	snprintf(ctype, ctlen, "%s", r->conn->resp.content_type);
 	*buf = malloc(OCI_JSON_MAX + 1);
 	if (!*buf)
 		return -ENOMEM;
-	*len = 0;
 	sha256_init(&h);
-	while (*len <= OCI_JSON_MAX &&
-	       (n = http_read(r->conn, *buf + *len, OCI_JSON_MAX + 1 - *len)) >
-		       0) {
-		sha256_update(&h, n, (const uint8_t *)(*buf + *len));
-		*len += n;
-	}
+	res = read_json(r->conn, *buf, len, &h);
 	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
-	if (n < 0 || *len > OCI_JSON_MAX) {
-		snprintf(err, errlen, "%s: manifest: %s", ref,
-			 n < 0 ? strerror((int)-n) : "too large");
-		res = n < 0 ? (int)n : -EFBIG;
+	if (res) {
+		errmsg(err, errlen, res, "%s: manifest: %s", ref,
+		       res == -EFBIG ? "too large" : strerror(-res));
 	} else if (want && memcmp(want, got, 32)) {
 		oci_digest_format(want, dig);
-		snprintf(err, errlen, "%s: digest mismatch", dig);
-		res = -EBADMSG;
+		res = errmsg(err, errlen, -EBADMSG, "%s: digest mismatch", dig);
 	} else if (!want && r->conn->resp.digest[0] &&
 		   !oci_digest_parse(r->conn->resp.digest, said) &&
 		   memcmp(said, got, 32)) {
-		snprintf(err, errlen, "%s: digest mismatch (manifest of %s)",
-			 r->conn->resp.digest, ref);
-		res = -EBADMSG;
+		res = errmsg(err, errlen, -EBADMSG,
+			     "%s: digest mismatch (manifest of %s)",
+			     r->conn->resp.digest, ref);
 	}
 	if (res) {
 		free(*buf);
@@ -171,9 +185,7 @@ static int snapshot_commit(const struct pull_opts *o, int dirfd,
 	store_snapshot_path(o->s, chain, dst, sizeof(dst));
 	if (!r && rename(dir, dst))
 		r = -errno;
-	if (r)
-		snprintf(err, errlen, "snapshot %s: %s", dst, strerror(-r));
-	return r;
+	return r ? errmsg_errno(err, errlen, r, -r, "snapshot %s", dst) : 0;
 }
 
 static int check_diff_id(const struct store_view *v, size_t i,
@@ -186,11 +198,10 @@ static int check_diff_id(const struct store_view *v, size_t i,
 		return 0;
 	oci_digest_format(v->c.diff_ids[i], want);
 	oci_digest_format(st->diff_id, got);
-	snprintf(err, errlen,
-		 "layer %zu: uncompressed content %s is not the config's "
-		 "diff_id %s",
-		 i + 1, got, want);
-	return -EBADMSG;
+	return errmsg(err, errlen, -EBADMSG,
+		      "layer %zu: uncompressed content %s is not the config's "
+		      "diff_id %s",
+		      i + 1, got, want);
 }
 
 static struct unpack_opts unpack_opts(const struct pull_opts *o)
@@ -215,13 +226,10 @@ int snapshot_from_blob(const struct pull_opts *o, const struct store_view *v,
 	store_rm_tree(dir);
 	store_blob_path(o->s, v->m.layers[i].digest, blob, sizeof(blob));
 	if (mkdir(dir, 0755) ||
-	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
+	    (dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return errmsg_errno(err, errlen, -errno, errno, "%s", dir);
 	if ((fd = open(blob, O_RDONLY | O_CLOEXEC)) < 0) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", blob, strerror(-r));
+		r = errmsg_errno(err, errlen, -errno, errno, "%s", blob);
 		close(dirfd);
 		return r;
 	}
@@ -266,7 +274,7 @@ static int download(const struct pull_opts *o, struct registry *r,
 			return res;
 		int s = r->conn->resp.status;
 		if (have && s == 200) {
-			log_warn("%s: the server ignored Range; starting over",
+			log_warn("%s: server ignored Range; starting over",
 				 dig);
 			unpacker_finish(u);
 			close(u->dirfd);
@@ -274,34 +282,29 @@ static int download(const struct pull_opts *o, struct registry *r,
 			if (ftruncate(fd, 0) || lseek(fd, 0, SEEK_SET) ||
 			    (res = unpacker_start(u, snapdir))) {
 				res = res ? res : -errno;
-				snprintf(err, errlen, "%s: starting over: %s",
-					 dig, strerror(-res));
-				return res;
+				return errmsg_errno(err, errlen, res, -res,
+						    "%s: starting over", dig);
 			}
 			have = 0;
 			sha256_init(&h);
 		} else if (have && r->conn->resp.range_start != (int64_t)have) {
-			snprintf(err, errlen,
-				 "%s: asked for bytes %llu-, got %lld-", dig,
-				 (unsigned long long)have,
-				 (long long)r->conn->resp.range_start);
-			return -EPROTO;
+			return errmsg(err, errlen, -EPROTO,
+				      "%s: asked for bytes %llu-, got %lld-",
+				      dig, (unsigned long long)have,
+				      (long long)r->conn->resp.range_start);
 		}
 		ssize_t n;
 		while ((n = http_read(r->conn, buf, sizeof(buf))) > 0) {
-			if (have + n > (uint64_t)d->size) {
-				snprintf(err, errlen,
-					 "%s: more bytes than the manifest's "
-					 "%lld",
-					 dig, (long long)d->size);
-				return -EBADMSG;
-			}
-			if ((res = write_full(fd, buf, n))) {
-				snprintf(err, errlen, "%s: %s", dig,
-					 res == -ENOSPC ? "disk full"
-							: strerror(-res));
-				return res;
-			}
+			if (have + n > (uint64_t)d->size)
+				return errmsg(
+					err, errlen, -EBADMSG,
+					"%s: more bytes than the manifest's "
+					"%lld",
+					dig, (long long)d->size);
+			if ((res = write_full(fd, buf, n)))
+				return errmsg(err, errlen, res, "%s: %s", dig,
+					      res == -ENOSPC ? "disk full"
+							     : strerror(-res));
 			/* an unpacker that stopped has said why, or is done */
 			if (u->wfd >= 0 && write_full(u->wfd, buf, n)) {
 				close(u->wfd);
@@ -319,22 +322,20 @@ static int download(const struct pull_opts *o, struct registry *r,
 		}
 		if (!n)
 			break;
-		if (++resumes > RESUMES_MAX) {
-			snprintf(err, errlen, "%s: connection lost %d times",
-				 dig, resumes);
-			return -EIO;
-		}
+		if (++resumes > RESUMES_MAX)
+			return errmsg(err, errlen, -EIO,
+				      "%s: connection lost %d times", dig,
+				      resumes);
 		http_close(r->conn);
 		log_info("resuming %s at byte %llu", dig,
 			 (unsigned long long)have);
 	}
 	uint8_t got[32];
 	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
-	if (have != (uint64_t)d->size || memcmp(got, d->digest, 32)) {
-		snprintf(err, errlen, "%s: digest mismatch%s", dig,
-			 have != (uint64_t)d->size ? " (size differs)" : "");
-		return -EBADMSG;
-	}
+	if (have != (uint64_t)d->size || memcmp(got, d->digest, 32))
+		return errmsg(
+			err, errlen, -EBADMSG, "%s: digest mismatch%s", dig,
+			have != (uint64_t)d->size ? " (size differs)" : "");
 	return 0;
 }
 
@@ -372,8 +373,7 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	snprintf(snapdir, sizeof(snapdir), "%s/snap-%s", work, chex);
 	int fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		res = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(-res));
+		res = errmsg_errno(err, errlen, -errno, errno, "%s", tmp);
 		goto out;
 	}
 	struct unpacker *u = calloc(1, sizeof(*u));
@@ -385,7 +385,7 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 	u->media_type = oci_media_name(d->media_type);
 	u->o = unpack_opts(o);
 	if ((res = unpacker_start(u, snapdir))) {
-		snprintf(err, errlen, "%s: %s", snapdir, strerror(-res));
+		errmsg_errno(err, errlen, res, -res, "%s", snapdir);
 		close(fd);
 		free(u);
 		goto out;
@@ -394,11 +394,9 @@ static int layer_get(const struct pull_opts *o, struct registry *r,
 		       errlen);
 	close(fd);
 	int ures = unpacker_finish(u);
-	if (!res && ures) {
-		snprintf(err, errlen, "layer %zu (sha256:%.12s): %s", i + 1,
-			 hex, u->err);
-		res = ures;
-	}
+	if (!res && ures)
+		res = errmsg(err, errlen, ures, "layer %zu (sha256:%.12s): %s",
+			     i + 1, hex, u->err);
 	if (!res)
 		res = check_diff_id(v, i, &u->st, err, errlen);
 	if (!res)
@@ -448,12 +446,13 @@ static int layers_get(const struct pull_opts *o, struct registry *r,
 				close(p[0]);
 				/* a connection of its own: not the parent's */
 				struct registry mine = *r;
-				mine.conn = malloc(sizeof(*mine.conn));
-				mine.conn->fd = -1;
-				mine.conn->tls = NULL;
-				mine.conn->reusable = false;
-				int q = layer_get(o, &mine, repo, v, next, work,
-						  why, sizeof(why));
+				int q;
+				if (!(mine.conn = http_conn_new()))
+					q = errmsg(why, sizeof(why), -ENOMEM,
+						   "out of memory");
+				else
+					q = layer_get(o, &mine, repo, v, next,
+						      work, why, sizeof(why));
 				if (q)
 					write_full(p[1], why, strlen(why));
 				_exit(q ? 1 : 0);
@@ -461,9 +460,8 @@ static int layers_get(const struct pull_opts *o, struct registry *r,
 			close(p[1]);
 			if (pid < 0) {
 				close(p[0]);
-				snprintf(err, errlen, "fork: %s",
-					 strerror(errno));
-				res = -EAGAIN;
+				res = errmsg_errno(err, errlen, -EAGAIN, errno,
+						   "fork");
 				continue;
 			}
 			w[running++] = (struct worker){ pid, p[0], next };
@@ -486,13 +484,13 @@ static int layers_get(const struct pull_opts *o, struct registry *r,
 			bool ok = WIFEXITED(status) && !WEXITSTATUS(status);
 			if (!ok && !res) {
 				if (why[0])
-					snprintf(err, errlen, "%s", why);
+					res = errmsg(err, errlen, -EIO, "%s",
+						     why);
 				else
-					snprintf(err, errlen,
-						 "layer %zu: worker died "
-						 "(status %d)",
-						 w[k].layer + 1, status);
-				res = -EIO;
+					res = errmsg(err, errlen, -EIO,
+						     "layer %zu: worker died "
+						     "(status %d)",
+						     w[k].layer + 1, status);
 				/* the first failure decides: stop the rest */
 				for (int j = 0; j < running; j++)
 					if (j != k)
@@ -524,167 +522,188 @@ static int space_check(const struct pull_opts *o, const struct store_view *v,
 		(unsigned long long)fs.f_bavail * fs.f_frsize;
 	if (avail >= need)
 		return 0;
-	snprintf(err, errlen,
-		 "not enough space in %s: the image needs about %llu MB, "
-		 "%llu MB are free (imagectl prune may free some)",
-		 o->s->root, need >> 20, avail >> 20);
-	return -ENOSPC;
+	return errmsg(err, errlen, -ENOSPC,
+		      "not enough space in %s: the image needs about %llu MB, "
+		      "%llu MB are free (imagectl prune may free some)",
+		      o->s->root, need >> 20, avail >> 20);
 }
 
 /* os and architecture must match; a variant only when both name one */
-static bool platform_is(const struct oci_config *c, const char *os,
-			const char *arch, const char *variant)
+static bool platform_is(const struct oci_config *c,
+			const struct oci_platform *p)
 {
-	return !strcmp(c->os, os) && !strcmp(c->architecture, arch) &&
-	       (!c->variant[0] || !variant[0] || !strcmp(c->variant, variant));
+	return !strcmp(c->os, p->os) &&
+	       !strcmp(c->architecture, p->architecture) &&
+	       (!c->variant[0] || !p->variant[0] ||
+		!strcmp(c->variant, p->variant));
+}
+
+/* One pull, as its steps share it. */
+struct pull {
+	const struct pull_opts *o;
+	struct image_ref ref;
+	char name[IMAGE_REF_MAX + 1];
+	char platform[100];
+	struct oci_platform plat;
+	struct registry r;
+	struct store_image img;
+	struct store_view *v;
+	char work[700];
+};
+
+/*
+ * The image manifest for this platform, through an index (at most an
+ * index of indexes) when the name leads to one; each stored as it is
+ * verified. v->m holds it, img its digest and the index's.
+ */
+static int pull_manifest(struct pull *p, char *err, size_t errlen)
+{
+	const char *tagref = p->ref.digest[0] ? p->ref.digest : p->ref.tag;
+	char ctype[256], dig[OCI_DIGEST_STR], *buf = NULL;
+	const uint8_t *w = NULL;
+	uint8_t want[32], got[32];
+	size_t len = 0;
+	int res;
+
+	if (p->ref.digest[0] && !oci_digest_parse(p->ref.digest, want))
+		w = want;
+	for (int depth = 0;; depth++) {
+		res = fetch_manifest(&p->r, p->ref.path, tagref, w, &buf, &len,
+				     got, ctype, sizeof(ctype), err, errlen);
+		if (!res)
+			res = oci_manifest_parse(buf, len, ctype, &p->v->m, err,
+						 errlen);
+		if (!res)
+			res = store_put_blob(p->o->s, got, buf, len, err,
+					     errlen);
+		free(buf);
+		buf = NULL;
+		if (res || p->v->m.kind == OCI_KIND_MANIFEST)
+			break;
+		if (depth == 1)
+			return errmsg(err, errlen, -EBADMSG,
+				      "%s: an index in an index in an index",
+				      p->name);
+		oci_digest_format(got, p->img.index_digest);
+		int k = oci_index_pick(&p->v->m, p->plat.os,
+				       p->plat.architecture, p->plat.variant);
+		if (k < 0)
+			return errmsg(err, errlen, -ENOENT,
+				      "%s: no image for %s", p->name,
+				      p->platform);
+		memcpy(want, p->v->m.manifests[k].desc.digest, 32);
+		w = want;
+		oci_digest_format(want, dig);
+		tagref = dig;
+	}
+	if (!res)
+		oci_digest_format(got, p->img.digest);
+	return res;
+}
+
+/* The config, small and verified like the manifest, unless it is in. */
+static int pull_config(struct pull *p, char *err, size_t errlen)
+{
+	const uint8_t *d = p->v->m.config.digest;
+	char cdig[OCI_DIGEST_STR], lock[80], *buf = NULL;
+	size_t len = 0;
+	int lk, res;
+
+	oci_digest_format(d, cdig);
+	/* a pull of the same image elsewhere fetches it once */
+	snprintf(lock, sizeof(lock), "blob-%s", cdig + 7);
+	if ((lk = store_lock(p->o->s, lock, true, true)) < 0)
+		return errmsg_errno(err, errlen, lk, -lk, "store locks");
+	if (store_has_blob(p->o->s, d)) {
+		close(lk);
+		return 0;
+	}
+	res = registry_get(&p->r, p->ref.path, "blobs", cdig, NULL, 0, err,
+			   errlen);
+	if (!res && !(buf = malloc(OCI_JSON_MAX + 1)))
+		res = errmsg(err, errlen, -ENOMEM, "out of memory");
+	if (!res && (res = read_json(p->r.conn, buf, &len, NULL)))
+		res = errmsg(err, errlen, -EIO, "%s: config: %s", cdig,
+			     res == -EFBIG ? "too large" : strerror(-res));
+	if (!res)
+		res = store_put_blob(p->o->s, d, buf, len, err, errlen);
+	free(buf);
+	close(lk);
+	return res;
+}
+
+/* What the image needs in the store, after its manifest and config. */
+static int pull_image(struct pull *p, char *err, size_t errlen)
+{
+	int res;
+
+	snprintf(p->img.name, sizeof(p->img.name), "%s", p->name);
+	snprintf(p->img.platform, sizeof(p->img.platform), "%s", p->platform);
+	p->img.created = time(NULL);
+	if ((res = store_view(p->o->s, &p->img, p->v, err, errlen)))
+		return res;
+	const struct oci_config *c = &p->v->c;
+	if (!platform_is(c, &p->plat))
+		return errmsg(err, errlen, -ENOEXEC,
+			      "%s is for %s/%s%s%s, not %s", p->name, c->os,
+			      c->architecture, c->variant[0] ? "/" : "",
+			      c->variant, p->platform);
+	if ((res = space_check(p->o, p->v, err, errlen)) ||
+	    (res = layers_get(p->o, &p->r, p->ref.path, p->v, p->work, err,
+			      errlen)))
+		return res;
+	res = store_image_set(p->o->s, &p->img);
+	return res ? errmsg_errno(err, errlen, res, -res, "index.json") : 0;
 }
 
 int image_pull(const struct pull_opts *o, const char *refstr,
 	       char name[IMAGE_REF_MAX + 1], char *err, size_t errlen)
 {
-	struct image_ref ref;
-	struct registry r;
-	struct store_image img = { 0 };
-	struct store_view *v = NULL;
-	char platform[100], os[32] = "", arch[32] = "", variant[32] = "";
-	char work[700], ctype[256], *buf = NULL, dig[OCI_DIGEST_STR];
-	uint8_t want[32], got[32];
-	size_t len;
+	struct pull *p = calloc(1, sizeof(*p));
 	int res, gc = -1;
 
-	if (image_ref_parse(refstr, &ref, err, errlen))
-		return -EINVAL;
-	image_ref_format(&ref, name, IMAGE_REF_MAX + 1);
-	snprintf(platform, sizeof(platform), "%s",
-		 o->platform ? o->platform : host_platform());
-	if (sscanf(platform, "%31[^/]/%31[^/]/%31s", os, arch, variant) < 2) {
-		snprintf(err, errlen, "%s: not os/arch[/variant]", platform);
-		return -EINVAL;
-	}
-	if ((res = registry_open(&r, o->rc, ref.domain, err, errlen)))
-		return res;
-	r.log = log_info;
-	if (o->token_dir)
-		r.token_dir = o->token_dir;
-	v = malloc(sizeof(*v));
-	if (!v) {
-		registry_close(&r);
+	if (!p)
 		return -ENOMEM;
+	p->o = o;
+	if ((res = image_ref_parse(refstr, &p->ref, err, errlen)))
+		goto free_pull;
+	image_ref_format(&p->ref, p->name, sizeof(p->name));
+	snprintf(name, IMAGE_REF_MAX + 1, "%s", p->name);
+	snprintf(p->platform, sizeof(p->platform), "%s",
+		 o->platform ? o->platform : host_platform());
+	if ((res = oci_platform_parse(p->platform, &p->plat))) {
+		errmsg(err, errlen, res, "%s: not os/arch[/variant]",
+		       p->platform);
+		goto free_pull;
+	}
+	if ((res = registry_open(&p->r, o->rc, p->ref.domain, err, errlen)))
+		goto free_pull;
+	p->r.log = log_info;
+	if (o->token_dir)
+		p->r.token_dir = o->token_dir;
+	if (!(p->v = malloc(sizeof(*p->v)))) {
+		res = -ENOMEM;
+		goto release;
 	}
 	if ((gc = store_lock(o->s, "gc", false, true)) < 0) {
-		res = gc;
-		snprintf(err, errlen, "store locks: %s", strerror(-res));
-		goto out;
+		res = errmsg_errno(err, errlen, gc, -gc, "store locks");
+		goto release;
 	}
-	if ((res = store_work_dir(o->s, "pull", work, sizeof(work)))) {
-		snprintf(err, errlen, "%s: %s", work, strerror(-res));
-		goto out;
+	if ((res = store_work_dir(o->s, "pull", p->work, sizeof(p->work)))) {
+		errmsg_errno(err, errlen, res, -res, "%s", p->work);
+		goto release;
 	}
-	progress(o->p, "resolving %s", name);
-	const char *tagref = ref.digest[0] ? ref.digest : ref.tag;
-	const uint8_t *w = NULL;
-	if (ref.digest[0] && !oci_digest_parse(ref.digest, want))
-		w = want;
-	for (int depth = 0;; depth++) {
-		res = fetch_manifest(&r, ref.path, tagref, w, &buf, &len, got,
-				     ctype, sizeof(ctype), err, errlen);
-		if (res)
-			goto out_work;
-		if ((res = oci_manifest_parse(buf, len, ctype, &v->m, err,
-					      errlen)))
-			goto out_work;
-		if ((res = store_put_blob(o->s, got, buf, len, err, errlen)))
-			goto out_work;
-		free(buf);
-		buf = NULL;
-		if (v->m.kind == OCI_KIND_MANIFEST)
-			break;
-		if (depth == 1) {
-			snprintf(err, errlen,
-				 "%s: an index in an index in an "
-				 "index",
-				 name);
-			res = -EBADMSG;
-			goto out_work;
-		}
-		oci_digest_format(got, img.index_digest);
-		int k = oci_index_pick(&v->m, os, arch, variant);
-		if (k < 0) {
-			snprintf(err, errlen, "%s: no image for %s", name,
-				 platform);
-			res = -ENOENT;
-			goto out_work;
-		}
-		memcpy(want, v->m.manifests[k].desc.digest, 32);
-		w = want;
-		oci_digest_format(want, dig);
-		tagref = dig;
-	}
-	oci_digest_format(got, img.digest);
-	/* the config, small and verified like the manifest */
-	char cdig[OCI_DIGEST_STR], lock[80];
-	oci_digest_format(v->m.config.digest, cdig);
-	/* a pull of the same image elsewhere fetches it once */
-	snprintf(lock, sizeof(lock), "blob-%s", cdig + 7);
-	int lk = store_lock(o->s, lock, true, true);
-	if (lk < 0) {
-		res = lk;
-		snprintf(err, errlen, "store locks: %s", strerror(-res));
-		goto out_work;
-	}
-	if (!store_has_blob(o->s, v->m.config.digest)) {
-		res = registry_get(&r, ref.path, "blobs", cdig, NULL, 0, err,
-				   errlen);
-		if (!res) {
-			buf = malloc(OCI_JSON_MAX + 1);
-			len = 0;
-			ssize_t n = 0;
-			while (buf && len <= OCI_JSON_MAX &&
-			       (n = http_read(r.conn, buf + len,
-					      OCI_JSON_MAX + 1 - len)) > 0)
-				len += n;
-			if (!buf || n < 0 || len > OCI_JSON_MAX) {
-				snprintf(err, errlen, "%s: config: %s", cdig,
-					 n < 0 ? strerror((int)-n)
-					       : "too large");
-				res = -EIO;
-			}
-		}
-		if (!res)
-			res = store_put_blob(o->s, v->m.config.digest, buf, len,
-					     err, errlen);
-		free(buf);
-		buf = NULL;
-	}
-	close(lk);
-	if (res)
-		goto out_work;
-	snprintf(img.name, sizeof(img.name), "%s", name);
-	snprintf(img.platform, sizeof(img.platform), "%s", platform);
-	img.created = time(NULL);
-	if ((res = store_view(o->s, &img, v, err, errlen)))
-		goto out_work;
-	if (!platform_is(&v->c, os, arch, variant)) {
-		snprintf(err, errlen, "%s is for %s/%s%s%s, not %s", name,
-			 v->c.os, v->c.architecture, v->c.variant[0] ? "/" : "",
-			 v->c.variant, platform);
-		res = -ENOEXEC;
-		goto out_work;
-	}
-	if ((res = space_check(o, v, err, errlen)))
-		goto out_work;
-	if ((res = layers_get(o, &r, ref.path, v, work, err, errlen)))
-		goto out_work;
-	res = store_image_set(o->s, &img);
-	if (res)
-		snprintf(err, errlen, "index.json: %s", strerror(-res));
-out_work:
-	free(buf);
-	store_rm_tree(work);
-out:
+	progress(o->p, "resolving %s", p->name);
+	if (!(res = pull_manifest(p, err, errlen)) &&
+	    !(res = pull_config(p, err, errlen)))
+		res = pull_image(p, err, errlen);
+	store_rm_tree(p->work);
+release:
 	if (gc >= 0)
 		close(gc);
-	free(v);
-	registry_close(&r);
+	free(p->v);
+	registry_close(&p->r);
+free_pull:
+	free(p);
 	return res;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "images/regconf.h"
+#include "errmsg.h"
 #include "text.h"
 #include "store/unpack.h"
 
@@ -27,7 +28,7 @@ const struct reg_host *regconf_find(const struct regconf *c, const char *name)
 static int put(char *dst, size_t size, const char *val)
 {
 	if (!*val || strlen(val) >= size)
-		return -1;
+		return -EINVAL;
 	strcpy(dst, val);
 	return 0;
 }
@@ -46,30 +47,34 @@ static bool mirror_ok(const char *v)
 	return true;
 }
 
+/*
+ * A key outside any section, and one of a registry's section, below: 0,
+ * -EINVAL for a bad value, -ENOENT for a key that is not known there.
+ */
 static int global_key(struct regconf *c, const char *key, const char *val)
 {
 	int b, n;
 
 	if (!strcmp(key, "ca")) {
 		if (c->n_cas == REGCONF_MAX_CAS || val[0] != '/')
-			return -1;
+			return -EINVAL;
 		return put(c->cas[c->n_cas++], sizeof(c->cas[0]), val);
 	} else if (!strcmp(key, "max_parallel")) {
 		if (text_range(val, 1, 16, &n))
-			return -1;
+			return -EINVAL;
 		c->max_parallel = n;
 	} else if (!strcmp(key, "unpack_devices")) {
 		if ((b = text_bool(val)) < 0)
-			return -1;
+			return -EINVAL;
 		c->unpack_devices = b;
 	} else if (!strcmp(key, "max_layer_bytes")) {
 		char *end;
 		unsigned long long v = strtoull(val, &end, 10);
 		if (!isdigit((unsigned char)*val) || *end || v < 4096)
-			return -1;
+			return -EINVAL;
 		c->max_layer_bytes = v;
 	} else {
-		return -2;
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -80,7 +85,7 @@ static int host_key(struct reg_host *h, const char *key, const char *val)
 
 	if (!strcmp(key, "insecure")) {
 		if ((b = text_bool(val)) < 0)
-			return -1;
+			return -EINVAL;
 		h->insecure = b;
 	} else if (!strcmp(key, "username")) {
 		return put(h->username, sizeof(h->username), val);
@@ -88,11 +93,11 @@ static int host_key(struct reg_host *h, const char *key, const char *val)
 		return put(h->password, sizeof(h->password), val);
 	} else if (!strcmp(key, "mirror")) {
 		if (h->n_mirrors == REGCONF_MAX_MIRRORS || !mirror_ok(val))
-			return -1;
+			return -EINVAL;
 		return put(h->mirrors[h->n_mirrors++], sizeof(h->mirrors[0]),
 			   val);
 	} else {
-		return -2;
+		return -ENOENT;
 	}
 	return 0;
 }
@@ -104,50 +109,43 @@ static int parse_line(struct regconf *c, struct reg_host **sec, char *line,
 
 	if (*s == '[') {
 		size_t n = strlen(s);
-		if (n < 3 || s[n - 1] != ']') {
-			snprintf(why, whylen, "expected '[registry]'");
-			return -EINVAL;
-		}
+		if (n < 3 || s[n - 1] != ']')
+			return errmsg(why, whylen, -EINVAL,
+				      "expected '[registry]'");
 		s[n - 1] = '\0';
 		s++;
 		for (char *p = s; *p; p++)
-			if (!isalnum((unsigned char)*p) &&
-			    !strchr(".-:[]", *p)) {
-				snprintf(why, whylen,
-					 "'%.60s' is not a registry host", s);
-				return -EINVAL;
-			}
+			if (!isalnum((unsigned char)*p) && !strchr(".-:[]", *p))
+				return errmsg(why, whylen, -EINVAL,
+					      "'%.60s' is not a registry host",
+					      s);
 		/* a later section for the same registry starts it afresh */
 		struct reg_host *h = (struct reg_host *)regconf_find(c, s);
 		if (!h) {
-			if (c->n_hosts == REGCONF_MAX_REGISTRIES) {
-				snprintf(why, whylen, "too many registries");
-				return -EINVAL;
-			}
+			if (c->n_hosts == REGCONF_MAX_REGISTRIES)
+				return errmsg(why, whylen, -EINVAL,
+					      "too many registries");
 			h = &c->hosts[c->n_hosts++];
 		}
 		memset(h, 0, sizeof(*h));
-		if (put(h->name, sizeof(h->name), s)) {
-			snprintf(why, whylen, "registry name too long");
-			return -EINVAL;
-		}
+		if (put(h->name, sizeof(h->name), s))
+			return errmsg(why, whylen, -EINVAL,
+				      "registry name too long");
 		*sec = h;
 		return 0;
 	}
 	char *eq = strchr(s, '=');
-	if (!eq) {
-		snprintf(why, whylen, "expected 'key = value'");
-		return -EINVAL;
-	}
+	if (!eq)
+		return errmsg(why, whylen, -EINVAL, "expected 'key = value'");
 	*eq = '\0';
 	char *key = text_trim(s), *val = text_trim(eq + 1);
 	int r = *sec ? host_key(*sec, key, val) : global_key(c, key, val);
-	if (r == -2)
-		snprintf(why, whylen, "unknown key '%.40s'%s", key,
-			 *sec ? " in a registry section" : "");
-	else if (r)
-		snprintf(why, whylen, "bad value for %s", key);
-	return r ? -EINVAL : 0;
+	if (r == -ENOENT)
+		return errmsg(why, whylen, -EINVAL, "unknown key '%.40s'%s",
+			      key, *sec ? " in a registry section" : "");
+	if (r)
+		return errmsg(why, whylen, -EINVAL, "bad value for %s", key);
+	return 0;
 }
 
 int regconf_parse(struct regconf *c, const char *text, char *err, size_t errlen)
@@ -157,17 +155,15 @@ int regconf_parse(struct regconf *c, const char *text, char *err, size_t errlen)
 	char line[1024], why[128];
 	int lineno = 0, r = 0;
 
-	if (!tmp) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
+	if (!tmp)
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	*tmp = *c;
 	for (const char *p = text; *p && !r;) {
 		size_t n = strcspn(p, "\n");
 		lineno++;
 		if (n >= sizeof(line)) {
-			snprintf(err, errlen, "%d: line too long", lineno);
-			r = -EINVAL;
+			r = errmsg(err, errlen, -EINVAL, "%d: line too long",
+				   lineno);
 			break;
 		}
 		memcpy(line, p, n);
@@ -179,7 +175,7 @@ int regconf_parse(struct regconf *c, const char *text, char *err, size_t errlen)
 		if (!*text_trim(line))
 			continue;
 		if ((r = parse_line(tmp, &sec, line, why, sizeof(why))))
-			snprintf(err, errlen, "%d: %s", lineno, why);
+			errmsg(err, errlen, r, "%d: %s", lineno, why);
 	}
 	if (!r)
 		*c = *tmp;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "images/registry.h"
+#include "errmsg.h"
 #include "file.h"
 #include "text.h"
 
@@ -68,23 +69,15 @@ int registry_open(struct registry *r, const struct regconf *c,
 	snprintf(r->ep[r->n_ep++].base, sizeof(r->ep[0].base), "%s://%s",
 		 r->host && r->host->insecure ? "http" : "https",
 		 strcmp(domain, "docker.io") ? domain : "registry-1.docker.io");
-	r->conn = malloc(sizeof(*r->conn));
-	if (!r->conn) {
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	r->conn->fd = -1;
-	r->conn->tls = NULL;
-	r->conn->reusable = false;
+	r->conn = http_conn_new();
+	if (!r->conn)
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	return 0;
 }
 
 void registry_close(struct registry *r)
 {
-	if (r->conn) {
-		http_close(r->conn);
-		free(r->conn);
-	}
+	http_conn_free(r->conn);
 	r->conn = NULL;
 }
 
@@ -147,20 +140,93 @@ static bool token_cached(struct registry *r, const char *path,
 	return true;
 }
 
+/* "user:password" in base64, as Basic sends it (RFC 7617). */
+#define BASIC_MAX 540
+static void basic_credentials(const struct reg_host *h, char out[BASIC_MAX])
+{
+	char cred[sizeof(h->username) + sizeof(h->password) + 1];
+
+	snprintf(cred, sizeof(cred), "%s:%s", h->username, h->password);
+	base64_encode(cred, strlen(cred), out);
+}
+
+/*
+ * GET the token service's answer for scope into body (BEARER_JSON_MAX),
+ * with user's credentials (the registry's own) if user is not "". 0 and
+ * *got, or -errno with err saying why.
+ */
+static int token_request(struct registry *r, const struct www_auth *a,
+			 const char *scope, const char *user, char *body,
+			 size_t *got, char *err, size_t errlen)
+{
+	char esc_scope[WWW_AUTH_SCOPE_MAX * 3];
+	char esc_service[WWW_AUTH_SERVICE_MAX * 3];
+	char url[WWW_AUTH_REALM_MAX + sizeof(esc_scope) + sizeof(esc_service) +
+		 32];
+	char hdr[1024] = "Accept: application/json\r\n", b64[BASIC_MAX];
+	struct http_url u;
+	struct http_conn *c;
+	ssize_t n = 0;
+	int res;
+
+	query_escape(scope, esc_scope, sizeof(esc_scope));
+	query_escape(a->service, esc_service, sizeof(esc_service));
+	snprintf(url, sizeof(url), "%s%sservice=%s&scope=%s", a->realm,
+		 strchr(a->realm, '?') ? "&" : "?", esc_service, esc_scope);
+	if ((res = http_url_parse(&u, url, err, errlen)))
+		return res;
+	if (user[0]) {
+		basic_credentials(r->host, b64);
+		snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
+			 "Authorization: Basic %s\r\n", b64);
+	}
+	if (!(c = http_conn_new()))
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
+	res = http_request(c, "GET", &u, hdr, err, errlen);
+	if (!res && c->resp.status != 200)
+		res = errmsg(err, errlen, -EACCES,
+			     "token service %s: HTTP status %d%s", u.host,
+			     c->resp.status,
+			     c->resp.status == 401 ? " (credentials refused)"
+						   : "");
+	*got = 0;
+	while (!res && *got < BEARER_JSON_MAX - 1 &&
+	       (n = http_read(c, body + *got, BEARER_JSON_MAX - 1 - *got)) > 0)
+		*got += n;
+	if (!res && n < 0)
+		res = errmsg_errno(err, errlen, (int)n, (int)-n,
+				   "token service %s", u.host);
+	http_conn_free(c);
+	return res;
+}
+
+/* The token for ep's requests, and in path for the next pull. */
+static void token_keep(struct registry *r, struct reg_endpoint *ep,
+		       const char *path, const char *scope,
+		       const struct bearer_token *t)
+{
+	char line[BEARER_TOKEN_MAX + 32];
+	int len;
+
+	snprintf(ep->auth, sizeof(ep->auth), "Bearer %s", t->token);
+	snprintf(ep->auth_scope, sizeof(ep->auth_scope), "%s", scope);
+	len = snprintf(line, sizeof(line), "%lld %s\n",
+		       (long long)time(NULL) + t->expires_in, t->token);
+	mkdir(r->token_dir, 0700);
+	write_atomic(path, line, len, 0600);
+}
+
 /* Docker's token authentication specification, "Requesting a Token" */
 static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		       const struct www_auth *a, const char *repo, bool fresh,
 		       char *err, size_t errlen)
 {
-	char scope[WWW_AUTH_SCOPE_MAX], esc_scope[WWW_AUTH_SCOPE_MAX * 3];
-	char esc_service[WWW_AUTH_SERVICE_MAX * 3], path[512];
-	char url[WWW_AUTH_REALM_MAX + sizeof(esc_scope) + sizeof(esc_service) +
-		 32];
-	char hdr[1024] = "Accept: application/json\r\n";
-	char origin[HTTP_ORIGIN_MAX];
+	char scope[WWW_AUTH_SCOPE_MAX], path[512], origin[HTTP_ORIGIN_MAX];
+	struct bearer_token *t;
 	struct http_url u;
-	struct http_conn *c;
-	int res;
+	char *body;
+	size_t got = 0;
+	int res = 0;
 
 	if (a->scope[0])
 		snprintf(scope, sizeof(scope), "%s", a->scope);
@@ -172,12 +238,11 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 	 * the mirror's own.
 	 */
 	const char *user = !ep->mirror && r->host ? r->host->username : "";
-	if (!strncmp(ep->base, "https:", 6) && strncmp(a->realm, "https:", 6)) {
-		snprintf(err, errlen,
-			 "%s: its token service %.200s is not https; refused",
-			 r->domain, a->realm);
-		return -EACCES;
-	}
+	if (!strncmp(ep->base, "https:", 6) && strncmp(a->realm, "https:", 6))
+		return errmsg(err, errlen, -EACCES,
+			      "%s: its token service %.200s is not https; "
+			      "refused",
+			      r->domain, a->realm);
 	if ((res = http_url_parse(&u, ep->base, err, errlen)))
 		return res;
 	http_origin(&u, origin, sizeof(origin)); /* sized for any URL's */
@@ -188,63 +253,16 @@ static int fetch_token(struct registry *r, struct reg_endpoint *ep,
 		snprintf(ep->auth_scope, sizeof(ep->auth_scope), "%s", scope);
 		return 0;
 	}
-	query_escape(scope, esc_scope, sizeof(esc_scope));
-	query_escape(a->service, esc_service, sizeof(esc_service));
-	snprintf(url, sizeof(url), "%s%sservice=%s&scope=%s", a->realm,
-		 strchr(a->realm, '?') ? "&" : "?", esc_service, esc_scope);
-	if ((res = http_url_parse(&u, url, err, errlen)))
-		return res;
-	if (user[0]) {
-		char cred[400], b64[540];
-		snprintf(cred, sizeof(cred), "%s:%s", user, r->host->password);
-		base64_encode(cred, strlen(cred), b64);
-		snprintf(hdr + strlen(hdr), sizeof(hdr) - strlen(hdr),
-			 "Authorization: Basic %s\r\n", b64);
-	}
-	c = malloc(sizeof(*c));
-	char *body = malloc(BEARER_JSON_MAX);
-	if (!c || !body) {
-		free(c);
-		free(body);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	c->fd = -1;
-	c->tls = NULL;
-	c->reusable = false;
-	res = http_request(c, "GET", &u, hdr, err, errlen);
-	if (!res && c->resp.status != 200) {
-		snprintf(err, errlen, "token service %s: HTTP status %d%s",
-			 u.host, c->resp.status,
-			 c->resp.status == 401 ? " (credentials refused)" : "");
-		res = -EACCES;
-	}
-	size_t got = 0;
-	ssize_t n = 0;
-	while (!res && got < BEARER_JSON_MAX - 1 &&
-	       (n = http_read(c, body + got, BEARER_JSON_MAX - 1 - got)) > 0)
-		got += n;
-	if (!res && n < 0) {
-		snprintf(err, errlen, "token service %s: %s", u.host,
-			 strerror((int)-n));
-		res = (int)n;
-	}
-	http_close(c);
-	free(c);
-	struct bearer_token *t = res ? NULL : malloc(sizeof(*t));
-	if (!res && !t)
-		res = -ENOMEM;
-	if (!res &&
-	    (res = bearer_token_parse(body, got, t, err, errlen)) == 0) {
-		snprintf(ep->auth, sizeof(ep->auth), "Bearer %s", t->token);
-		snprintf(ep->auth_scope, sizeof(ep->auth_scope), "%s", scope);
-		char line[BEARER_TOKEN_MAX + 32];
-		int len = snprintf(line, sizeof(line), "%lld %s\n",
-				   (long long)time(NULL) + t->expires_in,
-				   t->token);
-		mkdir(r->token_dir, 0700);
-		write_atomic(path, line, len, 0600);
-	}
+	body = malloc(BEARER_JSON_MAX);
+	t = malloc(sizeof(*t));
+	if (!body || !t)
+		res = errmsg(err, errlen, -ENOMEM, "out of memory");
+	if (!res)
+		res = token_request(r, a, scope, user, body, &got, err, errlen);
+	if (!res)
+		res = bearer_token_parse(body, got, t, err, errlen);
+	if (!res)
+		token_keep(r, ep, path, scope, t);
 	free(t);
 	free(body);
 	return res;
@@ -254,34 +272,28 @@ static int authenticate(struct registry *r, struct reg_endpoint *ep,
 			const char *repo, bool fresh, char *err, size_t errlen)
 {
 	struct www_auth *a = malloc(sizeof(*a));
+	char b64[BASIC_MAX];
 	int res;
 
 	if (!a)
 		return -ENOMEM;
 	res = www_auth_parse(r->conn->resp.www_authenticate, a, err, errlen);
-	if (!res && a->scheme == WWW_AUTH_BEARER) {
+	if (!res && a->scheme == WWW_AUTH_BEARER)
 		res = fetch_token(r, ep, a, repo, fresh, err, errlen);
-	} else if (!res) {
-		if (ep->mirror) {
-			/* the password is the registry's, not for a mirror */
-			snprintf(err, errlen,
-				 "asks for a password; %s's is "
-				 "not given to a mirror",
-				 r->domain);
-			res = -EACCES;
-		} else if (!r->host || !r->host->username[0]) {
-			snprintf(err, errlen,
-				 "%s asks for a password: set username and "
-				 "password in [%s] of registries.conf",
-				 r->domain, r->domain);
-			res = -EACCES;
-		} else {
-			char cred[400], b64[540];
-			snprintf(cred, sizeof(cred), "%s:%s", r->host->username,
-				 r->host->password);
-			base64_encode(cred, strlen(cred), b64);
-			snprintf(ep->auth, sizeof(ep->auth), "Basic %s", b64);
-		}
+	/* the password is the registry's, not for a mirror */
+	else if (!res && ep->mirror)
+		res = errmsg(err, errlen, -EACCES,
+			     "asks for a password; %s's is not given to a "
+			     "mirror",
+			     r->domain);
+	else if (!res && (!r->host || !r->host->username[0]))
+		res = errmsg(err, errlen, -EACCES,
+			     "%s asks for a password: set username and "
+			     "password in [%s] of registries.conf",
+			     r->domain, r->domain);
+	else if (!res) {
+		basic_credentials(r->host, b64);
+		snprintf(ep->auth, sizeof(ep->auth), "Basic %s", b64);
 	}
 	free(a);
 	return res;
@@ -327,16 +339,14 @@ static int get_once(struct registry *r, struct reg_endpoint *ep,
 		if (s < 300 || s > 308 || s == 304 ||
 		    !r->conn->resp.location[0])
 			return 0;
-		if (hops == 5) {
-			snprintf(err, errlen, "%s: too many redirects", u.host);
-			return -ELOOP;
-		}
+		if (hops == 5)
+			return errmsg(err, errlen, -ELOOP,
+				      "%s: too many redirects", u.host);
 		char next[sizeof(cur)];
 		if (http_resolve(&u, r->conn->resp.location, next,
-				 sizeof(next))) {
-			snprintf(err, errlen, "redirect target too long");
-			return -ENAMETOOLONG;
-		}
+				 sizeof(next)))
+			return errmsg(err, errlen, -ENAMETOOLONG,
+				      "redirect target too long");
 		http_drain(r->conn, 65536);
 		memcpy(cur, next, sizeof(cur));
 	}
@@ -394,34 +404,32 @@ int registry_get(struct registry *r, const char *repo, const char *kind,
 					continue;
 				}
 			} else if (s == 401 || s == 403) {
-				snprintf(err, errlen,
-					 "%s: access to %s denied (HTTP %d%s)",
-					 r->domain, repo, s,
-					 home ? "" : " from the blob store");
-				res = -EACCES;
+				res = errmsg(
+					err, errlen, -EACCES,
+					"%s: access to %s denied (HTTP %d%s)",
+					r->domain, repo, s,
+					home ? "" : " from the blob store");
 			} else if (s == 404) {
-				snprintf(err, errlen, "%s/%s: %s %s not found",
-					 r->domain, repo,
-					 strcmp(kind, "blobs") ? "manifest"
-							       : "blob",
-					 ref);
-				res = -ENOENT;
+				res = errmsg(err, errlen, -ENOENT,
+					     "%s/%s: %s %s not found",
+					     r->domain, repo,
+					     strcmp(kind, "blobs") ? "manifest"
+								   : "blob",
+					     ref);
 			} else if (s == 416) {
-				snprintf(err, errlen,
-					 "%s: range %llu- not satisfiable",
-					 r->domain, (unsigned long long)from);
-				res = -ERANGE;
+				res = errmsg(err, errlen, -ERANGE,
+					     "%s: range %llu- not satisfiable",
+					     r->domain,
+					     (unsigned long long)from);
 			} else if (s && s != 429 && s < 500) {
-				snprintf(err, errlen,
-					 "%s/%s: %s %s: HTTP status %d",
-					 r->domain, repo, kind, ref, s);
-				res = -EPROTO;
+				res = errmsg(err, errlen, -EPROTO,
+					     "%s/%s: %s %s: HTTP status %d",
+					     r->domain, repo, kind, ref, s);
 			} else {
 				if (s)
-					snprintf(err, errlen,
-						 "%s: HTTP status %d",
-						 r->domain, s);
-				res = s ? -EAGAIN : res;
+					res = errmsg(err, errlen, -EAGAIN,
+						     "%s: HTTP status %d",
+						     r->domain, s);
 				/* what the network may fix; not a refused
 				 * certificate or a URL we cannot use */
 				retry = res != -EKEYREJECTED &&

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "net/auth.h"
+#include "errmsg.h"
+#include "oci/json.h"
 
-#include <cJSON.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -163,154 +164,161 @@ static int param(const char **pp, struct chal *c)
 	return 0;
 }
 
-static int syntax(const char *value, const char *p, char *err, size_t errlen)
+/* The challenges of one field value, as far as they are read. */
+struct challenges {
+	struct chal bearer, basic; /* the first of each */
+	bool have_bearer, have_basic;
+	char other[33]; /* the first other scheme, for the error */
+};
+
+/*
+ * The challenge a scheme of slen bytes starts: one to fill in, or NULL
+ * when it is another scheme, or a second Bearer or Basic (parsed, then
+ * dropped).
+ */
+static struct chal *scheme(struct challenges *cs, const char *name, size_t slen)
 {
-	snprintf(err, errlen, "WWW-Authenticate: malformed at byte %zu",
-		 (size_t)(p - value));
-	return -EINVAL;
+	struct chal *c = NULL;
+
+	/* RFC 9110 11.1: the scheme is case-insensitive */
+	if (slen == 6 && !strncasecmp(name, "Bearer", 6)) {
+		if (!cs->have_bearer) {
+			c = &cs->bearer;
+			c->a.scheme = WWW_AUTH_BEARER;
+		}
+		cs->have_bearer = true;
+	} else if (slen == 5 && !strncasecmp(name, "Basic", 5)) {
+		if (!cs->have_basic) {
+			c = &cs->basic;
+			c->a.scheme = WWW_AUTH_BASIC;
+		}
+		cs->have_basic = true;
+	} else if (!cs->other[0]) {
+		snprintf(cs->other, sizeof(cs->other), "%.*s", (int)slen, name);
+	}
+	return c;
+}
+
+/*
+ * What follows a challenge's scheme at *pp, up to the next challenge:
+ * nothing, a token68, or auth-params into c (NULL: read and dropped).
+ * 0 with *pp past it, or -EINVAL with *pp where it stops parsing.
+ */
+static int challenge_body(const char **pp, struct chal *c)
+{
+	const char *p = *pp, *q = ows(p);
+	int r;
+
+	if (!*q || *q == ',') {
+		*pp = q; /* a scheme alone */
+		return 0;
+	}
+	if (q == p)
+		return -EINVAL;
+	*pp = p = q;
+	r = param(&p, c);
+	if (r < 0)
+		return -EINVAL;
+	if (r == NOT_PARAM) {
+		/* token68: nothing we use, but it must be well-formed */
+		while (t68char(*p))
+			p++;
+		*pp = p;
+		if (p == q)
+			return -EINVAL;
+		while (*p == '=')
+			p++;
+		*pp = p = ows(p);
+		return *p && *p != ',' ? -EINVAL : 0;
+	}
+	/*
+	 * Commas separate both parameters and challenges: after one, what
+	 * looks like "name=" is another parameter, anything else starts
+	 * the next challenge.
+	 */
+	for (;;) {
+		*pp = q = ows(p);
+		if (!*q)
+			return 0;
+		if (*q != ',')
+			return -EINVAL;
+		while (*q == ',' || *q == ' ' || *q == '\t')
+			q++;
+		*pp = p = q;
+		r = *q ? param(&p, c) : NOT_PARAM;
+		if (r < 0)
+			return -EINVAL;
+		if (r == NOT_PARAM)
+			return 0;
+	}
+}
+
+/* Of the challenges seen, the first Bearer, else the first Basic. */
+static int pick(const struct challenges *cs, struct www_auth *a, char *err,
+		size_t errlen)
+{
+	const struct chal *c = cs->have_bearer	? &cs->bearer
+			       : cs->have_basic ? &cs->basic
+						: NULL;
+
+	if (!c && cs->other[0])
+		return errmsg(err, errlen, -ENOTSUP,
+			      "WWW-Authenticate: unsupported authentication "
+			      "scheme \"%s\"",
+			      cs->other);
+	if (!c)
+		return errmsg(err, errlen, -EINVAL,
+			      "WWW-Authenticate: no challenge");
+	if (c->why[0])
+		return errmsg(err, errlen, -EINVAL,
+			      "WWW-Authenticate: %s challenge: %s",
+			      c == &cs->bearer ? "Bearer" : "Basic", c->why);
+	/* RFC 6750 leaves realm optional; without it there is no token URL */
+	if (c == &cs->bearer && !c->a.realm[0])
+		return errmsg(
+			err, errlen, -EINVAL,
+			"WWW-Authenticate: Bearer challenge has no realm");
+	*a = c->a;
+	return 0;
 }
 
 int www_auth_parse(const char *value, struct www_auth *a, char *err,
 		   size_t errlen)
 {
-	struct chal bearer, basic;
-	bool have_bearer = false, have_basic = false;
-	char other[33] = "";
-	const char *p = value, *q;
+	struct challenges cs;
+	const char *p = value;
 
 	memset(a, 0, sizeof(*a));
-	memset(&bearer, 0, sizeof(bearer));
-	memset(&basic, 0, sizeof(basic));
-	if (strnlen(value, WWW_AUTH_MAX + 1) > WWW_AUTH_MAX) {
-		snprintf(err, errlen, "WWW-Authenticate: longer than %d bytes",
-			 WWW_AUTH_MAX);
-		return -EINVAL;
-	}
+	memset(&cs, 0, sizeof(cs));
+	if (strnlen(value, WWW_AUTH_MAX + 1) > WWW_AUTH_MAX)
+		return errmsg(err, errlen, -EINVAL,
+			      "WWW-Authenticate: longer than %d bytes",
+			      WWW_AUTH_MAX);
 	for (;;) {
 		/* RFC 9110 5.6.1: empty list elements are allowed */
 		while (*p == ',' || *p == ' ' || *p == '\t')
 			p++;
 		if (!*p)
 			break;
-
-		const char *scheme = p;
-		struct chal *c = NULL;
+		const char *name = p;
 		while (tchar(*p))
 			p++;
-		size_t slen = (size_t)(p - scheme);
-		if (!slen)
-			return syntax(value, p, err, errlen);
-		/* RFC 9110 11.1: the scheme is case-insensitive */
-		if (slen == 6 && !strncasecmp(scheme, "Bearer", 6)) {
-			if (!have_bearer) {
-				c = &bearer;
-				c->a.scheme = WWW_AUTH_BEARER;
-			}
-			have_bearer = true;
-		} else if (slen == 5 && !strncasecmp(scheme, "Basic", 5)) {
-			if (!have_basic) {
-				c = &basic;
-				c->a.scheme = WWW_AUTH_BASIC;
-			}
-			have_basic = true;
-		} else if (!other[0]) {
-			snprintf(other, sizeof(other), "%.*s", (int)slen,
-				 scheme);
-		}
-
-		q = ows(p);
-		if (!*q || *q == ',') {
-			p = q; /* a scheme alone */
-			continue;
-		}
-		if (q == p)
-			return syntax(value, p, err, errlen);
-		p = q;
-		int r = param(&p, c);
-		if (r < 0)
-			return syntax(value, p, err, errlen);
-		if (r == NOT_PARAM) {
-			/* token68: nothing we use, but it must be well-formed */
-			while (t68char(*p))
-				p++;
-			if (p == q)
-				return syntax(value, p, err, errlen);
-			while (*p == '=')
-				p++;
-			p = ows(p);
-			if (*p && *p != ',')
-				return syntax(value, p, err, errlen);
-			continue;
-		}
-		/*
-		 * Commas separate both parameters and challenges: after one,
-		 * what looks like "name=" is another parameter, anything else
-		 * starts the next challenge.
-		 */
-		for (;;) {
-			q = ows(p);
-			if (!*q) {
-				p = q;
-				break;
-			}
-			if (*q != ',')
-				return syntax(value, q, err, errlen);
-			while (*q == ',' || *q == ' ' || *q == '\t')
-				q++;
-			p = q;
-			r = *q ? param(&p, c) : NOT_PARAM;
-			if (r < 0)
-				return syntax(value, p, err, errlen);
-			if (r == NOT_PARAM)
-				break;
-		}
+		if (p == name ||
+		    challenge_body(&p, scheme(&cs, name, (size_t)(p - name))))
+			return errmsg(err, errlen, -EINVAL,
+				      "WWW-Authenticate: malformed at byte %zu",
+				      (size_t)(p - value));
 	}
-
-	struct chal *pick = have_bearer ? &bearer : have_basic ? &basic : NULL;
-	if (!pick) {
-		if (other[0]) {
-			snprintf(err, errlen,
-				 "WWW-Authenticate: unsupported authentication "
-				 "scheme \"%s\"",
-				 other);
-			return -ENOTSUP;
-		}
-		snprintf(err, errlen, "WWW-Authenticate: no challenge");
-		return -EINVAL;
-	}
-	if (pick->why[0]) {
-		snprintf(err, errlen, "WWW-Authenticate: %s challenge: %s",
-			 pick == &bearer ? "Bearer" : "Basic", pick->why);
-		return -EINVAL;
-	}
-	/* RFC 6750 leaves realm optional; without it there is no token URL */
-	if (pick == &bearer && !bearer.a.realm[0]) {
-		snprintf(err, errlen,
-			 "WWW-Authenticate: Bearer challenge has no realm");
-		return -EINVAL;
-	}
-	*a = pick->a;
-	return 0;
+	return pick(&cs, a, err, errlen);
 }
 
 /* As oci.c: a repeated member is refused, not resolved. */
 static int member(const cJSON *o, const char *name, const cJSON **out,
 		  char *err, size_t errlen)
 {
-	const cJSON *found = NULL;
-
-	*out = NULL;
-	for (const cJSON *c = o->child; c; c = c->next) {
-		if (!c->string || strcmp(c->string, name))
-			continue;
-		if (found) {
-			snprintf(err, errlen, "token response: \"%s\" twice",
-				 name);
-			return -EINVAL;
-		}
-		found = c;
-	}
-	*out = found;
+	if (json_member(o, name, out))
+		return errmsg(err, errlen, -EINVAL,
+			      "token response: \"%s\" twice", name);
 	return 0;
 }
 
@@ -326,7 +334,7 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 		       char *err, size_t errlen)
 {
 	const cJSON *tok, *acc, *exp;
-	const char *why = NULL, *end = NULL;
+	const char *why = NULL;
 	cJSON *root = NULL;
 
 	memset(t, 0, sizeof(*t));
@@ -334,17 +342,10 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 		why = "not a JSON document, or too large";
 		goto bad;
 	}
-	root = cJSON_ParseWithLengthOpts(json, len, &end, false);
-	if (!cJSON_IsObject(root)) {
-		why = "not a JSON object";
-		goto bad;
+	if (json_object_parse(json, len, &root, err, errlen)) {
+		errmsg_prefix(err, errlen, -EINVAL, "token response: ");
+		goto fail;
 	}
-	for (; end < json + len; end++)
-		if (*end != ' ' && *end != '\t' && *end != '\r' &&
-		    *end != '\n') {
-			why = "not a JSON object (text after it)";
-			goto bad;
-		}
 	if (member(root, "token", &tok, err, errlen) ||
 	    member(root, "access_token", &acc, err, errlen) ||
 	    member(root, "expires_in", &exp, err, errlen))
@@ -364,9 +365,9 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 	}
 	size_t n = strlen(s);
 	if (n > BEARER_TOKEN_MAX) {
-		snprintf(err, errlen,
-			 "token response: token is longer than %d bytes",
-			 BEARER_TOKEN_MAX);
+		errmsg(err, errlen, -EINVAL,
+		       "token response: token is longer than %d bytes",
+		       BEARER_TOKEN_MAX);
 		goto fail;
 	}
 	/*
@@ -396,7 +397,7 @@ int bearer_token_parse(const char *json, size_t len, struct bearer_token *t,
 	cJSON_Delete(root);
 	return 0;
 bad:
-	snprintf(err, errlen, "token response: %s", why);
+	errmsg(err, errlen, -EINVAL, "token response: %s", why);
 fail:
 	cJSON_Delete(root);
 	memset(t, 0, sizeof(*t));

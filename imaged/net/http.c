@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "net/http.h"
+#include "errmsg.h"
 #include "file.h"
 #include "net/tls.h"
 
@@ -21,11 +22,9 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 
 	memset(u, 0, sizeof(*u));
 	u->tls = !strncmp(url, "https://", 8);
-	if (!u->tls && strncmp(url, "http://", 7)) {
-		snprintf(err, errlen, "%.200s: not an http:// or https:// URL",
-			 url);
-		return -EINVAL;
-	}
+	if (!u->tls && strncmp(url, "http://", 7))
+		return errmsg(err, errlen, -EINVAL,
+			      "%.200s: not an http:// or https:// URL", url);
 	host = url + (u->tls ? 8 : 7);
 	path = host + strcspn(host, "/?#");
 	if (*host == '[') { /* an IPv6 literal, RFC 3986 section 3.2.2 */
@@ -61,8 +60,7 @@ int http_url_parse(struct http_url *u, const char *url, char *err,
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "%.200s: malformed URL", url);
-	return -EINVAL;
+	return errmsg(err, errlen, -EINVAL, "%.200s: malformed URL", url);
 }
 
 int http_origin(const struct http_url *u, char *out, size_t outlen)
@@ -82,7 +80,7 @@ int http_origin(const struct http_url *u, char *out, size_t outlen)
 static int copy_value(char *dst, size_t size, const char *v, size_t vl)
 {
 	if (vl >= size)
-		return -1;
+		return -EPROTO;
 	memcpy(dst, v, vl);
 	dst[vl] = '\0';
 	return 0;
@@ -105,11 +103,118 @@ static const char *field(const char *line, size_t len, const char *name,
 	return v;
 }
 
+/* status-line = HTTP-version SP status-code SP [reason]: 0 or -EPROTO */
+static int status_line(struct http_resp *r, const char *p, size_t l)
+{
+	if (l < 12 || strncmp(p, "HTTP/1.", 7) ||
+	    !isdigit((unsigned char)p[7]) || p[8] != ' ' ||
+	    !isdigit((unsigned char)p[9]) || !isdigit((unsigned char)p[10]) ||
+	    !isdigit((unsigned char)p[11]) || (l > 12 && p[12] != ' '))
+		return -EPROTO;
+	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + p[11] - '0';
+	return 0;
+}
+
+/* One decimal Content-Length; a second that differs is refused. */
+static int content_length(struct http_resp *r, const char *v, size_t vl)
+{
+	char num[24];
+
+	if (!vl || vl >= sizeof(num) || strspn(v, "0123456789") < vl)
+		return -EPROTO;
+	memcpy(num, v, vl);
+	num[vl] = '\0';
+	long long n = strtoll(num, NULL, 10);
+	if (n < 0 || (r->content_length >= 0 && r->content_length != n))
+		return -EPROTO;
+	r->content_length = n;
+	return 0;
+}
+
+/* The fields kept whole: a value too long for its place is refused. */
+static int kept_field(struct http_resp *r, const char *p, size_t l,
+		      bool *matched)
+{
+	const struct {
+		const char *name;
+		char *dst;
+		size_t size;
+	} kept[] = {
+		{ "Location", r->location, sizeof(r->location) },
+		{ "Content-Type", r->content_type, sizeof(r->content_type) },
+		{ "Docker-Content-Digest", r->digest, sizeof(r->digest) },
+		{ "WWW-Authenticate", r->www_authenticate,
+		  sizeof(r->www_authenticate) },
+	};
+	const char *v;
+	size_t vl;
+
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		if (!(v = field(p, l, kept[i].name, &vl)))
+			continue;
+		*matched = true;
+		/* several challenges may come in one field: the first is kept */
+		if (kept[i].dst == r->www_authenticate &&
+		    r->www_authenticate[0])
+			return 0;
+		return copy_value(kept[i].dst, kept[i].size, v, vl);
+	}
+	*matched = false;
+	return 0;
+}
+
+/*
+ * One header field line (no CRLF) into r: 0, -EPROTO when it is
+ * malformed, or -ENOTSUP with err naming a transfer coding we cannot
+ * read.
+ */
+static int header_line(struct http_resp *r, const char *p, size_t l, char *err,
+		       size_t errlen)
+{
+	const char *v;
+	size_t vl;
+	bool matched;
+	int e;
+
+	if ((v = field(p, l, "Content-Length", &vl)))
+		return content_length(r, v, vl);
+	if ((v = field(p, l, "Transfer-Encoding", &vl))) {
+		if (vl != 7 || strncasecmp(v, "chunked", 7))
+			return errmsg(err, errlen, -ENOTSUP,
+				      "unsupported Transfer-Encoding '%.*s'",
+				      (int)(vl > 40 ? 40 : vl), v);
+		r->chunked = true;
+		return 0;
+	}
+	if ((e = kept_field(r, p, l, &matched)) || matched)
+		return e;
+	if ((v = field(p, l, "Connection", &vl))) {
+		if (vl == 5 && !strncasecmp(v, "close", 5))
+			r->close = true;
+	} else if ((v = field(p, l, "Content-Range", &vl))) {
+		/*
+		 * RFC 9110 section 14.4: bytes FIRST-LAST/LEN, or
+		 * bytes * /LEN on a 416
+		 */
+		if (vl < 7 || strncasecmp(v, "bytes ", 6))
+			return -EPROTO;
+		if (isdigit((unsigned char)v[6]))
+			r->range_start = strtoll(v + 6, NULL, 10);
+	} else if ((v = field(p, l, "Retry-After", &vl))) {
+		if (vl && vl < 8 && strspn(v, "0123456789") >= vl)
+			r->retry_after = strtol(v, NULL, 10);
+	} else if (!memchr(p, ':', l) || *p == ' ' || *p == '\t') {
+		return -EPROTO; /* no obsolete line folding either */
+	}
+	return 0;
+}
+
 int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 		    size_t errlen)
 {
 	const char *p = buf, *end = buf + len;
 	bool first = true;
+	int e;
 
 	memset(r, 0, sizeof(*r));
 	r->content_length = -1;
@@ -123,95 +228,19 @@ int http_head_parse(struct http_resp *r, const char *buf, size_t len, char *err,
 		if (l && p[l - 1] == '\r')
 			l--;
 		if (memchr(p, '\0', l))
-			goto bad;
-		if (first) {
-			/* status-line = HTTP-version SP status-code SP [reason] */
-			if (l < 12 || strncmp(p, "HTTP/1.", 7) ||
-			    !isdigit((unsigned char)p[7]) || p[8] != ' ' ||
-			    !isdigit((unsigned char)p[9]) ||
-			    !isdigit((unsigned char)p[10]) ||
-			    !isdigit((unsigned char)p[11]) ||
-			    (l > 12 && p[12] != ' '))
-				goto bad;
-			r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 +
-				    p[11] - '0';
-			first = false;
-		} else if (!l) {
+			break;
+		if (!first && !l)
 			return 0;
-		} else {
-			const char *v;
-			size_t vl;
-			if ((v = field(p, l, "Content-Length", &vl))) {
-				char num[24];
-				char *e;
-				if (!vl || vl >= sizeof(num) ||
-				    strspn(v, "0123456789") < vl)
-					goto bad;
-				memcpy(num, v, vl);
-				num[vl] = '\0';
-				long long n = strtoll(num, &e, 10);
-				if (n < 0 || (r->content_length >= 0 &&
-					      r->content_length != n))
-					goto bad;
-				r->content_length = n;
-			} else if ((v = field(p, l, "Transfer-Encoding",
-					      &vl))) {
-				if (vl != 7 || strncasecmp(v, "chunked", 7)) {
-					snprintf(
-						err, errlen,
-						"unsupported Transfer-Encoding "
-						"'%.*s'",
-						(int)(vl > 40 ? 40 : vl), v);
-					return -EPROTO;
-				}
-				r->chunked = true;
-			} else if ((v = field(p, l, "Location", &vl))) {
-				if (copy_value(r->location, sizeof(r->location),
-					       v, vl))
-					goto bad;
-			} else if ((v = field(p, l, "Content-Type", &vl))) {
-				if (copy_value(r->content_type,
-					       sizeof(r->content_type), v, vl))
-					goto bad;
-			} else if ((v = field(p, l, "Docker-Content-Digest",
-					      &vl))) {
-				if (copy_value(r->digest, sizeof(r->digest), v,
-					       vl))
-					goto bad;
-			} else if ((v = field(p, l, "WWW-Authenticate", &vl))) {
-				/* several challenges may come in one field */
-				if (!r->www_authenticate[0] &&
-				    copy_value(r->www_authenticate,
-					       sizeof(r->www_authenticate), v,
-					       vl))
-					goto bad;
-			} else if ((v = field(p, l, "Connection", &vl))) {
-				if (vl == 5 && !strncasecmp(v, "close", 5))
-					r->close = true;
-			} else if ((v = field(p, l, "Content-Range", &vl))) {
-				/*
-				 * RFC 9110 section 14.4: bytes FIRST-LAST/LEN,
-				 * or bytes * /LEN on a 416
-				 */
-				if (vl < 7 || strncasecmp(v, "bytes ", 6))
-					goto bad;
-				if (isdigit((unsigned char)v[6]))
-					r->range_start =
-						strtoll(v + 6, NULL, 10);
-			} else if ((v = field(p, l, "Retry-After", &vl))) {
-				if (vl && vl < 8 &&
-				    strspn(v, "0123456789") >= vl)
-					r->retry_after = strtol(v, NULL, 10);
-			} else if (!memchr(p, ':', l) || *p == ' ' ||
-				   *p == '\t') {
-				goto bad; /* no obsolete line folding either */
-			}
-		}
+		e = first ? status_line(r, p, l)
+			  : header_line(r, p, l, err, errlen);
+		if (e == -ENOTSUP)
+			return -EPROTO; /* err says which coding */
+		if (e)
+			break;
+		first = false;
 		p = nl + 1;
 	}
-bad:
-	snprintf(err, errlen, "malformed HTTP response header");
-	return -EPROTO;
+	return errmsg(err, errlen, -EPROTO, "malformed HTTP response header");
 }
 
 enum {
@@ -341,15 +370,16 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	struct timeval tv = { .tv_sec = 30 };
 	int fd = -1, r = getaddrinfo(u->host, u->port, &hints, &res);
 
-	if (r) {
-		snprintf(err, errlen, "%s: %s", u->host, gai_strerror(r));
-		return -EHOSTUNREACH;
-	}
+	if (r)
+		return errmsg(err, errlen, -EHOSTUNREACH, "%s: %s", u->host,
+			      gai_strerror(r));
 	for (ai = res; ai; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
-		if (fd < 0)
+		if (fd < 0) {
+			r = errno;
 			continue;
+		}
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		if (!connect(fd, ai->ai_addr, ai->ai_addrlen))
@@ -360,9 +390,10 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	}
 	freeaddrinfo(res);
 	if (fd < 0)
-		snprintf(err, errlen, "connecting to %s port %s: %s", u->host,
-			 u->port, strerror(r));
-	return fd < 0 ? -r : fd;
+		return errmsg_errno(err, errlen, -r, r,
+				    "connecting to %s port %s", u->host,
+				    u->port);
+	return fd;
 }
 
 static int send_all(struct http_conn *c, const char *req, char *err,
@@ -373,9 +404,9 @@ static int send_all(struct http_conn *c, const char *req, char *err,
 	if (c->tls)
 		return tls_write_all(c->tls, req, strlen(req), err, errlen);
 	if ((r = write_full(c->fd, req, strlen(req))))
-		snprintf(err, errlen, "sending to %s: %s", c->host,
-			 strerror(-r));
-	return r;
+		return errmsg_errno(err, errlen, r, -r, "sending to %s",
+				    c->host);
+	return 0;
 }
 
 /*
@@ -409,11 +440,9 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 			c->off = head;
 			return 0;
 		}
-		if (c->len >= HTTP_HEAD_MAX) {
-			snprintf(err, errlen, "%s: response header too long",
-				 c->host);
-			return -EPROTO;
-		}
+		if (c->len >= HTTP_HEAD_MAX)
+			return errmsg(err, errlen, -EPROTO,
+				      "%s: response header too long", c->host);
 		size_t room = HTTP_HEAD_MAX - c->len;
 		ssize_t n = c->tls ? tls_read(c->tls, c->buf + c->len, room)
 				   : recv(c->fd, c->buf + c->len, room, 0);
@@ -423,10 +452,10 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 			const char *why = c->tls ? tls_error(c->tls)
 					  : n	 ? strerror(errno)
 						 : "connection closed";
-			snprintf(err, errlen, "%s: %s before the response",
-				 c->host, why);
 			/* -EPIPE: nothing came; a kept connection may retry */
-			return n < 0 || c->len ? -EPROTO : -EPIPE;
+			return errmsg(
+				err, errlen, n < 0 || c->len ? -EPROTO : -EPIPE,
+				"%s: %s before the response", c->host, why);
 		}
 		c->len += n;
 	}
@@ -447,10 +476,9 @@ int http_request(struct http_conn *c, const char *method,
 		     method, u->path, v6 ? "[" : "", u->host, v6 ? "]" : "",
 		     strcmp(u->port, dflt) ? ":" : "",
 		     strcmp(u->port, dflt) ? u->port : "",
-		     extra ? extra : "") >= (int)sizeof(req)) {
-		snprintf(err, errlen, "request header too long");
-		return -ENAMETOOLONG;
-	}
+		     extra ? extra : "") >= (int)sizeof(req))
+		return errmsg(err, errlen, -ENAMETOOLONG,
+			      "request header too long");
 	bool reuse = c->fd >= 0 && c->reusable && c->done &&
 		     c->on_tls == u->tls && !strcmp(c->host, u->host) &&
 		     !strcmp(c->port, u->port);
@@ -537,15 +565,13 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen)
 		     s == 308) &&
 		    c->resp.location[0] && hops < 5) {
 			if ((r = http_resolve(&u, c->resp.location, cur,
-					      sizeof(cur)))) {
-				snprintf(err, errlen,
-					 "redirect target too long");
-				return r;
-			}
+					      sizeof(cur))))
+				return errmsg(err, errlen, r,
+					      "redirect target too long");
 			continue;
 		}
-		snprintf(err, errlen, "%.300s: HTTP status %d", cur, s);
-		return -ENOENT;
+		return errmsg(err, errlen, -ENOENT, "%.300s: HTTP status %d",
+			      cur, s);
 	}
 }
 
@@ -634,6 +660,26 @@ ssize_t http_read(struct http_conn *c, void *buf, size_t len)
 		}
 	}
 	return 0;
+}
+
+struct http_conn *http_conn_new(void)
+{
+	struct http_conn *c = malloc(sizeof(*c));
+
+	if (c) {
+		c->fd = -1;
+		c->tls = NULL;
+		c->reusable = false;
+	}
+	return c;
+}
+
+void http_conn_free(struct http_conn *c)
+{
+	if (!c)
+		return;
+	http_close(c);
+	free(c);
 }
 
 void http_close(struct http_conn *c)

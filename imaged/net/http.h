@@ -129,6 +129,12 @@ int http_resolve(const struct http_url *base, const char *location, char *out,
 /* Body bytes; 0 at its end, -errno on error (-EPIPE: cut short). */
 ssize_t http_read(struct http_conn *c, void *buf, size_t len);
 
+/* The connection closed, to be used again by http_request. */
 void http_close(struct http_conn *c);
+
+/* A connection not yet open, for http_request; NULL without memory. */
+struct http_conn *http_conn_new(void);
+/* Closes and frees c (NULL is fine). */
+void http_conn_free(struct http_conn *c);
 
 #endif

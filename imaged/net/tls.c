@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "net/tls.h"
+#include "errmsg.h"
 
 #include <bearssl.h>
 #include <dirent.h>
@@ -62,12 +63,11 @@ static int anchor_from_der(const unsigned char *der, size_t len, char *err,
 	br_x509_decoder_push(&dc, der, len);
 	const br_x509_pkey *pk = br_x509_decoder_get_pkey(&dc);
 	if (!pk || dn.oom) {
-		snprintf(err, errlen,
-			 "a CA certificate does not decode (BearSSL "
-			 "error %d)",
-			 br_x509_decoder_last_error(&dc));
 		free(dn.data);
-		return -EINVAL;
+		return errmsg(err, errlen, -EINVAL,
+			      "a CA certificate does not decode (BearSSL "
+			      "error %d)",
+			      br_x509_decoder_last_error(&dc));
 	}
 	ta.dn.data = dn.data;
 	ta.dn.len = dn.len;
@@ -86,10 +86,8 @@ static int anchor_from_der(const unsigned char *der, size_t len, char *err,
 	if (nanchors == anchors_cap) {
 		int cap = anchors_cap ? anchors_cap * 2 : 64;
 		br_x509_trust_anchor *a = realloc(anchors, cap * sizeof(*a));
-		if (!a) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
+		if (!a)
+			return errmsg(err, errlen, -ENOMEM, "out of memory");
 		anchors = a;
 		anchors_cap = cap;
 	}
@@ -121,8 +119,8 @@ int tls_anchors_add_pem(const char *pem, size_t len, char *err, size_t errlen)
 		case BR_PEM_END_OBJ:
 			if (in_cert) {
 				if (der.oom) {
-					r = -ENOMEM;
-					snprintf(err, errlen, "out of memory");
+					r = errmsg(err, errlen, -ENOMEM,
+						   "out of memory");
 					goto out;
 				}
 				if ((r = anchor_from_der(der.data, der.len, err,
@@ -133,8 +131,7 @@ int tls_anchors_add_pem(const char *pem, size_t len, char *err, size_t errlen)
 			in_cert = 0;
 			break;
 		case BR_PEM_ERROR:
-			snprintf(err, errlen, "not PEM text");
-			r = -EINVAL;
+			r = errmsg(err, errlen, -EINVAL, "not PEM text");
 			goto out;
 		}
 	}
@@ -248,13 +245,13 @@ struct tls *tls_open(int fd, const char *host, char *err, size_t errlen)
 
 	tls_anchors_load();
 	if (!nanchors) {
-		snprintf(err, errlen, "no trusted CA certificates (%s)",
-			 TLS_CA_BUNDLE);
+		errmsg(err, errlen, -ENOENT, "no trusted CA certificates (%s)",
+		       TLS_CA_BUNDLE);
 		return NULL;
 	}
 	t = calloc(1, sizeof(*t));
 	if (!t) {
-		snprintf(err, errlen, "out of memory");
+		errmsg(err, errlen, -ENOMEM, "out of memory");
 		return NULL;
 	}
 	t->fd = fd;
@@ -316,11 +313,12 @@ int tls_write_all(struct tls *t, const void *buf, size_t len, char *err,
 {
 	if (br_sslio_write_all(&t->io, buf, len) || br_sslio_flush(&t->io)) {
 		int e = br_ssl_engine_last_error(&t->sc.eng);
-		snprintf(err, errlen, "%s", tls_error(t));
 		/* a certificate we refuse will be refused again: no retries */
-		return e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32
-			       ? -EKEYREJECTED
-			       : -EPROTO;
+		return errmsg(err, errlen,
+			      e >= BR_ERR_X509_OK && e < BR_ERR_X509_OK + 32
+				      ? -EKEYREJECTED
+				      : -EPROTO,
+			      "%s", tls_error(t));
 	}
 	return 0;
 }

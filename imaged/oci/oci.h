@@ -103,10 +103,13 @@ const char *oci_media_name(enum oci_media t);
 enum oci_media oci_media_lookup(const char *s);
 /* How a (supported) layer type is compressed; -1 for anything else. */
 int oci_layer_compression(enum oci_media t);
+/* An image manifest's type (OCI or Docker); an index's, or a list's. */
+bool oci_is_manifest(enum oci_media t);
+bool oci_is_index(enum oci_media t);
 
 /*
  * "sha256:<64 lowercase hex>" (descriptor.md, "Registered algorithms")
- * into the 32 bytes, nothing before or after. 0 or -1.
+ * into the 32 bytes, nothing before or after. 0 or -EINVAL.
  */
 int oci_digest_parse(const char *s, uint8_t out[32]);
 /* The inverse: always OCI_DIGEST_STR bytes with the NUL. */
@@ -171,16 +174,6 @@ struct oci_manifest {
  */
 int oci_manifest_parse(const char *json, size_t len, const char *content_type,
 		       struct oci_manifest *m, char *err, size_t errlen);
-
-/*
- * The entry of index idx to pull on a host of os/arch/variant (variant
- * NULL or "" for the default), or -1 if there is none. See oci.c for
- * the rules; they are containerd's platforms.Only. An entry without a
- * platform is the last resort: the caller must check the config it leads
- * to. A picked entry may itself be an index.
- */
-int oci_index_pick(const struct oci_manifest *idx, const char *os,
-		   const char *arch, const char *variant);
 
 #define OCI_CONFIG_ARGS_MAX 64
 /* All of Env, Entrypoint and Cmd together, NULs included. */

@@ -15,8 +15,11 @@
  * length is known before anything else is looked at.
  */
 #include "oci/ref.h"
+#include "errmsg.h"
+#include "text.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -66,34 +69,6 @@ static bool span_is(const char *p, size_t n, const char *lit)
 }
 
 /*
- * The error, quoting the start of the input: it comes from a pod manifest
- * and goes to a log, so control bytes and quotes are shown as '?'.
- */
-static int fail(const char *s, size_t n, char *err, size_t errlen,
-		const char *why)
-{
-	char shown[SHOWN_MAX + 4];
-	size_t k;
-
-	if (!err || !errlen)
-		return -1;
-	for (k = 0; k < n && k < SHOWN_MAX; k++) {
-		char c = s[k];
-		shown[k] =
-			c > ' ' && c < 0x7f && c != '"' && c != '\\' ? c : '?';
-	}
-	if (n > SHOWN_MAX)
-		memcpy(shown + k, "...", 4);
-	else
-		shown[k] = '\0';
-	if (n == 0)
-		snprintf(err, errlen, "empty image reference");
-	else
-		snprintf(err, errlen, "image reference \"%s\": %s", shown, why);
-	return -1;
-}
-
-/*
  * Whether the first component of a name is a registry rather than part
  * of a Docker Hub path: docker's test, a '.' or ':' or "localhost". A '['
  * can only start an IPv6 literal, so it counts too, for a clearer error.
@@ -122,26 +97,22 @@ static bool ipv6_valid(const char *p, size_t n)
 }
 
 /*
- * DNS labels (an IPv4 address is four of them): letters, digits and
- * inner hyphens, at most 63 bytes each (RFC 1035 2.3.4).
+ * DNS labels joined by single dots (an IPv4 address is four of them),
+ * each as lib/text.h checks one.
  */
 static bool hostname_valid(const char *p, size_t n)
 {
-	size_t label = 0;
+	for (;;) {
+		const char *dot = memchr(p, '.', n);
+		size_t label = dot ? (size_t)(dot - p) : n;
 
-	for (size_t i = 0; i < n; i++) {
-		if (p[i] == '.') {
-			if (label == 0 || p[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_alnum(p[i]) || (p[i] == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else {
+		if (!text_hostname_label(p, label))
 			return false;
-		}
+		if (!dot)
+			return true;
+		p += label + 1;
+		n -= label + 1;
 	}
-	return label > 0 && p[n - 1] != '-';
 }
 
 /* NULL if the domain is good, else what is wrong with it. */
@@ -262,107 +233,167 @@ static const char *digest_check(const char *p, size_t n)
 	return NULL;
 }
 
-int image_ref_parse(const char *s, struct image_ref *r, char *err,
-		    size_t errlen)
+/* A reference cut into its parts, each a span of the input. */
+struct spans {
+	const char *dom, *path, *tag, *digest;
+	size_t dom_len, path_len, tag_len, digest_len;
+	bool official; /* on docker.io, one component: under "library/" */
+};
+
+/*
+ * Neither a tag nor a name holds '@', so the first one starts the
+ * digest. The tag follows the first ':' after the last '/': any ':'
+ * before that is a port. NULL, or what is wrong.
+ */
+static const char *split(const char *s, size_t n, struct spans *p)
 {
-	memset(r, 0, sizeof(*r));
-	if (!s || !*s)
-		return fail("", 0, err, errlen, "");
-
-	size_t n = strnlen(s, IMAGE_REF_MAX + 1);
-	if (n > IMAGE_REF_MAX) {
-		char why[48];
-
-		snprintf(why, sizeof(why), "longer than %d bytes",
-			 IMAGE_REF_MAX);
-		return fail(s, n, err, errlen, why);
-	}
-
-	/*
-	 * docker refuses a bare 64-hex-digit name: it would be read as the
-	 * ID of a local image (normalize.go, ParseNormalizedNamed).
-	 */
-	size_t hex = 0;
-	while (hex < n && is_lower_hex(s[hex]))
-		hex++;
-	if (n == SHA256_HEX && hex == n)
-		return fail(s, n, err, errlen,
-			    "a 64-hex-digit image ID, not a repository name");
-
-	/*
-	 * Neither a tag nor a name holds '@', so the first one starts the
-	 * digest. The tag follows the first ':' after the last '/': any ':'
-	 * before that is a port.
-	 */
 	const char *at = memchr(s, '@', n);
 	size_t name_tag = at ? (size_t)(at - s) : n;
 	size_t seg = name_tag;
+
 	while (seg > 0 && s[seg - 1] != '/')
 		seg--;
 	const char *colon = memchr(s + seg, ':', name_tag - seg);
 	size_t name = colon ? (size_t)(colon - s) : name_tag;
 	if (name == 0)
-		return fail(s, n, err, errlen,
-			    "invalid reference format: no repository name");
+		return "invalid reference format: no repository name";
+	if (colon) {
+		p->tag = colon + 1;
+		p->tag_len = name_tag - name - 1;
+	}
+	if (at) {
+		p->digest = at + 1;
+		p->digest_len = n - name_tag - 1;
+	}
 
-	const char *dom = DEFAULT_DOMAIN, *path = s;
-	size_t dom_len = strlen(DEFAULT_DOMAIN), path_len = name;
+	p->dom = DEFAULT_DOMAIN;
+	p->dom_len = strlen(DEFAULT_DOMAIN);
+	p->path = s;
+	p->path_len = name;
 	const char *slash = memchr(s, '/', name);
 	if (slash && looks_like_domain(s, (size_t)(slash - s))) {
-		dom = s;
-		dom_len = (size_t)(slash - s);
-		path = slash + 1;
-		path_len = name - dom_len - 1;
+		p->dom = s;
+		p->dom_len = (size_t)(slash - s);
+		p->path = slash + 1;
+		p->path_len = name - p->dom_len - 1;
 
-		const char *why = domain_check(dom, dom_len);
+		const char *why = domain_check(p->dom, p->dom_len);
 		if (why)
-			return fail(s, n, err, errlen, why);
-		if (span_is(dom, dom_len, LEGACY_DOMAIN)) {
-			dom = DEFAULT_DOMAIN;
-			dom_len = strlen(DEFAULT_DOMAIN);
+			return why;
+		if (span_is(p->dom, p->dom_len, LEGACY_DOMAIN)) {
+			p->dom = DEFAULT_DOMAIN;
+			p->dom_len = strlen(DEFAULT_DOMAIN);
 		}
 	}
-	bool official = span_is(dom, dom_len, DEFAULT_DOMAIN) &&
-			!memchr(path, '/', path_len);
+	p->official = span_is(p->dom, p->dom_len, DEFAULT_DOMAIN) &&
+		      !memchr(p->path, '/', p->path_len);
+	return NULL;
+}
 
-	for (size_t i = 0; i < path_len; i++)
-		if (is_upper(path[i]))
-			return fail(s, n, err, errlen,
-				    "invalid reference format: repository "
-				    "name must be lowercase");
-	if (!path_valid(path, path_len))
-		return fail(s, n, err, errlen, "invalid reference format");
-
-	size_t tag_len = colon ? name_tag - name - 1 : 0;
-	if (colon && !tag_valid(colon + 1, tag_len))
-		return fail(s, n, err, errlen, "invalid tag format");
-
-	size_t digest_len = at ? n - name_tag - 1 : 0;
-	if (at) {
-		const char *why = digest_check(at + 1, digest_len);
+/* The path, tag and digest by the grammar. NULL, or what is wrong. */
+static const char *check(const struct spans *p)
+{
+	for (size_t i = 0; i < p->path_len; i++)
+		if (is_upper(p->path[i]))
+			return "invalid reference format: repository name "
+			       "must be lowercase";
+	if (!path_valid(p->path, p->path_len))
+		return "invalid reference format";
+	if (p->tag && !tag_valid(p->tag, p->tag_len))
+		return "invalid tag format";
+	if (p->digest) {
+		const char *why = digest_check(p->digest, p->digest_len);
 		if (why)
-			return fail(s, n, err, errlen, why);
+			return why;
 	}
-
 	/* the limit is on the normalised name, as docker checks it */
-	size_t full = path_len + (official ? strlen(OFFICIAL_PREFIX) : 0);
-	if (dom_len + 1 + full > IMAGE_REF_NAME_MAX)
-		return fail(s, n, err, errlen,
-			    "repository name must not be more than 255 "
-			    "characters");
+	size_t full = p->path_len + (p->official ? strlen(OFFICIAL_PREFIX) : 0);
+	if (p->dom_len + 1 + full > IMAGE_REF_NAME_MAX)
+		return "repository name must not be more than 255 characters";
+	return NULL;
+}
 
-	/* every length is now known to fit its field */
-	memcpy(r->domain, dom, dom_len);
-	if (official)
-		memcpy(r->path, OFFICIAL_PREFIX, strlen(OFFICIAL_PREFIX));
-	memcpy(r->path + (full - path_len), path, path_len);
-	if (colon)
-		memcpy(r->tag, colon + 1, tag_len);
-	else if (!at)
+/* Every length is known to fit its field by now. */
+static void fill(const struct spans *p, struct image_ref *r)
+{
+	size_t prefix = p->official ? strlen(OFFICIAL_PREFIX) : 0;
+
+	memcpy(r->domain, p->dom, p->dom_len);
+	memcpy(r->path, OFFICIAL_PREFIX, prefix);
+	memcpy(r->path + prefix, p->path, p->path_len);
+	if (p->tag)
+		memcpy(r->tag, p->tag, p->tag_len);
+	else if (!p->digest)
 		strcpy(r->tag, "latest");
-	if (at)
-		memcpy(r->digest, at + 1, digest_len);
+	if (p->digest)
+		memcpy(r->digest, p->digest, p->digest_len);
+}
+
+/*
+ * The start of the input, for the error: it comes from a pod manifest
+ * and goes to a log, so control bytes and quotes are shown as '?'.
+ */
+static const char *shown(const char *s, size_t n, char out[SHOWN_MAX + 4])
+{
+	size_t k;
+
+	for (k = 0; k < n && k < SHOWN_MAX; k++)
+		out[k] =
+			s[k] > ' ' && s[k] < 0x7f && s[k] != '"' && s[k] != '\\'
+				? s[k]
+				: '?';
+	if (n > SHOWN_MAX)
+		memcpy(out + k, "...", 4);
+	else
+		out[k] = '\0';
+	return out;
+}
+
+int image_ref_parse(const char *s, struct image_ref *r, char *err,
+		    size_t errlen)
+{
+	struct spans p = { 0 };
+	char longer[48], q[SHOWN_MAX + 4];
+	const char *why = NULL;
+	size_t n, hex = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (!s || !*s)
+		return errmsg(err, errlen, -EINVAL, "empty image reference");
+	n = strnlen(s, IMAGE_REF_MAX + 1);
+	/*
+	 * docker refuses a bare 64-hex-digit name: it would be read as the
+	 * ID of a local image (normalize.go, ParseNormalizedNamed).
+	 */
+	while (hex < n && is_lower_hex(s[hex]))
+		hex++;
+	if (n > IMAGE_REF_MAX) {
+		snprintf(longer, sizeof(longer), "longer than %d bytes",
+			 IMAGE_REF_MAX);
+		why = longer;
+	} else if (n == SHA256_HEX && hex == n) {
+		why = "a 64-hex-digit image ID, not a repository name";
+	} else if (!(why = split(s, n, &p))) {
+		why = check(&p);
+	}
+	if (why)
+		return errmsg(err, errlen, -EINVAL,
+			      "image reference \"%s\": %s", shown(s, n, q),
+			      why);
+	fill(&p, r);
 	return 0;
+}
+
+int image_ref_canonical(const char *s, char out[IMAGE_REF_MAX + 1], char *err,
+			size_t errlen)
+{
+	struct image_ref r;
+	int e = image_ref_parse(s, &r, err, errlen);
+
+	if (e)
+		return e;
+	/* a buffer of IMAGE_REF_MAX + 1 always holds it */
+	return image_ref_format(&r, out, IMAGE_REF_MAX + 1);
 }
 
 static int emit(char *out, size_t outlen, const char *domain,
@@ -371,13 +402,13 @@ static int emit(char *out, size_t outlen, const char *domain,
 	int len;
 
 	if (!out || !outlen)
-		return -1;
+		return -ENAMETOOLONG;
 	len = snprintf(out, outlen, "%s%s%s%s%s%s%s", domain,
 		       *domain ? "/" : "", path, r->tag[0] ? ":" : "", r->tag,
 		       r->digest[0] ? "@" : "", r->digest);
 	if (len < 0 || (size_t)len >= outlen) {
 		out[0] = '\0';
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	return 0;
 }

@@ -31,23 +31,28 @@ struct image_ref {
 
 /*
  * s into *r, normalised. With neither a tag nor a digest the tag is
- * "latest"; with both, both are kept. 0, or -1 with err saying why and
- * naming the input.
+ * "latest"; with both, both are kept. 0, or -EINVAL with err saying why
+ * and naming the input.
  */
 int image_ref_parse(const char *s, struct image_ref *r, char *err,
 		    size_t errlen);
 
+/* s parsed and written back as image_ref_format writes it; as parse. */
+int image_ref_canonical(const char *s, char out[IMAGE_REF_MAX + 1], char *err,
+			size_t errlen);
+
 /*
  * The canonical text, "docker.io/library/nginx:latest": what parses back
- * to the same struct. 0, or -1 (out empty) if it does not fit; a buffer of
- * IMAGE_REF_MAX + 1 always does.
+ * to the same struct. 0, or -ENAMETOOLONG (out empty) if it does not fit;
+ * a buffer of IMAGE_REF_MAX + 1 always does.
  */
 int image_ref_format(const struct image_ref *r, char *out, size_t outlen);
 
 /*
  * The short form `docker images` shows: docker.io and a lone "library/"
  * left off ("nginx:latest", "org/app:1"); other registries in full. It
- * parses back to the same reference. 0 or -1 as image_ref_format.
+ * parses back to the same reference. 0 or -ENAMETOOLONG as
+ * image_ref_format.
  */
 int image_ref_familiar(const struct image_ref *r, char *out, size_t outlen);
 

@@ -56,12 +56,4 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen);
  */
 void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen);
 
-/*
- * Open path under the directory rootfd as if rootfd were "/" (symlinks
- * in an image cannot lead out of it), creating what is missing: folders
- * on the way, and the last part as a folder (dir) or an empty file.
- * O_PATH fd or -errno.
- */
-int ctr_open_in_root(int rootfd, const char *path, bool dir);
-
 #endif

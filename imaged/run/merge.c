@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "run/merge.h"
+#include "errmsg.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,10 +10,9 @@
 
 static int add_arg(struct exec_spec *e, const char *a, char *err, size_t errlen)
 {
-	if (e->argc == EXEC_ARGS_MAX) {
-		snprintf(err, errlen, "more than %d arguments", EXEC_ARGS_MAX);
-		return -EINVAL;
-	}
+	if (e->argc == EXEC_ARGS_MAX)
+		return errmsg(err, errlen, -EINVAL, "more than %d arguments",
+			      EXEC_ARGS_MAX);
 	e->argv[e->argc++] = a;
 	e->argv[e->argc] = NULL;
 	return 0;
@@ -35,11 +35,10 @@ static int set_env(struct exec_spec *e, const char *kv, char *err,
 			e->env[i] = kv;
 			return 0;
 		}
-	if (e->envc == EXEC_ENV_MAX) {
-		snprintf(err, errlen, "more than %d environment variables",
-			 EXEC_ENV_MAX);
-		return -EINVAL;
-	}
+	if (e->envc == EXEC_ENV_MAX)
+		return errmsg(err, errlen, -EINVAL,
+			      "more than %d environment variables",
+			      EXEC_ENV_MAX);
 	e->env[e->envc++] = kv;
 	e->env[e->envc] = NULL;
 	return 0;
@@ -82,21 +81,18 @@ static int image_user(struct exec_spec *e, const char *user, char *err,
 
 	if (!*user)
 		return 0;
-	if (!ul || (colon && !colon[1]) || ul >= 128) {
-		snprintf(err, errlen, "image config User '%.60s' is malformed",
-			 user);
-		return -EINVAL;
-	}
+	if (!ul || (colon && !colon[1]) || ul >= 128)
+		return errmsg(err, errlen, -EINVAL,
+			      "image config User '%.60s' is malformed", user);
 	char u[128];
 	memcpy(u, user, ul);
 	u[ul] = '\0';
 	if (numeric(u, &e->uid)) {
 		e->uid_known = true;
 	} else {
-		if (e->strings_used + ul + 1 > sizeof(e->strings)) {
-			snprintf(err, errlen, "environment too large");
-			return -EINVAL;
-		}
+		if (e->strings_used + ul + 1 > sizeof(e->strings))
+			return errmsg(err, errlen, -EINVAL,
+				      "environment too large");
 		char *name = e->strings + e->strings_used;
 		memcpy(name, u, ul + 1);
 		e->strings_used += ul + 1;
@@ -135,20 +131,18 @@ int exec_merge(const struct pod_container *k, const struct oci_config *c,
 		for (size_t i = 0; !r && i < c->n_cmd; i++)
 			r = add_arg(e, c->cmd[i], err, errlen);
 	}
-	if (!r && !e->argc) {
-		snprintf(err, errlen,
-			 "nothing to run: the image has no Entrypoint or Cmd "
-			 "and the container no command");
-		return -EINVAL;
-	}
+	if (!r && !e->argc)
+		return errmsg(
+			err, errlen, -EINVAL,
+			"nothing to run: the image has no Entrypoint or Cmd "
+			"and the container no command");
 	for (size_t i = 0; !r && i < c->n_env; i++)
 		r = set_env(e, c->env[i], err, errlen);
 	for (size_t i = 0; !r && i < k->n_env; i++) {
 		const char *kv = join_env(e, &k->env[i]);
-		if (!kv) {
-			snprintf(err, errlen, "environment too large");
-			return -EINVAL;
-		}
+		if (!kv)
+			return errmsg(err, errlen, -EINVAL,
+				      "environment too large");
 		r = set_env(e, kv, err, errlen);
 	}
 	/* the kubelet's default, when neither sets one */

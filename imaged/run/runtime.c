@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "run/runtime.h"
+#include "errmsg.h"
 #include "run/shim.h"
 #include "log.h"
 #include "ctlsock.h"
@@ -53,13 +54,11 @@ int overlay_ready(char *err, size_t errlen)
 	if (read_text("/proc/filesystems", text, sizeof(text)) > 0 &&
 	    strstr(text, "\toverlay\n"))
 		return 0;
-	if (read_text(POD_MODULES, text, sizeof(text)) < 0) {
-		snprintf(err, errlen,
-			 "overlayfs is not in this kernel and %s "
-			 "is missing",
-			 POD_MODULES);
-		return -ENOENT;
-	}
+	if (read_text(POD_MODULES, text, sizeof(text)) < 0)
+		return errmsg(err, errlen, -ENOENT,
+			      "overlayfs is not in this kernel and %s is "
+			      "missing",
+			      POD_MODULES);
 	for (line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		const char *base = strrchr(line, '/');
 		if (!base || strcmp(base, "/overlay.ko"))
@@ -67,25 +66,25 @@ int overlay_ready(char *err, size_t errlen)
 		int fd = open(line, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 ||
 		    (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST)) {
-			snprintf(err, errlen, "load %s: %s", line,
-				 strerror(errno));
+			int e = errno;
 			if (fd >= 0)
 				close(fd);
-			return -errno;
+			return errmsg_errno(err, errlen, -e, e, "load %s",
+					    line);
 		}
 		close(fd);
 		return 0;
 	}
-	snprintf(err, errlen, "overlayfs is not in this kernel nor in %s",
-		 POD_MODULES);
-	return -ENOENT;
+	return errmsg(err, errlen, -ENOENT,
+		      "overlayfs is not in this kernel nor in %s", POD_MODULES);
 }
 
 static void cgroup_write(const char *dir, const char *file, const char *text)
 {
-	if (put(dir, file, text) && strcmp(file, "memory.swap.max"))
-		log_warn("unable to write %s/%s: %s", dir, file,
-			 strerror(errno));
+	int r = put(dir, file, text);
+
+	if (r && strcmp(file, "memory.swap.max"))
+		log_warn("unable to write %s/%s: %s", dir, file, strerror(-r));
 }
 
 /* Controllers for the containers below: pods/, then pods/<pod>/ */
@@ -159,17 +158,9 @@ static int join_ns(const char *ns_dir, const char *name, int type)
 	return r;
 }
 
-/*
- * The shim's first half, a fork of imaged: the container's cgroup,
- * layer and namespaces, then the container itself; then the shim
- * becomes keel-shim (shim.c) to watch it. Never returns.
- */
-static void shim(const struct ctr_spec *s)
+/* The shim leaves imaged behind: its cgroup, session, files, signals. */
+static void shim_detach(void)
 {
-	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
-	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
-	int out[2], errp[2], r;
-
 	/* out of imaged's service cgroup, which dies with imaged */
 	mkdir(SHIMS_CGROUP, 0755);
 	put(SHIMS_CGROUP, "cgroup.procs", "0");
@@ -183,10 +174,20 @@ static void shim(const struct ctr_spec *s)
 			close(fd);
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGTERM, SIG_IGN); /* the container is stopped, not its shim */
+}
+
+/*
+ * What the container needs before it starts: a fresh writable layer (as
+ * a restarted container gets), its cgroup with the pod's limits, the
+ * folder of its log. 0, or -errno with reason saying why.
+ */
+static int shim_prepare(const struct ctr_spec *s, char *reason, size_t len)
+{
+	char path[CTR_PATH_MAX + 8];
+	int r;
 
 	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
 	unlink(path);
-	/* a fresh writable layer per run, as a restarted container gets */
 	store_rm_tree(s->upper);
 	store_rm_tree(s->work);
 	r = mkdir_parents(s->upper, 0755);
@@ -198,73 +199,102 @@ static void shim(const struct ctr_spec *s)
 	if (!r && s->userns_base &&
 	    chown(s->upper, s->userns_base, s->userns_base))
 		r = -errno;
-	if (r) {
-		snprintf(reason, sizeof(reason), "%.200s: %s", s->upper,
-			 strerror(-r));
-		goto ended;
-	}
-	if ((r = cgroup_prepare(s))) {
-		snprintf(reason, sizeof(reason), "cgroup %.200s: %s", s->cgroup,
-			 strerror(-r));
-		goto ended;
-	}
+	if (r)
+		return errmsg_errno(reason, len, r, -r, "%.200s", s->upper);
+	if ((r = cgroup_prepare(s)))
+		return errmsg_errno(reason, len, r, -r, "cgroup %.200s",
+				    s->cgroup);
 	cgroup_limits(s);
 	snprintf(path, sizeof(path), "%s", s->log);
 	*strrchr(path, '/') = '\0';
 	mkdir_parents(path, 0755);
+	return 0;
+}
 
-	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
-		snprintf(reason, sizeof(reason), "pipe: %s", strerror(errno));
-		goto ended;
-	}
+/*
+ * The pod's shared namespaces (a lone run, imagectl run, has the host's
+ * network and an IPC namespace of its own), and a PID namespace for the
+ * container, its first child. 0 or -errno.
+ */
+static int shim_namespaces(const struct ctr_spec *s)
+{
+	int r;
+
 	if (s->ns_dir[0]) {
 		r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC);
 		if (!r && !s->pod->host_network)
 			r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS);
 		if (!r && !s->pod->host_network)
 			r = join_ns(s->ns_dir, "net", CLONE_NEWNET);
-	} else /* a lone run (imagectl run): the host's network */
+	} else
 		r = unshare(CLONE_NEWIPC) ? -errno : 0;
 	if (!r && unshare(CLONE_NEWPID))
 		r = -errno;
-	if (r) {
-		snprintf(reason, sizeof(reason), "the pod's namespaces: %s",
-			 strerror(-r));
+	return r;
+}
+
+/*
+ * The shim's child: into the container's cgroup and new mount and cgroup
+ * namespaces, output to the out pipe, then the container's own setup and
+ * execve. Whatever stops it is written to errp. Never returns.
+ */
+static void container_child(const struct ctr_spec *s, int out, int errp)
+{
+	char err[512];
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	/* what the shim ignores, the container must not (an ignored
+	 * signal stays ignored through execve) */
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	/* a pod is what the OOM killer takes first, not imaged's -900 */
+	write_text("/proc/self/oom_score_adj", "0");
+	int r = put(s->cgroup, "cgroup.procs", "0");
+	if (r)
+		errmsg_errno(err, sizeof(err), r, -r, "join %.400s", s->cgroup);
+	else if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP))
+		errmsg_errno(err, sizeof(err), -errno, errno, "unshare");
+	else if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		errmsg_errno(err, sizeof(err), -errno, errno, "stdio");
+	else
+		ctr_setup_and_exec(s, err, sizeof(err));
+	write_full(errp, err, strlen(err));
+	_exit(127);
+}
+
+/*
+ * The shim's first half, a fork of imaged: the container's cgroup,
+ * layer and namespaces, then the container itself; then the shim
+ * becomes keel-shim (shim.c) to watch it. Never returns.
+ */
+static void shim(const struct ctr_spec *s)
+{
+	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
+	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
+	int out[2], errp[2], r;
+
+	shim_detach();
+	if (shim_prepare(s, reason, sizeof(reason)))
+		goto ended;
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		errmsg_errno(reason, sizeof(reason), -errno, errno, "pipe");
+		goto ended;
+	}
+	if ((r = shim_namespaces(s))) {
+		errmsg_errno(reason, sizeof(reason), r, -r,
+			     "the pod's namespaces");
 		goto ended;
 	}
 	long long ooms = shim_oom_kills(s->cgroup);
 	pid_t pid = fork();
 	if (pid < 0) {
-		snprintf(reason, sizeof(reason), "fork: %s", strerror(errno));
+		errmsg_errno(reason, sizeof(reason), -errno, errno, "fork");
 		goto ended;
 	}
-	if (!pid) {
-		char err[512];
-		int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		/* what the shim ignores, the container must not (an ignored
-		 * signal stays ignored through execve) */
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		for (int sig = 1; sig < NSIG; sig++)
-			signal(sig, SIG_DFL);
-		/* a pod is what the OOM killer takes first, not imaged's -900 */
-		write_text("/proc/self/oom_score_adj", "0");
-		if (put(s->cgroup, "cgroup.procs", "0"))
-			snprintf(err, sizeof(err), "join %.400s: %s", s->cgroup,
-				 strerror(errno));
-		else if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP))
-			snprintf(err, sizeof(err), "unshare: %s",
-				 strerror(errno));
-		else if (dup2(null, 0) < 0 || dup2(out[1], 1) < 0 ||
-			 dup2(out[1], 2) < 0)
-			snprintf(err, sizeof(err), "stdio: %s",
-				 strerror(errno));
-		else
-			ctr_setup_and_exec(s, err, sizeof(err));
-		write_full(errp[1], err, strlen(err));
-		_exit(127);
-	}
+	if (!pid)
+		container_child(s, out[1], errp[1]);
 	close(out[1]);
 	close(errp[1]);
 	snprintf(text, sizeof(text), "pid=%d\nshim=%d\nstarted=%lld\ncwd=%s\n",
@@ -294,19 +324,15 @@ pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
 	char path[CTR_PATH_MAX + 8];
 	int r = mkdir_parents(s->run_dir, 0755);
 
-	if (r) {
-		snprintf(err, errlen, "%s: %s", s->run_dir, strerror(-r));
-		return r;
-	}
+	if (r)
+		return errmsg_errno(err, errlen, r, -r, "%s", s->run_dir);
 	snprintf(path, sizeof(path), "%s/run", s->run_dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
 	unlink(path);
 	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		return -errno;
-	}
+	if (pid < 0)
+		return errmsg_errno(err, errlen, -errno, errno, "fork");
 	if (!pid)
 		shim(s);
 	return pid;

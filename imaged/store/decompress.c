@@ -6,10 +6,11 @@
  */
 #include "store/decompress.h"
 
+#include "errmsg.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,20 +63,6 @@ static const struct {
 
 static const char *const kind_names[] = { "auto", "plain", "gzip", "zstd" };
 
-static int fail(struct decomp *d, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct decomp *d, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(d->err, sizeof(d->err), fmt, ap);
-	va_end(ap);
-	d->state = err;
-	return err;
-}
-
 int decomp_kind_for_media_type(const char *media_type, enum decomp_kind *k)
 {
 	for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]);
@@ -106,7 +93,8 @@ static int src_read(struct decomp *d, uint8_t *buf, size_t len, size_t *got)
 	if (n < 0 || (size_t)n > len) {
 		int err = n < -4095 || n > 0 ? -EIO : (int)n;
 
-		return fail(d, err, "reading the layer: %s", strerror(-err));
+		return errmsg_errno(d->err, sizeof(d->err), err, -err,
+				    "reading the layer");
 	}
 	if (!n)
 		d->in_eof = true;
@@ -157,20 +145,22 @@ static int start(struct decomp *d, enum decomp_kind kind)
 	if (kind == DECOMP_AUTO)
 		kind = found;
 	else if (kind != DECOMP_PLAIN && kind != found)
-		return fail(d, -EINVAL, "layer is not %s data",
-			    kind_names[kind]);
+		return errmsg(d->err, sizeof(d->err), -EINVAL,
+			      "layer is not %s data", kind_names[kind]);
 	d->kind = kind;
 	if (kind == DECOMP_GZIP) {
 		/* 16 + window bits: a gzip wrapper, not zlib's (zlib.h) */
 		if (inflateInit2(&d->z, 16 + MAX_WBITS) != Z_OK)
-			return fail(d, -ENOMEM, "gzip: out of memory");
+			return errmsg(d->err, sizeof(d->err), -ENOMEM,
+				      "gzip: out of memory");
 		d->z_ready = true;
 	} else if (kind == DECOMP_ZSTD) {
 		d->zs = ZSTD_createDCtx();
 		if (!d->zs ||
 		    ZSTD_isError(ZSTD_DCtx_setParameter(
 			    d->zs, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX)))
-			return fail(d, -ENOMEM, "zstd: out of memory");
+			return errmsg(d->err, sizeof(d->err), -ENOMEM,
+				      "zstd: out of memory");
 		d->zhint = 1;
 	}
 	return 0;
@@ -188,15 +178,14 @@ int decomp_open(struct decomp **out, enum decomp_kind kind, decomp_read_fn read,
 		d->in = calloc(1, IN_SIZE);
 	if (!d || !d->in) {
 		free(d);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	}
 	d->read = read;
 	d->ctx = ctx;
 	d->max_out = max_out;
 	r = start(d, kind);
 	if (r) {
-		snprintf(err, errlen, "%s", d->err);
+		errmsg(err, errlen, r, "%s", d->err);
 		decomp_close(d);
 		return r;
 	}
@@ -236,7 +225,8 @@ static ssize_t gz_read(struct decomp *d, uint8_t *buf, size_t len)
 			if (!r && d->member_done)
 				return 0;
 			if (!r)
-				return fail(d, -EIO, "gzip stream truncated");
+				return errmsg(d->err, sizeof(d->err), -EIO,
+					      "gzip stream truncated");
 		}
 		if (d->member_done) {
 			inflateReset(z);
@@ -250,8 +240,8 @@ static ssize_t gz_read(struct decomp *d, uint8_t *buf, size_t len)
 			d->member_done = true;
 		/* Z_BUF_ERROR: no input left to go on with; refill */
 		else if (r != Z_OK && r != Z_BUF_ERROR)
-			return fail(d, -EINVAL, "gzip: %s",
-				    z->msg ? z->msg : zError(r));
+			return errmsg(d->err, sizeof(d->err), -EINVAL,
+				      "gzip: %s", z->msg ? z->msg : zError(r));
 	}
 	return (ssize_t)(want - z->avail_out);
 }
@@ -269,8 +259,8 @@ static ssize_t zs_read(struct decomp *d, uint8_t *buf, size_t len)
 
 		d->in_pos = in.pos;
 		if (ZSTD_isError(hint))
-			return fail(d, -EINVAL, "zstd: %s",
-				    ZSTD_getErrorName(hint));
+			return errmsg(d->err, sizeof(d->err), -EINVAL,
+				      "zstd: %s", ZSTD_getErrorName(hint));
 		/*
 		 * With no input and no output, libzstd answers for a next
 		 * frame not begun: keep the hint from the last real step.
@@ -281,7 +271,8 @@ static ssize_t zs_read(struct decomp *d, uint8_t *buf, size_t len)
 			return (ssize_t)out.pos;
 		if (d->in_pos < d->in_len) {
 			if (!moved)
-				return fail(d, -EINVAL, "zstd: no progress");
+				return errmsg(d->err, sizeof(d->err), -EINVAL,
+					      "zstd: no progress");
 			continue;
 		}
 		r = refill(d);
@@ -290,7 +281,8 @@ static ssize_t zs_read(struct decomp *d, uint8_t *buf, size_t len)
 		if (!r && !d->zhint)
 			return 0;
 		if (!r)
-			return fail(d, -EIO, "zstd stream truncated");
+			return errmsg(d->err, sizeof(d->err), -EIO,
+				      "zstd stream truncated");
 	}
 }
 
@@ -312,17 +304,19 @@ ssize_t decomp_read(struct decomp *d, void *buf, size_t len)
 		n = zs_read(d, buf, len);
 	else
 		n = plain_read(d, buf, len);
+	/* the end, or an error, sticks: every later call says the same */
 	if (n <= 0) {
-		if (!n)
-			d->state = 1;
+		d->state = n ? (int)n : 1;
 		return n;
 	}
 	d->out += (uint64_t)n;
-	if (d->out > d->max_out)
-		return fail(d, -EFBIG,
-			    "layer is larger than the limit of %" PRIu64
-			    " bytes uncompressed",
-			    d->max_out);
+	if (d->out > d->max_out) {
+		d->state = errmsg(d->err, sizeof(d->err), -EFBIG,
+				  "layer is larger than the limit of %" PRIu64
+				  " bytes uncompressed",
+				  d->max_out);
+		return d->state;
+	}
 	return n;
 }
 

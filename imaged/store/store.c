@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "store/store.h"
+#include "errmsg.h"
 #include "file.h"
 
 #include <nettle/sha2.h>
@@ -14,41 +15,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdirs(const char *root, const char *sub)
-{
-	char p[600];
-
-	snprintf(p, sizeof(p), "%s/%s", root, sub);
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0700) && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, 0700) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int store_open(struct store *s, const char *root, char *err, size_t errlen)
 {
 	static const char *subs[] = { "blobs/sha256", "snapshots", "tmp",
 				      "locks" };
+	char p[sizeof(s->root) + 16];
 	int r;
 
 	if (snprintf(s->root, sizeof(s->root), "%s", root) >=
-	    (int)sizeof(s->root)) {
-		snprintf(err, errlen, "store path too long");
-		return -ENAMETOOLONG;
+	    (int)sizeof(s->root))
+		return errmsg(err, errlen, -ENAMETOOLONG,
+			      "store path too long");
+	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", root, subs[i]);
+		if ((r = mkdir_parents(p, 0700)))
+			return errmsg_errno(err, errlen, r, -r, "%s", p);
 	}
-	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		if ((r = mkdirs(root, subs[i]))) {
-			snprintf(err, errlen, "%s/%s: %s", root, subs[i],
-				 strerror(-r));
-			return r;
-		}
 	return 0;
 }
 
@@ -191,9 +173,7 @@ int store_commit_blob(const struct store *s, const uint8_t d[32],
 		r = -errno;
 	if (!r)
 		r = sync_dir_of(dst);
-	if (r)
-		snprintf(err, errlen, "storing %s: %s", dst, strerror(-r));
-	return r;
+	return r ? errmsg_errno(err, errlen, r, -r, "storing %s", dst) : 0;
 }
 
 int store_put_blob(const struct store *s, const uint8_t d[32], const void *buf,
@@ -208,16 +188,14 @@ int store_put_blob(const struct store *s, const uint8_t d[32], const void *buf,
 	sha256_digest(&h, SHA256_DIGEST_SIZE, got);
 	if (memcmp(got, d, 32)) {
 		oci_digest_format(d, dig);
-		snprintf(err, errlen, "%s: digest mismatch", dig);
-		return -EBADMSG;
+		return errmsg(err, errlen, -EBADMSG, "%s: digest mismatch",
+			      dig);
 	}
 	if (store_has_blob(s, d))
 		return 0;
 	store_blob_path(s, d, dst, sizeof(dst));
 	int r = write_atomic(dst, buf, len, 0600);
-	if (r)
-		snprintf(err, errlen, "storing %s: %s", dst, strerror(-r));
-	return r;
+	return r ? errmsg_errno(err, errlen, r, -r, "storing %s", dst) : 0;
 }
 
 int store_read_blob(const struct store *s, const uint8_t d[32], size_t max,
@@ -448,39 +426,32 @@ int store_view(const struct store *s, const struct store_image *img,
 	size_t len;
 	int r;
 
-	if (oci_digest_parse(img->digest, d)) {
-		snprintf(err, errlen, "%s: bad digest in the index", img->name);
-		return -EBADMSG;
-	}
-	if ((r = store_read_blob(s, d, OCI_JSON_MAX, &buf, &len))) {
-		snprintf(err, errlen, "%s: manifest %s: %s", img->name,
-			 img->digest, strerror(-r));
-		return r;
-	}
+	if (oci_digest_parse(img->digest, d))
+		return errmsg(err, errlen, -EBADMSG,
+			      "%s: bad digest in the index", img->name);
+	if ((r = store_read_blob(s, d, OCI_JSON_MAX, &buf, &len)))
+		return errmsg_errno(err, errlen, r, -r, "%s: manifest %s",
+				    img->name, img->digest);
 	r = oci_manifest_parse(buf, len, NULL, &v->m, err, errlen);
 	free(buf);
 	if (r)
 		return r;
-	if (v->m.kind != OCI_KIND_MANIFEST) {
-		snprintf(err, errlen, "%s: not an image manifest", img->digest);
-		return -EBADMSG;
-	}
+	if (v->m.kind != OCI_KIND_MANIFEST)
+		return errmsg(err, errlen, -EBADMSG,
+			      "%s: not an image manifest", img->digest);
 	if ((r = store_read_blob(s, v->m.config.digest, OCI_JSON_MAX, &buf,
-				 &len))) {
-		snprintf(err, errlen, "%s: config: %s", img->name,
-			 strerror(-r));
-		return r;
-	}
+				 &len)))
+		return errmsg_errno(err, errlen, r, -r, "%s: config",
+				    img->name);
 	r = oci_config_parse(buf, len, &v->c, err, errlen);
 	free(buf);
 	if (r)
 		return r;
-	if (v->c.n_diff_ids != v->m.n_layers) {
-		snprintf(err, errlen,
-			 "%s: the config lists %zu layers, the manifest %zu",
-			 img->name, v->c.n_diff_ids, v->m.n_layers);
-		return -EBADMSG;
-	}
+	if (v->c.n_diff_ids != v->m.n_layers)
+		return errmsg(
+			err, errlen, -EBADMSG,
+			"%s: the config lists %zu layers, the manifest %zu",
+			img->name, v->c.n_diff_ids, v->m.n_layers);
 	chain_ids((const uint8_t(*)[32])v->c.diff_ids, v->m.n_layers, v->chain);
 	return 0;
 }
@@ -539,15 +510,14 @@ int store_prune(const struct store *s, struct prune_stats *st, char *err,
 	gc = store_lock(s, "gc", true, false);
 	if (gc < 0) {
 		free(v);
-		snprintf(err, errlen,
-			 gc == -EBUSY ? "a pull or load is running; "
-					"prune after it"
-				      : "locks: %s",
-			 strerror(-gc));
-		return gc;
+		if (gc == -EBUSY)
+			return errmsg(err, errlen, gc,
+				      "a pull or load is running; prune after "
+				      "it");
+		return errmsg_errno(err, errlen, gc, -gc, "locks");
 	}
 	if ((r = store_images(s, &imgs, &n))) {
-		snprintf(err, errlen, "index.json: %s", strerror(-r));
+		errmsg_errno(err, errlen, r, -r, "index.json");
 		goto out;
 	}
 	keep_b = calloc(n * (OCI_MAX_LAYERS + 3) + 1, 65);

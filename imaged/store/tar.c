@@ -7,9 +7,10 @@
  */
 #include "store/tar.h"
 
+#include "errmsg.h"
+
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,20 +42,6 @@ struct ext {
 	int64_t mtime;
 	long nsec;
 };
-
-static int fail(struct tar *t, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(struct tar *t, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(t->err, sizeof(t->err), fmt, ap);
-	va_end(ap);
-	t->state = err;
-	return err;
-}
 
 void tar_init(struct tar *t, tar_read_fn read, void *ctx, uint64_t max_total)
 {
@@ -92,7 +79,8 @@ static int read_failed(struct tar *t, ssize_t n)
 {
 	int err = n < -4095 ? -EIO : (int)n;
 
-	return fail(t, err, "reading the archive: %s", strerror(-err));
+	return errmsg_errno(t->err, sizeof(t->err), err, -err,
+			    "reading the archive");
 }
 
 /* len bytes: 1, 0 at a clean end of input when eof_ok, or -errno. */
@@ -101,21 +89,23 @@ static int read_exact(struct tar *t, void *buf, size_t len, bool eof_ok)
 	size_t got = 0;
 
 	if (len > t->max_total - t->offset)
-		return fail(t, -EFBIG, "archive larger than %" PRIu64 " bytes",
-			    t->max_total);
+		return errmsg(t->err, sizeof(t->err), -EFBIG,
+			      "archive larger than %" PRIu64 " bytes",
+			      t->max_total);
 	while (got < len) {
 		ssize_t n = t->read(t->ctx, (char *)buf + got, len - got);
 
 		if (n < 0)
 			return read_failed(t, n);
 		if ((size_t)n > len - got)
-			return fail(t, -EIO, "reader returned too much");
+			return errmsg(t->err, sizeof(t->err), -EIO,
+				      "reader returned too much");
 		if (n == 0) {
 			if (!got && eof_ok)
 				return 0;
-			return fail(t, -EIO,
-				    "archive truncated at byte %" PRIu64,
-				    t->offset + got);
+			return errmsg(t->err, sizeof(t->err), -EIO,
+				      "archive truncated at byte %" PRIu64,
+				      t->offset + got);
 		}
 		got += (size_t)n;
 	}
@@ -142,7 +132,8 @@ static int skip(struct tar *t, uint64_t n)
  * A numeric field: octal text (leading spaces or NULs, ended by a space
  * or NUL; an empty field is 0), or with the first byte's top bit set,
  * base-256: big-endian two's complement in the bits after that marker
- * (GNU tar, "Basic Tar Format"). Only values that fit in an int64.
+ * (GNU tar, "Basic Tar Format"). Only values that fit in an int64:
+ * 0, or -EINVAL.
  */
 static int parse_num(const uint8_t *f, size_t n, int64_t *v)
 {
@@ -157,13 +148,13 @@ static int parse_num(const uint8_t *f, size_t n, int64_t *v)
 
 			if (i + 8 < n) {
 				if (b != sign)
-					return -1;
+					return -EINVAL;
 				continue;
 			}
 			u = u << 8 | b;
 		}
 		if ((u >> 63) != (sign & 1u))
-			return -1;
+			return -EINVAL;
 		*v = (int64_t)u;
 		return 0;
 	}
@@ -171,12 +162,12 @@ static int parse_num(const uint8_t *f, size_t n, int64_t *v)
 		i++;
 	for (; i < n && f[i] >= '0' && f[i] <= '7'; i++) {
 		if (u >> 60)
-			return -1;
+			return -EINVAL;
 		u = u << 3 | (uint64_t)(f[i] - '0');
 	}
 	for (; i < n; i++)
 		if (f[i] != ' ' && f[i])
-			return -1;
+			return -EINVAL;
 	*v = (int64_t)u;
 	return 0;
 }
@@ -242,18 +233,19 @@ static int read_header(struct tar *t, uint8_t *h)
 		if (r < 0)
 			return r;
 		if (r && !is_zero(h))
-			return fail(t, -EINVAL,
-				    "lone zero block at byte %" PRIu64, at);
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "lone zero block at byte %" PRIu64, at);
 		t->state = 1;
 		return 0;
 	}
 	/* "ustar\0" + "00" (POSIX) or "ustar " + " \0" (GNU) */
 	if (memcmp(h + H_MAGIC, "ustar", 5) ||
 	    (h[H_MAGIC + 5] && h[H_MAGIC + 5] != ' '))
-		return fail(t, -EINVAL, "no ustar header at byte %" PRIu64, at);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "no ustar header at byte %" PRIu64, at);
 	if (!checksum_ok(h))
-		return fail(t, -EINVAL,
-			    "header checksum mismatch at byte %" PRIu64, at);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "header checksum mismatch at byte %" PRIu64, at);
 	return 1;
 }
 
@@ -266,11 +258,11 @@ static int read_ext(struct tar *t, const uint8_t *h, size_t max,
 
 	if (parse_num(h + H_SIZE, 12, &size) || size < 0 ||
 	    (uint64_t)size > max)
-		return fail(t, -EINVAL, "%s header too large (at most %zu)",
-			    what, max);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "%s header too large (at most %zu)", what, max);
 	*out = malloc((size_t)size + 1);
 	if (!*out)
-		return fail(t, -ENOMEM, "out of memory");
+		return errmsg(t->err, sizeof(t->err), -ENOMEM, "out of memory");
 	r = read_exact(t, *out, (size_t)size, false);
 	if (r >= 0)
 		r = skip(t, -(uint64_t)size % TAR_BLOCK);
@@ -293,8 +285,8 @@ static int read_long(struct tar *t, const uint8_t *h, bool *seen, int *src,
 	int r;
 
 	if (*seen)
-		return fail(t, -EINVAL,
-			    "two GNU long-name headers for one entry");
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "two GNU long-name headers for one entry");
 	*seen = true;
 	r = read_ext(t, h, TAR_NAME_MAX + 1, "GNU long-name", &buf, &len);
 	if (r)
@@ -302,7 +294,8 @@ static int read_long(struct tar *t, const uint8_t *h, bool *seen, int *src,
 	len = strlen(buf);
 	if (!len || len > TAR_NAME_MAX) {
 		free(buf);
-		return fail(t, -EINVAL, "GNU long name of %zu bytes", len);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "GNU long name of %zu bytes", len);
 	}
 	/* a pax record names the entry with more authority */
 	if (*src != 2) {
@@ -318,12 +311,12 @@ static int dec(const char *s, size_t n, uint64_t max, uint64_t *v)
 	uint64_t u = 0;
 
 	if (!n)
-		return -1;
+		return -EINVAL;
 	for (size_t i = 0; i < n; i++) {
 		unsigned d = (unsigned)(s[i] - '0');
 
 		if (d > 9 || u > (max - d) / 10)
-			return -1;
+			return -EINVAL;
 		u = u * 10 + d;
 	}
 	*v = u;
@@ -344,13 +337,13 @@ static int pax_time(const char *s, size_t n, int64_t *sec, long *nsec)
 	dot = memchr(s, '.', n);
 	k = dot ? (size_t)(dot - s) : n;
 	if (dec(s, k, INT64_MAX, &u))
-		return -1;
+		return -EINVAL;
 	if (dot) {
 		if (k + 1 == n)
-			return -1;
+			return -EINVAL;
 		for (i = k + 1; i < n; i++) {
 			if (s[i] < '0' || s[i] > '9')
-				return -1;
+				return -EINVAL;
 			if (i - k <= 9)
 				ns = ns * 10 + (s[i] - '0');
 		}
@@ -371,7 +364,8 @@ static int pax_name(struct tar *t, const char *key, const char *v, size_t n,
 		    char *dst)
 {
 	if (n > TAR_NAME_MAX || memchr(v, 0, n))
-		return fail(t, -EINVAL, "bad pax %s record", key);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "bad pax %s record", key);
 	memcpy(dst, v, n);
 	dst[n] = 0;
 	return 0;
@@ -400,13 +394,15 @@ static int pax_record(struct tar *t, const char *key, const char *v, size_t n,
 	if (!strcmp(key, "size")) {
 		x->has_size = true;
 		if (dec(v, n, INT64_MAX, &x->size))
-			return fail(t, -EINVAL, "bad pax size record");
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "bad pax size record");
 		return 0;
 	}
 	if (!strcmp(key, "uid") || !strcmp(key, "gid")) {
 		/* (uid_t)-1 would mean "leave as is" to chown */
 		if (dec(v, n, UINT32_MAX - 1, &u))
-			return fail(t, -EINVAL, "bad pax %s record", key);
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "bad pax %s record", key);
 		if (key[0] == 'u') {
 			x->has_uid = true;
 			x->uid = (uint32_t)u;
@@ -419,13 +415,14 @@ static int pax_record(struct tar *t, const char *key, const char *v, size_t n,
 	if (!strcmp(key, "mtime")) {
 		x->has_mtime = true;
 		if (pax_time(v, n, &x->mtime, &x->nsec))
-			return fail(t, -EINVAL, "bad pax mtime record");
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "bad pax mtime record");
 		return 0;
 	}
 	if (!strncmp(key, "SCHILY.xattr.", 13) && key[13]) {
 		if (e->nxattr == TAR_XATTR_MAX)
-			return fail(t, -EINVAL, "more than %d xattrs",
-				    TAR_XATTR_MAX);
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "more than %d xattrs", TAR_XATTR_MAX);
 		t->xattrs[e->nxattr++] = (struct tar_xattr){ .name = key + 13,
 							     .value = v,
 							     .len = n };
@@ -433,7 +430,8 @@ static int pax_record(struct tar *t, const char *key, const char *v, size_t n,
 	}
 	/* a sparse file's data is a map plus fragments, not its contents */
 	if (!strncmp(key, "GNU.sparse.", 11))
-		return fail(t, -EINVAL, "sparse files are not supported");
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "sparse files are not supported");
 	/* atime, uname, comment, charset and the like: nothing to do */
 	return 0;
 }
@@ -455,12 +453,14 @@ static int parse_pax(struct tar *t, char *p, size_t n, struct ext *x,
 			len = len * 10 + (size_t)(p[i] - '0');
 		if (!i || i == n || p[i] != ' ' || len < i + 4 || len > n ||
 		    p[len - 1] != '\n')
-			return fail(t, -EINVAL, "bad pax record");
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "bad pax record");
 		key = p + i + 1;
 		end = p + len - 1;
 		eq = memchr(key, '=', (size_t)(end - key));
 		if (!eq || eq == key || memchr(key, 0, (size_t)(eq - key)))
-			return fail(t, -EINVAL, "bad pax record");
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "bad pax record");
 		*eq = 0;
 		*end = 0;
 		if (x) {
@@ -483,7 +483,8 @@ static int read_pax(struct tar *t, const uint8_t *h, struct ext *x,
 	int r;
 
 	if (x && x->pax)
-		return fail(t, -EINVAL, "two pax headers for one entry");
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "two pax headers for one entry");
 	r = read_ext(t, h, TAR_PAX_MAX, "pax", &p, &n);
 	if (r)
 		return r;
@@ -508,7 +509,8 @@ static int field(struct tar *t, const struct tar_entry *e, const uint8_t *h,
 	if (has || (!parse_num(h + off, n, v) && *v >= 0 && *v <= max))
 		return 0;
 	tar_quote(q, sizeof(q), e->path);
-	return fail(t, -EINVAL, "entry '%s': bad %s field", q, what);
+	return errmsg(t->err, sizeof(t->err), -EINVAL,
+		      "entry '%s': bad %s field", q, what);
 }
 
 static int entry_type(struct tar *t, struct tar_entry *e, uint8_t type)
@@ -532,7 +534,8 @@ static int entry_type(struct tar *t, struct tar_entry *e, uint8_t type)
 		return 0;
 	}
 	tar_quote(q, sizeof(q), e->path);
-	return fail(t, -EINVAL, "entry '%s': unsupported type 0x%02x", q, type);
+	return errmsg(t->err, sizeof(t->err), -EINVAL,
+		      "entry '%s': unsupported type 0x%02x", q, type);
 }
 
 static int entry_from_header(struct tar *t, const uint8_t *h,
@@ -560,23 +563,26 @@ static int entry_from_header(struct tar *t, const uint8_t *h,
 		e->link[ll] = 0;
 	}
 	if (!e->path[0])
-		return fail(t, -EINVAL, "entry with no name at byte %" PRIu64,
-			    t->offset - TAR_BLOCK);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "entry with no name at byte %" PRIu64,
+			      t->offset - TAR_BLOCK);
 	r = entry_type(t, e, h[H_TYPE]);
 	if (r)
 		return r;
 	tar_quote(q, sizeof(q), e->path);
 	if ((e->type == TAR_HARDLINK || e->type == TAR_SYMLINK) && !e->link[0])
-		return fail(t, -EINVAL, "entry '%s': link with no target", q);
+		return errmsg(t->err, sizeof(t->err), -EINVAL,
+			      "entry '%s': link with no target", q);
 
-	if (field(t, e, h, H_MODE, 8, INT64_MAX, "mode", false, 0, &mode) ||
-	    field(t, e, h, H_UID, 8, UINT32_MAX - 1, "uid", x->has_uid, x->uid,
-		  &uid) ||
-	    field(t, e, h, H_GID, 8, UINT32_MAX - 1, "gid", x->has_gid, x->gid,
-		  &gid) ||
-	    field(t, e, h, H_SIZE, 12, INT64_MAX, "size", x->has_size,
-		  (int64_t)x->size, &size))
-		return t->state;
+	if ((r = field(t, e, h, H_MODE, 8, INT64_MAX, "mode", false, 0,
+		       &mode)) ||
+	    (r = field(t, e, h, H_UID, 8, UINT32_MAX - 1, "uid", x->has_uid,
+		       x->uid, &uid)) ||
+	    (r = field(t, e, h, H_GID, 8, UINT32_MAX - 1, "gid", x->has_gid,
+		       x->gid, &gid)) ||
+	    (r = field(t, e, h, H_SIZE, 12, INT64_MAX, "size", x->has_size,
+		       (int64_t)x->size, &size)))
+		return r;
 	e->mode = (uint32_t)mode & 07777;
 	e->uid = (uint32_t)uid;
 	e->gid = (uint32_t)gid;
@@ -584,19 +590,19 @@ static int entry_from_header(struct tar *t, const uint8_t *h,
 	e->mtime_nsec = x->nsec;
 	if (!x->has_mtime) {
 		if (parse_num(h + H_MTIME, 12, &e->mtime))
-			return fail(t, -EINVAL, "entry '%s': bad mtime field",
-				    q);
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "entry '%s': bad mtime field", q);
 		e->mtime_nsec = 0;
 	}
 	e->devmajor = e->devminor = 0;
 	if (e->type == TAR_CHR || e->type == TAR_BLK) {
 		int64_t maj, min;
 
-		if (field(t, e, h, H_DEVMAJOR, 8, UINT32_MAX, "devmajor", false,
-			  0, &maj) ||
-		    field(t, e, h, H_DEVMINOR, 8, UINT32_MAX, "devminor", false,
-			  0, &min))
-			return t->state;
+		if ((r = field(t, e, h, H_DEVMAJOR, 8, UINT32_MAX, "devmajor",
+			       false, 0, &maj)) ||
+		    (r = field(t, e, h, H_DEVMINOR, 8, UINT32_MAX, "devminor",
+			       false, 0, &min)))
+			return r;
 		e->devmajor = (uint32_t)maj;
 		e->devminor = (uint32_t)min;
 	}
@@ -606,23 +612,22 @@ static int entry_from_header(struct tar *t, const uint8_t *h,
 	 */
 	e->size = e->type == TAR_REG ? (uint64_t)size : 0;
 	if (e->size > t->max_total - t->offset)
-		return fail(t, -EFBIG,
-			    "entry '%s': %" PRIu64 " bytes is past the archive "
-			    "limit of %" PRIu64,
-			    q, e->size, t->max_total);
+		return errmsg(t->err, sizeof(t->err), -EFBIG,
+			      "entry '%s': %" PRIu64
+			      " bytes is past the archive "
+			      "limit of %" PRIu64,
+			      q, e->size, t->max_total);
 	t->remain = e->size;
 	t->pad = (uint32_t)(-e->size % TAR_BLOCK);
 	return 1;
 }
 
-int tar_next(struct tar *t, struct tar_entry *e)
+static int next_entry(struct tar *t, struct tar_entry *e)
 {
 	struct ext x = { 0 };
 	uint8_t h[TAR_BLOCK];
 	int r;
 
-	if (t->state)
-		return t->state > 0 ? 0 : t->state;
 	r = skip(t, t->remain);
 	if (r)
 		return r;
@@ -649,8 +654,8 @@ int tar_next(struct tar *t, struct tar_entry *e)
 	for (;;) {
 		r = read_header(t, h);
 		if (r == 0 && (x.pax || x.gnu_name || x.gnu_link))
-			return fail(t, -EINVAL,
-				    "archive ends after an extension header");
+			return errmsg(t->err, sizeof(t->err), -EINVAL,
+				      "archive ends after an extension header");
 		if (r <= 0)
 			return r;
 		switch (h[H_TYPE]) {
@@ -674,12 +679,25 @@ int tar_next(struct tar *t, struct tar_entry *e)
 	}
 }
 
-ssize_t tar_read(struct tar *t, void *buf, size_t len)
+/* An error sticks: every later call fails the same way. */
+static ssize_t stuck(struct tar *t, ssize_t r)
+{
+	if (r < 0)
+		t->state = (int)r;
+	return r;
+}
+
+int tar_next(struct tar *t, struct tar_entry *e)
+{
+	if (t->state)
+		return t->state > 0 ? 0 : t->state;
+	return (int)stuck(t, next_entry(t, e));
+}
+
+static ssize_t read_data(struct tar *t, void *buf, size_t len)
 {
 	ssize_t n;
 
-	if (t->state < 0)
-		return t->state;
 	if (len > t->remain)
 		len = (size_t)t->remain;
 	if (!len)
@@ -688,11 +706,19 @@ ssize_t tar_read(struct tar *t, void *buf, size_t len)
 	if (n < 0)
 		return read_failed(t, n);
 	if (n == 0)
-		return fail(t, -EIO, "archive truncated at byte %" PRIu64,
-			    t->offset);
+		return errmsg(t->err, sizeof(t->err), -EIO,
+			      "archive truncated at byte %" PRIu64, t->offset);
 	if ((size_t)n > len)
-		return fail(t, -EIO, "reader returned too much");
+		return errmsg(t->err, sizeof(t->err), -EIO,
+			      "reader returned too much");
 	t->remain -= (uint64_t)n;
 	t->offset += (uint64_t)n;
 	return n;
+}
+
+ssize_t tar_read(struct tar *t, void *buf, size_t len)
+{
+	if (t->state < 0)
+		return t->state;
+	return stuck(t, read_data(t, buf, len));
 }

@@ -16,6 +16,8 @@
  */
 #include "store/unpack.h"
 
+#include "errmsg.h"
+#include "file.h"
 #include "store/decompress.h"
 #include "store/tar.h"
 
@@ -24,7 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,19 +61,6 @@ struct ctx {
 	struct dir_time *dirs; /* mtimes to set once their contents are in */
 	size_t ndirs, dirs_cap;
 };
-
-static int bad(struct ctx *c, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int bad(struct ctx *c, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(c->why, sizeof(c->why), fmt, ap);
-	va_end(ap);
-	return err;
-}
 
 /* Why reading the layer failed: the decompressor knows best. */
 static const char *src_error(struct ctx *c)
@@ -110,8 +98,8 @@ static int norm(struct ctx *c, const char *in, char *out, const char *what)
 
 		if (k == 2 && in[0] == '.' && in[1] == '.') {
 			if (--depth < 0)
-				return bad(c, -EINVAL, "%s escapes the layer",
-					   what);
+				return errmsg(c->why, sizeof(c->why), -EINVAL,
+					      "%s escapes the layer", what);
 			dotdot = true;
 		} else if (k && !(k == 1 && in[0] == '.')) {
 			if (n)
@@ -124,11 +112,13 @@ static int norm(struct ctx *c, const char *in, char *out, const char *what)
 	}
 	out[n] = 0;
 	if (dotdot)
-		return bad(c, -EINVAL, "%s has a '..' component", what);
+		return errmsg(c->why, sizeof(c->why), -EINVAL,
+			      "%s has a '..' component", what);
 	/* deeper trees than any image needs cannot be removed by fd walks */
 	if (depth > UNPACK_MAX_DEPTH)
-		return bad(c, -EINVAL, "%s is more than %d folders deep", what,
-			   UNPACK_MAX_DEPTH);
+		return errmsg(c->why, sizeof(c->why), -EINVAL,
+			      "%s is more than %d folders deep", what,
+			      UNPACK_MAX_DEPTH);
 	return 0;
 }
 
@@ -158,10 +148,12 @@ static int open_dir(struct ctx *c, const char *dir, bool create)
 
 	if (fd >= 0 || !*dir)
 		return fd >= 0 ? fd
-			       : bad(c, fd, "layer root: %s", strerror(-fd));
+			       : errmsg_errno(c->why, sizeof(c->why), fd, -fd,
+					      "layer root");
 	fd = open_beneath(c->root, ".");
 	if (fd < 0)
-		return bad(c, fd, "layer root: %s", strerror(-fd));
+		return errmsg_errno(c->why, sizeof(c->why), fd, -fd,
+				    "layer root");
 	while (*s) {
 		const char *end = strchrnul(s, '/');
 		size_t k = (size_t)(end - s);
@@ -193,11 +185,11 @@ static int open_dir(struct ctx *c, const char *dir, bool create)
 			memcpy(part, dir, (size_t)(end - dir));
 			part[end - dir] = 0;
 			tar_quote(q, sizeof(q), part);
-			return bad(c, fd, "'%s' %s", q,
-				   fd == -ELOOP	    ? "is a symlink"
-				   : fd == -ENOTDIR ? "is not a directory"
-				   : fd == -EXDEV   ? "is a mount point"
-						    : strerror(-fd));
+			return errmsg(c->why, sizeof(c->why), fd, "'%s' %s", q,
+				      fd == -ELOOP     ? "is a symlink"
+				      : fd == -ENOTDIR ? "is not a directory"
+				      : fd == -EXDEV   ? "is a mount point"
+						       : strerror(-fd));
 		}
 		s = *end ? end + 1 : end;
 	}
@@ -224,7 +216,9 @@ static int set_opaque(struct ctx *c, int pfd, const char *name)
 {
 	int r = xattr_at(pfd, name, OPAQUE_XATTR, "y", 1);
 
-	return r ? bad(c, r, "setting %s: %s", OPAQUE_XATTR, strerror(-r)) : 0;
+	return r ? errmsg_errno(c->why, sizeof(c->why), r, -r, "setting %s",
+				OPAQUE_XATTR)
+		 : 0;
 }
 
 static int set_xattrs(struct ctx *c, int pfd, const char *name)
@@ -256,7 +250,8 @@ static int set_xattrs(struct ctx *c, int pfd, const char *name)
 					 sizeof(st->xattr_error), "%s: %s", q,
 					 strerror(-r));
 		} else {
-			return bad(c, r, "xattr %s: %s", q, strerror(-r));
+			return errmsg_errno(c->why, sizeof(c->why), r, -r,
+					    "xattr %s", q);
 		}
 	}
 	return 0;
@@ -269,7 +264,8 @@ static int set_time(struct ctx *c, int pfd, const char *name, int64_t sec,
 				  { (time_t)sec, nsec } };
 
 	if (utimensat(pfd, name, ts, AT_SYMLINK_NOFOLLOW))
-		return bad(c, -errno, "setting mtime: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "setting mtime");
 	return 0;
 }
 
@@ -286,9 +282,11 @@ static int set_meta(struct ctx *c, int pfd, const char *name, bool symlink,
 	int r;
 
 	if (fchownat(pfd, name, e->uid, e->gid, AT_SYMLINK_NOFOLLOW))
-		return bad(c, -errno, "chown: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "chown");
 	if (!symlink && fchmodat(pfd, name, e->mode, 0))
-		return bad(c, -errno, "chmod: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "chmod");
 	r = set_xattrs(c, pfd, name);
 	if (!r && times)
 		r = set_time(c, pfd, name, e->mtime, e->mtime_nsec);
@@ -311,36 +309,23 @@ static int make_room(struct ctx *c, int pfd, const char *name, bool dir,
 	*whiteout = false;
 	if (fstatat(pfd, name, &s, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0
-				       : bad(c, -errno, "%s", strerror(errno));
+				       : errmsg(c->why, sizeof(c->why), -errno,
+						"%s", strerror(errno));
 	if (S_ISDIR(s.st_mode)) {
 		if (dir)
 			return 1;
 		if (!unlinkat(pfd, name, AT_REMOVEDIR))
 			return 0;
 		if (errno == ENOTEMPTY || errno == EEXIST)
-			return bad(c, -ENOTEMPTY,
-				   "would replace a non-empty directory");
-		return bad(c, -errno, "removing a directory: %s",
-			   strerror(errno));
+			return errmsg(c->why, sizeof(c->why), -ENOTEMPTY,
+				      "would replace a non-empty directory");
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "removing a directory");
 	}
 	*whiteout = S_ISCHR(s.st_mode) && s.st_rdev == makedev(0, 0);
 	if (unlinkat(pfd, name, 0))
-		return bad(c, -errno, "removing: %s", strerror(errno));
-	return 0;
-}
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return -errno;
-		p += k;
-		n -= (size_t)k;
-	}
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "removing");
 	return 0;
 }
 
@@ -355,9 +340,10 @@ static int do_file(struct ctx *c, int pfd, const char *name)
 	fd = openat(pfd, name,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return bad(c, -errno, "create: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "create");
 	while ((n = tar_read(&c->t, c->buf, BUF_SIZE)) > 0) {
-		r = write_all(fd, c->buf, (size_t)n);
+		r = write_full(fd, c->buf, (size_t)n);
 		if (r)
 			break;
 		c->st->bytes += (uint64_t)n;
@@ -365,9 +351,10 @@ static int do_file(struct ctx *c, int pfd, const char *name)
 	if (close(fd) && !r)
 		r = -errno;
 	if (n < 0)
-		return bad(c, (int)n, "%s", src_error(c));
+		return errmsg(c->why, sizeof(c->why), (int)n, "%s",
+			      src_error(c));
 	if (r)
-		return bad(c, r, "write: %s", strerror(-r));
+		return errmsg_errno(c->why, sizeof(c->why), r, -r, "write");
 	r = set_meta(c, pfd, name, false, true);
 	c->st->files += !r;
 	return r;
@@ -382,14 +369,15 @@ static int remember_dir(struct ctx *c)
 
 		d = realloc(c->dirs, cap * sizeof(*d));
 		if (!d)
-			return bad(c, -ENOMEM, "out of memory");
+			return errmsg(c->why, sizeof(c->why), -ENOMEM,
+				      "out of memory");
 		c->dirs = d;
 		c->dirs_cap = cap;
 	}
 	d = &c->dirs[c->ndirs];
 	d->path = strdup(c->path);
 	if (!d->path)
-		return bad(c, -ENOMEM, "out of memory");
+		return errmsg(c->why, sizeof(c->why), -ENOMEM, "out of memory");
 	d->ts = (struct timespec){ (time_t)c->e.mtime, c->e.mtime_nsec };
 	c->ndirs++;
 	return 0;
@@ -403,7 +391,8 @@ static int do_dir(struct ctx *c, int pfd, const char *name)
 	if (r < 0)
 		return r;
 	if (!r && mkdirat(pfd, name, 0700))
-		return bad(c, -errno, "mkdir: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "mkdir");
 	r = set_meta(c, pfd, name, false, false);
 	/* whiteout, then directory: the lower one goes, this one stays */
 	if (!r && wo)
@@ -422,7 +411,8 @@ static int do_symlink(struct ctx *c, int pfd, const char *name)
 	if (r < 0)
 		return r;
 	if (symlinkat(c->e.link, pfd, name))
-		return bad(c, -errno, "symlink: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "symlink");
 	r = set_meta(c, pfd, name, true, true);
 	c->st->symlinks += !r;
 	return r;
@@ -446,7 +436,8 @@ static int do_hardlink(struct ctx *c, int pfd, const char *name)
 		return r;
 	tar_quote(q, sizeof(q), target);
 	if (!strcmp(target, c->path))
-		return bad(c, -EINVAL, "hardlink to itself");
+		return errmsg(c->why, sizeof(c->why), -EINVAL,
+			      "hardlink to itself");
 	slash = strrchr(target, '/');
 	if (slash) {
 		*slash = 0;
@@ -458,13 +449,13 @@ static int do_hardlink(struct ctx *c, int pfd, const char *name)
 	    !S_ISREG(s.st_mode)) {
 		if (tfd >= 0)
 			close(tfd);
-		return bad(c, -ENOENT,
-			   "hardlink target '%s' is not a file in this layer",
-			   q);
+		return errmsg(
+			c->why, sizeof(c->why), -ENOENT,
+			"hardlink target '%s' is not a file in this layer", q);
 	}
 	r = make_room(c, pfd, name, false, &wo);
 	if (r >= 0 && linkat(tfd, tname, pfd, name, 0))
-		r = bad(c, -errno, "link: %s", strerror(errno));
+		r = errmsg_errno(c->why, sizeof(c->why), -errno, errno, "link");
 	close(tfd);
 	c->st->hardlinks += !r;
 	return r < 0 ? r : 0;
@@ -487,7 +478,8 @@ static int do_special(struct ctx *c, int pfd, const char *name)
 	if (r < 0)
 		return r;
 	if (mknodat(pfd, name, type | 0600, makedev(e->devmajor, e->devminor)))
-		return bad(c, -errno, "mknod: %s", strerror(errno));
+		return errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				    "mknod");
 	r = set_meta(c, pfd, name, false, true);
 	c->st->devices += !r;
 	return r;
@@ -509,14 +501,16 @@ static int do_whiteout(struct ctx *c, int pfd, const char *base)
 	if (!strcmp(base, WH_OPAQUE))
 		r = set_opaque(c, pfd, NULL);
 	else if (!*name || !strcmp(name, ".") || !strcmp(name, ".."))
-		return bad(c, -EINVAL, "whiteout of '%s' escapes its directory",
-			   name);
+		return errmsg(c->why, sizeof(c->why), -EINVAL,
+			      "whiteout of '%s' escapes its directory", name);
 	else if (!fstatat(pfd, name, &s, AT_SYMLINK_NOFOLLOW))
 		r = S_ISDIR(s.st_mode) ? set_opaque(c, pfd, name) : 0;
 	else if (errno != ENOENT)
-		r = bad(c, -errno, "%s", strerror(errno));
+		r = errmsg(c->why, sizeof(c->why), -errno, "%s",
+			   strerror(errno));
 	else if (mknodat(pfd, name, S_IFCHR, makedev(0, 0)))
-		r = bad(c, -errno, "whiteout: %s", strerror(errno));
+		r = errmsg_errno(c->why, sizeof(c->why), -errno, errno,
+				 "whiteout");
 	c->st->whiteouts += !r;
 	return r;
 }
@@ -534,7 +528,8 @@ static int apply(struct ctx *c)
 		/* "./": the root's attributes are the snapshot's business */
 		if (c->e.type == TAR_DIR)
 			return 0;
-		return bad(c, -EINVAL, "names the layer root");
+		return errmsg(c->why, sizeof(c->why), -EINVAL,
+			      "names the layer root");
 	}
 	/*
 	 * No directory may be a whiteout name (layer.md: no such file can
@@ -548,7 +543,8 @@ static int apply(struct ctx *c)
 		if (!slash)
 			break;
 		if (!strncmp(p, WH, strlen(WH)))
-			return bad(c, -EINVAL, "a whiteout as a directory");
+			return errmsg(c->why, sizeof(c->why), -EINVAL,
+				      "a whiteout as a directory");
 	}
 	strcpy(c->dir, c->path);
 	slash = strrchr(c->dir, '/');
@@ -611,19 +607,16 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 
 	r = decomp_open(&c->d, kind, decomp_fd_reader, src_fd, max, c->why,
 			sizeof(c->why));
-	if (r) {
-		snprintf(err, errlen, "layer: %s", c->why);
-		return r;
-	}
+	if (r)
+		return errmsg(err, errlen, r, "layer: %s", c->why);
 	sha256_init(&c->diff);
 	tar_init(&c->t, layer_read, c, max);
 	while ((r = tar_next(&c->t, &c->e)) > 0) {
 		r = apply(c);
 		if (r) {
 			tar_quote(q, sizeof(q), c->e.path);
-			snprintf(err, errlen, "layer entry '%s': %s", q,
-				 c->why);
-			return r;
+			return errmsg(err, errlen, r, "layer entry '%s': %s", q,
+				      c->why);
 		}
 	}
 	/*
@@ -632,15 +625,11 @@ static int unpack(struct ctx *c, enum decomp_kind kind, int *src_fd,
 	 */
 	while (!r && (n = layer_read(c, c->buf, BUF_SIZE)) != 0)
 		r = n < 0 ? (int)n : 0;
-	if (r) {
-		snprintf(err, errlen, "layer: %s", src_error(c));
-		return r;
-	}
+	if (r)
+		return errmsg(err, errlen, r, "layer: %s", src_error(c));
 	sha256_digest(&c->diff, SHA256_DIGEST_SIZE, c->st->diff_id);
 	r = dir_times(c);
-	if (r)
-		snprintf(err, errlen, "layer: %s", c->why);
-	return r;
+	return r ? errmsg(err, errlen, r, "layer: %s", c->why) : 0;
 }
 
 int layer_unpack(int src_fd, const char *media_type, int dirfd,
@@ -660,17 +649,15 @@ int layer_unpack(int src_fd, const char *media_type, int dirfd,
 	memset(st, 0, sizeof(*st));
 	if (media_type && decomp_kind_for_media_type(media_type, &kind)) {
 		tar_quote(q, sizeof(q), media_type);
-		snprintf(err, errlen, "layer: media type '%s' is not a layer",
-			 q);
-		return -EINVAL;
+		return errmsg(err, errlen, -EINVAL,
+			      "layer: media type '%s' is not a layer", q);
 	}
 	c = calloc(1, sizeof(*c));
 	if (c)
 		c->buf = malloc(BUF_SIZE);
 	if (!c || !c->buf) {
 		free(c);
-		snprintf(err, errlen, "layer: out of memory");
-		return -ENOMEM;
+		return errmsg(err, errlen, -ENOMEM, "layer: out of memory");
 	}
 	c->root = dirfd;
 	c->o = o;

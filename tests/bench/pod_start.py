@@ -118,6 +118,10 @@ def run(*argv, **kw):
 
 def rootfs(path):
     (path / "bin").mkdir(parents=True)
+    # the mount points: crun in a user namespace may not make them itself
+    # in a root that is not its root's
+    for d in ("proc", "sys", "dev", "tmp", "etc"):
+        (path / d).mkdir()
     shutil.copy("/bin/busybox", path / "bin" / "busybox")
     for applet in ("sh", "true", "sleep"):
         os.symlink("busybox", path / "bin" / applet)

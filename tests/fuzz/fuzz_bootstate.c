@@ -12,7 +12,7 @@
  * Whatever parses must come back as itself through our writer, and a
  * boot state read from it must too.
  */
-#include "../../imaged/bootstate.h"
+#include "os/bootstate.h"
 #include "crc32.h"
 
 #include <errno.h>

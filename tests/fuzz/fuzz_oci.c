@@ -8,6 +8,7 @@
  * and a picked index entry that is an image for the host asked about.
  */
 #include "oci/oci.h"
+#include "oci/platform.h"
 
 #include <assert.h>
 #include <stdint.h>

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* sysctl.conf lines come from the user's ESP config folder. */
 #include "hostsetup.h"
+#include "text.h"
 
 #include <stdint.h>
 #include <string.h>
@@ -21,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size = size < sizeof(name) - 1 ? size : sizeof(name) - 1;
 	memcpy(name, data, size);
 	name[size] = '\0';
-	if (hostname_valid(name) && strpbrk(name, "/. \n"))
+	if (text_hostname_label(name, strlen(name)) && strpbrk(name, "/. \n"))
 		__builtin_trap();
 	return 0;
 }

@@ -28,29 +28,6 @@ static void test_machine_id(void **state)
 	assert_false(machine_id_valid(""));
 }
 
-static void test_hostname(void **state)
-{
-	char longest[64];
-
-	(void)state;
-	assert_true(hostname_valid("keel"));
-	assert_true(hostname_valid("edge-01"));
-	assert_true(hostname_valid("a"));
-	assert_false(hostname_valid(""));
-	assert_false(hostname_valid("-edge"));
-	assert_false(hostname_valid("edge-"));
-	assert_false(hostname_valid("edge.example"));
-	assert_false(hostname_valid("edge box"));
-	assert_false(hostname_valid("é"));
-	memset(longest, 'a', 63);
-	longest[63] = '\0';
-	assert_true(hostname_valid(longest));
-	char toolong[65];
-	memset(toolong, 'a', 64);
-	toolong[64] = '\0';
-	assert_false(hostname_valid(toolong));
-}
-
 static void test_sysctl_line(void **state)
 {
 	char line[128], path[96], *value;
@@ -211,7 +188,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_machine_id),
-		cmocka_unit_test(test_hostname),
 		cmocka_unit_test(test_sysctl_line),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_full_disk),

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,7 +211,7 @@ static void test_invalid(void **state)
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		memset(err, 0, sizeof(err));
-		if (parse(cases[i].in, &r, err, sizeof(err)) != -1)
+		if (parse(cases[i].in, &r, err, sizeof(err)) != -EINVAL)
 			fail_msg("%s: accepted", cases[i].in);
 		if (!strstr(err, cases[i].why))
 			fail_msg("%s: \"%s\", not \"%s\"", cases[i].in, err,
@@ -233,14 +234,14 @@ static void test_lengths(void **state)
 	assert_int_equal(parse(in, &r, err, sizeof(err)), 0);
 	assert_int_equal(strlen(r.path), 243);
 	snprintf(in, sizeof(in), "example.com/%.244s", A50 A50 A50 A50 A50);
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not be more than 255 characters"));
 
 	/* "docker.io/library/" counts: 237 bytes are the most that fit */
 	snprintf(in, sizeof(in), "%.237s", A50 A50 A50 A50 A50);
 	assert_int_equal(parse(in, &r, err, sizeof(err)), 0);
 	snprintf(in, sizeof(in), "%.238s", A50 A50 A50 A50 A50);
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not be more than 255"));
 	/* ... while index.docker.io/ shortens to docker.io/ */
 	snprintf(in, sizeof(in), "index.docker.io/x/%.243s",
@@ -251,7 +252,7 @@ static void test_lengths(void **state)
 	assert_int_equal(parse(in, &r, err, sizeof(err)), 0);
 	assert_int_equal(strlen(r.tag), 128);
 	snprintf(in, sizeof(in), "a:%.129s", A50 A50 A50);
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "invalid tag format"));
 
 	/* the longest a reference can be, and its forms fit */
@@ -265,13 +266,13 @@ static void test_lengths(void **state)
 
 	memset(in, 'a', sizeof(in) - 1);
 	in[sizeof(in) - 1] = '\0';
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "longer than 512 bytes"));
 	in[IMAGE_REF_MAX + 1] = '\0';
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "longer than 512 bytes"));
 	in[IMAGE_REF_MAX] = '\0';
-	assert_int_equal(parse(in, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(in, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "not be more than 255"));
 }
 
@@ -282,19 +283,20 @@ static void test_errors(void **state)
 	char err[256], small[8];
 
 	(void)state;
-	assert_int_equal(parse("nginx:", &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("nginx:", &r, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "image reference \"nginx:\": invalid tag format");
-	assert_int_equal(parse("a\"b\n\x1b[31m", &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("a\"b\n\x1b[31m", &r, err, sizeof(err)),
+			 -EINVAL);
 	assert_non_null(strstr(err, "\"a?b??[31m\""));
-	assert_int_equal(parse(A50 A50 "/B", &r, err, sizeof(err)), -1);
+	assert_int_equal(parse(A50 A50 "/B", &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "\"" A10 A10 A10 A10 "aaaaaaaa...\""));
 	assert_non_null(strstr(err, "lowercase"));
 
-	assert_int_equal(parse("nginx:", &r, small, sizeof(small)), -1);
+	assert_int_equal(parse("nginx:", &r, small, sizeof(small)), -EINVAL);
 	assert_string_equal(small, "image r");
-	assert_int_equal(parse("nginx:", &r, NULL, 0), -1);
-	assert_int_equal(image_ref_parse(NULL, &r, err, sizeof(err)), -1);
+	assert_int_equal(parse("nginx:", &r, NULL, 0), -EINVAL);
+	assert_int_equal(image_ref_parse(NULL, &r, err, sizeof(err)), -EINVAL);
 	assert_non_null(strstr(err, "empty"));
 }
 
@@ -307,13 +309,13 @@ static void test_format_space(void **state)
 	assert_int_equal(parse("nginx", &r, err, sizeof(err)), 0);
 	/* "docker.io/library/nginx:latest" is 30 bytes, and its NUL */
 	assert_int_equal(image_ref_format(&r, out, 31), 0);
-	assert_int_equal(image_ref_format(&r, out, 30), -1);
+	assert_int_equal(image_ref_format(&r, out, 30), -ENAMETOOLONG);
 	assert_string_equal(out, "");
 	assert_int_equal(image_ref_familiar(&r, out, 13), 0);
 	assert_string_equal(out, "nginx:latest");
-	assert_int_equal(image_ref_familiar(&r, out, 12), -1);
+	assert_int_equal(image_ref_familiar(&r, out, 12), -ENAMETOOLONG);
 	assert_string_equal(out, "");
-	assert_int_equal(image_ref_format(&r, NULL, 0), -1);
+	assert_int_equal(image_ref_format(&r, NULL, 0), -ENAMETOOLONG);
 }
 
 int main(void)
