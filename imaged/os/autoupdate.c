@@ -8,9 +8,12 @@
 #include "imaged_conf.h"
 #include "os/channel.h"
 #include "os/slots.h"
+#include "os/install.h"
 #include "os/update.h"
 
-#include <bearssl.h>
+#include <nettle/sha2.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +28,7 @@
  * own terms).
  */
 
+/* The channel's line in `imagectl os status`, and the log's. */
 static void channel_status(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 static void channel_status(const char *fmt, ...)
@@ -36,7 +40,7 @@ static void channel_status(const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	log_info("channel: %s", line);
-	write_atomic(CHANNEL_STATUS_FILE, line, strlen(line), 0644);
+	status_write(CHANNEL_STATUS_FILE, "%s", line);
 }
 
 /* A whole small document; its length, or -errno with err set. */
@@ -77,102 +81,127 @@ out:
 	return r;
 }
 
-void autoupdate_poll(const struct imaged_conf *c)
+/*
+ * The channel document and its detached signature, believed: the entry
+ * for this board in ch. 0, or -errno with the channel's status line
+ * written.
+ */
+static int channel_get(const struct imaged_conf *c, struct channel *ch,
+		       const char *board)
 {
 	static char doc[CHANNEL_MAX];
 	static uint8_t keys[UPDATE_KEYS_MAX][P256_POINT_LEN];
-	char sigurl[HTTP_PATH_MAX + 8], err[512], board[64], running[64];
-	char mid[64] = "";
-	uint8_t sig[BUNDLE_SIG_MAX], digest[32];
-	struct channel ch;
-	br_sha256_context sha;
+	char sigurl[HTTP_PATH_MAX + 8], err[512];
+	uint8_t sig[BUNDLE_SIG_MAX], digest[SHA256_DIGEST_SIZE];
+	struct sha256_ctx sha;
+	int r;
 
 	long len = fetch(c->channel_url, doc, sizeof(doc), err, sizeof(err));
 	if (len < 0) {
 		channel_status("unreachable: %s", err);
-		return;
+		return len;
 	}
 	snprintf(sigurl, sizeof(sigurl), "%s.sig", c->channel_url);
 	long slen = fetch(sigurl, (char *)sig, sizeof(sig), err, sizeof(err));
 	if (slen < 0) {
 		channel_status("no signature: %s", err);
-		return;
+		return slen;
 	}
-	br_sha256_init(&sha);
-	br_sha256_update(&sha, doc, len);
-	br_sha256_out(&sha, digest);
+	sha256_init(&sha);
+	sha256_update(&sha, len, (const uint8_t *)doc);
+	sha256_digest(&sha, sizeof(digest), digest);
 	int nkeys = update_keys_load(keys);
-	if (signature_verify(digest, sig, slen,
-			     (const uint8_t(*)[P256_POINT_LEN])keys, nkeys, err,
-			     sizeof(err))) {
+	if ((r = signature_verify(digest, sig, slen,
+				  (const uint8_t(*)[P256_POINT_LEN])keys, nkeys,
+				  err, sizeof(err)))) {
 		channel_status("%s: %s; ignored", c->channel_url, err);
-		return;
+		return r;
 	}
+	if ((r = channel_parse(ch, doc, len, board, err, sizeof(err))))
+		channel_status("%s", err);
+	return r;
+}
+
+/* Not older than the newest serial seen here; that one remembered. */
+static bool serial_fresh(const struct channel *ch)
+{
+	char seen_text[32] = "";
+	long long seen = 0;
+
+	if (read_text(CHANNEL_SERIAL, seen_text, sizeof(seen_text)) > 0)
+		seen = atoll(seen_text);
+	if (ch->serial < seen) {
+		channel_status("serial %lld is older than %lld, seen before: "
+			       "an old document replayed? ignored",
+			       ch->serial, seen);
+		return false;
+	}
+	if (ch->serial > seen) {
+		snprintf(seen_text, sizeof(seen_text), "%lld\n", ch->serial);
+		mkdir("/var/lib/keel", 0755);
+		mkdir(UPDATE_STATE_DIR, 0700);
+		write_atomic(CHANNEL_SERIAL, seen_text, strlen(seen_text),
+			     0644);
+	}
+	return true;
+}
+
+/* The version offered is one this host should install now. */
+static bool wanted(const struct channel *ch, const char *running)
+{
+	char rejected[64] = "", mid[64] = "", err[256];
+	struct slots sl;
+
+	if (version_compare(ch->version, running) <= 0) {
+		channel_status("up to date: the channel offers %s, %s runs",
+			       ch->version, running);
+		return false;
+	}
+	read_text(UPDATE_REJECTED, rejected, sizeof(rejected));
+	if (!strcmp(rejected, ch->version)) {
+		channel_status("%s was rolled back on this host; waiting for a "
+			       "newer version",
+			       ch->version);
+		return false;
+	}
+	if (!slots_read(&sl, err, sizeof(err)) && sl.booted >= 0 &&
+	    !strcmp(sl.version[!sl.booted], ch->version) &&
+	    sl.bs.tries[!sl.booted] > 0) {
+		channel_status("%s is installed in slot %c and boots next",
+			       ch->version, slot_name(!sl.booted));
+		return false;
+	}
+	read_text(MACHINE_ID_FILE, mid, sizeof(mid));
+	mid[strcspn(mid, "\n")] = '\0';
+	int slot = rollout_slot(mid, ch->version);
+	if (slot >= ch->rollout) {
+		channel_status("%s is out to %d%% of hosts; this one is at "
+			       "%d%% and waits",
+			       ch->version, ch->rollout, slot);
+		return false;
+	}
+	return true;
+}
+
+void autoupdate_poll(const struct imaged_conf *c)
+{
+	char err[512], board[64], running[64];
+	struct channel ch;
+
 	if (os_release_get("VARIANT_ID", board, sizeof(board)) ||
 	    os_release_get("VERSION_ID", running, sizeof(running))) {
 		channel_status("%s has no VARIANT_ID or VERSION_ID",
 			       OS_RELEASE);
 		return;
 	}
-	if (channel_parse(&ch, doc, len, board, err, sizeof(err))) {
-		channel_status("%s", err);
+	if (channel_get(c, &ch, board) || !serial_fresh(&ch) ||
+	    !wanted(&ch, running))
 		return;
-	}
-	char seen_text[32] = "";
-	long long seen = 0;
-	if (read_text(CHANNEL_SERIAL, seen_text, sizeof(seen_text)) > 0)
-		seen = atoll(seen_text);
-	if (ch.serial < seen) {
-		channel_status("serial %lld is older than %lld, seen before: "
-			       "an old document replayed? ignored",
-			       ch.serial, seen);
-		return;
-	}
-	if (ch.serial > seen) {
-		snprintf(seen_text, sizeof(seen_text), "%lld\n", ch.serial);
-		mkdir("/var/lib/keel", 0755);
-		mkdir(UPDATE_STATE_DIR, 0700);
-		write_atomic(CHANNEL_SERIAL, seen_text, strlen(seen_text),
-			     0644);
-	}
-	if (version_compare(ch.version, running) <= 0) {
-		channel_status("up to date: the channel offers %s, %s runs",
-			       ch.version, running);
-		return;
-	}
-	char rejected[64] = "";
-	read_text(UPDATE_REJECTED, rejected, sizeof(rejected));
-	if (!strcmp(rejected, ch.version)) {
-		channel_status("%s was rolled back on this host; waiting for a "
-			       "newer version",
-			       ch.version);
-		return;
-	}
-	struct slots sl;
-	if (!slots_read(&sl, err, sizeof(err)) && sl.booted >= 0 &&
-	    !strcmp(sl.version[!sl.booted], ch.version) &&
-	    sl.bs.tries[!sl.booted] > 0) {
-		channel_status("%s is installed in slot %c and boots next",
-			       ch.version, slot_name(!sl.booted));
-		return;
-	}
-	read_text(MACHINE_ID_FILE, mid, sizeof(mid));
-	mid[strcspn(mid, "\n")] = '\0';
-	int slot = rollout_slot(mid, ch.version);
-	if (slot >= ch.rollout) {
-		channel_status("%s is out to %d%% of hosts; this one is at "
-			       "%d%% and waits",
-			       ch.version, ch.rollout, slot);
-		return;
-	}
 	channel_status("%s is out to %d%% of hosts, this one included: "
 		       "installing",
 		       ch.version, ch.rollout);
 	struct progress p = { .fd = -1, .status_file = UPDATE_STATUS_FILE };
 	if (update_install(c, ch.url, false, &p, err, sizeof(err))) {
-		char line[600];
-		snprintf(line, sizeof(line), "failed: %s", err);
-		write_atomic(UPDATE_STATUS_FILE, line, strlen(line), 0644);
 		channel_status("installing %s failed: %s", ch.version, err);
 		return;
 	}

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "os/channel.h"
 
-#include <bearssl.h>
 #include <cJSON.h>
 #include <errno.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -87,14 +87,14 @@ bad:
 
 int rollout_slot(const char *machine_id, const char *version)
 {
-	br_sha256_context sha;
-	uint8_t d[32];
+	struct sha256_ctx sha;
+	uint8_t d[SHA256_DIGEST_SIZE];
 
-	br_sha256_init(&sha);
-	br_sha256_update(&sha, machine_id, strlen(machine_id));
-	br_sha256_update(&sha, "\n", 1);
-	br_sha256_update(&sha, version, strlen(version));
-	br_sha256_out(&sha, d);
+	sha256_init(&sha);
+	sha256_update(&sha, strlen(machine_id), (const uint8_t *)machine_id);
+	sha256_update(&sha, 1, (const uint8_t *)"\n");
+	sha256_update(&sha, strlen(version), (const uint8_t *)version);
+	sha256_digest(&sha, sizeof(d), d);
 	uint32_t v = (uint32_t)d[0] << 24 | d[1] << 16 | d[2] << 8 | d[3];
 	return v % 100;
 }

@@ -6,6 +6,7 @@
 #include "log.h"
 #include "os/autoupdate.h"
 #include "os/health.h"
+#include "os/install.h"
 #include "os/reboot.h"
 #include "os/slots.h"
 #include "os/update.h"
@@ -89,9 +90,6 @@ static void os_update(int fd, int argc, char **argv)
 	int r = update_install(conf, source, flag(argv, argc, "--force"), &p,
 			       err, sizeof(err));
 	if (r) {
-		char line[600];
-		snprintf(line, sizeof(line), "failed: %s", err);
-		write_atomic(UPDATE_STATUS_FILE, line, strlen(line), 0644);
 		log_err("unable to update from %s: %s", source, err);
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);

@@ -12,13 +12,16 @@
 #include <stdint.h>
 
 /*
- * OS updates into the inactive slot; the steps and why they are in this
- * order are in imaged/README.md, "OS updates". The fault points a test
- * image can stop dead at, in the order an install passes them.
+ * OS updates into the inactive slot (install.c); the steps and why they
+ * are in this order are in imaged/README.md, "OS updates". The fault
+ * points a test image can stop dead at, in the order an install passes
+ * them: one at the good end of each state of the install, and one
+ * halfway through the root (tests/system/test_update.py reads this list).
  */
-#define UPDATE_FAULT_POINTS                                    \
-	"verified", "unbootable", "root-half", "root-written", \
-		"files-written", "readback", "committed"
+#define UPDATE_FAULT_POINTS                                               \
+	"checked", "signed", "verified", "reopened", "unbootable",        \
+		"root-half", "root-written", "files-written", "readback", \
+		"committed"
 
 /* What update.c and health.c remember on /var between boots. */
 #define UPDATE_LAST UPDATE_STATE_DIR "/last"
@@ -28,16 +31,6 @@
 #define UPDATE_REJECTED UPDATE_STATE_DIR "/rejected"
 /* The highest channel serial seen: older documents are replays. */
 #define CHANNEL_SERIAL UPDATE_STATE_DIR "/channel-serial"
-
-/*
- * Install the bundle at source (a file, a block device or an http://
- * URL) into the inactive slot and make it boot next with the configured
- * tries. force allows a version that is not newer. Nothing is written
- * before the signature, the board, the version and every payload's
- * SHA-256 are checked.
- */
-int update_install(const struct imaged_conf *c, const char *source, bool force,
-		   struct progress *p, char *err, size_t errlen);
 
 /* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
 #define UPDATE_KEYS_MAX 8
