@@ -201,7 +201,7 @@ void autoupdate_poll(const struct imaged_conf *c)
 		       "installing",
 		       ch.version, ch.rollout);
 	struct progress p = { .fd = -1, .status_file = UPDATE_STATUS_FILE };
-	if (update_install(c, ch.url, false, &p, err, sizeof(err))) {
+	if (update_install(c, ch.url, false, NULL, &p, err, sizeof(err))) {
 		channel_status("installing %s failed: %s", ch.version, err);
 		return;
 	}

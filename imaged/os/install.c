@@ -4,7 +4,9 @@
 #include "errmsg.h"
 #include "imaged.h"
 #include "log.h"
+#include "os/expect.h"
 #include "os/fault.h"
+#include "os/floor.h"
 #include "os/release.h"
 #include "os/slotfiles.h"
 #include "os/slots.h"
@@ -62,6 +64,7 @@ struct install {
 	const struct imaged_conf *c;
 	const char *source;
 	bool force;
+	struct install_expect *expect; /* what a channel named, or NULL */
 	struct progress *p;
 	char *err;
 	size_t errlen;
@@ -115,6 +118,9 @@ static int check_signed(struct install *in)
 	    (r = signed_read(&in->src, in->first, in->err, in->errlen)))
 		return r;
 	const struct manifest *m = in->m = &in->first->m;
+	if (in->expect && (r = expect_signed(in->expect, &in->src, in->first,
+					     in->err, in->errlen)))
+		return r;
 	if (strcmp(m->board, in->board))
 		return errmsg(in->err, in->errlen, -EINVAL,
 			      "bundle is for board %s; this is a %s", m->board,
@@ -124,6 +130,9 @@ static int check_signed(struct install *in)
 			      "bundle version %s is not newer than the "
 			      "running %s (--force installs it anyway)",
 			      m->version, in->running);
+	if ((r = floor_check(VERSION_FLOOR, "bundle version", m->version,
+			     in->err, in->errlen)))
+		return r;
 	snprintf(spec, sizeof(spec), "PARTLABEL=root-%c", slot_name(in->slot));
 	if ((r = partition_find("/sys/class/block", spec, in->dev,
 				sizeof(in->dev))))
@@ -145,6 +154,9 @@ static int verify(struct install *in)
 	}
 	if ((r = stream_payloads(&in->src, &in->st, in->sinks, in->err,
 				 in->errlen)))
+		return r;
+	if (in->expect &&
+	    (r = expect_whole(in->expect, &in->src, in->err, in->errlen)))
 		return r;
 	source_close(&in->src);
 	in->ms[0] = monotonic_ms() - in->t;
@@ -359,7 +371,8 @@ static void failed(struct install *in)
 }
 
 int update_install(const struct imaged_conf *c, const char *source, bool force,
-		   struct progress *p, char *err, size_t errlen)
+		   struct install_expect *expect, struct progress *p, char *err,
+		   size_t errlen)
 {
 	static struct signed_part first, again;
 	static struct install in;
@@ -367,6 +380,7 @@ int update_install(const struct imaged_conf *c, const char *source, bool force,
 	in = (struct install){ .c = c,
 			       .source = source,
 			       .force = force,
+			       .expect = expect,
 			       .p = p,
 			       .err = err,
 			       .errlen = errlen,

@@ -87,8 +87,8 @@ static void os_update(int fd, int argc, char **argv)
 
 	struct progress p = { .fd = fd, .status_file = UPDATE_STATUS_FILE };
 	char err[512];
-	int r = update_install(conf, source, flag(argv, argc, "--force"), &p,
-			       err, sizeof(err));
+	int r = update_install(conf, source, flag(argv, argc, "--force"), NULL,
+			       &p, err, sizeof(err));
 	if (r) {
 		log_err("unable to update from %s: %s", source, err);
 		ctl_send(fd, CTL_ERR, err);

@@ -2,6 +2,7 @@
 #include "os/update.h"
 #include "log.h"
 #include "os/bundle.h"
+#include "os/floor.h"
 #include "os/slots.h"
 
 #include <dirent.h>
@@ -66,6 +67,7 @@ int update_keys_load(uint8_t (*keys)[P256_POINT_LEN])
 
 int update_rollback(char *msg, size_t len)
 {
+	char what[32];
 	struct slots sl;
 	int r = slots_read(&sl, msg, len);
 
@@ -82,6 +84,11 @@ int update_rollback(char *msg, size_t len)
 			 slot_name(other));
 		return -ENOENT;
 	}
+	snprintf(what, sizeof(what), "slot %c's version", slot_name(other));
+	if ((r = floor_check(VERSION_FLOOR, what,
+			     sl.version[other][0] ? sl.version[other] : "?",
+			     msg, len)))
+		return r;
 	struct boot_state bs = sl.bs;
 	bs.order[0] = slot_name(other);
 	bs.order[1] = slot_name(sl.booted);
