@@ -15,6 +15,8 @@ struct imaged_conf {
 					 day; start == end: any time */
 	char channel_url[2048]; /* "" for no automatic updates */
 	int poll_interval; /* seconds between channel polls, +-25% */
+	char report_url[2048]; /* "" for no status reports; http(s):// */
+	int report_interval; /* seconds between heartbeat reports */
 	/* false: pods that need no host ids get a user namespace */
 	bool default_host_users;
 };

@@ -3,6 +3,7 @@
 #include "ctlsock.h"
 #include "progress.h"
 #include "os/reboot.h"
+#include "os/reporter.h"
 #include "log.h"
 #include "imaged_conf.h"
 #include "os/slotfiles.h"
@@ -148,6 +149,9 @@ static void mark_good(struct slots *sl, double took)
 	update_last("slot %c (%s) passed the health gate in %.1f s; marked "
 		    "good",
 		    slot_name(b), sl->version[b], took);
+	report_outcome("health_gate", "passed",
+		       "slot %c (%s) passed the health gate in %.1f s",
+		       slot_name(b), sl->version[b], took);
 }
 
 static void gate(const struct imaged_conf *c, struct slots *sl)
@@ -182,6 +186,9 @@ static void gate(const struct imaged_conf *c, struct slots *sl)
 	status_write(GATE_STATUS_FILE, "failed: %s; rebooting", why);
 	update_last("%s; rebooting (%d %s left)", text, sl->bs.tries[b],
 		    sl->bs.tries[b] == 1 ? "try" : "tries");
+	report_outcome("health_gate", "failed", "%s; rebooting (%d %s left)",
+		       text, sl->bs.tries[b],
+		       sl->bs.tries[b] == 1 ? "try" : "tries");
 	request_reboot();
 }
 
@@ -227,11 +234,19 @@ void update_boot_check(const struct imaged_conf *c)
 				    slot_name(b), sl.version[b], why);
 			write_atomic(UPDATE_REJECTED, p.version,
 				     strlen(p.version), 0644);
-		} else
+			report_outcome("health_gate", "rolled_back",
+				       "rolled back to slot %c (%s): %s",
+				       slot_name(b), sl.version[b], why);
+		} else {
 			update_last("the install of %s into slot %c was cut "
 				    "off before its commit; slot %c is as it "
 				    "was",
 				    p.version, slot_name(o), slot_name(b));
+			report_outcome("install", "failed",
+				       "the install of %s into slot %c was "
+				       "cut off before its commit",
+				       p.version, slot_name(o));
+		}
 		unlink(UPDATE_PENDING);
 		unlink(UPDATE_TRIAL_FAILURE);
 	}

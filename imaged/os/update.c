@@ -34,6 +34,19 @@ void update_last(const char *fmt, ...)
 	write_atomic(UPDATE_LAST, line, strlen(line), 0644);
 }
 
+void update_last_get(char *buf, size_t len)
+{
+	char line[800];
+	const char *p;
+
+	buf[0] = '\0';
+	if (read_text(UPDATE_LAST, line, sizeof(line)) <= 0)
+		return;
+	line[strcspn(line, "\n")] = '\0';
+	p = strstr(line, " UTC: ");
+	snprintf(buf, len, "%s", p ? p + 6 : line);
+}
+
 int update_keys_load(uint8_t (*keys)[P256_POINT_LEN])
 {
 	DIR *d = opendir(UPDATE_KEYS_DIR);

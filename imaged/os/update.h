@@ -31,6 +31,8 @@
 #define UPDATE_REJECTED UPDATE_STATE_DIR "/rejected"
 /* The highest channel serial seen: older documents are replays. */
 #define CHANNEL_SERIAL UPDATE_STATE_DIR "/channel-serial"
+/* The expires of the document with that serial ("" in format 1). */
+#define CHANNEL_EXPIRES UPDATE_STATE_DIR "/channel-expires"
 
 /* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
 #define UPDATE_KEYS_MAX 8
@@ -44,5 +46,7 @@ void update_status(char *buf, size_t len);
 
 /* A line into UPDATE_LAST, with the time. */
 void update_last(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* That line back, without its time ("" for none). */
+void update_last_get(char *buf, size_t len);
 
 #endif
