@@ -68,7 +68,7 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		c->window_start = h1 * 60 + m1;
 		c->window_end = h2 * 60 + m2;
 	} else if (!strcmp(key, "channel_url")) {
-		if (url_set(c->channel_url, sizeof(c->channel_url), val, false))
+		if (url_set(c->channel_url, sizeof(c->channel_url), val, true))
 			goto bad;
 	} else if (!strcmp(key, "report_url")) {
 		if (url_set(c->report_url, sizeof(c->report_url), val, false))

@@ -119,6 +119,30 @@ int update_rollback(char *msg, size_t len)
 	return 0;
 }
 
+/*
+ * The newest channel document believed here, the version floor, and the
+ * workload revision (none until workload revisions are applied).
+ */
+static void status_fleet(char *buf, size_t len)
+{
+	char serial[32] = "", expires[64] = "", floor[BUNDLE_VERSION_MAX + 2];
+	size_t used = strlen(buf);
+
+	if (read_text(CHANNEL_SERIAL, serial, sizeof(serial)) > 0) {
+		read_text(CHANNEL_EXPIRES, expires, sizeof(expires));
+		serial[strcspn(serial, "\n")] = '\0';
+		expires[strcspn(expires, "\n")] = '\0';
+		snprintf(buf + used, len - used,
+			 "channel document: serial %s, expires %s\n", serial,
+			 expires[0] ? expires : "never (format 1)");
+		used = strlen(buf);
+	}
+	floor_read(VERSION_FLOOR, floor, sizeof(floor));
+	snprintf(buf + used, len - used,
+		 "version floor: %s\nworkloads: revision none\n",
+		 floor[0] ? floor : "none");
+}
+
 void update_status(char *buf, size_t len)
 {
 	struct slots sl;
@@ -149,4 +173,5 @@ void update_status(char *buf, size_t len)
 		snprintf(buf + used, len - used, "%s: %s\n", lines[i].label,
 			 text);
 	}
+	status_fleet(buf, len);
 }

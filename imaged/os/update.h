@@ -33,6 +33,8 @@
 #define CHANNEL_SERIAL UPDATE_STATE_DIR "/channel-serial"
 /* The expires of the document with that serial ("" in format 1). */
 #define CHANNEL_EXPIRES UPDATE_STATE_DIR "/channel-expires"
+/* "<serial> <version>": that entry's bundle was not the one it named. */
+#define CHANNEL_MISMATCH UPDATE_STATE_DIR "/channel-mismatch"
 
 /* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
 #define UPDATE_KEYS_MAX 8
