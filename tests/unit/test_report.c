@@ -13,6 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "file.h"
@@ -304,6 +308,108 @@ static void test_token(void **state)
 	assert_int_equal(report_token_read(path, tok, sizeof(tok)), -EINVAL);
 }
 
+/* One request off c: its head and Content-Length body, into f. */
+static void take(int c, FILE *f)
+{
+	static char buf[70000];
+	size_t got = 0, want = 0;
+	char *end = NULL;
+
+	while (!end || got < want) {
+		ssize_t n = recv(c, buf + got, sizeof(buf) - got, 0);
+		if (n <= 0)
+			break;
+		got += n;
+		if (!end && (end = memmem(buf, got, "\r\n\r\n", 4))) {
+			const char *cl = strstr(buf, "Content-Length: ");
+			want = end + 4 - buf + (cl ? atoi(cl + 16) : 0);
+		}
+	}
+	fwrite(buf, 1, got, f);
+	fputs("\n--\n", f);
+}
+
+/*
+ * A receiver in a child: answers the connections on lfd with codes,
+ * one each, and writes the requests it got to out.
+ */
+static pid_t receiver(int lfd, const int *codes, int n, const char *out)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	FILE *f = fopen(out, "w");
+	for (int i = 0; i < n && f; i++) {
+		int c = accept(lfd, NULL, NULL);
+		take(c, f);
+		dprintf(c, "HTTP/1.1 %d X\r\nContent-Length: 2\r\n\r\nok",
+			codes[i]);
+		close(c);
+	}
+	fclose(f);
+	_exit(0);
+}
+
+static int listen_local(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Sent oldest first with http_post, each taken off on a 2xx only. */
+static void test_flush(void **state)
+{
+	char q[128], out[128], url[96], err[256], text[4096];
+	static const int codes[] = { 204, 200, 500 }, ok[] = { 201 };
+	int port, lfd = listen_local(&port), status;
+
+	(void)state;
+	snprintf(q, sizeof(q), "%s/flush", dir);
+	snprintf(out, sizeof(out), "%s/requests", dir);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/reports", port);
+	for (int i = 1; i <= 3; i++) {
+		snprintf(text, sizeof(text), "{\"n\": %d}", i);
+		assert_int_equal(reportq_add(q, text, strlen(text), 64), 0);
+	}
+	pid_t pid = receiver(lfd, codes, 3, out);
+	assert_int_equal(reportq_flush(q, url, "t0k", err, sizeof(err)),
+			 -EREMOTEIO);
+	assert_non_null(strstr(err, "answered HTTP status 500"));
+	waitpid(pid, &status, 0);
+	/* the one not taken waits; the two taken are gone */
+	assert_int_equal(reportq_count(q), 1);
+	assert_true(read_text(out, text, sizeof(text)) > 0);
+	assert_non_null(strstr(text, "POST /reports HTTP/1.1\r\n"));
+	assert_non_null(strstr(text, "Content-Type: application/json\r\n"));
+	assert_non_null(strstr(text, "Authorization: Bearer t0k\r\n"));
+	assert_non_null(strstr(text, "Content-Length: 8\r\n"));
+	char *one = strstr(text, "\r\n\r\n{\"n\": 1}\n--\n");
+	char *two = strstr(text, "\r\n\r\n{\"n\": 2}\n--\n");
+	char *three = strstr(text, "\r\n\r\n{\"n\": 3}\n--\n");
+	assert_true(one && two && three && one < two && two < three);
+
+	/* later, without a token: the rest goes, and no Authorization */
+	pid = receiver(lfd, ok, 1, out);
+	assert_int_equal(reportq_flush(q, url, "", err, sizeof(err)), 1);
+	waitpid(pid, &status, 0);
+	assert_int_equal(reportq_count(q), 0);
+	assert_true(read_text(out, text, sizeof(text)) > 0);
+	assert_null(strstr(text, "Authorization"));
+	assert_non_null(strstr(text, "{\"n\": 3}"));
+	/* nothing queued: nothing sent, no connection */
+	assert_int_equal(reportq_flush(q, url, "", err, sizeof(err)), 0);
+	close(lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +420,7 @@ int main(void)
 		cmocka_unit_test(test_outcome_lines),
 		cmocka_unit_test(test_queue),
 		cmocka_unit_test(test_token),
+		cmocka_unit_test(test_flush),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
