@@ -23,6 +23,8 @@ static int usage(FILE *f)
 		   "  os update [--force] [--reboot|--no-reboot] "
 		   "<bundle file|http(s):// URL>\n"
 		   "  os rollback [--no-reboot]\n"
+		   "  os report            (the status report this host "
+		   "sends now)\n"
 		   "  apply -f FILE        (a Pod manifest)\n"
 		   "  run [--net=host] [--host-users=false] IMAGE [COMMAND "
 		   "[ARG]...]\n"

@@ -16,7 +16,19 @@ void conf_defaults(struct imaged_conf *c)
 	c->health_timeout = 300;
 	c->update_reboot = true;
 	c->poll_interval = 3600;
+	c->report_interval = 3600;
 	c->default_host_users = true;
+}
+
+/* An http(s):// URL (or, with file, a file:/// one), or "" for none. */
+static int url_set(char *dst, size_t len, const char *val, bool file)
+{
+	if (strlen(val) >= len || (*val && strncmp(val, "http://", 7) &&
+				   strncmp(val, "https://", 8) &&
+				   (!file || strncmp(val, "file:///", 8))))
+		return -EINVAL;
+	strcpy(dst, val);
+	return 0;
 }
 
 static int conf_line(struct imaged_conf *c, char *line, char *why,
@@ -56,11 +68,14 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 		c->window_start = h1 * 60 + m1;
 		c->window_end = h2 * 60 + m2;
 	} else if (!strcmp(key, "channel_url")) {
-		if (strlen(val) >= sizeof(c->channel_url) ||
-		    (*val && strncmp(val, "http://", 7) &&
-		     strncmp(val, "https://", 8)))
+		if (url_set(c->channel_url, sizeof(c->channel_url), val, true))
 			goto bad;
-		strcpy(c->channel_url, val);
+	} else if (!strcmp(key, "report_url")) {
+		if (url_set(c->report_url, sizeof(c->report_url), val, false))
+			goto bad;
+	} else if (!strcmp(key, "report_interval")) {
+		if (text_range(val, 60, 604800, &c->report_interval))
+			goto bad;
 	} else if (!strcmp(key, "default_host_users")) {
 		if ((b = text_bool(val)) < 0)
 			goto bad;

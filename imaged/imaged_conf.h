@@ -13,8 +13,11 @@ struct imaged_conf {
 	bool update_reboot; /* reboot as soon as an update is committed */
 	int window_start, window_end; /* reboot window, minutes of the UTC
 					 day; start == end: any time */
-	char channel_url[2048]; /* "" for no automatic updates */
+	/* "" for no automatic updates; http(s):// or file:/// */
+	char channel_url[2048];
 	int poll_interval; /* seconds between channel polls, +-25% */
+	char report_url[2048]; /* "" for no status reports; http(s):// */
+	int report_interval; /* seconds between heartbeat reports */
 	/* false: pods that need no host ids get a user namespace */
 	bool default_host_users;
 };

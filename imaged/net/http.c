@@ -396,14 +396,14 @@ static int http_connect(const struct http_url *u, char *err, size_t errlen)
 	return fd;
 }
 
-static int send_all(struct http_conn *c, const char *req, char *err,
+static int send_all(struct http_conn *c, const void *buf, size_t len, char *err,
 		    size_t errlen)
 {
 	int r;
 
 	if (c->tls)
-		return tls_write_all(c->tls, req, strlen(req), err, errlen);
-	if ((r = write_full(c->fd, req, strlen(req))))
+		return tls_write_all(c->tls, buf, len, err, errlen);
+	if ((r = write_full(c->fd, buf, len)))
 		return errmsg_errno(err, errlen, r, -r, "sending to %s",
 				    c->host);
 	return 0;
@@ -461,9 +461,10 @@ static int read_head(struct http_conn *c, char *err, size_t errlen)
 	}
 }
 
-int http_request(struct http_conn *c, const char *method,
-		 const struct http_url *u, const char *extra, char *err,
-		 size_t errlen)
+/* http_request, with a body after the head (len bytes, or none) */
+static int exchange(struct http_conn *c, const char *method,
+		    const struct http_url *u, const char *extra,
+		    const void *body, size_t len, char *err, size_t errlen)
 {
 	char req[HTTP_PATH_MAX + HTTP_HOST_MAX + 12288];
 	bool v6 = strchr(u->host, ':');
@@ -498,7 +499,9 @@ int http_request(struct http_conn *c, const char *method,
 			}
 		}
 		c->reusable = false;
-		r = send_all(c, req, err, errlen);
+		r = send_all(c, req, strlen(req), err, errlen);
+		if (!r && len)
+			r = send_all(c, body, len, err, errlen);
 		if (!r)
 			r = read_head(c, err, errlen);
 		/* a kept connection the server closed while idle: once more */
@@ -524,6 +527,37 @@ int http_request(struct http_conn *c, const char *method,
 	c->reusable =
 		!c->resp.close && s != 101 &&
 		(nobody || c->resp.chunked || c->resp.content_length >= 0);
+	return 0;
+}
+
+int http_request(struct http_conn *c, const char *method,
+		 const struct http_url *u, const char *extra, char *err,
+		 size_t errlen)
+{
+	return exchange(c, method, u, extra, NULL, 0, err, errlen);
+}
+
+int http_post(struct http_conn *c, const char *url, const char *extra,
+	      const void *body, size_t len, char *err, size_t errlen)
+{
+	char head[HTTP_HEAD_MAX];
+	struct http_url u;
+	int r;
+
+	c->fd = -1;
+	c->tls = NULL;
+	c->reusable = false;
+	if ((r = http_url_parse(&u, url, err, errlen)))
+		return r;
+	if (snprintf(head, sizeof(head),
+		     "Content-Length: %zu\r\nConnection: close\r\n%s", len,
+		     extra ? extra : "") >= (int)sizeof(head))
+		return errmsg(err, errlen, -ENAMETOOLONG,
+			      "request header too long");
+	if ((r = exchange(c, "POST", &u, head, body, len, err, errlen)))
+		return r;
+	http_drain(c, 65536);
+	http_close(c);
 	return 0;
 }
 

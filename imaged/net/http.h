@@ -9,7 +9,8 @@
 
 /*
  * A small HTTP/1.1 client (RFC 9112) for GETs that stream a body: bundles
- * and channels now, registry blobs later. https:// through tls.c.
+ * and channels now, registry blobs later; and POSTs of a small body (the
+ * status reports). https:// through tls.c.
  */
 
 #define HTTP_HOST_MAX 256
@@ -112,6 +113,16 @@ int http_get(struct http_conn *c, const char *url, char *err, size_t errlen);
 int http_request(struct http_conn *c, const char *method,
 		 const struct http_url *u, const char *extra, char *err,
 		 size_t errlen);
+
+/*
+ * POST body (len bytes) to url, no redirects followed, the connection
+ * closed after: c->resp.status says how it was taken (the answer's body
+ * read and dropped). extra holds header lines (Content-Type,
+ * Authorization), each ending in CRLF, or is NULL; it is never put into
+ * err. 0, or -errno with err saying why (no response at all).
+ */
+int http_post(struct http_conn *c, const char *url, const char *extra,
+	      const void *body, size_t len, char *err, size_t errlen);
 
 /*
  * Read and drop the rest of a body of at most max bytes, so the

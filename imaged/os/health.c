@@ -3,14 +3,15 @@
 #include "ctlsock.h"
 #include "progress.h"
 #include "os/reboot.h"
+#include "os/reporter.h"
 #include "log.h"
 #include "imaged_conf.h"
+#include "os/slotfiles.h"
 #include "os/slots.h"
 #include "os/update.h"
 
 #include <errno.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -57,20 +58,6 @@ static double now_s(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void gate_status(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-static void gate_status(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	mkdir(IMAGED_RUN_DIR, 0700);
-	write_atomic(GATE_STATUS_FILE, line, strlen(line), 0644);
 }
 
 struct answer {
@@ -157,11 +144,14 @@ static void mark_good(struct slots *sl, double took)
 	}
 	unlink(UPDATE_PENDING);
 	unlink(UPDATE_TRIAL_FAILURE);
-	gate_status("passed in %.1f s; slot %c marked good", took,
-		    slot_name(b));
+	status_write(GATE_STATUS_FILE, "passed in %.1f s; slot %c marked good",
+		     took, slot_name(b));
 	update_last("slot %c (%s) passed the health gate in %.1f s; marked "
 		    "good",
 		    slot_name(b), sl->version[b], took);
+	report_outcome("health_gate", "passed",
+		       "slot %c (%s) passed the health gate in %.1f s",
+		       slot_name(b), sl->version[b], took);
 }
 
 static void gate(const struct imaged_conf *c, struct slots *sl)
@@ -183,8 +173,9 @@ static void gate(const struct imaged_conf *c, struct slots *sl)
 		}
 		if (now_s() >= until)
 			break;
-		gate_status("slot %c on trial, %.0f s left: %s", slot_name(b),
-			    until - now_s(), why);
+		status_write(GATE_STATUS_FILE,
+			     "slot %c on trial, %.0f s left: %s", slot_name(b),
+			     until - now_s(), why);
 		sleep(1);
 	}
 	char text[768];
@@ -192,9 +183,12 @@ static void gate(const struct imaged_conf *c, struct slots *sl)
 		 "slot %c (%s) failed its health gate after %d s: %s",
 		 slot_name(b), sl->version[b], c->health_timeout, why);
 	write_atomic(UPDATE_TRIAL_FAILURE, text, strlen(text), 0644);
-	gate_status("failed: %s; rebooting", why);
+	status_write(GATE_STATUS_FILE, "failed: %s; rebooting", why);
 	update_last("%s; rebooting (%d %s left)", text, sl->bs.tries[b],
 		    sl->bs.tries[b] == 1 ? "try" : "tries");
+	report_outcome("health_gate", "failed", "%s; rebooting (%d %s left)",
+		       text, sl->bs.tries[b],
+		       sl->bs.tries[b] == 1 ? "try" : "tries");
 	request_reboot();
 }
 
@@ -219,17 +213,12 @@ void update_boot_check(const struct imaged_conf *c)
 	pending_read(&p);
 	if (!sl.bs.ok[b]) {
 		/* it booted, so the commit happened even if the note did not */
-		if (p.slot == b && !p.committed) {
-			char text[160];
-			snprintf(text, sizeof(text),
-				 "slot=%c\nversion=%s\ncommitted=1\n",
-				 slot_name(b), p.version);
-			write_atomic(UPDATE_PENDING, text, strlen(text), 0644);
-		}
+		if (p.slot == b && !p.committed)
+			pending_write(b, p.version, true);
 		gate(c, &sl);
 		return;
 	}
-	gate_status("slot %c is good", slot_name(b));
+	status_write(GATE_STATUS_FILE, "slot %c is good", slot_name(b));
 	if (p.slot == b) {
 		unlink(UPDATE_PENDING);
 	} else if (p.slot == o && !sl.bs.ok[o] && !sl.bs.tries[o]) {
@@ -245,11 +234,19 @@ void update_boot_check(const struct imaged_conf *c)
 				    slot_name(b), sl.version[b], why);
 			write_atomic(UPDATE_REJECTED, p.version,
 				     strlen(p.version), 0644);
-		} else
+			report_outcome("health_gate", "rolled_back",
+				       "rolled back to slot %c (%s): %s",
+				       slot_name(b), sl.version[b], why);
+		} else {
 			update_last("the install of %s into slot %c was cut "
 				    "off before its commit; slot %c is as it "
 				    "was",
 				    p.version, slot_name(o), slot_name(b));
+			report_outcome("install", "failed",
+				       "the install of %s into slot %c was "
+				       "cut off before its commit",
+				       p.version, slot_name(o));
+		}
 		unlink(UPDATE_PENDING);
 		unlink(UPDATE_TRIAL_FAILURE);
 	}

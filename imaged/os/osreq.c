@@ -6,7 +6,9 @@
 #include "log.h"
 #include "os/autoupdate.h"
 #include "os/health.h"
+#include "os/install.h"
 #include "os/reboot.h"
+#include "os/reporter.h"
 #include "os/slots.h"
 #include "os/update.h"
 
@@ -86,16 +88,16 @@ static void os_update(int fd, int argc, char **argv)
 
 	struct progress p = { .fd = fd, .status_file = UPDATE_STATUS_FILE };
 	char err[512];
-	int r = update_install(conf, source, flag(argv, argc, "--force"), &p,
-			       err, sizeof(err));
+	int r = update_install(conf, source, flag(argv, argc, "--force"), NULL,
+			       &p, err, sizeof(err));
 	if (r) {
-		char line[600];
-		snprintf(line, sizeof(line), "failed: %s", err);
-		write_atomic(UPDATE_STATUS_FILE, line, strlen(line), 0644);
 		log_err("unable to update from %s: %s", source, err);
+		report_outcome("install", "failed", "%s: %s", source, err);
 		ctl_send(fd, CTL_ERR, err);
 		_exit(1);
 	}
+	update_last_get(err, sizeof(err));
+	report_outcome("install", "installed", "%s (from %s)", err, source);
 	if (!reboot) {
 		ctl_send(fd, CTL_OK, "it starts at the next reboot");
 		_exit(0);
@@ -119,6 +121,7 @@ static void os_update(int fd, int argc, char **argv)
 void os_start(const struct imaged_conf *c)
 {
 	conf = c;
+	report_start(c);
 	unlink(UPDATE_STATUS_FILE);
 	/* an install killed midway (crash, OOM) may have left it writable */
 	esp_writable(false);
@@ -154,6 +157,8 @@ bool os_handle(int fd, int argc, char **argv)
 		os_update(fd, argc, argv);
 		return true;
 	}
+	if (report_handle(fd, argc, argv))
+		return true;
 	if (!strcmp(argv[0], "rollback") &&
 	    (argc == 1 || (argc == 2 && flag(argv, argc, "--no-reboot")))) {
 		if (install_pid > 0) {
@@ -170,6 +175,8 @@ bool os_handle(int fd, int argc, char **argv)
 			esp_writable(false);
 		}
 		int r = update_rollback(msg, sizeof(msg));
+		if (!r)
+			report_outcome("rollback", "asked", "%s", msg);
 		if (r || argc == 2) {
 			ctl_send(fd, r ? CTL_ERR : CTL_OK, msg);
 			return true;
@@ -190,19 +197,21 @@ bool os_reaped(pid_t pid)
 	else if (pid == gate_pid)
 		gate_pid = 0;
 	else
-		return false;
+		return report_reaped(pid);
 	return true;
 }
 
 long long os_due_in_ms(void)
 {
-	long long now = monotonic_ms();
+	long long now = monotonic_ms(), r = report_due_in_ms();
+	long long p = poll_at < 0 ? -1 : poll_at > now ? poll_at - now : 0;
 
-	return poll_at < 0 ? -1 : poll_at > now ? poll_at - now : 0;
+	return p < 0 ? r : r < 0 || p < r ? p : r;
 }
 
 void os_tick(void)
 {
+	report_tick();
 	if (poll_at < 0 || monotonic_ms() < poll_at)
 		return;
 	/* not while the gate judges this boot or an install runs */

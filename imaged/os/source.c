@@ -61,6 +61,8 @@ int source_read(struct source *s, void *buf, size_t len)
 			return s->http ? (int)n : -errno;
 		if (!n)
 			return -EPIPE;
+		if (s->whole)
+			sha256_update(s->whole, n, (const uint8_t *)p);
 		p += n;
 		len -= n;
 		s->pos += n;

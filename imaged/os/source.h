@@ -4,6 +4,8 @@
 
 #include "net/http.h"
 
+#include <nettle/sha2.h>
+
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -17,6 +19,8 @@ struct source {
 	struct http_conn *http; /* a URL, or NULL */
 	uint64_t pos;
 	uint64_t size; /* for progress; 0 when unknown */
+	/* every byte read is hashed here when set (os/expect.c's hook) */
+	struct sha256_ctx *whole;
 };
 
 int source_open(struct source *s, const char *spec, char *err, size_t errlen);

@@ -12,13 +12,16 @@
 #include <stdint.h>
 
 /*
- * OS updates into the inactive slot; the steps and why they are in this
- * order are in imaged/README.md, "OS updates". The fault points a test
- * image can stop dead at, in the order an install passes them.
+ * OS updates into the inactive slot (install.c); the steps and why they
+ * are in this order are in imaged/README.md, "OS updates". The fault
+ * points a test image can stop dead at, in the order an install passes
+ * them: one at the good end of each state of the install, and one
+ * halfway through the root (tests/system/test_update.py reads this list).
  */
-#define UPDATE_FAULT_POINTS                                    \
-	"verified", "unbootable", "root-half", "root-written", \
-		"files-written", "readback", "committed"
+#define UPDATE_FAULT_POINTS                                               \
+	"checked", "signed", "verified", "reopened", "unbootable",        \
+		"root-half", "root-written", "files-written", "readback", \
+		"committed"
 
 /* What update.c and health.c remember on /var between boots. */
 #define UPDATE_LAST UPDATE_STATE_DIR "/last"
@@ -28,16 +31,10 @@
 #define UPDATE_REJECTED UPDATE_STATE_DIR "/rejected"
 /* The highest channel serial seen: older documents are replays. */
 #define CHANNEL_SERIAL UPDATE_STATE_DIR "/channel-serial"
-
-/*
- * Install the bundle at source (a file, a block device or an http://
- * URL) into the inactive slot and make it boot next with the configured
- * tries. force allows a version that is not newer. Nothing is written
- * before the signature, the board, the version and every payload's
- * SHA-256 are checked.
- */
-int update_install(const struct imaged_conf *c, const char *source, bool force,
-		   struct progress *p, char *err, size_t errlen);
+/* The expires of the document with that serial ("" in format 1). */
+#define CHANNEL_EXPIRES UPDATE_STATE_DIR "/channel-expires"
+/* "<serial> <version>": that entry's bundle was not the one it named. */
+#define CHANNEL_MISMATCH UPDATE_STATE_DIR "/channel-mismatch"
 
 /* The trusted keys: every 65-byte *.p256 in UPDATE_KEYS_DIR. */
 #define UPDATE_KEYS_MAX 8
@@ -51,5 +48,7 @@ void update_status(char *buf, size_t len);
 
 /* A line into UPDATE_LAST, with the time. */
 void update_last(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* That line back, without its time ("" for none). */
+void update_last_get(char *buf, size_t len);
 
 #endif

@@ -310,7 +310,15 @@ def test_verity_error_in_new_slot_fails_over(server, workdir):
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     m = boot(disk, workdir)
     try:
-        m.check(f"imagectl os update --no-reboot {url}/v2.keelb", timeout=120)
+        # the install's state shows in imagectl os status while it runs
+        m.check(f"(imagectl os update --no-reboot {url}/v2.keelb "
+                ">/tmp/update.out 2>&1; touch /tmp/update.done) & true")
+        m.check("while [ ! -e /tmp/update.done ]; do imagectl os status | "
+                "grep '^update: '; done >/tmp/phases; true", timeout=120)
+        phases = set(re.findall(r"^update: \[([a-z ]+)\]",
+                                m.check("cat /tmp/phases"), re.M))
+        assert "done" in phases and len(phases) > 1, phases
+        assert "installed keel 0.2.0" in m.check("cat /tmp/update.out")
         # one block of the installed root changes on the disk
         m.check("dd if=/dev/urandom of=/dev/vda3 bs=4096 count=1 "
                 "conv=notrunc,fsync 2>/dev/null")
@@ -325,8 +333,18 @@ def test_verity_error_in_new_slot_fails_over(server, workdir):
         m.kill()
 
 
-FAULT_POINTS = ["verified", "unbootable", "root-half", "root-written",
-                "files-written", "readback", "committed"]
+def fault_points():
+    """UPDATE_FAULT_POINTS of imaged/os/update.h, in the order an install
+    passes them: one at the end of each state of the install."""
+    with open(os.path.join(keelvm.TOP, "imaged", "os", "update.h")) as f:
+        text = f.read()
+    m = re.search(r"#define UPDATE_FAULT_POINTS((?:.*\\\n)*.*)", text)
+    return re.findall(r'"([^"]+)"', m.group(1))
+
+
+FAULT_POINTS = fault_points()
+# before this one nothing is written: no note, nothing to report
+FIRST_WRITE = FAULT_POINTS.index("unbootable")
 
 
 def consistent_slot(m):
@@ -351,6 +369,7 @@ def test_power_cut_at_every_fault_point(server, workdir):
         running = "a"
         for point in FAULT_POINTS:
             new = "b" if running == "a" else "a"
+            last = re.findall(r"^last: .*$", status(m), re.M)
             m.check(f"echo {point} > /run/imaged.fault")
             m.child.sendline(f"imagectl os update --force {url}/v2.keelb")
             m.expect(rf"imaged: fault point '{point}': power cut")
@@ -362,9 +381,10 @@ def test_power_cut_at_every_fault_point(server, workdir):
                 wait_status(m, r"passed the health gate")
                 running = new
                 continue
-            if point == "verified":  # nothing written yet
+            if FAULT_POINTS.index(point) < FIRST_WRITE:
+                # nothing was written: nothing to report
                 text = status(m)
-                assert "last:" not in text, text
+                assert re.findall(r"^last: .*$", text, re.M) == last, text
             else:
                 text = wait_status(m, r"cut off before its commit")
             assert re.search(rf"^slot {running}: \S+ +good, booted", text,
@@ -546,3 +566,211 @@ def test_https_update_checks_the_server(server, workdir):
         m.kill()
         good.shutdown()
         rogue.shutdown()
+
+
+def write_channel2(work, serial, version_bundle="v2.keelb", serve=None,
+                   expires="+1d", min_version=None, rollout=100, port=None):
+    """A format 2 channel by scripts/mkchannel: the entry binds
+    version_bundle (its size and digests) and names the URL of serve
+    (another file, to stand in for it) or of itself."""
+    doc = os.path.join(work, "channel.json")
+    args = [os.path.join(keelvm.TOP, "scripts", "mkchannel"), "--key", KEY,
+            "--serial", str(serial), "--expires", expires,
+            "--bundle", os.path.join(work, version_bundle),
+            "--url", f"http://10.0.2.2:{port}/{serve or version_bundle}",
+            "--rollout", str(rollout), "-o", doc + ".new"]
+    if min_version:
+        args += ["--min-version", min_version]
+    if not expires.startswith("+"):
+        args.append("--allow-expired")
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    os.rename(doc + ".new.sig", doc + ".sig")
+    os.rename(doc + ".new", doc)
+
+
+def report_receiver(work, token):
+    """scripts/report-receiver on 127.0.0.1: (its port, the file each
+    document is appended to, the process)."""
+    out = os.path.join(work, "reports.jsonl")
+    proc = subprocess.Popen(
+        [os.path.join(keelvm.TOP, "scripts", "report-receiver"), "--listen",
+         "127.0.0.1", "--port", "0", "--token", token, out],
+        stdout=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    port = int(re.search(r"listening on 127\.0\.0\.1:(\d+)", line).group(1))
+    return port, out, proc
+
+
+def reports(path):
+    import json
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def wait_reports(path, wanted, timeout=180):
+    """Until a report of each (event, result, reason pattern) has come."""
+    deadline = time.time() + timeout
+    while True:
+        docs = reports(path)
+        missing = [w for w in wanted if not any(
+            d["report"] == "outcome" and d["outcome"]["event"] == w[0] and
+            d["outcome"]["result"] == w[1] and
+            re.search(w[2], d["outcome"]["reason"]) for d in docs)]
+        if not missing:
+            return docs
+        if time.time() > deadline:
+            raise AssertionError(f"no report {missing} in "
+                                 f"{[d['outcome'] for d in docs]}")
+        time.sleep(2)
+
+
+def check_report(doc, slot, version):
+    """The fields every report has (imaged/README.md, "Status reports")."""
+    assert doc["format"] == 1 and doc["board"] == BOARD, doc
+    assert re.fullmatch(r"[0-9a-f]{32}", doc["machine_id"]), doc
+    assert doc["hostname"] and re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", doc["time"]), doc
+    assert doc["booted"] == {"slot": slot, "version": version}, doc
+    assert set(doc["slots"]) == {"a", "b"}, doc
+    assert doc["slots"][slot]["booted"] and \
+        doc["slots"][slot]["state"] in ("good", "on trial"), doc
+    assert doc["workloads"] == {"current": None, "rejected": None}, doc
+    assert isinstance(doc["pods"], list), doc
+    for p in doc["pods"]:
+        assert set(p) == {"name", "phase", "ready", "containers",
+                          "restarts"}, doc
+
+
+@pytest.mark.one_arch("x86_64")
+def test_channel_format2_expiry_binding_floor_reports(server, workdir):
+    """One boot (and the reboot into what the channel installs): an
+    expired document refused; a newer bundle signed by the right key,
+    served in place of the one the channel names, refused by its manifest
+    digest before a byte is written; --force below min_version refused,
+    and a rollback below it; a status report for each outcome, with the
+    bearer token from the ESP."""
+    url, work = server
+    port = url.rsplit(":", 1)[1]
+    token = "s3cret-t0ken_for.keel~tests"
+    rport, received, receiver = report_receiver(workdir, token)
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    conf = os.path.join(workdir, "update.conf")
+    with open(conf, "w") as f:
+        f.write(f"channel_url = {url}/channel.json\npoll_interval = 10\n"
+                f"report_url = http://10.0.2.2:{rport}/reports\n")
+    with open(os.path.join(workdir, "report-token"), "w") as f:
+        f.write(token + "\n")
+    offset, _ = keelvm.partition_extent(disk, 1)
+    for name in ("update.conf", "report-token"):
+        subprocess.run(["mcopy", "-i", f"{disk}@@{offset}",
+                        os.path.join(workdir, name), f"::config/{name}"],
+                       check=True)
+
+    expired = "2025-01-31T00:00:00Z"
+    write_channel2(work, 1, expires=expired, port=port)
+    m = boot(disk, workdir)
+    try:
+        wait_status(m, rf"^channel: refused: the document expired at "
+                       rf"{expired}")
+        assert "channel document:" not in status(m)
+
+        # the entry names v2; what is served there is 0.3.0, signed
+        write_channel2(work, 2, serve="v3-unhealthy.keelb",
+                       min_version="0.1.0", port=port)
+        text = wait_status(m, r"^channel: 0\.2\.0 at \S+v3-unhealthy\.keelb "
+                              r"is not the bundle serial 2 names")
+        assert re.search(r"^update: failed: the bundle is not the one the "
+                         r"channel names: its header and manifest has "
+                         r"sha256 .*\(nothing written\)$", text, re.M), text
+        assert m.check("head -c 4194304 /dev/vda3 | md5sum").split()[0] \
+            == ZEROS_4M_MD5
+        assert m.check("ls /boot/b") == ""
+        assert re.search(r"^channel document: serial 2, expires "
+                         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", text, re.M), text
+        assert re.search(r"^version floor: 0\.1\.0$", text, re.M), text
+        assert re.search(r"^workloads: revision none$", text, re.M), text
+
+        # the floor holds against --force
+        rc, out = m.run(f"imagectl os update --force {url}/old.keelb")
+        assert rc == 1 and "bundle version 0.0.9 is below the version " \
+            "floor 0.1.0" in out and "(nothing written)" in out, out
+
+        # what this host would report now, with a pod that cannot run
+        m.check("printf 'apiVersion: v1\\nkind: Pod\\nmetadata:\\n  name: "
+                "probe\\nspec:\\n  containers:\\n  - name: c\\n    image: "
+                "10.0.2.2:1/none:1\\n' >/tmp/probe.yaml && "
+                "imagectl apply -f /tmp/probe.yaml")
+        import json
+        now = json.loads(m.check("imagectl os report").replace("\r", ""))
+        check_report(now, "a", "0.1.0")
+        assert now["report"] == "heartbeat" and now["channel"] == {
+            "serial": 2, "expires": now["channel"]["expires"],
+            "min_version": "0.1.0"}, now
+        assert [(p["name"], p["containers"], p["restarts"])
+                for p in now["pods"]] == [("probe", 1, 0)], now
+        assert now["pods"][0]["phase"] in ("ContainerCreating",
+                                           "ErrImagePull"), now
+
+        # the real bundle, and a floor it meets: installed, booted, kept
+        write_channel2(work, 3, min_version="0.2.0", port=port)
+        m.expect(r"keel: root /dev/vda3 verified", 300)
+        reboot_ready(m)
+        assert booted(m) == "b" and version(m) == "0.2.0"
+        wait_status(m, r"passed the health gate")
+        rc, out = m.run("imagectl os rollback")
+        assert rc == 1 and "slot a's version 0.1.0 is below the version " \
+            "floor 0.2.0" in out, out
+        assert booted(m) == "b"
+
+        docs = wait_reports(received, [
+            ("channel", "refused", rf"expired at {expired}"),
+            ("channel", "fetched", r"0\.2\.0 is out to 100% of hosts, this "
+                                   r"one included: installing"),
+            ("install", "failed", r"not the one the channel names"),
+            ("channel", "fetched", r"is not the bundle serial 2 names"),
+            ("install", "failed", r"0\.0\.9 is below the version floor"),
+            ("install", "installed", r"installed 0\.2\.0 into slot b"),
+            ("health_gate", "passed", r"slot b \(0\.2\.0\) passed"),
+        ])
+        outcomes = [d for d in docs if d["report"] == "outcome"]
+        # one document per outcome: a poll that finds the same sends none
+        keys = [(d["outcome"]["event"], d["outcome"]["result"],
+                 d["outcome"]["reason"]) for d in outcomes]
+        assert len(keys) == len(set(keys)), keys
+        for d in outcomes:
+            after = d["outcome"]["event"] == "health_gate" or \
+                "up to date" in d["outcome"]["reason"]
+            check_report(d, "b" if after else "a",
+                         "0.2.0" if after else "0.1.0")
+        installed = next(d for d in outcomes
+                         if d["outcome"]["result"] == "installed")
+        assert installed["slots"]["b"] == {
+            "version": "0.2.0", "state": "on trial", "tries": TRIES,
+            "booted": False, "boots_next": True}, installed
+        gate = next(d for d in outcomes
+                    if d["outcome"]["event"] == "health_gate")
+        assert gate["slots"]["b"]["state"] == "good", gate
+        assert gate["channel"]["serial"] == 3 and \
+            gate["channel"]["min_version"] == "0.2.0", gate
+        # a heartbeat too (the first a minute after imaged starts), with
+        # the last outcome and the pods
+        deadline = time.time() + 120
+        while not any(d["report"] == "heartbeat" and
+                      d["booted"]["slot"] == "b" for d in docs):
+            assert time.time() < deadline, docs
+            time.sleep(5)
+            docs = reports(received)
+        beat = next(d for d in docs if d["report"] == "heartbeat" and
+                    d["booted"]["slot"] == "b")
+        check_report(beat, "b", "0.2.0")
+        assert beat["outcome"]["event"] in ("health_gate", "channel"), beat
+        assert [p["name"] for p in beat["pods"]] == ["probe"], beat
+        # the token went with every report, and into no log
+        assert m.check(f"grep -rF '{token}' /var/log /run/imaged "
+                       "2>/dev/null | wc -l").strip() == "0"
+    finally:
+        m.kill()
+        receiver.kill()
+        receiver.wait()

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: MIT
-/* The update channel document and the rollout waves. */
+/*
+ * The update channel document (formats 1 and 2), the checks that decide
+ * whether a host believes one (context, expiry, serial), RFC 3339 times
+ * and the rollout waves.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,15 +15,31 @@
 
 #include "os/channel.h"
 
+#define D1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "2222222222222222222222222222222222222222222222222222222222222222"
+#define D3 "3333333333333333333333333333333333333333333333333333333333333333"
+
 static int parse(struct channel *ch, const char *json, char *err)
 {
-	return channel_parse(ch, json, strlen(json), "qemu-x86_64", err, 160);
+	return channel_parse(ch, json, strlen(json), "qemu-x86_64", err, 256);
 }
 
-static void test_parse(void **state)
+static void expect_bad(const char *json, const char *why)
 {
 	struct channel ch;
-	char err[160];
+	char err[256] = "";
+
+	if (parse(&ch, json, err) != -EINVAL || !strstr(err, why))
+		fail_msg("%s: '%s', wanted '%s'", json, err, why);
+	/* nothing of a refused document is kept */
+	assert_int_equal(ch.format, 0);
+	assert_false(ch.os);
+}
+
+static void test_format1(void **state)
+{
+	struct channel ch;
+	char err[256];
 
 	(void)state;
 	assert_int_equal(
@@ -31,17 +51,25 @@ static void test_parse(void **state)
 		      "\"http://10.0.2.2:8000/keel.keelb\", \"rollout\": 25}}}",
 		      err),
 		0);
+	assert_int_equal(ch.format, 1);
+	assert_true(ch.os);
 	assert_string_equal(ch.version, "0.2.0");
 	assert_string_equal(ch.url, "http://10.0.2.2:8000/keel.keelb");
 	assert_int_equal(ch.rollout, 25);
 	assert_int_equal(ch.serial, 42);
+	/* format 1 binds nothing and never expires */
+	assert_false(ch.bound);
+	assert_string_equal(ch.expires, "");
+	assert_string_equal(ch.min_version, "");
 
+	/* no entry for this board: the document still counts (its serial) */
 	assert_int_equal(parse(&ch,
-			       "{\"format\": 1, \"serial\": 1, \"boards\": "
+			       "{\"format\": 1, \"serial\": 3, \"boards\": "
 			       "{\"rpi4\": {}}}",
 			       err),
-			 -ENOENT);
-	assert_non_null(strstr(err, "nothing for board qemu-x86_64"));
+			 0);
+	assert_false(ch.os);
+	assert_int_equal(ch.serial, 3);
 
 	static const struct {
 		const char *json, *why;
@@ -49,12 +77,15 @@ static void test_parse(void **state)
 		{ "[]", "not a JSON object" },
 		{ "{\"format\": 1, \"serial\": 1, \"boards\": ",
 		  "not a JSON object" },
-		{ "{\"format\": 2, \"boards\": {}}", "format is not 1" },
+		{ "{\"format\": 3, \"boards\": {}}", "format is not 1 or 2" },
+		{ "{\"format\": \"1\", \"boards\": {}}", "format is not 1" },
 		{ "{\"format\": 1, \"serial\": 1}", "no \"boards\"" },
 		{ "{\"format\": 1, \"boards\": {}}", "\"serial\" is not" },
 		{ "{\"format\": 1, \"serial\": -1, \"boards\": {}}",
 		  "\"serial\" is not" },
 		{ "{\"format\": 1, \"serial\": 1.5, \"boards\": {}}",
+		  "\"serial\" is not" },
+		{ "{\"format\": 1, \"serial\": 1e300, \"boards\": {}}",
 		  "\"serial\" is not" },
 		{ "{\"format\": 1, \"serial\": 1, \"boards\": "
 		  "{\"qemu-x86_64\": {\"url\": "
@@ -77,12 +108,271 @@ static void test_parse(void **state)
 		  "\"1\", \"url\": \"http://x\", \"rollout\": \"50\"}}}",
 		  "whole percentage" },
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		err[0] = '\0';
-		if (parse(&ch, bad[i].json, err) != -EINVAL ||
-		    !strstr(err, bad[i].why))
-			fail_msg("%s: '%s'", bad[i].json, err);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		expect_bad(bad[i].json, bad[i].why);
+}
+
+/* A good format 2 document, with one field of the entry replaced. */
+static void v2(char *out, size_t len, const char *top, const char *entry)
+{
+	snprintf(out, len,
+		 "{\"format\": 2, \"serial\": 8, %s"
+		 "\"boards\": {\"qemu-x86_64\": {%s}}}",
+		 top ? top
+		     : "\"expires\": \"2027-01-31T00:00:00Z\", "
+		       "\"min_version\": \"0.2.0\", ",
+		 entry ? entry
+		       : "\"version\": \"0.3.0\", \"url\": "
+			 "\"https://cdn.example/keel.keelb\", \"size\": "
+			 "17756160, \"sha256\": \"" D1 "\", "
+			 "\"manifest_sha256\": \"" D2 "\", \"rollout\": 25");
+}
+
+static void test_format2(void **state)
+{
+	struct channel ch;
+	char doc[2048], err[256];
+
+	(void)state;
+	v2(doc, sizeof(doc),
+	   "\"expires\": \"2027-01-31T00:00:00Z\", \"min_version\": \"0.2.0\", "
+	   "\"workloads\": {\"revision\": 12, \"rollout\": 100, \"url\": "
+	   "\"https://cdn.example/fleet-12.yaml\", \"sha256\": \"" D3 "\"}, "
+	   "\"a-later-field\": [1, 2], ",
+	   NULL);
+	assert_int_equal(parse(&ch, doc, err), 0);
+	assert_int_equal(ch.format, 2);
+	assert_int_equal(ch.serial, 8);
+	assert_string_equal(ch.expires, "2027-01-31T00:00:00Z");
+	assert_int_equal(ch.expires_at, 1801353600);
+	assert_string_equal(ch.min_version, "0.2.0");
+	assert_true(ch.os);
+	assert_string_equal(ch.version, "0.3.0");
+	assert_string_equal(ch.url, "https://cdn.example/keel.keelb");
+	assert_int_equal(ch.rollout, 25);
+	assert_true(ch.bound);
+	assert_int_equal(ch.size, 17756160);
+	for (int i = 0; i < 32; i++) {
+		assert_int_equal(ch.sha256[i], 0x11);
+		assert_int_equal(ch.manifest_sha256[i], 0x22);
 	}
+	/* the workloads entry is kept (and not acted on) */
+	assert_true(ch.workloads.given);
+	assert_int_equal(ch.workloads.revision, 12);
+	assert_int_equal(ch.workloads.rollout, 100);
+	assert_string_equal(ch.workloads.url,
+			    "https://cdn.example/fleet-12.yaml");
+	assert_int_equal(ch.workloads.sha256[31], 0x33);
+
+	/* no floor, no workloads, a file:/// bundle: fine */
+	v2(doc, sizeof(doc), "\"expires\": \"2027-01-31T00:00:00.5Z\", ",
+	   "\"version\": \"1\", \"url\": \"file:///mnt/usb/k.keelb\", "
+	   "\"size\": 1, \"sha256\": \"" D1 "\", \"manifest_sha256\": \"" D2
+	   "\", \"rollout\": 0");
+	assert_int_equal(parse(&ch, doc, err), 0);
+	assert_string_equal(ch.min_version, "");
+	assert_false(ch.workloads.given);
+	assert_string_equal(ch.url, "file:///mnt/usb/k.keelb");
+
+	/* no entry for this board: the floor and expiry still count */
+	assert_int_equal(parse(&ch,
+			       "{\"format\": 2, \"serial\": 9, \"expires\": "
+			       "\"2027-01-31T00:00:00Z\", \"min_version\": "
+			       "\"0.4\", \"boards\": {}}",
+			       err),
+			 0);
+	assert_false(ch.os);
+	assert_string_equal(ch.min_version, "0.4");
+}
+
+#define ENTRY(size, sha, msha, url)                                     \
+	"\"version\": \"0.3.0\", \"url\": \"" url "\", \"size\": " size \
+	", \"sha256\": \"" sha "\", \"manifest_sha256\": \"" msha       \
+	"\", \"rollout\": 25"
+
+static void test_format2_bad(void **state)
+{
+	char doc[2048];
+
+	(void)state;
+	static const struct {
+		const char *top, *entry, *why;
+	} bad[] = {
+		/* the binding */
+		{ NULL,
+		  "\"version\": \"1\", \"url\": \"http://x\", \"rollout\": 1",
+		  "\"size\"" },
+		{ NULL, ENTRY("0", D1, D2, "http://x"), "\"size\" is not" },
+		{ NULL, ENTRY("-5", D1, D2, "http://x"), "\"size\" is not" },
+		{ NULL, ENTRY("1.5", D1, D2, "http://x"), "\"size\" is not" },
+		{ NULL, ENTRY("\"12\"", D1, D2, "http://x"),
+		  "\"size\" is not" },
+		{ NULL, ENTRY("12", "abc", D2, "http://x"),
+		  "\"sha256\" is not" },
+		{ NULL, ENTRY("12", D1 "0", D2, "http://x"),
+		  "\"sha256\" is not" },
+		{ NULL,
+		  ENTRY("12",
+			"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			"AAAAAAAAAA",
+			D2, "http://x"),
+		  "\"sha256\" is not" },
+		{ NULL,
+		  ENTRY("12", D1,
+			"zz2222222222222222222222222222222222222222222222222222"
+			"2222222222",
+			"http://x"),
+		  "\"manifest_sha256\" is not" },
+		{ NULL,
+		  "\"version\": \"1\", \"url\": \"http://x\", \"size\": 1, "
+		  "\"sha256\": \"" D1 "\", \"rollout\": 1",
+		  "\"manifest_sha256\" is not" },
+		{ NULL, ENTRY("12", D1, D2, "ftp://x/k"), "\"url\" is not" },
+		{ NULL, ENTRY("12", D1, D2, "/mnt/usb/k"), "\"url\" is not" },
+		{ NULL, ENTRY("12", D1, D2, "file://host/k"),
+		  "\"url\" is not" },
+		/* the document's own fields */
+		{ "", NULL, "\"expires\" is not" },
+		{ "\"expires\": 1801353600, ", NULL, "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31\", ", NULL, "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00\", ", NULL,
+		  "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00+01:00\", ", NULL,
+		  "\"expires\" is not" },
+		{ "\"expires\": \"2027-02-29T00:00:00Z\", ", NULL,
+		  "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31T24:00:00Z\", ", NULL,
+		  "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00.Z\", ", NULL,
+		  "\"expires\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"min_version\": "
+		  "\"0 2\", ",
+		  NULL, "\"min_version\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"min_version\": 2, ",
+		  NULL, "\"min_version\" is not" },
+		/* the workloads entry: checked even though not used yet */
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"workloads\": "
+		  "{\"revision\": 0, \"rollout\": 1, \"url\": \"http://x\", "
+		  "\"sha256\": \"" D3 "\"}, ",
+		  NULL, "\"revision\"" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"workloads\": "
+		  "{\"revision\": 1, \"rollout\": 101, \"url\": \"http://x\", "
+		  "\"sha256\": \"" D3 "\"}, ",
+		  NULL, "\"rollout\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"workloads\": "
+		  "{\"revision\": 1, \"rollout\": 1, \"url\": \"x\", "
+		  "\"sha256\": \"" D3 "\"}, ",
+		  NULL, "\"url\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"workloads\": "
+		  "{\"revision\": 1, \"rollout\": 1, \"url\": \"http://x\"}, ",
+		  NULL, "\"sha256\" is not" },
+		{ "\"expires\": \"2027-01-31T00:00:00Z\", \"workloads\": 12, ",
+		  NULL, "\"workloads\" needs" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		v2(doc, sizeof(doc), bad[i].top, bad[i].entry);
+		expect_bad(doc, bad[i].why);
+	}
+}
+
+static void test_check(void **state)
+{
+	struct channel ch;
+	char doc[2048], err[256];
+
+	(void)state;
+	v2(doc, sizeof(doc), NULL, NULL);
+	assert_int_equal(parse(&ch, doc, err), 0);
+	/* before its expires, serial as new or newer than seen: believed */
+	assert_int_equal(channel_check(&ch, false, 0, 1801353599, err, 256), 0);
+	assert_int_equal(channel_check(&ch, false, 8, 1700000000, err, 256), 0);
+	/* expired: the message names its expires */
+	assert_int_equal(channel_check(&ch, false, 0, 1801353600, err, 256),
+			 -EKEYEXPIRED);
+	assert_non_null(strstr(err, "expired at 2027-01-31T00:00:00Z"));
+	assert_non_null(strstr(err, "it is 2027-01-31T00:00:00Z here"));
+	/* replayed: an older serial than one believed before */
+	assert_int_equal(channel_check(&ch, false, 9, 1700000000, err, 256),
+			 -ESTALE);
+	assert_non_null(strstr(err, "serial 8 is older than 9"));
+	/* format 2 signed without the channel's context: not believed */
+	assert_int_equal(channel_check(&ch, true, 0, 1700000000, err, 256),
+			 -EKEYREJECTED);
+	assert_non_null(strstr(err, "context"));
+
+	/* format 1: signed either way, never expires; serials still count */
+	assert_int_equal(parse(&ch,
+			       "{\"format\": 1, \"serial\": 5, \"boards\": {}}",
+			       err),
+			 0);
+	assert_int_equal(channel_check(&ch, true, 5, 4102444800, err, 256), 0);
+	assert_int_equal(channel_check(&ch, false, 0, 0, err, 256), 0);
+	assert_int_equal(channel_check(&ch, true, 6, 0, err, 256), -ESTALE);
+}
+
+static void test_digest(void **state)
+{
+	static const char doc[] = "{\"format\": 2}";
+	uint8_t d[32];
+	char hex[65];
+
+	(void)state;
+	/* SHA-256("keel-channel" NUL document): python3 hashlib */
+	channel_digest(doc, strlen(doc), true, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, "f720257eb57dc31a2f9be70176a971da815e8d7917162"
+				 "32adf44775de1c1a252");
+	channel_digest(doc, strlen(doc), false, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, "3da2733d93b954410943bedaf626703e669009c4ebd54"
+				 "fdc8934d383e21046c7");
+}
+
+static void test_rfc3339(void **state)
+{
+	static const struct {
+		const char *s;
+		long long t;
+	} good[] = {
+		{ "1970-01-01T00:00:00Z", 0 },
+		{ "2000-02-29T12:34:56Z", 951827696 },
+		{ "2024-12-31T23:59:59z", 1735689599 },
+		{ "2027-01-31t00:00:00.123456Z", 1801353600 },
+		{ "9999-12-31T23:59:59Z", 253402300799LL },
+		{ "2016-12-31T23:59:60Z", 1483228800 }, /* a leap second */
+	};
+	static const char *const bad[] = {
+		"",
+		"1969-12-31T23:59:59Z",
+		"2027-00-10T00:00:00Z",
+		"2027-04-31T00:00:00Z",
+		"2100-02-29T00:00:00Z",
+		"2027-01-31T00:60:00Z",
+		"2027-01-31T00:00:61Z",
+		"2027-01-31T00:00:00ZZ",
+		"2027-01-31T00:00:00Z ",
+		" 2027-01-31T00:00:00Z",
+		"2027-1-31T00:00:00Z",
+		"+027-01-31T00:00:00Z",
+		"2027-01-31T00:00:00-00:00",
+	};
+	char out[RFC3339_MAX];
+	long long t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++) {
+		t = -1;
+		if (rfc3339_parse(good[i].s, &t) || t != good[i].t)
+			fail_msg("%s: %lld, wanted %lld", good[i].s, t,
+				 good[i].t);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (!rfc3339_parse(bad[i], &t))
+			fail_msg("%s: parsed", bad[i]);
+	rfc3339_format(1801353600, out);
+	assert_string_equal(out, "2027-01-31T00:00:00Z");
+	assert_int_equal(rfc3339_parse(out, &t), 0);
+	assert_int_equal(t, 1801353600);
 }
 
 static void test_rollout(void **state)
@@ -107,7 +397,12 @@ static void test_rollout(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_format1),
+		cmocka_unit_test(test_format2),
+		cmocka_unit_test(test_format2_bad),
+		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_rollout),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

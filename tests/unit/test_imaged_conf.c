@@ -57,6 +57,51 @@ static void test_conf(void **state)
 	}
 }
 
+/* Where the channel and the reports are: which URLs each takes. */
+static void test_urls(void **state)
+{
+	struct imaged_conf c;
+	char err[128];
+
+	(void)state;
+	conf_defaults(&c);
+	assert_string_equal(c.channel_url, "");
+	assert_string_equal(c.report_url, "");
+	assert_int_equal(c.report_interval, 3600);
+	assert_int_equal(
+		conf_parse(&c,
+			   "channel_url = file:///mnt/usb/channel.json\n"
+			   "report_url = https://reports.example/keel\n"
+			   "report_interval = 600\n",
+			   err, sizeof(err)),
+		0);
+	assert_string_equal(c.channel_url, "file:///mnt/usb/channel.json");
+	assert_string_equal(c.report_url, "https://reports.example/keel");
+	assert_int_equal(c.report_interval, 600);
+	assert_int_equal(conf_parse(&c,
+				    "channel_url = http://cdn/c.json\n"
+				    "report_url =\n",
+				    err, sizeof(err)),
+			 0);
+	assert_string_equal(c.channel_url, "http://cdn/c.json");
+	assert_string_equal(c.report_url, "");
+
+	static const char *const bad[] = {
+		"channel_url = ftp://cdn/c.json",
+		"channel_url = /mnt/usb/channel.json",
+		"channel_url = file://host/c.json",
+		/* reports go to a web server, not a file */
+		"report_url = file:///var/reports",
+		"report_url = reports.example",
+		"report_interval = 59",
+		"report_interval = 604801",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		if (!conf_parse(&c, bad[i], err, sizeof(err)) ||
+		    !strstr(err, "bad value"))
+			fail_msg("'%s': '%s'", bad[i], err);
+}
+
 static void test_reboot_window(void **state)
 {
 	struct imaged_conf c;
@@ -94,6 +139,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_urls),
 		cmocka_unit_test(test_reboot_window),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
