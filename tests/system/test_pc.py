@@ -3,8 +3,9 @@ on SATA (AHCI) with an Intel e1000e NIC, and on NVMe with an e1000, each
 with the 6300ESB watchdog and a VGA screen. Each boot reaches ready with
 the drivers its hardware asked for (modalias), the root on dm-verity, an
 address by DHCP and the hardware watchdog armed. The SATA machine then
-shows what reached its screen, is reset by the watchdog when init hangs,
-and offers its emergency shell on the screen.
+shows what reached its screen, gets the driver of a USB NIC plugged in
+later, is reset by the watchdog when init hangs, and offers its
+emergency shell on the screen.
 
 They need the pc-x86_64 test image: `make check-pc` runs them against
 it alone; `make check` builds it too and names it in KEEL_PC_IMAGES, and
@@ -175,6 +176,25 @@ def test_screen_shows_the_console(sata):
     _, _, after = screendump(sata, "after.ppm")
     assert after != before
     assert "@@ON THE SCREEN@@" in sata.check("cat /dev/vcs1")
+
+
+def test_usb_nic_plugged_in_later(sata):
+    """A USB NIC plugged in once the machine is up: its uevent's modalias
+    gets its driver from the root (stage 2's event loop)."""
+    assert re.search(r"init: loaded xhci_pci for pci:v00001B36d0000000D",
+                     sata.console_text())
+    assert "cdc_ether" not in sata.check("ls /sys/module").split()
+    reply = sata.qmp.cmd("netdev_add", type="user", id="usbnet")
+    assert "error" not in reply, reply
+    reply = sata.qmp.cmd("device_add", driver="usb-net", netdev="usbnet",
+                         bus="xhci.0")
+    assert "error" not in reply, reply
+    sata.expect(r"init: loaded cdc_ether for usb:v0525pA4A2d\w+ic02isc06",
+                timeout=60)
+    deadline = time.time() + 30
+    while "usb0" not in sata.check("ls /sys/class/net").split():
+        assert time.time() < deadline, sata.check("ls /sys/class/net")
+        time.sleep(1)
 
 
 def test_hung_init_reset_by_the_hardware_watchdog(sata):
