@@ -90,8 +90,11 @@ static int wait_for_input(const struct consoles *c, int wait_s)
 		for (int i = 0; r > 0 && i < c->n; i++) {
 			if (fds[i].revents & POLLIN)
 				found = i;
-			else if (fds[i].revents)
-				fds[i].fd = -1; /* hung up: not a console */
+			else if (fds[i].revents) {
+				/* hung up, or not a tty: not a console */
+				close(fds[i].fd);
+				fds[i].fd = -1;
+			}
 		}
 	}
 	for (int i = 0; i < c->n; i++)
