@@ -124,6 +124,20 @@ source: host-deps $(SOURCE_TARGETS)
 
 SKELETON_FILES := $(shell find rootfs board/$(BOARD) $(call qstrip,$(CONFIG_KEEL_ROOTFS_OVERLAY)) -type f 2>/dev/null)
 
+# The kernel consoles (CONFIG_KEEL_CONSOLE, "tty0 ttyS0,115200"): each is
+# a console= argument; the console shell runs on each, as the service
+# "console" on the last (the kernel's /dev/console) and "console-<tty>"
+# on the others.
+comma := ,
+dquote := "
+CONSOLE_LIST := $(strip $(subst $(dquote),,$(CONFIG_KEEL_CONSOLE)))
+CONSOLE_TTYS := $(foreach c,$(CONSOLE_LIST),$(firstword $(subst $(comma), ,$(c))))
+CONSOLE_OTHERS := $(filter-out $(lastword $(CONSOLE_TTYS)),$(CONSOLE_TTYS))
+
+# The image's build time, the clock's floor (init/README.md, "Clock"):
+# SOURCE_DATE_EPOCH when the build is to be reproducible, else now.
+BUILD_TIME = $(or $(SOURCE_DATE_EPOCH),$(shell date +%s))
+
 # --- update signing keys ------------------------------------------------
 
 DEV_KEY := $(TOPDIR)/.dev-keys/bundle-signing.pem
@@ -141,8 +155,8 @@ $(DEV_KEY):
 
 $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		$(IMAGED_BIN) $(NETD_BIN) $(SIGNING_KEY) $(EXTRA_KEYS) scripts/mkbundle $(CA_BUNDLE) \
-		$(DOSFSTOOLS_FSCK) $(BUILD)/linux/.stamp_depmod \
-		$(SKELETON_FILES) $(CONFIG) Makefile | config-ok
+		$(DOSFSTOOLS_FSCK) $(BUILD)/linux/.stamp_depmod $(ROOTFS_FIRMWARE_DEPS) \
+		scripts/resolve-modules $(SKELETON_FILES) $(CONFIG) Makefile | config-ok
 	@echo "  rootfs: staging $(TARGET)"
 	@rm -rf $(TARGET) && mkdir -p $(TARGET)
 	@cp -a rootfs/skeleton/. $(TARGET)/
@@ -166,6 +180,11 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 			install -D -m 0644 $(LINUX_MODDIR)/$$m $(TARGET)/lib/modules/$(LINUX_ABI)/$$m && \
 			echo /lib/modules/$(LINUX_ABI)/$$m; \
 		done >$(TARGET)/lib/modules/pods.list; fi
+	@if [ -f board/$(BOARD)/modules.hw ]; then \
+		scripts/resolve-modules --probe $(LINUX_MODDIR) board/$(BOARD)/modules.hw \
+			$(TARGET)/lib/modules; fi
+	@for d in $(ROOTFS_FIRMWARE_DIRS); do \
+		mkdir -p $(TARGET)/lib/firmware && cp -r $$d/. $(TARGET)/lib/firmware/ || exit 1; done
 	@mkdir -p $(TARGET)/etc/keel/update-keys $(TARGET)/etc/ssl/certs
 	@install -m 0644 $(CA_BUNDLE) $(TARGET)/etc/ssl/certs/ca-certificates.crt
 	@printf '# imaged settings; the keys are in imaged/README.md\nupdate_tries = %s\nhealth_timeout = %s\ndefault_host_users = %s\n' \
@@ -177,7 +196,12 @@ $(TARGET)/.stamp: $(BUSYBOX_BIN) $(E2FSPROGS_BUILD)/.stamp_built $(INIT_BIN) \
 		scripts/mkbundle --pubkey --public-in --key $$k \
 			-o $(TARGET)/etc/keel/update-keys/extra-$$n.p256 || exit 1; done
 	@if [ "$(CONFIG_KEEL_SERVICE_CONSOLE_SHELL)" = y ]; then \
-		install -m 0644 rootfs/services/console.conf $(TARGET)/etc/init/; fi
+		install -m 0644 rootfs/services/console.conf $(TARGET)/etc/init/ && \
+		for t in $(CONSOLE_OTHERS); do \
+			sed "s/^console = yes$$/console = $$t/" rootfs/services/console.conf \
+				>$(TARGET)/etc/init/console-$$(echo $$t | tr A-Z a-z).conf || exit 1; \
+		done; fi
+	@echo '$(BUILD_TIME)' >$(TARGET)/etc/keel/build-time
 	@if [ -d board/$(BOARD)/rootfs-overlay ]; then \
 		cp -a board/$(BOARD)/rootfs-overlay/. $(TARGET)/; fi
 	@overlay='$(call qstrip,$(CONFIG_KEEL_ROOTFS_OVERLAY))'; \
@@ -201,8 +225,9 @@ $(IMAGES)/root.img: $(TARGET)/.stamp scripts/mkroot
 INITRAMFS := $(BUILD)/initramfs
 
 $(IMAGES)/initramfs.cpio.gz: $(INIT_BIN) $(BUSYBOX_BIN) $(BUILD)/linux/.stamp_depmod \
-		board/$(BOARD)/modules $(CONFIG) Makefile
-	@echo "  initramfs: init, modules from board/$(BOARD)/modules"
+		board/$(BOARD)/modules $(wildcard board/$(BOARD)/modules.probe) \
+		scripts/resolve-modules $(CONFIG) Makefile
+	@echo "  initramfs: init, modules from board/$(BOARD)/modules$(if $(wildcard board/$(BOARD)/modules.probe), and modules.probe)"
 	@rm -rf $(INITRAMFS) && mkdir -p $(INITRAMFS)/lib/modules $(IMAGES)
 	@install -m 0755 $(INIT_BIN) $(INITRAMFS)/init
 	@if [ "$(CONFIG_KEEL_EMERGENCY_SHELL)" = y ]; then \
@@ -216,6 +241,9 @@ $(IMAGES)/initramfs.cpio.gz: $(INIT_BIN) $(BUSYBOX_BIN) $(BUILD)/linux/.stamp_de
 		echo /lib/modules/$(LINUX_ABI)/$$m; \
 	done <$(INITRAMFS)/mods >$(INITRAMFS)/lib/modules/load.list
 	@rm $(INITRAMFS)/mods
+	@if [ -f board/$(BOARD)/modules.probe ]; then \
+		scripts/resolve-modules --probe $(LINUX_MODDIR) board/$(BOARD)/modules.probe \
+			$(INITRAMFS)/lib/modules; fi
 	@scripts/mkcpio $(INITRAMFS) $@.cpio
 	@gzip -9n <$@.cpio >$@.tmp && rm $@.cpio && mv $@.tmp $@
 
@@ -228,8 +256,8 @@ GRUB_MODULES := part_gpt fat normal linux echo search configfile test \
 # The factory boot state: slot a, good; slot b empty.
 KEEL_BOOTSTATE := KEEL_ORDER=a b|KEEL_A_TRIES=0|KEEL_B_TRIES=0|KEEL_A_OK=1|KEEL_B_OK=0
 
-# Where the kernel console goes also decides where init's shell runs.
-KCMD_CONSOLE := $(if $(call qstrip,$(CONFIG_KEEL_CONSOLE)),console=$(call qstrip,$(CONFIG_KEEL_CONSOLE)))
+# Where the kernel consoles go also decides where init's shells run.
+KCMD_CONSOLE := $(addprefix console=,$(CONSOLE_LIST))
 
 # Image archives for the data partition (imaged loads them on first start)
 PRELOAD := $(call qstrip,$(CONFIG_KEEL_PRELOAD_IMAGES))

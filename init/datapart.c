@@ -60,6 +60,13 @@ static void grow_filesystem(const char *dev, long long fs, long long part)
 			dev, r);
 }
 
+static void var_layout(void)
+{
+	mkdir("/var/log", 0755);
+	mkdir("/var/lib", 0755);
+	mkdir("/var/lib/keel", 0755);
+}
+
 /* Mount the data partition on /var; on failure write the reason to why. */
 int data_mount(const char *spec, int wait_s, char *why, size_t len)
 {
@@ -112,8 +119,8 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 		if (v == FSCK_FAILED)
 			return errmsg(why, len, -EIO,
 				      "unable to repair data partition %s: "
-				      "e2fsck -p exit %d, %s; run 'e2fsck -f "
-				      "%s' here, then exit to retry",
+				      "e2fsck -p exit %d, %s (try 'e2fsck -f "
+				      "%s')",
 				      dev, r, verdict, dev);
 		log_keel("data: %s %s (e2fsck -p exit %d)", dev, verdict, r);
 	}
@@ -134,8 +141,16 @@ int data_mount(const char *spec, int wait_s, char *why, size_t len)
 		probe_partition(dev, &kind, &fs_bytes, &part_bytes);
 	if (fs_bytes > 0 && part_bytes - fs_bytes >= (1 << 20))
 		grow_filesystem(dev, fs_bytes, part_bytes);
-	mkdir("/var/log", 0755);
-	mkdir("/var/lib", 0755);
-	mkdir("/var/lib/keel", 0755);
+	var_layout();
 	return 0;
+}
+
+int data_mount_tmpfs(void)
+{
+	int r = mount_at("tmpfs", "/var", "tmpfs", MS_NOSUID | MS_NODEV,
+			 "mode=0755");
+
+	if (!r)
+		var_layout();
+	return r;
 }

@@ -12,4 +12,10 @@
  */
 int data_mount(const char *spec, int wait_s, char *why, size_t len);
 
+/*
+ * A degraded boot's /var: a tmpfs with the same folders, so the
+ * services start; what they write is gone at the next boot.
+ */
+int data_mount_tmpfs(void);
+
 #endif

@@ -30,7 +30,8 @@ int modules_load_list(const char *text, module_loader load, void *ctx)
 		}
 		memcpy(path, line, n);
 		path[n] = '\0';
-		if (load(path, ctx))
+		int r = load(path, ctx);
+		if (r && r != -ENODEV)
 			failed++;
 	}
 	return failed;
@@ -50,9 +51,15 @@ int module_load_file(const char *path, void *ctx)
 			strerror(-ret));
 		return ret;
 	}
+	/*
+	 * ENODEV: for a CPU feature or a device this machine lacks
+	 * (crc32c-intel without SSE4.2, a softdep's choice): not a failure
+	 */
 	if (syscall(SYS_finit_module, fd, "", 0) && errno != EEXIST) {
 		ret = -errno;
-		log_err("unable to load module %s: %s", name, strerror(-ret));
+		if (ret != -ENODEV)
+			log_err("unable to load module %s: %s", name,
+				strerror(-ret));
 	}
 	close(fd);
 	return ret;

@@ -136,6 +136,24 @@ static int parse_needs(struct service *svc, char *val, char *err, size_t len)
 	return 0;
 }
 
+/* console = <tty>: a console other than the primary one ("tty0"). */
+static int parse_console(struct service *svc, const char *val, char *err,
+			 size_t len)
+{
+	size_t n = strlen(val);
+
+	if (strncmp(val, "tty", 3) || n < 4 || n >= sizeof(svc->console_tty) ||
+	    strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			"0123456789") != n)
+		return errmsg(err, len, -EINVAL,
+			      "console must be yes, no or a tty's name "
+			      "(tty0, ttyS1), not '%s'",
+			      val);
+	svc->console = true;
+	strcpy(svc->console_tty, val);
+	return 0;
+}
+
 /* user, group, workdir, ready, restart, stop_signal: names and paths. */
 static int parse_word(struct service *svc, const char *key, const char *val,
 		      char *err, size_t len)
@@ -199,6 +217,8 @@ static int parse_line(struct service *svc, char *line, char *err, size_t len)
 	*eq = '\0';
 	char *key = text_trim(line), *val = text_trim(eq + 1);
 
+	if (!strcmp(key, "console") && text_bool(val) < 0)
+		return parse_console(svc, val, err, len);
 	for (size_t i = 0; i < sizeof(flags) / sizeof(*flags); i++) {
 		if (strcmp(key, flags[i].key))
 			continue;

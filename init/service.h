@@ -60,6 +60,7 @@ struct service {
 	enum ready_mode ready;
 	int ready_fd;
 	bool console; /* stdio on the console tty, as its session */
+	char console_tty[16]; /* that tty ("tty0"); "": the primary console */
 	bool critical; /* a crash loop reboots the machine */
 	bool autostart; /* started at boot, or only by initctl start */
 	bool required; /* an OS update is kept only once it is ready */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "shutdown.h"
+#include "clockfloor.h"
 #include "hostsetup.h"
 #include "log.h"
 #include "logfile.h"
@@ -123,6 +124,7 @@ void shutdown_system(enum shutdown_kind how)
 		reap_all(1000);
 	}
 	random_seed_save();
+	clock_save_now();
 	init_log_close(); /* it lives on /var */
 	watchdog_tick();
 	sync();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "spawn.h"
 #include "cgroup.h"
+#include "console.h"
 #include "errmsg.h"
 #include "file.h"
 #include "log.h"
@@ -101,7 +102,10 @@ child_exec(const struct service *s, const struct creds *c, int out_fd,
 			 s->oom_score_adj, s->name, strerror(-r));
 
 	if (s->console) {
-		console_tty(tty, sizeof(tty));
+		if (s->console_tty[0])
+			snprintf(tty, sizeof(tty), "/dev/%s", s->console_tty);
+		else
+			console_tty(tty, sizeof(tty));
 		if (attach_tty(tty))
 			_exit(126);
 	} else {

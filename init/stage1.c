@@ -7,8 +7,10 @@
 #include "stages.h"
 #include "cmdline.h"
 #include "config.h"
+#include "console.h"
 #include "emergency.h"
 #include "errmsg.h"
+#include "hwprobe.h"
 #include "log.h"
 #include "modules.h"
 #include "partition.h"
@@ -172,7 +174,7 @@ void stage1(void)
 		 NULL);
 	mount_at("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		 NULL);
-	log_open("init");
+	console_log_open("init");
 	log_keel("stage 1 (initramfs) at %.3f s", boot_seconds());
 
 	if (read_text("/proc/cmdline", text, sizeof(text)) < 0)
@@ -189,6 +191,9 @@ void stage1(void)
 	int wait_s = cl.rootwait >= 0 ? cl.rootwait : CONFIG_KEEL_ROOTWAIT;
 
 	load_modules();
+	/* the disk controllers and keyboards this machine has */
+	if (hwprobe_open() == 0)
+		hwprobe_coldplug();
 
 	for (;;) {
 		r = partition_wait(cl.root, wait_s, dev, sizeof(dev));
@@ -217,15 +222,16 @@ void stage1(void)
 				 "unable to start root filesystem on %s", src);
 		}
 		umount2(NEWROOT, MNT_DETACH);
-		emergency(why);
+		emergency(why, 0);
 	}
 
-	log_open("init");
+	hwprobe_close();
+	console_log_open("init");
 	log_keel("root %s (%s) mounted read-only", src, cl.rootfstype);
 	char *argv[] = { "/sbin/init", NULL };
 	execv(argv[0], argv);
 	snprintf(why, sizeof(why), "unable to run stage 2 %s: %s", argv[0],
 		 strerror(errno));
 	for (;;)
-		emergency(why);
+		emergency(why, 0);
 }

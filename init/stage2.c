@@ -7,14 +7,18 @@
 #include "stages.h"
 #include "cmdline.h"
 #include "config.h"
+#include "console.h"
 #include "cgroup.h"
+#include "clockfloor.h"
 #include "control.h"
 #include "datapart.h"
 #include "hostsetup.h"
+#include "hwprobe.h"
 #include "logfile.h"
 #include "watchdog.h"
 #include "emergency.h"
 #include "file.h"
+#include "firmware.h"
 #include "log.h"
 #include "shutdown.h"
 #include "supervise.h"
@@ -86,24 +90,49 @@ static int min_timeout(int a, int b)
 	return a < b ? a : b;
 }
 
+/* The kernel's side: new devices (their drivers), its log (firmware). */
+enum { KERNEL_UEVENTS, KERNEL_LOG, KERNEL_FDS };
+
+static void kernel_events(const struct pollfd *fds)
+{
+	if (fds[KERNEL_UEVENTS].revents)
+		hwprobe_events();
+	if (fds[KERNEL_LOG].revents)
+		firmware_watch_read();
+}
+
+static void ready_line(void)
+{
+	if (services_degraded())
+		log_keel("ready at %.3f s since kernel start (degraded; "
+			 "initctl health says why)",
+			 boot_seconds());
+	else
+		log_keel("ready at %.3f s since kernel start", boot_seconds());
+}
+
 static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 {
-	struct pollfd fds[2 + 2 * SERVICES_MAX];
+	struct pollfd fds[2 + KERNEL_FDS + 2 * SERVICES_MAX];
 	struct signalfd_siginfo si;
 	char why[64];
 	double ready_by = boot_seconds() + CONFIG_KEEL_READY_TIMEOUT;
 	bool ready = false;
 
 	for (;;) {
-		int n = 0;
-		fds[n++] = (struct pollfd){ sfd, POLLIN, 0 };
-		if (cfd >= 0)
-			fds[n++] = (struct pollfd){ cfd, POLLIN, 0 };
-		int first_svc = n;
+		/* (poll skips a negative fd: each keeps its place) */
+		fds[0] = (struct pollfd){ sfd, POLLIN, 0 };
+		fds[1] = (struct pollfd){ cfd, POLLIN, 0 };
+		fds[2 + KERNEL_UEVENTS] =
+			(struct pollfd){ hwprobe_fd(), POLLIN, 0 };
+		fds[2 + KERNEL_LOG] =
+			(struct pollfd){ firmware_watch_fd(), POLLIN, 0 };
+		int n = 2 + KERNEL_FDS, first_svc = n;
 		n += services_pollfds(fds + n, SERVICES_MAX * 2);
 
 		int timeout =
 			min_timeout(services_timeout_ms(), watchdog_tick());
+		timeout = min_timeout(timeout, clock_save_tick());
 		if (!ready || sfd < 0)
 			timeout = min_timeout(timeout, 1000);
 		if (poll(fds, n, timeout) < 0 && errno != EINTR)
@@ -121,6 +150,7 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 			if (how != SHUTDOWN_NONE)
 				shutdown_system(how);
 		}
+		kernel_events(fds + 2);
 		services_io(fds + first_svc, n - first_svc);
 		if (services_reap(why, sizeof(why))) {
 			log_err("%s: rebooting", why);
@@ -129,8 +159,7 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 		services_tick();
 
 		if (!ready && services_settled()) {
-			log_keel("ready at %.3f s since kernel start",
-				 boot_seconds());
+			ready_line();
 			ready = true;
 		} else if (!ready && boot_seconds() > ready_by) {
 			log_warn("services not ready after %d s; see initctl "
@@ -144,10 +173,36 @@ static void __attribute__((noreturn)) event_loop(int sfd, int cfd)
 	}
 }
 
+/*
+ * /var from the data partition; when it cannot be, the emergency shell,
+ * and with no one at the console, a tmpfs: the box stays on the network.
+ * The partition itself is left as it is, for someone to repair.
+ */
+static void var_mount(const char *spec, int wait_s)
+{
+	char why[512], note[600];
+
+	while (data_mount(spec, wait_s, why, sizeof(why))) {
+		if (emergency(why, CONFIG_KEEL_EMERGENCY_WAIT) !=
+		    EMERGENCY_NOBODY)
+			continue;
+		snprintf(note, sizeof(note),
+			 "data partition unusable, /var is a tmpfs: %s", why);
+		if (data_mount_tmpfs()) {
+			/* not even a tmpfs: the services run without /var */
+			snprintf(note, sizeof(note),
+				 "data partition unusable, no /var: %s", why);
+		}
+		log_keel("booting degraded: %s", note);
+		services_set_degraded(note);
+		return;
+	}
+}
+
 void stage2(void)
 {
 	static char text[4096];
-	char why[512], machine_id[40];
+	char machine_id[40];
 	struct cmdline cl;
 	int sfd, cfd;
 
@@ -155,8 +210,9 @@ void stage2(void)
 	sfd = signals_open();
 	int sfd_errno = errno;
 	early_mount();
-	log_open("init");
+	console_log_open("init");
 	log_keel("stage 2 (root) at %.3f s", boot_seconds());
+	clock_floor_build();
 	/* ctrl-alt-del becomes SIGINT for us instead of an instant reboot. */
 	reboot(RB_DISABLE_CAD);
 	if (sfd < 0)
@@ -182,12 +238,18 @@ void stage2(void)
 	if (r)
 		log_err("unable to set up %s: %s", CGROUP_SYSTEM, strerror(-r));
 	mkdir(KEEL_RUN, 0755);
+	/* the NICs and watchdogs this machine has; the kernel's word on them */
+	if (hwprobe_open() == 0)
+		hwprobe_coldplug();
+	r = firmware_watch_open();
+	if (r)
+		log_warn("unable to read /dev/kmsg: %s", strerror(-r));
 	/* stage 1 found the disk already; an ESP is optional */
 	boot_mount(wait_s < 2 ? wait_s : 2);
 
-	while (data_mount(cl.data, wait_s, why, sizeof(why)))
-		emergency(why);
+	var_mount(cl.data, wait_s);
 	mkdir(KEEL_STATE, 0755);
+	clock_floor_saved();
 	init_log_open("/var/log/init.log", (long)CONFIG_KEEL_LOG_SIZE_KB * 1024,
 		      CONFIG_KEEL_LOG_KEEP);
 

@@ -543,7 +543,20 @@ size_t services_status(char *buf, size_t len)
 	return used;
 }
 
-int services_health(char *buf, size_t len)
+static char degraded[640];
+
+void services_set_degraded(const char *why)
+{
+	snprintf(degraded, sizeof(degraded), "%s", why);
+}
+
+const char *services_degraded(void)
+{
+	return degraded[0] ? degraded : NULL;
+}
+
+/* "not ready: <what>" in buf; returns how many are not (0: buf empty). */
+static int not_ready(char *buf, size_t len)
 {
 	size_t used = 0;
 	int missing = 0;
@@ -568,9 +581,23 @@ int services_health(char *buf, size_t len)
 		snprintf(buf, len, "not ready: services still starting");
 		missing++;
 	}
+	return missing;
+}
+
+int services_health(char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (degraded[0]) {
+		/* the boot went on without something: never healthy */
+		int n = snprintf(buf, len, "degraded: %s; ", degraded);
+		used = n < 0 ? 0 : (size_t)n < len ? (size_t)n : len - 1;
+	}
+	int missing = not_ready(buf + used, len - used);
 	if (!missing)
-		snprintf(buf, len, "ready");
-	return missing ? -EAGAIN : 0;
+		snprintf(buf + used, len - used, "%s",
+			 degraded[0] ? "services ready" : "ready");
+	return missing || degraded[0] ? -EAGAIN : 0;
 }
 
 /* --- shutdown ---------------------------------------------------------- */

@@ -57,6 +57,14 @@ size_t services_status(char *buf, size_t len);
  */
 int services_health(char *buf, size_t len);
 
+/*
+ * The boot went on without something it needs (the data partition):
+ * health says "degraded: <why>" and fails until the next boot.
+ */
+void services_set_degraded(const char *why);
+/* The reason, or NULL. */
+const char *services_degraded(void);
+
 /* Stop in reverse dependency order: stop signal, grace, cgroup kill. */
 void services_stop_all(void);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "util.h"
 #include "clock.h"
+#include "hwprobe.h"
 #include "log.h"
 #include "partition.h"
 
@@ -26,10 +27,11 @@ int partition_wait(const char *spec, int wait_s, char *dev, size_t len)
 	double until = boot_seconds() + wait_s;
 	int r;
 
+	/* a disk controller's driver may be what adds the disk */
 	while ((r = partition_find("/sys/class/block", spec, dev, len)) ==
 		       -ENOENT &&
 	       boot_seconds() < until)
-		usleep(20000);
+		hwprobe_wait(20);
 	return r;
 }
 
@@ -107,28 +109,6 @@ int run_wait(char *const argv[])
 int run_quiet(char *const argv[])
 {
 	return run(argv, true);
-}
-
-void console_tty(char *path, size_t len)
-{
-	char active[128];
-
-	/* "tty0 ttyS0": the last one is the kernel's /dev/console */
-	if (read_text("/sys/class/tty/console/active", active, sizeof(active)) >
-	    0) {
-		char *end = active + strcspn(active, "\n");
-		*end = '\0';
-		while (end > active && end[-1] == ' ')
-			*--end = '\0';
-		char *last = strrchr(active, ' ');
-		last = last ? last + 1 : active;
-		if (*last) {
-			snprintf(path, len, "/dev/%s", last);
-			if (access(path, R_OK | W_OK) == 0)
-				return;
-		}
-	}
-	snprintf(path, len, "/dev/console");
 }
 
 int attach_tty(const char *path)

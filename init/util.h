@@ -14,7 +14,8 @@ double boot_seconds(void);
 
 /*
  * partition_find in /sys/class/block, polled while the answer is -ENOENT
- * for up to wait_s seconds: disks appear as their drivers probe.
+ * for up to wait_s seconds: disks appear as their drivers probe, and the
+ * drivers of what appears meanwhile are loaded (hwprobe.h).
  */
 int partition_wait(const char *spec, int wait_s, char *dev, size_t len);
 
@@ -40,9 +41,6 @@ int run_wait(char *const argv[]);
 
 /* The same with its output thrown away. */
 int run_quiet(char *const argv[]);
-
-/* /dev/<tty> of the primary console, for an interactive shell. */
-void console_tty(char *path, size_t len);
 
 /* Make fd 0-2 the given tty, as the controlling tty of a new session. */
 int attach_tty(const char *path);

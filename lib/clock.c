@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: MIT
 #include "clock.h"
+#include "file.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+/* 2106-02-07: the end of unsigned 32-bit time */
+#define CLOCK_MAX 4294967295LL
 
 static long long clock_ms(clockid_t id)
 {
@@ -19,4 +26,42 @@ long monotonic_ms(void)
 long long boottime_ms(void)
 {
 	return clock_ms(CLOCK_BOOTTIME);
+}
+
+int clock_parse(const char *text, long long *secs)
+{
+	long long v = 0;
+	size_t n = strspn(text, "0123456789");
+
+	if (n == 0 || n > 10 || (text[n] && strcmp(text + n, "\n")))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		v = v * 10 + (text[i] - '0');
+	if (v == 0 || v > CLOCK_MAX)
+		return -EINVAL;
+	*secs = v;
+	return 0;
+}
+
+int clock_read_file(const char *path, long long *secs)
+{
+	char text[32];
+	ssize_t n = read_text(path, text, sizeof(text));
+
+	if (n < 0)
+		return (int)n;
+	return clock_parse(text, secs);
+}
+
+int clock_save(const char *path)
+{
+	char text[32];
+	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+
+	return write_atomic(path, text, (size_t)n, 0644);
+}
+
+bool clock_floor_raises(long long now, long long floor)
+{
+	return floor > now;
 }

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 static const char *log_ident = "keel";
-static int console_fd = -1;
+static int console_fds[LOG_CONSOLES_MAX];
+static char console_paths[LOG_CONSOLES_MAX][32];
+static int consoles;
 static int kmsg_fd = -1;
 static int console_loglevel = 7;
 static log_sink sink;
@@ -53,13 +55,39 @@ void log_name(const char *ident)
 	log_ident = ident;
 }
 
+/* a console stopped by ^S or flow control must not stall PID 1 */
+static int console_open(const char *path)
+{
+	return open(path, O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+}
+
 void log_open(const char *ident)
+{
+	static const char *const dev_console[] = { "/dev/console" };
+
+	log_open_ttys(ident, dev_console, 1);
+}
+
+void log_open_ttys(const char *ident, const char *const *ttys, int n)
 {
 	log_ident = ident;
 	log_close();
-	/* a console stopped by ^S or flow control must not stall PID 1 */
-	console_fd = open("/dev/console",
-			  O_WRONLY | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	for (int i = 0; i < n && consoles < LOG_CONSOLES_MAX; i++) {
+		int fd = console_open(ttys[i]);
+		if (fd >= 0) {
+			snprintf(console_paths[consoles],
+				 sizeof(console_paths[0]), "%s", ttys[i]);
+			console_fds[consoles++] = fd;
+		}
+	}
+	if (!consoles && n) {
+		int fd = console_open("/dev/console");
+		if (fd >= 0) {
+			snprintf(console_paths[0], sizeof(console_paths[0]),
+				 "/dev/console");
+			console_fds[consoles++] = fd;
+		}
+	}
 	kmsg_fd = open("/dev/kmsg", O_WRONLY | O_NOCTTY | O_CLOEXEC);
 
 	FILE *f = fopen("/proc/sys/kernel/printk", "re");
@@ -72,11 +100,11 @@ void log_open(const char *ident)
 
 void log_close(void)
 {
-	if (console_fd >= 0)
-		close(console_fd);
+	while (consoles > 0)
+		close(console_fds[--consoles]);
 	if (kmsg_fd >= 0)
 		close(kmsg_fd);
-	console_fd = kmsg_fd = -1;
+	kmsg_fd = -1;
 }
 
 /*
@@ -84,7 +112,7 @@ void log_close(void)
  * 1), but a slow serial line whose buffer is full for a moment must not
  * cost a line either: wait for room a few times, 100 ms at most in all.
  */
-static void console_write(int fd, const char *buf, size_t len)
+static int console_write(int fd, const char *buf, size_t len)
 {
 	int waits = 0;
 
@@ -99,8 +127,28 @@ static void console_write(int fd, const char *buf, size_t len)
 			struct pollfd p = { .fd = fd, .events = POLLOUT };
 			poll(&p, 1, 20);
 		} else {
-			return; /* nowhere left to report it */
+			return w < 0 ? -errno : -EIO;
 		}
+	}
+	return 0;
+}
+
+/*
+ * A tty is hung up when the session it was the controlling tty of ends
+ * (a console shell that exits): every descriptor of it then fails with
+ * EIO, ours too, but a new open works. (/dev/console's are spared.)
+ */
+static void consoles_write(const char *buf, size_t len)
+{
+	for (int i = 0; i < consoles; i++) {
+		if (console_write(console_fds[i], buf, len) != -EIO)
+			continue;
+		int fd = console_open(console_paths[i]);
+		if (fd < 0)
+			continue;
+		close(console_fds[i]);
+		console_fds[i] = fd;
+		console_write(fd, buf, len);
 	}
 }
 
@@ -122,8 +170,9 @@ static void log_write(int prio, const char *ident, const char *fmt, va_list ap)
 
 	/* "<N>" is for the kernel log only */
 	int skip = strchr(line, '>') - line + 1;
-	console_write(console_fd >= 0 ? console_fd : STDERR_FILENO, line + skip,
-		      n - skip);
+	consoles_write(line + skip, n - skip);
+	if (!consoles)
+		console_write(STDERR_FILENO, line + skip, n - skip);
 	keep(line + skip, n - skip);
 	errno = saved; /* callers log, then report errno */
 	/*

@@ -10,6 +10,13 @@
  * headless box keeps them in dmesg. Format: "<ident>: <message>".
  */
 void log_open(const char *ident);
+/*
+ * The same, writing to each of these ttys (the kernel's consoles: a
+ * screen and a serial port) instead of /dev/console, which is only the
+ * last of them; /dev/console when none of them opens.
+ */
+#define LOG_CONSOLES_MAX 4
+void log_open_ttys(const char *ident, const char *const *ttys, int n);
 /* Only the name: lines go to stderr (a service's log file). */
 void log_name(const char *ident);
 void log_close(void);

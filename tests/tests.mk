@@ -5,7 +5,8 @@ PYTEST := /usr/bin/python3 -m pytest
 AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
-	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
+	init/modules.c init/modalias.c init/hwprobe.c init/console.c init/watchdog.c \
+	init/firmware.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
 	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/os/vtree.c imaged/os/cachunker.c imaged/os/caindex.c imaged/net/http.c \
 	imaged/imaged_conf.c imaged/os/channel.c imaged/os/floor.c imaged/os/report.c imaged/os/reportq.c \
 	imaged/os/expect.c imaged/os/source.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c imaged/oci/json.c imaged/oci/platform.c \
@@ -167,9 +168,10 @@ aarch64-test-image:
 # aarch64's in a network namespace of its own so both can have their
 # servers on 127.0.0.1 (tests/system/run-arches). A test marked one_arch
 # (arch-neutral: init's services, bad input, the update channel...) runs
-# on the arch it names only.
-system-test-arches: images test-image aarch64-test-image test-busybox
-	@tests/system/run-arches \
+# on the arch it names only. The pc-x86_64 board's test image is named in
+# KEEL_PC_IMAGES: the x86_64 share boots it too (test_pc.py, about 100 s).
+system-test-arches: images test-image aarch64-test-image pc-test-image test-busybox
+	@KEEL_PC_IMAGES=$(PC_OUT)-test/images tests/system/run-arches \
 		x86_64:$(TEST_OUT)/images:$(BOARD_DIR) \
 		aarch64:$(AARCH64_OUT)-test/images:$(TOPDIR)/board/qemu-aarch64
 
@@ -180,6 +182,21 @@ check-aarch64: aarch64-test-image test-busybox
 	@KEEL_IMAGES=$(AARCH64_OUT)-test/images \
 		KEEL_BOARD_DIR=$(TOPDIR)/board/qemu-aarch64 KEEL_ARCH=aarch64 \
 		$(PYTEST) -v tests/system
+
+# The pc-x86_64 board's test image, built beside the default board's in
+# $(PC_OUT)-test, and its system tests (tests/system/test_pc.py: SATA
+# and NVMe machines, the screen, the hardware watchdog). The rest of the
+# system suite runs on the qemu boards; it is the same init.
+PC_OUT := $(TOPDIR)/output/pc-x86_64
+pc-test-image:
+	@test -f $(PC_OUT)/.config || \
+		$(MAKE) --no-print-directory O=$(PC_OUT) pc-x86_64_defconfig
+	@$(MAKE) --no-print-directory O=$(PC_OUT) test-image
+.PHONY: pc-test-image check-pc
+
+check-pc: pc-test-image
+	@KEEL_IMAGES=$(PC_OUT)-test/images KEEL_BOARD_DIR=$(TOPDIR)/board/pc-x86_64 \
+		KEEL_ARCH=x86_64 $(PYTEST) -v --durations=0 tests/system/test_pc.py
 
 # make fuzz: each libFuzzer target for FUZZ_SECONDS (default 30).
 FUZZ_SECONDS ?= 30

@@ -200,6 +200,46 @@ def test_unknown_module_stops_build(tmp_path):
     assert f"{mods}:2: module 'virtio_nope' is not in kernel 6.1.0-test" in r.stderr
 
 
+def test_modules_softdeps_and_probe_index(tmp_path):
+    """A softdep's modules (by name or alias) load first; --probe copies
+    a board's candidates and writes their own modules.alias and
+    modules.dep, the dependencies to load first listed last."""
+    moddir = tmp_path / "lib/modules/6.1.0-test"
+    (moddir / "kernel").mkdir(parents=True)
+    for name in ("nic", "phy", "libphy", "crc_a", "crc_b", "fs", "other"):
+        (moddir / "kernel" / f"{name}.ko").write_bytes(name.encode())
+    (moddir / "modules.dep").write_text(
+        "kernel/nic.ko: kernel/libphy.ko\nkernel/phy.ko: kernel/libphy.ko\n"
+        "kernel/libphy.ko:\nkernel/crc_a.ko:\nkernel/crc_b.ko:\n"
+        "kernel/fs.ko:\nkernel/other.ko:\n")
+    (moddir / "modules.softdep").write_text(
+        "# Soft dependencies extracted from modules themselves.\n"
+        "softdep nic pre: phy\nsoftdep fs pre: crypto-crc post: other\n")
+    (moddir / "modules.alias").write_text(
+        "alias pci:v00001234d*sv*sd*bc*sc*i* nic\nalias crypto-crc crc_a\n"
+        "alias crypto-crc crc_b\nalias pci:v0000ABCDd* other\n")
+    mods = tmp_path / "modules"
+    mods.write_text("nic\nfs\n")
+    r = run(["scripts/resolve-modules", str(moddir), str(mods)])
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == [
+        "kernel/libphy.ko", "kernel/phy.ko", "kernel/nic.ko",
+        "kernel/crc_a.ko", "kernel/crc_b.ko", "kernel/fs.ko"]
+    dest = tmp_path / "out"
+    r = run(["scripts/resolve-modules", "--probe", str(moddir), str(mods),
+             str(dest)])
+    assert r.returncode == 0, r.stderr
+    out = dest / "6.1.0-test"
+    assert (out / "modules.dep").read_text() == (
+        "kernel/nic.ko: kernel/phy.ko kernel/libphy.ko\n"
+        "kernel/fs.ko: kernel/crc_b.ko kernel/crc_a.ko\n")
+    alias = (out / "modules.alias").read_text()
+    assert "alias pci:v00001234d*sv*sd*bc*sc*i* nic\n" in alias
+    assert " other" not in alias and "crypto-crc" not in alias
+    assert sorted(p.name for p in (out / "kernel").iterdir()) == [
+        "crc_a.ko", "crc_b.ko", "fs.ko", "libphy.ko", "nic.ko", "phy.ko"]
+
+
 def test_mkcpio_archive(tmp_path):
     tree = tmp_path / "tree"
     (tree / "bin").mkdir(parents=True)

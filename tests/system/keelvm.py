@@ -95,9 +95,10 @@ def slot_settings(disk, slot, work):
     raise FileNotFoundError(f"no slot settings for {slot} in {disk}")
 
 
-def copy_disk(dest):
-    """A private copy of the built disk.img (sparse, so it is cheap)."""
-    src = os.path.join(images_dir(), "disk.img")
+def copy_disk(dest, images=None):
+    """A private copy of the built disk.img (sparse, so it is cheap), of
+    the test image under test or of the one in `images`."""
+    src = os.path.join(images or images_dir(), "disk.img")
     subprocess.run(["cp", "--sparse=always", src, dest], check=True)
     return dest
 
@@ -143,8 +144,11 @@ class QMP:
 class Machine:
     """One QEMU guest. `log` holds everything the console printed."""
 
-    def __init__(self, disk, workdir, kernel_boot=None, extra_args=()):
+    def __init__(self, disk, workdir, kernel_boot=None, extra_args=(),
+                 board=None):
         self.disk = disk
+        # a folder with the qemu-args to use (the board's by default)
+        self.board = board or board_dir()
         self.extra_args = list(extra_args)
         self.workdir = workdir
         self.kernel_boot = kernel_boot
@@ -160,7 +164,7 @@ class Machine:
         extra = ["-qmp", f"unix:{qmp},server=on,wait=off"] + self.extra_args
         if self.kernel_boot is None:
             return [os.path.join(TOP, "scripts", "run-qemu"), arch(),
-                    board_dir(), self.disk] + extra, qmp
+                    self.board, self.disk] + extra, qmp
         # Direct kernel boot: skips firmware and GRUB, so a test can
         # choose the command line.
         kernel, initrd, append = self.kernel_boot

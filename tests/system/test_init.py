@@ -1,5 +1,7 @@
 """init as a service manager, in the test image (tests/system/overlay adds
-the t-* services). The first group shares one machine and runs in order."""
+the t-* services). The first group shares one machine and runs in order.
+Its RTC starts at 2001 (as a box whose battery died), for the clock's
+floor."""
 import re
 import subprocess
 import time
@@ -9,12 +11,16 @@ import pytest
 import keelvm
 
 MACHINE_IDS = []
+# QEMU's RTC at this date on every start of QEMU
+RTC_2001 = ["-rtc", "base=2001-01-01T00:00:00"]
+RTC_2001_SECS = 978307200
 
 
 @pytest.fixture(scope="module")
 def vm(tmp_path_factory):
     work = str(tmp_path_factory.mktemp("init"))
-    m = keelvm.Machine(keelvm.copy_disk(f"{work}/disk.img"), work)
+    m = keelvm.Machine(keelvm.copy_disk(f"{work}/disk.img"), work,
+                       extra_args=RTC_2001)
     m.start()
     m.wait_ready()
     yield m
@@ -212,15 +218,44 @@ def test_full_disk_drops_log_lines(vm):
     assert "line 1999 of t-logger" in vm.check("tail -n 1 /var/log/t-logger.log")
 
 
+def now(vm):
+    return int(vm.check("date +%s"))
+
+
+def test_clock_floor_is_the_build_time(vm):
+    """An RTC at 2001: stage 2 moved the clock on to the image's build
+    time, and said so."""
+    built = int(vm.check("cat /etc/keel/build-time"))
+    assert built > RTC_2001_SECS
+    assert built <= now(vm) < built + 3600, (built, now(vm))
+    assert re.search(r"keel: clock set to \d{4}-\d\d-\d\d \d\d:\d\d:\d\d "
+                     r"UTC, the image's build time \(it said 2001-01-01 ",
+                     vm.console_text())
+    # the RTC itself is left as it was
+    rtc = vm.check("cat /sys/class/rtc/rtc0/since_epoch 2>/dev/null || "
+                   "true").strip()
+    assert not rtc or int(rtc) < built, rtc
+
+
 @pytest.mark.one_arch("x86_64")
-def test_reboot_keeps_identity(vm):
+def test_reboot_keeps_identity_and_time(vm):
+    """What /var keeps across a reboot: the machine id, a new random seed,
+    and the last time the host knew (saved at shutdown), which the next
+    boot's clock starts from although the RTC still says 2001."""
     mid = vm.check("cat /etc/machine-id").strip()
     seed = vm.check("md5sum /var/lib/keel/random-seed").split()[0]
+    # as if time sync had set it: three days past the build
+    later = int(vm.check("cat /etc/keel/build-time")) + 3 * 86400
+    vm.check(f"date -s @{later} >/dev/null")
     vm.child.sendline("reboot")
     vm.expect(r"keel: reboot now")
     vm.wait_ready()
     assert vm.check("cat /etc/machine-id").strip() == mid
     assert vm.check("md5sum /var/lib/keel/random-seed").split()[0] != seed
+    saved = int(vm.check("cat /var/lib/keel/clock"))
+    assert later <= saved < later + 600, (later, saved)
+    assert saved <= now(vm) < saved + 600
+    assert "the last time this host knew" in vm.console_text()
 
 
 def test_poweroff_bounded_with_stubborn_service(vm):

@@ -137,6 +137,13 @@ static void test_errors(void **state)
 	expect_error("x", "exec=/bin/x\nconsole = maybe\n", "line 2",
 		     "'maybe'");
 	expect_error("x", "exec=/bin/x\nconsole =\n", "line 2", "console");
+	/* a tty's name, never a path */
+	expect_error("x", "exec=/bin/x\nconsole = tty\n", "line 2", "'tty'");
+	expect_error("x", "exec=/bin/x\nconsole = tty/../sda\n", "line 2",
+		     "a tty's name");
+	expect_error("x", "exec=/bin/x\nconsole = ttyS0123456789abc\n",
+		     "line 2", "console must be");
+	expect_error("x", "exec=/bin/x\nconsole = sda1\n", "line 2", "'sda1'");
 	expect_error("x", "exec=/bin/x\nstop_signal = STOP\n", "line 2",
 		     "'STOP'");
 	expect_error("x", "exec=/bin/x\nstop_signal = term\n", "line 2",
@@ -155,6 +162,45 @@ static void test_errors(void **state)
 	expect_error("x", "restart=never\n", "no exec line", NULL);
 	expect_error("x", "", "no exec line", NULL);
 	expect_error("x", "# only a comment\n\n", "no exec line", NULL);
+}
+
+/* console = <tty>: the shell on a console other than /dev/console */
+static void test_console_tty(void **state)
+{
+	struct service s;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(service_parse(&s, "console-tty0",
+				       "exec = /bin/sh -l\nconsole = tty0\n",
+				       err, sizeof(err)),
+			 0);
+	assert_true(s.console);
+	assert_string_equal(s.console_tty, "tty0");
+	assert_int_equal(service_parse(&s, "c",
+				       "exec = /bin/sh\nconsole = "
+				       "ttyS1\n",
+				       err, sizeof(err)),
+			 0);
+	assert_string_equal(s.console_tty, "ttyS1");
+	/* yes: the primary console, as before */
+	assert_int_equal(service_parse(&s, "c",
+				       "exec = /bin/sh\nconsole = yes\n", err,
+				       sizeof(err)),
+			 0);
+	assert_true(s.console);
+	assert_string_equal(s.console_tty, "");
+	assert_int_equal(service_parse(&s, "c",
+				       "exec = /bin/sh\nconsole = no\n", err,
+				       sizeof(err)),
+			 0);
+	assert_false(s.console);
+	/* a console service has no readiness line, whichever tty */
+	assert_int_equal(service_parse(&s, "c",
+				       "exec = /bin/sh\nconsole = tty1\n"
+				       "ready = notify\n",
+				       err, sizeof(err)),
+			 -EINVAL);
 }
 
 static void test_too_many_args(void **state)
@@ -293,6 +339,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_console_tty),
 		cmocka_unit_test(test_too_many_args),
 		cmocka_unit_test(test_long_lines),
 		cmocka_unit_test(test_names),

@@ -2,13 +2,19 @@
 # Its modules.dep is generated here with depmod. The board picks the
 # package's flavour (CONFIG_KEEL_LINUX_FLAVOUR): the cloud kernels for
 # the QEMU boards, the generic arm64 one (Raspberry Pi drivers and
-# device trees) for rpi4. One hash file a flavour.
+# device trees) for rpi4, the generic amd64 one (SATA, NVMe, USB, the
+# common NICs and hardware watchdogs) for pc-x86_64. One hash file a
+# flavour.
 LINUX_FLAVOUR := $(or $(call qstrip,$(CONFIG_KEEL_LINUX_FLAVOUR)),cloud-amd64)
 
 LINUX_ABI_cloud-amd64 = 6.1.0-56-cloud-amd64
 LINUX_VERSION_cloud-amd64 = 6.1.192-2
 LINUX_DEBARCH_cloud-amd64 = amd64
 LINUX_HASH_cloud-amd64 = linux.hash
+LINUX_ABI_amd64 = 6.1.0-56-amd64
+LINUX_VERSION_amd64 = 6.1.192-2
+LINUX_DEBARCH_amd64 = amd64
+LINUX_HASH_amd64 = linux-amd64.hash
 # a foreign-architecture package (scripts/setup-host adds arm64 to dpkg)
 LINUX_ABI_cloud-arm64 = 6.1.0-56-cloud-arm64
 LINUX_VERSION_cloud-arm64 = 6.1.192-2
