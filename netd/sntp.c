@@ -302,10 +302,12 @@ static void log_silent(struct sntp *c)
 	for (int i = 0; i < c->n_peers; i++) {
 		struct sntp_peer *p = &c->peers[i];
 
-		if (!p->answered && !p->denied)
-			logf_(c, true, "no answer from %s: %s",
-			      sntp_peer_label(p, lbl, sizeof(lbl)),
-			      p->why[0] ? p->why : "timed out");
+		if (p->answered || p->denied)
+			continue;
+		if (!p->why[0])
+			strcpy(p->why, "timed out");
+		logf_(c, true, "no answer from %s: %s",
+		      sntp_peer_label(p, lbl, sizeof(lbl)), p->why);
 	}
 }
 
@@ -499,8 +501,16 @@ void sntp_set_hosts(struct sntp *c, char (*hosts)[NTP_HOST_MAX], int n,
 
 void sntp_kick(struct sntp *c, long now)
 {
-	if (c->state != SNTP_WAITING || !c->last_failed)
+	/* synced and waiting: the clock is right, the next poll will do */
+	if (c->state == SNTP_STOPPED ||
+	    (c->state == SNTP_WAITING && !c->last_failed))
 		return;
+	/* a lookup under way read the old resolv.conf, requests under way
+	 * may have been lost on a link without carrier: all again, now */
+	if (c->state == SNTP_RESOLVING) {
+		c->ops->lookup(c, NULL, 0);
+		c->need_lookup = true;
+	}
 	c->poll_exp = SNTP_MINPOLL;
 	begin_poll(c, now, "the network changed");
 	run(c, NULL, now);

@@ -109,8 +109,9 @@ void sntp_init(struct sntp *c, const struct sntp_ops *ops, void *ctx);
  */
 void sntp_set_hosts(struct sntp *c, char (*hosts)[NTP_HOST_MAX], int n,
 		    long now);
-/* The network changed (a lease, an address): a poll that failed is
- * tried again at once rather than at its backed-off time. */
+/* The network changed (carrier, a lease, an address, resolv.conf):
+ * unless the last poll synced, poll again at once: a failed poll rather
+ * than at its backed-off time, one under way from its start. */
 void sntp_kick(struct sntp *c, long now);
 /* A lookup's answers: each address of a name, then the end. */
 void sntp_add_address(struct sntp *c, const char *host,

@@ -279,6 +279,24 @@ static void test_kick_after_failure(void **state)
 	sntp_kick(&c, 3000);
 	assert_int_equal(c.state, SNTP_WAITING);
 	assert_int_equal(io.sent[0], 2);
+	/* a poll under way when carrier comes: its requests may have been
+	 * dropped, so they go again at once, with new nonces */
+	setup(&c);
+	set_hosts(&c, 0, 1, "192.0.2.1");
+	uint64_t first = c.peers[0].nonce;
+
+	sntp_kick(&c, 400);
+	assert_int_equal(c.state, SNTP_QUERYING);
+	assert_int_equal(io.sent[0], 2);
+	assert_true(c.peers[0].nonce != first);
+	assert_int_equal(c.round_end_ms, 5400);
+	/* a lookup under way is started again: resolv.conf changed */
+	setup(&c);
+	set_hosts(&c, 0, 1, "ntp.test");
+	sntp_kick(&c, 300);
+	assert_int_equal(io.cancels, 1);
+	assert_int_equal(io.lookups, 2);
+	assert_int_equal(c.state, SNTP_RESOLVING);
 }
 
 static void test_falseticker(void **state)
