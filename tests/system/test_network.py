@@ -1,9 +1,12 @@
 """netd in the booted image: DHCP from QEMU's user-mode server, DNS,
 the host's loopback services reached through it, status, and a static
-configuration from the ESP."""
+configuration from the ESP, with the time from an NTP server on the
+host."""
 import http.server
 import os
 import re
+import shutil
+import socket
 import socketserver
 import subprocess
 import threading
@@ -79,15 +82,75 @@ def test_dhcp_from_qemu_and_host_loopback(host_server, workdir):
         m.kill()
 
 
+DAYS_AHEAD = 3
+
+
+def free_udp_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def ntp_server(tmp_path):
+    """The distribution's chronyd on the host's 127.0.0.1 (the guest's
+    10.0.2.2), serving a time DAYS_AHEAD days ahead of the host's without
+    touching the host's clock: -x (no clock control), CAP_SYS_TIME out
+    of its bounding set, its own time moved by `chronyc settime`.
+    Yields (port, seconds ahead)."""
+    if not shutil.which("chronyd"):
+        pytest.skip("no chronyd: run scripts/setup-host")
+    d = tmp_path / "chrony"
+    d.mkdir(mode=0o700)
+    port = free_udp_port()
+    (d / "chrony.conf").write_text(
+        f"pidfile {d}/chronyd.pid\ndriftfile {d}/drift\n"
+        f"bindcmdaddress {d}/chronyd.sock\nbindaddress 127.0.0.1\n"
+        f"port {port}\nlocal stratum 3\nmanual\nallow all\n")
+    log = open(tmp_path / "chronyd.log", "w")
+    proc = subprocess.Popen(
+        ["setpriv", "--inh-caps=-sys_time", "--bounding-set=-sys_time",
+         "chronyd", "-x", "-d", "-u", "root", "-f", str(d / "chrony.conf")],
+        stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 10
+        while not (d / "chronyd.sock").exists():
+            assert time.time() < deadline and proc.poll() is None, \
+                (tmp_path / "chronyd.log").read_text()
+            time.sleep(0.1)
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(
+            time.time() + DAYS_AHEAD * 86400))
+        subprocess.run(["chronyc", "-h", str(d / "chronyd.sock"), "settime",
+                        when], check=True, capture_output=True,
+                       env=dict(os.environ, TZ="UTC"))
+        out = subprocess.run(["chronyc", "-h", str(d / "chronyd.sock"),
+                              "tracking"], check=True, capture_output=True,
+                             text=True).stdout
+        m = re.search(r"System time\s*:\s*([\d.]+) seconds slow", out)
+        assert m, out
+        yield port, float(m.group(1))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def guest_time(m):
+    return int(m.check("date +%s").strip())
+
+
 @pytest.mark.one_arch("x86_64")
-def test_static_config_from_esp(workdir):
+def test_static_config_from_esp(ntp_server, workdir):
     """config/network.conf on the ESP (as a user writes it before the
-    first boot) wins over the image's DHCP default."""
+    first boot) wins over the image's DHCP default. Its ntp server is
+    chronyd on the host, days ahead of the host's time, with QEMU's RTC
+    at 2001: the guest's clock follows the server within a minute of
+    ready, and the kernel's clock is marked synchronised."""
+    port, ahead = ntp_server
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     conf = os.path.join(workdir, "network.conf")
     with open(conf, "w") as f:
-        f.write("dns = 10.0.2.3\nsearch = keel.test\n\n"
-                "[eth0]\naddress = 10.0.2.77/24\ngateway = 10.0.2.2\n"
+        f.write(f"dns = 10.0.2.3\nsearch = keel.test\nntp = 10.0.2.2:{port}\n"
+                "\n[eth0]\naddress = 10.0.2.77/24\ngateway = 10.0.2.2\n"
                 "required = yes\n")
     start, _ = keelvm.partition_extent(disk, 1)
     img = f"{disk}@@{start}"
@@ -95,9 +158,35 @@ def test_static_config_from_esp(workdir):
                    capture_output=True)
     subprocess.run(["mcopy", "-o", "-i", img, conf, "::config/network.conf"],
                    check=True)
-    m = keelvm.Machine(disk, workdir).start()
+    m = keelvm.Machine(disk, workdir,
+                       extra_args=["-rtc", "base=2001-01-01T00:00:00"]).start()
     try:
         m.wait_ready()
+        ready = time.time()
+        while abs(guest_time(m) - (time.time() + ahead)) > 10:
+            assert time.time() < ready + 60, \
+                m.check("date; netd status; cat /var/log/netd.log")
+            time.sleep(2)
+        log = m.check("cat /var/log/netd.log")
+        # from 2001: a step of about 25 years and DAYS_AHEAD days
+        assert re.search(r"ntp: stepped the clock by \+\d{9}\.\d{6} s", log),\
+            log
+        assert "netd: time synced" in log
+        st = m.check("netd status")
+        assert re.search(rf"^time: synced to 10\.0\.2\.2, offset [+-]\d+\.\d+ s,"
+                         r" \d+ s ago$", st, re.M), st
+        assert re.search(rf"^  server 10\.0\.2\.2: offset", st, re.M), st
+        # the marker for services, the saved time for the next boot
+        assert "10.0.2.2" in m.check("cat /run/keel/time-synced")
+        saved = int(m.check("cat /var/lib/keel/clock").strip())
+        assert abs(saved - (time.time() + ahead)) < 120
+        # STA_UNSYNC clear: the kernel copies its clock to the RTC at
+        # once, then every 11 minutes (CONFIG_RTC_SYSTOHC)
+        deadline = time.time() + 30
+        while abs(int(m.check("cat /sys/class/rtc/rtc0/since_epoch")) -
+                  guest_time(m)) > 5:
+            assert time.time() < deadline, "the RTC was not set"
+            time.sleep(2)
         wait_address(m, "10.0.2.77")
         assert "10.0.2.15" not in m.check("ip -4 addr show dev eth0")
         assert re.search(r"default via 10\.0\.2\.2 dev eth0",
