@@ -207,6 +207,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
 	@/usr/bin/python3 tests/bench/update_throughput.py
 	@/usr/bin/python3 tests/bench/dhcp_lease.py $(NETD_BIN)
+	@/usr/bin/python3 tests/bench/ntp_sync.py $(NETD_BIN)
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
 
