@@ -101,10 +101,22 @@ void sntp_init(struct sntp *c, const struct sntp_ops *ops, void *ctx)
 	c->next_ms = -1;
 }
 
+/* The same address and port (not the same bytes: an IPv6 reply may
+ * carry a flow label the address we sent to had not). */
 static bool same_addr(const struct sockaddr_storage *a, socklen_t alen,
 		      const struct sockaddr *b, socklen_t blen)
 {
-	return alen == blen && !memcmp(a, b, alen);
+	const struct sockaddr_in *a4 = (const void *)a, *b4 = (const void *)b;
+	const struct sockaddr_in6 *a6 = (const void *)a, *b6 = (const void *)b;
+
+	if (a->ss_family != b->sa_family || alen != blen)
+		return false;
+	if (a->ss_family == AF_INET)
+		return alen >= sizeof(*a4) && a4->sin_port == b4->sin_port &&
+		       a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a->ss_family == AF_INET6 && alen >= sizeof(*a6) &&
+	       a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
 }
 
 void sntp_add_address(struct sntp *c, const char *host,
