@@ -5,8 +5,6 @@ host."""
 import http.server
 import os
 import re
-import shutil
-import socket
 import socketserver
 import subprocess
 import threading
@@ -15,6 +13,7 @@ import time
 import pytest
 
 import keelvm
+import ntpserver
 
 pytestmark = pytest.mark.skipif(not keelvm.have_qemu(), reason="no qemu")
 
@@ -85,53 +84,13 @@ def test_dhcp_from_qemu_and_host_loopback(host_server, workdir):
 DAYS_AHEAD = 3
 
 
-def free_udp_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def ntp_server(tmp_path):
-    """The distribution's chronyd on the host's 127.0.0.1 (the guest's
-    10.0.2.2), serving a time DAYS_AHEAD days ahead of the host's without
-    touching the host's clock: -x (no clock control), CAP_SYS_TIME out
-    of its bounding set, its own time moved by `chronyc settime`.
-    Yields (port, seconds ahead)."""
-    if not shutil.which("chronyd"):
+    """chronyd on the host, DAYS_AHEAD days ahead: (port, seconds)."""
+    if not ntpserver.have_chronyd():
         pytest.skip("no chronyd: run scripts/setup-host")
-    d = tmp_path / "chrony"
-    d.mkdir(mode=0o700)
-    port = free_udp_port()
-    (d / "chrony.conf").write_text(
-        f"pidfile {d}/chronyd.pid\ndriftfile {d}/drift\n"
-        f"bindcmdaddress {d}/chronyd.sock\nbindaddress 127.0.0.1\n"
-        f"port {port}\nlocal stratum 3\nmanual\nallow all\n")
-    log = open(tmp_path / "chronyd.log", "w")
-    proc = subprocess.Popen(
-        ["setpriv", "--inh-caps=-sys_time", "--bounding-set=-sys_time",
-         "chronyd", "-x", "-d", "-u", "root", "-f", str(d / "chrony.conf")],
-        stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 10
-        while not (d / "chronyd.sock").exists():
-            assert time.time() < deadline and proc.poll() is None, \
-                (tmp_path / "chronyd.log").read_text()
-            time.sleep(0.1)
-        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(
-            time.time() + DAYS_AHEAD * 86400))
-        subprocess.run(["chronyc", "-h", str(d / "chronyd.sock"), "settime",
-                        when], check=True, capture_output=True,
-                       env=dict(os.environ, TZ="UTC"))
-        out = subprocess.run(["chronyc", "-h", str(d / "chronyd.sock"),
-                              "tracking"], check=True, capture_output=True,
-                             text=True).stdout
-        m = re.search(r"System time\s*:\s*([\d.]+) seconds slow", out)
-        assert m, out
-        yield port, float(m.group(1))
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with ntpserver.chronyd(tmp_path, DAYS_AHEAD * 86400) as server:
+        yield server
 
 
 def guest_time(m):
