@@ -266,8 +266,11 @@ static void test_kick_after_failure(void **state)
 	/* the send failed: the poll is over at once, no retries */
 	assert_int_equal(c.state, SNTP_WAITING);
 	assert_int_equal(io.sent[0], 1);
-	assert_non_null(strstr(io.log, "unable to send: Network is "
-				       "unreachable"));
+	char want[100];
+
+	snprintf(want, sizeof(want), "unable to send: %s",
+		 strerror(ENETUNREACH)); /* musl's words are not glibc's */
+	assert_non_null(strstr(io.log, want));
 	/* a lease came: asked again at once */
 	io.send_err = 0;
 	sntp_kick(&c, 2000);
