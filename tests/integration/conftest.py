@@ -144,14 +144,11 @@ class Net:
                            capture_output=True, text=True,
                            env=dict(os.environ, TZ="UTC"))
         assert r.returncode == 0 and "200 OK" in r.stdout, r
-        # settime takes whole seconds: what chronyd now serves, exactly,
-        # for servers that must agree with it
-        r = subprocess.run(["chronyc", "-h", sock, "tracking"],
-                           capture_output=True, text=True, check=True)
-        m = re.search(r"System time\s*:\s*([\d.]+) seconds (slow|fast)",
-                      r.stdout)
-        assert m, r.stdout
-        p.ahead = float(m.group(1)) * (1 if m.group(2) == "slow" else -1)
+        # settime takes whole seconds: what chronyd now serves, to the
+        # millisecond, for servers that must agree with it
+        p.ahead = float(self.srv(sys.executable,
+                                 os.path.join(HERE, "hostile_ntp.py"),
+                                 "--query", addr))
         p.log = log
         return p
 

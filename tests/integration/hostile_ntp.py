@@ -21,6 +21,12 @@ negative, or days):
 One log line per request goes to --log (or stderr): "rx from ADDR:PORT"
 and "tx MODE". The first line is "ready" once the socket is bound. It
 runs until SIGTERM or SIGINT.
+
+    python3 hostile_ntp.py --query ADDR [--port 123]
+
+asks the server at ADDR once and prints its offset from this host's
+clock in seconds (RFC 5905 section 8), so that a server here can be set
+to agree with a real one to the millisecond.
 """
 import argparse
 import signal
@@ -54,14 +60,31 @@ def reply(req, mode, ahead):
                        -20, 0x10, 0x100, refid, rec - 2**32, org, rec, xmt)
 
 
+def query(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    nonce = ntp_now(0)
+    t1 = time.time()
+    s.sendto(struct.pack("!B39xQ", 4 << 3 | 3, nonce), (addr, port))
+    d = s.recv(1024)
+    t4 = time.time()
+    rec, xmt = (struct.unpack("!Q", d[i:i + 8])[0] / 2**32 - NTP_EPOCH
+                for i in (32, 40))
+    assert d[24:32] == struct.pack("!Q", nonce)
+    print(f"{((rec - t1) + (xmt - t4)) / 2:.6f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--addr", required=True)
+    ap.add_argument("--query")
+    ap.add_argument("--addr")
     ap.add_argument("--port", type=int, default=123)
     ap.add_argument("--mode", default="good")
     ap.add_argument("--ahead", type=float, default=0.0)
     ap.add_argument("--log")
     a = ap.parse_args()
+    if a.query:
+        return query(a.query, a.port)
     log = open(a.log, "a", buffering=1) if a.log else sys.stderr
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

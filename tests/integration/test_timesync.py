@@ -118,8 +118,9 @@ def test_falseticker_and_insane_answers(net):
         assert re.search(rf"ntp: no answer from 10\.99\.0\.{addr}: {why}",
                          log), (addr, log)
     assert "ntp: 10.99.0.6: kiss-o'-death DENY: no longer asking it" in log
-    # the forger was asked three times; none of its answers counted
-    assert read(origin.log).count("tx origin") == 3
+    # the forger was asked again and again (three times a poll, and the
+    # carrier coming may have started the poll over); no answer counted
+    assert read(origin.log).count("tx origin") >= 3
     st = status(net)
     assert "server 10.99.0.3: offset -345" in st and "(falseticker)" in st
     assert "server 10.99.0.6: refuses us (kiss-o'-death)" in st
