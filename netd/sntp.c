@@ -523,6 +523,9 @@ void sntp_kick(struct sntp *c, long now)
 		c->ops->lookup(c, NULL, 0);
 		c->need_lookup = true;
 	}
+	if (c->state != SNTP_WAITING) /* no change of state to log */
+		logf_(c, false, "%s again: the network changed",
+		      state_names[c->state]);
 	c->poll_exp = SNTP_MINPOLL;
 	begin_poll(c, now, "the network changed");
 	run(c, NULL, now);

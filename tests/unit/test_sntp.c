@@ -289,6 +289,7 @@ static void test_kick_after_failure(void **state)
 	uint64_t first = c.peers[0].nonce;
 
 	sntp_kick(&c, 400);
+	assert_non_null(strstr(io.log, "querying again: the network changed"));
 	assert_int_equal(c.state, SNTP_QUERYING);
 	assert_int_equal(io.sent[0], 2);
 	assert_true(c.peers[0].nonce != first);
