@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* 2106-02-07: the end of unsigned 32-bit time */
 #define CLOCK_MAX 4294967295LL
@@ -53,15 +54,25 @@ int clock_read_file(const char *path, long long *secs)
 	return clock_parse(text, secs);
 }
 
-int clock_save(const char *path)
+int clock_write_file(const char *path, long long secs)
 {
 	char text[32];
-	int n = snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL));
+	int n = snprintf(text, sizeof(text), "%lld\n", secs);
 
 	return write_atomic(path, text, (size_t)n, 0644);
+}
+
+int clock_save(const char *path)
+{
+	return clock_write_file(path, (long long)time(NULL));
 }
 
 bool clock_floor_raises(long long now, long long floor)
 {
 	return floor > now;
+}
+
+bool clock_synced(void)
+{
+	return access(KEEL_CLOCK_SYNCED, F_OK) == 0;
 }

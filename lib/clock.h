@@ -29,10 +29,22 @@ int clock_parse(const char *text, long long *secs);
 /* Read and parse a time file. 0 or -errno. */
 int clock_read_file(const char *path, long long *secs);
 
+/* secs into a time file, atomically: 0 or -errno. */
+int clock_write_file(const char *path, long long secs);
 /* The time now into a time file, atomically. 0 or -errno. */
 int clock_save(const char *path);
 
 /* Whether floor is later than now: then the clock moves on to it. */
 bool clock_floor_raises(long long now, long long floor);
+
+/*
+ * Made by netd at its first time sync of a boot (/run is a tmpfs): a
+ * service that needs the true time waits for it; imaged, whose TLS
+ * certificates are checked against the clock, asks whether it exists.
+ */
+#define KEEL_CLOCK_SYNCED "/run/keel/time-synced"
+
+/* Whether netd has synced the clock since boot. */
+bool clock_synced(void);
 
 #endif

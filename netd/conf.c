@@ -232,6 +232,33 @@ static int rule_key(struct parser *ps, struct net_rule *r, const char *key,
 	return 0;
 }
 
+/* ntp = HOST [HOST...], or none (not even the image's servers). */
+static int ntp_key(struct parser *ps, struct net_conf *c, char *val)
+{
+	char *save = NULL, name[NTP_HOST_MAX];
+	uint16_t port;
+
+	c->n_ntp = 0;
+	c->set_ntp = 1;
+	if (!strcmp(val, "none"))
+		return 0;
+	for (char *w = strtok_r(val, " \t,", &save); w;
+	     w = strtok_r(NULL, " \t,", &save)) {
+		if (c->n_ntp == NET_MAX_NTP)
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "more than %d ntp servers", NET_MAX_NTP);
+		if (strlen(w) >= NTP_HOST_MAX ||
+		    ntp_host_parse(w, name, sizeof(name), &port))
+			return errmsg(ps->err, ps->errlen, -EINVAL,
+				      "ntp '%s' is not a host name or address "
+				      "(like pool.ntp.org, 192.0.2.1, "
+				      "[2001:db8::1]:1123)",
+				      w);
+		strcpy(c->ntp[c->n_ntp++], w);
+	}
+	return 0;
+}
+
 static int global_key(struct parser *ps, struct net_conf *c, const char *key,
 		      char *val)
 {
@@ -254,6 +281,8 @@ static int global_key(struct parser *ps, struct net_conf *c, const char *key,
 				      "/8 to /28, not '%s'",
 				      val);
 		c->pod_cidr = p;
+	} else if (!strcmp(key, "ntp")) {
+		return ntp_key(ps, c, val);
 	} else {
 		return errmsg(ps->err, ps->errlen, -EINVAL,
 			      "unknown key '%s' (interface keys go after a "
@@ -392,6 +421,11 @@ static int merge(struct net_conf *acc, const struct net_conf *one,
 	if (one->set_timeout && !acc->set_timeout) {
 		acc->ready_timeout_s = one->ready_timeout_s;
 		acc->set_timeout = 1;
+	}
+	if (one->set_ntp && !acc->set_ntp) {
+		memcpy(acc->ntp, one->ntp, sizeof(acc->ntp));
+		acc->n_ntp = one->n_ntp;
+		acc->set_ntp = 1;
 	}
 	if (one->pod_cidr.family && !acc->set_pod) {
 		acc->pod_cidr = one->pod_cidr;

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "nlmsg.h"
+#include "ntp.h"
 
 /*
  * /etc/keel/network.conf and its overrides. Global keys first, then one
@@ -23,6 +24,7 @@
 #define NET_MAX_DNS 4
 #define NET_MAX_SEARCH 6
 #define NET_NAME_MAX 64
+#define NET_MAX_NTP 8
 
 struct net_prefix {
 	int family; /* AF_INET, AF_INET6 */
@@ -66,7 +68,9 @@ struct net_conf {
 	struct net_dns dns; /* global servers and search domains */
 	int ready_timeout_s;
 	struct net_prefix pod_cidr;
-	uint8_t set_timeout, set_pod; /* set by a file, not defaulted */
+	char ntp[NET_MAX_NTP][NTP_HOST_MAX]; /* servers, as written */
+	int n_ntp;
+	uint8_t set_timeout, set_pod, set_ntp; /* set by a file */
 	char source[160]; /* the files it came from, for status */
 };
 

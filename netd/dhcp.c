@@ -220,6 +220,8 @@ static void take_lease(struct dhcp_client *c, const struct dhcp_msg *m,
 	l->n_routers = m->n_routers;
 	memcpy(l->dns, m->dns, sizeof(l->dns));
 	l->n_dns = m->n_dns;
+	memcpy(l->ntp, m->ntp, sizeof(l->ntp));
+	l->n_ntp = m->n_ntp;
 	memcpy(l->domain, m->domain, sizeof(l->domain));
 	memcpy(l->search, m->search, sizeof(l->search));
 	memcpy(l->hostname, m->hostname, sizeof(l->hostname));

@@ -38,6 +38,8 @@ struct dhcp_lease {
 	uint8_t n_routers;
 	uint32_t dns[DHCP_MAX_ADDRS];
 	uint8_t n_dns;
+	uint32_t ntp[DHCP_MAX_ADDRS]; /* option 42 */
+	uint8_t n_ntp;
 	char domain[256];
 	char search[256];
 	char hostname[64];

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * netd's one loop: poll over the signals (a signalfd), link events,
- * netd.sock and each DHCP client's packet socket, with the nearest
- * DHCP timer and the readiness deadline as its timeout. Signals only
- * wake it: SIGHUP reloads, SIGTERM and SIGINT stop it.
+ * netd.sock, the time sync's sockets and name lookup, and each DHCP
+ * client's packet socket, with the nearest DHCP or time sync timer and
+ * the readiness deadline as its timeout. Signals only wake it: SIGHUP
+ * reloads, SIGTERM and SIGINT stop it.
  */
 #include <errno.h>
 #include <poll.h>
@@ -17,7 +18,8 @@
 #include "netd.h"
 
 #define MAX_POLL 64
-#define FIXED_FDS 3 /* signals, events, netd.sock; then the links' */
+/* signals, events, netd.sock; then the time sync's, then the links' */
+#define FIXED_FDS 3
 
 static int sig_fd = -1;
 static int ready_fd; /* init's READY_FD: 0 none, -1 once told */
@@ -69,12 +71,15 @@ static void tell_ready(void)
 	ready_fd = -1;
 }
 
-/* Until the next DHCP timer or the readiness deadline; -1: none. */
+/* Until the next DHCP or time sync timer or the readiness deadline;
+ * -1: none. */
 static int timeout_ms(long now)
 {
-	long next = links_next_timer();
+	long next = links_next_timer(), ntp = timesync_next_timer();
 	int timeout = -1;
 
+	if (ntp >= 0 && (next < 0 || ntp < next))
+		next = ntp;
 	if (next >= 0)
 		/* a long lease's T1 is weeks away: wake hourly */
 		timeout = next <= now		 ? 0
@@ -144,13 +149,19 @@ int loop_run(void)
 
 	tell_ready();
 	for (;;) {
-		int n = 0;
+		int n = 0, n_time;
+
+		/* the servers as links and leases now have them: a change
+		 * polls at once (and may open a socket to poll below) */
+		timesync_update(monotonic_ms());
 
 		pfd[n++] = (struct pollfd){ .fd = sig_fd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = rtnl_fd(&netd.events),
 					    .events = POLLIN };
 		pfd[n++] =
 			(struct pollfd){ .fd = netd.ctl_fd, .events = POLLIN };
+		n_time = timesync_poll_fds(pfd + n);
+		n += n_time;
 		for (struct link *l = netd.links; l && n < MAX_POLL;
 		     l = l->next) {
 			if (l->pkt_fd < 0)
@@ -171,7 +182,8 @@ int loop_run(void)
 			read_events();
 		if (pfd[2].revents & POLLIN)
 			ctl_handle(netd.ctl_fd);
-		for (int i = FIXED_FDS; i < n; i++) {
+		timesync_poll_events(pfd + FIXED_FDS, n_time);
+		for (int i = FIXED_FDS + n_time; i < n; i++) {
 			struct link *l = link_by_index(link_of[i]);
 
 			/* POLLERR too: a link set down leaves ENETDOWN on
@@ -180,6 +192,7 @@ int loop_run(void)
 				link_receive(l);
 		}
 		links_timers(monotonic_ms());
+		timesync_timers(monotonic_ms());
 		tell_ready();
 	}
 }

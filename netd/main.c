@@ -5,6 +5,7 @@
  * network. One process, one poll loop, no threads.
  *
  *   netd [--config FILE]... [--state DIR] [--run DIR]   the daemon
+ *        [--clock-file FILE] [--clock-dry-run]          (the time sync's)
  *   netd status | reload                               ask the daemon
  *   netd pod-add NAME NETNS [PORTS] | pod-del NAME
  */
@@ -16,6 +17,7 @@
 #include "file.h"
 #include "log.h"
 #include "netd.h"
+#include "sysclock.h"
 
 static const char *const default_confs[] = {
 	"/var/lib/keel/network.conf", /* set at run time */
@@ -31,6 +33,7 @@ static const char *const default_confs[] = {
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: netd [--config FILE]... [--state DIR] [--run DIR]\n"
+		   "            [--clock-file FILE] [--clock-dry-run]\n"
 		   "       netd [--run DIR] status | reload\n"
 		   "       netd [--run DIR] pod-add NAME NETNS-PATH [PORTS] | "
 		   "pod-del NAME\n"
@@ -73,7 +76,10 @@ static int run_daemon(void)
 			strerror(-netd.ctl_fd));
 	links_scan();
 	resolv_update();
-	return loop_run();
+	timesync_init();
+	r = loop_run();
+	timesync_stop();
+	return r;
 }
 
 /* A request to the daemon: its answer printed, 1 when it says no. */
@@ -96,6 +102,8 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "state", required_argument, NULL, 's' },
 		{ "run", required_argument, NULL, 'r' },
+		{ "clock-file", required_argument, NULL, 'k' },
+		{ "clock-dry-run", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -105,7 +113,7 @@ int main(int argc, char **argv)
 
 	netd.conf_paths = default_confs;
 	netd.n_conf_paths = 3;
-	while ((c = getopt_long(argc, argv, "+c:s:r:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:s:r:k:nh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			if (n_confs == MAX_CONFS) {
@@ -125,6 +133,12 @@ int main(int argc, char **argv)
 			snprintf(sock_path, sizeof(sock_path), "%s/netd.sock",
 				 optarg);
 			netd.sock_path = sock_path;
+			break;
+		case 'k':
+			netd.clock_file = optarg;
+			break;
+		case 'n':
+			sysclock_dry_run();
 			break;
 		case 'h':
 			usage(stdout);

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "clock.h"
 #include "log.h"
 #include "netd.h"
 
@@ -15,6 +16,9 @@ struct netd netd = {
 	.run_dir = "/run/keel",
 	.sock_path = "/run/netd.sock",
 	.ctl_fd = -1,
+	.clock_file = KEEL_CLOCK_FILE,
+	.ntp_fd = { -1, -1 },
+	.lookup_fd = -1,
 };
 
 int netd_conf_load(bool first)

@@ -3,13 +3,16 @@
 #define KEEL_NETD_H
 
 #include <net/if.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "conf.h"
 #include "dhcp.h"
 #include "nlmsg.h"
 #include "rtnl.h"
+#include "sntp.h"
 
 /* linux/if.h has it, but clashes with net/if.h */
 #ifndef IFF_LOWER_UP
@@ -63,6 +66,12 @@ struct netd {
 	struct link *links; /* links.c */
 	char nlbuf[NLM_BUF]; /* whoever sends: one request at a time */
 	char resolv_last[2048]; /* resolv.c: what it last wrote */
+	/* the time sync */
+	struct sntp sntp; /* timesync.c: the SNTP client */
+	const char *clock_file; /* main.c: the saved time, KEEL_CLOCK_FILE */
+	int ntp_fd[2]; /* ntpio.c: UDP for IPv4 and IPv6, -1 until used */
+	int lookup_fd; /* ntpio.c: a name lookup's answers, -1 none */
+	pid_t lookup_pid; /* ntpio.c: its child, 0 none */
 };
 
 extern struct netd netd;
@@ -108,6 +117,30 @@ void lease_forget(const struct link *l);
 
 /* resolv.c: resolv.conf from every source */
 void resolv_update(void);
+
+/* timesync.c: the SNTP client's place in netd: its servers (network.conf,
+ * DHCP), its sockets and timer in the loop, the clock it corrects */
+void timesync_init(void);
+void timesync_update(long now); /* after each pass: servers, network */
+int timesync_poll_fds(struct pollfd *pfd); /* up to 3 */
+void timesync_poll_events(const struct pollfd *pfd, int n);
+long timesync_next_timer(void);
+void timesync_timers(long now);
+void timesync_stop(void);
+
+/* ntpio.c: its UDP sockets and name lookups (a child process) */
+int ntpio_send(const struct sockaddr *sa, socklen_t len, const uint8_t *pkt,
+	       size_t n, uint64_t *t1);
+ssize_t ntpio_recv(int fd, uint8_t *buf, size_t len,
+		   struct sockaddr_storage *from, socklen_t *fromlen,
+		   uint64_t *t4);
+int ntpio_lookup(char (*hosts)[NTP_HOST_MAX], int n);
+void ntpio_lookup_stop(void);
+/* What came from the lookup: each address or failure; true at its end */
+bool ntpio_lookup_read(void (*on_addr)(const char *host,
+				       const struct sockaddr *sa,
+				       socklen_t len),
+		       void (*on_fail)(const char *host, const char *why));
 
 /* status.c, pods.c: requests on netd.sock */
 void ctl_handle(int lfd);

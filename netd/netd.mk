@@ -25,6 +25,9 @@ $(NETD_BIN): $(NETD_SRCS) $(NETD_LIB_SRCS) $(NETD_MNL) netd/mnl.c \
 	@$(TARGET_CC) $(KEEL_CFLAGS) -Inetd $(NETD_MNL_FLAGS) $(KEEL_LDFLAGS) \
 		-o $@ $(NETD_SRCS) $(NETD_LIB_SRCS) $(NETD_MNL_LINK)
 
+# (several words: qstrip, for one, would keep the quotes)
+NETD_NTP_SERVERS := $(strip $(subst ",,$(CONFIG_KEEL_NTP_SERVERS)))
+
 # Into the root filesystem: the binary, its service, and its build
 # options (netd/Kconfig) as keys of the image's network.conf, the least
 # important of its files, so that the ESP's or /var's still win.
@@ -34,6 +37,9 @@ define netd-install
 	@printf '\n# CONFIG_KEEL_NETD_POD_CIDR (netd/Kconfig)\npod_cidr = %s\n' \
 		'$(call qstrip,$(CONFIG_KEEL_NETD_POD_CIDR))' \
 		>>$(TARGET)/etc/keel/network.conf
+	$(if $(NETD_NTP_SERVERS),@printf \
+		'\n# CONFIG_KEEL_NTP_SERVERS (netd/Kconfig)\nntp = %s\n' \
+		'$(NETD_NTP_SERVERS)' >>$(TARGET)/etc/keel/network.conf)
 endef
 
 # The same sources on the build host, against the distribution's libmnl:

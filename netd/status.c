@@ -9,6 +9,7 @@
 #include "ctlsock.h"
 #include "log.h"
 #include "netd.h"
+#include "sysclock.h"
 
 #define MAX_SEEN 128
 
@@ -95,6 +96,59 @@ static void status_link(int fd, struct link *l, const struct seen *s, long now)
 	}
 }
 
+/* One server, as this poll found it. */
+static void status_peer(int fd, const struct sntp_peer *p)
+{
+	char lbl[NTP_HOST_MAX + 72], off[32];
+
+	sntp_peer_label(p, lbl, sizeof(lbl));
+	if (p->answered)
+		ctl_sendf(fd, CTL_MORE,
+			  "  server %s: offset %s, delay %.3f ms, stratum %u%s",
+			  lbl, sntp_secs(off, sizeof(off), p->sample.offset_ns),
+			  (double)p->sample.delay_ns / 1e6, p->stratum,
+			  p->truechimer ? "" : " (falseticker)");
+	else
+		ctl_sendf(fd, CTL_MORE, "  server %s: %s", lbl,
+			  p->denied   ? "refuses us (kiss-o'-death)"
+			  : p->why[0] ? p->why
+				      : "no answer yet");
+}
+
+/* The time sync: the last sync, the client's state, each server. */
+static void status_time(int fd, long now)
+{
+	const struct sntp *c = &netd.sntp;
+	const char *dry = sysclock_is_dry_run() ? " (dry run)" : "";
+	char off[32];
+
+	if (c->syncs)
+		ctl_sendf(fd, CTL_MORE,
+			  "time: synced to %s, offset %s, %ld s ago%s",
+			  c->server, sntp_secs(off, sizeof(off), c->offset_ns),
+			  (now - c->synced_ms) / 1000, dry);
+	else
+		ctl_sendf(fd, CTL_MORE, "time: not synced%s%s%s",
+			  c->last_error[0] ? ": " : "", c->last_error, dry);
+	if (c->state == SNTP_STOPPED) {
+		ctl_send(fd, CTL_MORE,
+			 "  ntp stopped: no server (network.conf's ntp, DHCP "
+			 "option 42)");
+		return;
+	}
+	if (c->syncs && c->last_failed)
+		ctl_sendf(fd, CTL_MORE, "  last poll: %s", c->last_error);
+	if (c->next_ms >= 0)
+		ctl_sendf(
+			fd, CTL_MORE, "  ntp %s: %s in %ld s (interval %ld s)",
+			sntp_state_name(c->state),
+			c->state == SNTP_WAITING ? "next poll" : "gives up",
+			c->next_ms > now ? (c->next_ms - now + 999) / 1000 : 0,
+			c->interval_ms / 1000);
+	for (int i = 0; i < c->n_peers; i++)
+		status_peer(fd, &c->peers[i]);
+}
+
 static void status(int fd)
 {
 	static struct seen s; /* 10 KB: not on the stack */
@@ -146,6 +200,7 @@ static void status(int fd)
 			if (line[0] != '#')
 				ctl_sendf(fd, CTL_MORE, "  %s", line);
 	}
+	status_time(fd, now);
 	ctl_send(fd, CTL_OK, "");
 }
 

@@ -13,7 +13,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
-	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
+	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c \
+	netd/ntp.c netd/sntp.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
@@ -226,6 +227,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
 	@/usr/bin/python3 tests/bench/update_throughput.py
 	@/usr/bin/python3 tests/bench/dhcp_lease.py $(NETD_BIN)
+	@/usr/bin/python3 tests/bench/ntp_sync.py $(NETD_BIN)
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
 

@@ -480,6 +480,7 @@ static int exchange(struct http_conn *c, const char *method,
 		     extra ? extra : "") >= (int)sizeof(req))
 		return errmsg(err, errlen, -ENAMETOOLONG,
 			      "request header too long");
+	bool waited = false;
 	bool reuse = c->fd >= 0 && c->reusable && c->done &&
 		     c->on_tls == u->tls && !strcmp(c->host, u->host) &&
 		     !strcmp(c->port, u->port);
@@ -508,6 +509,17 @@ static int exchange(struct http_conn *c, const char *method,
 		if (r && reuse && !tries) {
 			reuse = false;
 			continue;
+		}
+		/* a certificate refused for its dates before the first time
+		 * sync: once more after it (DESIGN.md, "Boot and update
+		 * flow" 6) */
+		if (r == -EKEYREJECTED && c->tls && !waited &&
+		    tls_refused_dates(c->tls)) {
+			waited = true;
+			if (tls_wait_for_sync(u->host)) {
+				reuse = false;
+				continue;
+			}
 		}
 		if (r) {
 			http_close(c);

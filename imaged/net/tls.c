@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "clock.h"
 
 static br_x509_trust_anchor *anchors;
 static int nanchors, anchors_cap;
@@ -295,8 +296,11 @@ const char *tls_error(struct tls *t)
 	case BR_ERR_X509_EXPIRED:
 		snprintf(t->why, sizeof(t->why),
 			 "TLS: %s's certificate has expired or is not valid "
-			 "yet (is the clock right?)",
-			 t->host);
+			 "yet (%s)",
+			 t->host,
+			 clock_synced()
+				 ? "the clock is synced"
+				 : "is the clock right? no time sync yet");
 		break;
 	case BR_ERR_IO:
 		snprintf(t->why, sizeof(t->why), "TLS: connection lost");
@@ -306,6 +310,24 @@ const char *tls_error(struct tls *t)
 			 t->host);
 	}
 	return t->why;
+}
+
+bool tls_refused_dates(struct tls *t)
+{
+	return br_ssl_engine_last_error(&t->sc.eng) == BR_ERR_X509_EXPIRED;
+}
+
+bool tls_wait_for_sync(const char *host)
+{
+	if (clock_synced())
+		return false;
+	fprintf(stderr,
+		"imaged: %s's certificate is outside its dates and the clock "
+		"is not synced yet: waiting up to %d s for the time sync\n",
+		host, TLS_SYNC_WAIT_S);
+	for (int i = 0; i < TLS_SYNC_WAIT_S && !clock_synced(); i++)
+		sleep(1);
+	return clock_synced();
 }
 
 int tls_write_all(struct tls *t, const void *buf, size_t len, char *err,

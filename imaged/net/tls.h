@@ -2,6 +2,7 @@
 #ifndef KEEL_TLS_H
 #define KEEL_TLS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -42,6 +43,18 @@ int tls_write_all(struct tls *t, const void *buf, size_t len, char *err,
 ssize_t tls_read(struct tls *t, void *buf, size_t len);
 /* The reason for the last failure, e.g. "certificate not trusted". */
 const char *tls_error(struct tls *t);
+
+/*
+ * The last failure was a certificate outside its validity dates. Before
+ * netd's first time sync of a boot the clock may be what is wrong (the
+ * clock's floor is the last time the host knew, which can be old):
+ * tls_wait_for_sync() waits for that sync, at most TLS_SYNC_WAIT_S,
+ * and says whether it came, so the caller tries once more. False at
+ * once when the clock was synced already: then the dates are wrong.
+ */
+#define TLS_SYNC_WAIT_S 120
+bool tls_refused_dates(struct tls *t);
+bool tls_wait_for_sync(const char *host);
 void tls_close(struct tls *t);
 
 #endif

@@ -10,8 +10,10 @@ snooping mirrors per test (`peers`), and, made once, the test images, a
 test CA and the hostile layer corpus."""
 import os
 import re
+import shutil
 import signal
 import subprocess
+import sys
 import time
 import uuid
 
@@ -54,6 +56,7 @@ class Net:
         self.srv_ns = f"kts-{tag}"
         self.cli_ns = f"ktc-{tag}"
         self.extra_ns = []
+        self.etc_dirs = []
         self.procs = []
         sh("ip", "netns", "add", self.srv_ns)
         sh("ip", "netns", "add", self.cli_ns)
@@ -113,13 +116,71 @@ class Net:
                 p.kill()
                 p.wait()
 
+    # --- NTP servers ------------------------------------------------------
+    def chronyd(self, ahead_s=0, addr="10.99.0.1", name="chronyd"):
+        """The distribution's chronyd serving time ahead_s seconds away
+        from the host's (to the second), without touching the host's
+        clock: -x (no clock control) and CAP_SYS_TIME gone from its
+        bounding set; its own time is moved by `chronyc settime`
+        (`manual`), which under -x it keeps to itself and serves as a
+        stratum 3 server (`local`)."""
+        d = os.path.join(self.tmp, name)
+        os.makedirs(d, mode=0o700)
+        conf = os.path.join(d, "chrony.conf")
+        sock = os.path.join(d, "chronyd.sock")
+        with open(conf, "w") as f:
+            f.write(f"pidfile {d}/chronyd.pid\ndriftfile {d}/drift\n"
+                    f"bindcmdaddress {sock}\nbindaddress {addr}\n"
+                    "local stratum 3\nmanual\nallow all\n")
+        log = os.path.join(self.tmp, f"{name}.log")
+        p = self.spawn(self.srv_ns, [
+            "setpriv", "--inh-caps=-sys_time", "--bounding-set=-sys_time",
+            "chronyd", "-x", "-d", "-u", "root", "-f", conf], log)
+        wait_for("chronyd's command socket", lambda: os.path.exists(sock),
+                 10)
+        when = time.strftime("%Y-%m-%d %H:%M:%S",
+                             time.gmtime(time.time() + ahead_s))
+        r = subprocess.run(["chronyc", "-h", sock, "settime", when],
+                           capture_output=True, text=True,
+                           env=dict(os.environ, TZ="UTC"))
+        assert r.returncode == 0 and "200 OK" in r.stdout, r
+        # settime takes whole seconds: what chronyd now serves, to the
+        # millisecond, for servers that must agree with it
+        p.ahead = float(self.srv(sys.executable,
+                                 os.path.join(HERE, "hostile_ntp.py"),
+                                 "--query", addr))
+        p.log = log
+        return p
+
+    def hostile_ntp(self, addr, mode="good", ahead_s=0.0):
+        """tests/integration/hostile_ntp.py on addr (given to srv0 here):
+        right, wrong or hostile answers, on purpose."""
+        self.srv("ip", "addr", "add", f"{addr}/24", "dev", "srv0")
+        log = os.path.join(self.tmp, f"ntp-{addr}.log")
+        p = self.spawn(self.srv_ns, [
+            sys.executable, os.path.join(HERE, "hostile_ntp.py"), "--addr",
+            addr, "--mode", mode, "--ahead", str(ahead_s), "--log", log],
+            log)
+        wait_for(f"hostile_ntp on {addr}", lambda: "ready" in read(log), 10)
+        p.log = log
+        return p
+
+    def hosts(self, text):
+        """/etc/hosts as netd (started after this) and its name lookups
+        see it: `ip netns exec` binds /etc/netns/NS/hosts over it."""
+        d = f"/etc/netns/{self.cli_ns}"
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, "hosts"), "w") as f:
+            f.write(text)
+        self.etc_dirs.append(d)
+
     # --- netd -------------------------------------------------------------
     def write_conf(self, text):
         with open(self.conf + ".tmp", "w") as f:
             f.write(text)
         os.rename(self.conf + ".tmp", self.conf)
 
-    def start_netd(self, conf=None, ready_pipe=False):
+    def start_netd(self, conf=None, ready_pipe=False, args=()):
         if conf is not None:
             self.write_conf(conf)
         env = dict(os.environ)
@@ -132,8 +193,8 @@ class Net:
             self.ready_r = r
         self.netd_proc = self.spawn(
             self.cli_ns, [NETD, "--config", self.conf, "--state", self.state,
-                          "--run", self.run], self.netd_log, env=env,
-            pass_fds=pass_fds)
+                          "--run", self.run] + list(args), self.netd_log,
+            env=env, pass_fds=pass_fds)
         if ready_pipe:
             os.close(w)
         wait_for("netd's socket",
@@ -180,6 +241,8 @@ class Net:
             self.stop(p)
         for ns in [self.cli_ns, self.srv_ns] + self.extra_ns:
             sh("ip", "netns", "del", ns, check=False)
+        for d in self.etc_dirs:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def read(path):

@@ -13,6 +13,7 @@ import time
 import pytest
 
 import keelvm
+import ntpserver
 
 pytestmark = pytest.mark.skipif(
     not keelvm.have_qemu() or not shutil.which("docker-registry")
@@ -100,33 +101,37 @@ def build_multiarch(tmp_path):
     return oci
 
 
-def serve_registry(tmp_path, oci, repo):
-    """The distribution's docker-registry on 127.0.0.1:PORT (the port the
-    test image's registries.conf names) with oci's image (or index, with
-    every image in it) pushed as repo:1; a generator for fixtures."""
-    if not port_free(PORT):
-        pytest.skip(f"127.0.0.1:{PORT} is taken")
+def serve_registry(tmp_path, oci, repo, port=PORT, tls=None):
+    """The distribution's docker-registry on 127.0.0.1:port (PORT: the
+    one the test image's registries.conf names as plain HTTP; tls: its
+    (certificate, key) for https) with oci's image (or index, with every
+    image in it) pushed as repo:1; a generator for fixtures."""
+    if not port_free(port):
+        pytest.skip(f"127.0.0.1:{port} is taken")
     cfg = tmp_path / "registry.yml"
     cfg.write_text(f"""version: 0.1
 storage:
   filesystem:
     rootdirectory: {tmp_path}/storage
 http:
-  addr: 127.0.0.1:{PORT}
-""")
+  addr: 127.0.0.1:{port}
+""" + (f"""  tls:
+    certificate: {tls[0]}
+    key: {tls[1]}
+""" if tls else ""))
     log = open(tmp_path / "registry.log", "w")
     proc = subprocess.Popen(["docker-registry", "serve", str(cfg)],
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 20
-        while port_free(PORT):
+        while port_free(port):
             assert proc.poll() is None, \
                 (tmp_path / "registry.log").read_text()
             assert time.time() < deadline, "registry never listened"
             time.sleep(0.1)
         subprocess.run(["skopeo", "copy", "--all", "--dest-tls-verify=false",
                         f"oci:{oci}:1",
-                        f"docker://127.0.0.1:{PORT}/{repo}:1"],
+                        f"docker://127.0.0.1:{port}/{repo}:1"],
                        check=True, capture_output=True)
         yield proc
     finally:
@@ -240,3 +245,98 @@ def test_preloaded_image_on_first_boot(tmp_path, workdir):
         assert out.count('"snapshot"') == 3, out
     finally:
         m.kill()
+
+
+def make_ca(d, host):
+    """A CA and a certificate for host it signs, both valid from now for
+    3 days (openssl): (ca.pem, cert.pem, key.pem)."""
+    d.mkdir()
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True,
+                                    cwd=d)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+        "-keyout", "ca.key", "-out", "ca.pem", "-days", "3",
+        "-subj", "/CN=keel test CA",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    (d / "ext").write_text(f"subjectAltName=DNS:{host}\n"
+                           "basicConstraints=CA:FALSE\n"
+                           "extendedKeyUsage=serverAuth\n")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout",
+        "srv.key", "-out", "srv.csr", "-subj", f"/CN={host}")
+    run("openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.pem",
+        "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.pem",
+        "-days", "3", "-extfile", "ext")
+    return d / "ca.pem", d / "srv.pem", d / "srv.key"
+
+
+def free_tcp_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def tls_registry(tmp_path):
+    """An https registry for updates.test (the host, in the test image's
+    /etc/hosts) whose certificate is valid from now: (ref, CA file)."""
+    ca, cert, key = make_ca(tmp_path / "ca", "updates.test")
+    port = free_tcp_port()
+    for _ in serve_registry(tmp_path, build_oci(tmp_path), "test/hello",
+                            port, (cert, key)):
+        yield f"updates.test:{port}/test/hello:1", ca
+
+
+def wait_guest(m, command, what, timeout):
+    deadline = time.time() + timeout
+    while m.run(command)[0] != 0:
+        assert time.time() < deadline, \
+            f"{what}:\n" + m.check("tail -20 /var/log/imaged.log; "
+                                   "tail -20 /var/log/netd.log")
+        time.sleep(2)
+
+
+@pytest.mark.one_arch("x86_64")
+def test_https_pull_waits_for_the_time(tls_registry, workdir, tmp_path):
+    """Booted with its RTC at 2001, the host pulls from an https registry
+    whose certificate is valid from today: the certificate is refused for
+    its dates alone, and imaged waits for netd's first time sync rather
+    than failing for good. The sync comes once netd is given an NTP
+    server (a reload: until then it knows none); the pull goes on."""
+    if not ntpserver.have_chronyd():
+        pytest.skip("no chronyd: run scripts/setup-host")
+    ref, ca = tls_registry
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    start, _ = keelvm.partition_extent(disk, 1)
+    img = f"{disk}@@{start}"
+    subprocess.run(["mmd", "-i", img, "::config"], check=False,
+                   capture_output=True)
+    subprocess.run(["mcopy", "-o", "-i", img, str(ca), "::config/ca.crt"],
+                   check=True)
+    with ntpserver.chronyd(tmp_path) as (port, _):
+        m = keelvm.Machine(disk, workdir, extra_args=[
+            "-rtc", "base=2001-01-01T00:00:00"]).start()
+        try:
+            m.wait_ready()
+            # before the certificate's time (the RTC, or a clock floor)
+            assert int(m.check("date +%s")) < time.time() - 3600
+            # in the background of a shell that exits: no job notices
+            # on the console
+            m.check(f"sh -c '(imagectl pull {ref} >/run/pull.out 2>&1; "
+                    "echo $? >/run/pull.rc) &'")
+            wait_guest(m, "grep -q 'clock is not synced yet: waiting' "
+                       "/var/log/imaged.log", "imaged waiting", 120)
+            assert m.run("test -e /run/pull.rc")[0] != 0
+            m.check(f"echo 'ntp = 10.0.2.2:{port}' "
+                    ">/var/lib/keel/network.conf && netd reload")
+            wait_guest(m, "test -e /run/pull.rc", "the pull's end", 150)
+            assert m.run("grep -qx 0 /run/pull.rc")[0] == 0, \
+                m.check("cat /run/pull.out; tail -20 /var/log/imaged.log")
+            assert f"pulled {ref} sha256:" in m.check("cat /run/pull.out")
+            # tried at once, refused, then once more after the sync
+            log = m.check("cat /var/log/imaged.log")
+            assert log.count("certificate is outside its dates") == 1, log
+            assert ref in m.check("imagectl images")
+            assert abs(int(m.check("date +%s")) - time.time()) < 30
+            assert "10.0.2.2" in m.check("cat /run/keel/time-synced")
+        finally:
+            m.kill()

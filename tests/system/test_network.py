@@ -1,6 +1,7 @@
 """netd in the booted image: DHCP from QEMU's user-mode server, DNS,
 the host's loopback services reached through it, status, and a static
-configuration from the ESP."""
+configuration from the ESP, with the time from an NTP server on the
+host."""
 import http.server
 import os
 import re
@@ -12,6 +13,7 @@ import time
 import pytest
 
 import keelvm
+import ntpserver
 
 pytestmark = pytest.mark.skipif(not keelvm.have_qemu(), reason="no qemu")
 
@@ -79,15 +81,67 @@ def test_dhcp_from_qemu_and_host_loopback(host_server, workdir):
         m.kill()
 
 
+DAYS_AHEAD = 3
+
+
+@pytest.fixture
+def ntp_server(tmp_path):
+    """chronyd on the host, DAYS_AHEAD days ahead: (port, seconds); None
+    without chronyd (the boot's other checks still run)."""
+    if not ntpserver.have_chronyd():
+        yield None
+        return
+    with ntpserver.chronyd(tmp_path, DAYS_AHEAD * 86400) as server:
+        yield server
+
+
+def guest_time(m):
+    return int(m.check("date +%s").strip())
+
+
+def time_follows(m, ahead):
+    """The guest's clock, its RTC at 2001, follows the server (ahead
+    seconds ahead of the host) within a minute of ready, and so do the
+    marker, the saved time and the RTC."""
+    ready = time.time()
+    while abs(guest_time(m) - (time.time() + ahead)) > 10:
+        assert time.time() < ready + 60, \
+            m.check("date; netd status; cat /var/log/netd.log")
+        time.sleep(2)
+    log = m.check("cat /var/log/netd.log")
+    # from 2001: a step of about 25 years and DAYS_AHEAD days
+    assert re.search(r"ntp: stepped the clock by \+\d{9}\.\d{6} s", log), log
+    assert "netd: time synced" in log
+    st = m.check("netd status")
+    assert re.search(r"^time: synced to 10\.0\.2\.2, offset [+-]\d+\.\d+ s, "
+                     r"\d+ s ago$", st, re.M), st
+    assert re.search(r"^  server 10\.0\.2\.2: offset", st, re.M), st
+    # the marker for services, the saved time for the next boot
+    assert "10.0.2.2" in m.check("cat /run/keel/time-synced")
+    saved = int(m.check("cat /var/lib/keel/clock").strip())
+    assert abs(saved - (time.time() + ahead)) < 120
+    # STA_UNSYNC clear: the kernel copies its clock to the RTC at once,
+    # then every 11 minutes (CONFIG_RTC_SYSTOHC)
+    deadline = time.time() + 30
+    while abs(int(m.check("cat /sys/class/rtc/rtc0/since_epoch")) -
+              guest_time(m)) > 5:
+        assert time.time() < deadline, "the RTC was not set"
+        time.sleep(2)
+
+
 @pytest.mark.one_arch("x86_64")
-def test_static_config_from_esp(workdir):
+def test_static_config_from_esp(ntp_server, workdir):
     """config/network.conf on the ESP (as a user writes it before the
-    first boot) wins over the image's DHCP default."""
+    first boot) wins over the image's DHCP default. Its ntp server is
+    chronyd on the host, days ahead of the host's time, with QEMU's RTC
+    at 2001: the guest's clock follows the server within a minute of
+    ready, and the kernel's clock is marked synchronised."""
+    ntp = f"ntp = 10.0.2.2:{ntp_server[0]}\n" if ntp_server else ""
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     conf = os.path.join(workdir, "network.conf")
     with open(conf, "w") as f:
-        f.write("dns = 10.0.2.3\nsearch = keel.test\n\n"
-                "[eth0]\naddress = 10.0.2.77/24\ngateway = 10.0.2.2\n"
+        f.write(f"dns = 10.0.2.3\nsearch = keel.test\n{ntp}"
+                "\n[eth0]\naddress = 10.0.2.77/24\ngateway = 10.0.2.2\n"
                 "required = yes\n")
     start, _ = keelvm.partition_extent(disk, 1)
     img = f"{disk}@@{start}"
@@ -95,9 +149,12 @@ def test_static_config_from_esp(workdir):
                    capture_output=True)
     subprocess.run(["mcopy", "-o", "-i", img, conf, "::config/network.conf"],
                    check=True)
-    m = keelvm.Machine(disk, workdir).start()
+    m = keelvm.Machine(disk, workdir,
+                       extra_args=["-rtc", "base=2001-01-01T00:00:00"]).start()
     try:
         m.wait_ready()
+        if ntp_server:
+            time_follows(m, ntp_server[1])
         wait_address(m, "10.0.2.77")
         assert "10.0.2.15" not in m.check("ip -4 addr show dev eth0")
         assert re.search(r"default via 10\.0\.2\.2 dev eth0",

@@ -114,8 +114,12 @@ static void bind_at(struct dhcp_client *c, long now)
 	assert_int_equal(io.server, a("10.99.0.1"));
 	assert_int_equal(io.ciaddr, 0);
 	m = reply(c, DHCPACK);
+	m.ntp[0] = a("10.99.0.123"); /* option 42, for the time sync */
+	m.n_ntp = 1;
 	dhcp_input(c, &m, now + 20);
 	assert_int_equal(c->state, DHCP_BOUND);
+	assert_int_equal(c->lease.n_ntp, 1);
+	assert_int_equal(c->lease.ntp[0], a("10.99.0.123"));
 	assert_int_equal(c->lease.addr, a("10.99.0.50"));
 	assert_int_equal(c->lease.plen, 24);
 	assert_int_equal(io.bound, 1);

@@ -46,6 +46,8 @@ static void test_full(void **state)
 			       "search = example.com lab.example.com\n"
 			       "ready_timeout = 12\n"
 			       "pod_cidr = 10.200.0.0/16\n"
+			       "ntp = pool.ntp.org, 192.0.2.123 "
+			       "[2001:db8::123]:1123\n"
 			       "\n"
 			       "[eth0]\n"
 			       "address = 192.0.2.10/24\n"
@@ -72,7 +74,11 @@ static void test_full(void **state)
 	assert_int_equal(c.n_rules, 3);
 
 	r = &c.rules[0];
-	assert_string_equal(r->where, "t.conf:7");
+	assert_int_equal(c.n_ntp, 3);
+	assert_true(c.set_ntp);
+	assert_string_equal(c.ntp[0], "pool.ntp.org");
+	assert_string_equal(c.ntp[2], "[2001:db8::123]:1123");
+	assert_string_equal(r->where, "t.conf:8");
 	assert_int_equal(r->n_addrs, 2);
 	assert_string_equal(ip(&r->addrs[0]), "192.0.2.10");
 	assert_int_equal(r->addrs[0].plen, 24);
@@ -130,6 +136,10 @@ static void test_bad(void **state)
 		  "search 'mple!.com' is not a domain" },
 		{ "pod_cidr = 10.88.0.0/30\n", "pod_cidr must be" },
 		{ "ready_timeout = -1\n", "ready_timeout must be" },
+		{ "ntp = pool.ntp.org:0\n",
+		  "ntp 'pool.ntp.org:0' is not a host name or address" },
+		{ "ntp = 1 2 3 4 5 6 7 8 9\n", "more than 8 ntp servers" },
+		{ "ntp = ntp!.example\n", "ntp 'ntp!.example' is not" },
 	};
 	char err[256];
 	struct net_conf c;
@@ -178,7 +188,9 @@ static void test_load_precedence(void **state)
 	assert_int_equal(c.ready_timeout_s, 30);
 	assert_string_equal(ip(&c.pod_cidr), "10.88.0.0");
 
-	write_file(b, "dns = 192.0.2.1\nready_timeout = 5\n"
+	assert_int_equal(c.n_ntp, 0);
+
+	write_file(b, "dns = 192.0.2.1\nready_timeout = 5\nntp = image.ntp\n"
 		      "[eth*]\ndhcp = yes\n[eth1]\naddress = 10.1.0.1/16\n");
 	write_file(a, "ready_timeout = 9\n[eth1]\naddress = 10.2.0.1/16\n");
 	assert_int_equal(net_conf_load(&c, paths, 3, err, sizeof(err)), 0);
@@ -189,6 +201,18 @@ static void test_load_precedence(void **state)
 	assert_true(net_conf_match(&c, "eth0", NULL, 1)->dhcp);
 	assert_int_equal(c.ready_timeout_s, 9);
 	assert_int_equal(c.dns.n_servers, 1);
+	/* the image's servers (the build's CONFIG_KEEL_NTP_SERVERS), as
+	 * no more important file sets any */
+	assert_int_equal(c.n_ntp, 1);
+	assert_string_equal(c.ntp[0], "image.ntp");
+	/* `none` in a more important file: not even the image's */
+	write_file(a, "ntp = none\n[eth1]\naddress = 10.2.0.1/16\n");
+	assert_int_equal(net_conf_load(&c, paths, 3, err, sizeof(err)), 0);
+	assert_int_equal(c.n_ntp, 0);
+	write_file(a, "ntp = 10.0.0.1 10.0.0.2\n");
+	assert_int_equal(net_conf_load(&c, paths, 3, err, sizeof(err)), 0);
+	assert_int_equal(c.n_ntp, 2);
+	assert_string_equal(c.ntp[1], "10.0.0.2");
 
 	/* a bad file anywhere: the whole load fails and c is untouched */
 	before = c;
