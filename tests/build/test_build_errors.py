@@ -121,10 +121,12 @@ def test_hash_match_and_missing_file(tmp_path):
     assert "not downloaded: other.tar" in r.stderr
 
 
-# Packages make source cannot fetch, which the build does without when
-# their files are not in dl/: libmnl (the mirror serves none of its
-# source; netd then links netd/mnl.c). Checked like the rest when there.
-NOT_FETCHED = {"libmnl"}
+# Packages make source may leave out, checked like the rest when their
+# files are in dl/: libmnl (the mirror serves none of its source; netd
+# then links netd/mnl.c) and firmware-linux-free (fetched only for a
+# board that sets CONFIG_KEEL_FIRMWARE_FREE, pc-x86_64; make source
+# fetches for the configured board).
+NOT_FETCHED = {"libmnl", "firmware-linux-free"}
 
 
 def hashed_files(hashfile):
