@@ -17,6 +17,10 @@ struct imaged_conf {
 	int poll_interval; /* seconds between channel polls, +-25% */
 	/* false: pods that need no host ids get a user namespace */
 	bool default_host_users;
+	/* an install that moves no data for this long (s) gives up */
+	int update_stall_timeout;
+	/* read the written slot back through the same checks */
+	bool verify_after_write;
 };
 
 void conf_defaults(struct imaged_conf *c);

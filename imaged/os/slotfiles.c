@@ -55,14 +55,18 @@ int check_fit(const struct manifest *m, int slot, const char *dev, char *err,
 	if (read_text(path, text, sizeof(text)) < 0)
 		return errmsg(err, errlen, -EIO, "%s: size unknown", dev);
 	uint64_t part = strtoull(text, NULL, 10) * 512;
-	uint64_t root = m->payload[PAYLOAD_ROOT].size;
+	/* format 2 ships the tree on its own; it goes after the data */
+	uint64_t root = m->payload[PAYLOAD_ROOT].size +
+			(m->payload[PAYLOAD_VERITY].present
+				 ? m->payload[PAYLOAD_VERITY].size
+				 : 0);
 	if (root > part)
 		return errmsg(err, errlen, -EFBIG,
 			      "root image (%.1f MiB) is bigger than slot %c's "
 			      "partition (%.1f MiB)",
 			      MiB(root), slot_name(slot), MiB(part));
 	/* the slot's old kernel files go first, so their room counts */
-	for (int k = PAYLOAD_KERNEL; k < PAYLOAD_COUNT; k++) {
+	for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++) {
 		need += m->payload[k].size + 65536;
 		slot_path(path, sizeof(path), slot, slot_files[k], "");
 		if (!stat(path, &st))
