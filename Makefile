@@ -308,6 +308,9 @@ $(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramf
 	@echo '$(VERSION)' >$(ESP)/a/version
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
+	@for f in kernel:vmlinuz initramfs:initramfs.img; do \
+		echo "$${f%%:*} $$(stat -c %s $(ESP)/a/$${f#*:}) $$(sha256sum <$(ESP)/a/$${f#*:} | cut -d' ' -f1)"; \
+	done >$(ESP)/a/sums
 	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt
 	@rm -rf $(BUILD)/preload
 	@for f in $(PRELOAD); do \

@@ -57,9 +57,12 @@ void delta_free(struct delta *d)
 		p->index = NULL;
 		p->seed_fd = -1;
 	}
+	fetchahead_stop(&d->fa);
 	castore_close(&d->store);
 	free(d->chunk);
+	free(d->wants);
 	d->chunk = NULL;
+	d->wants = NULL;
 }
 
 static int index_read(struct delta *d, struct source *src, int k, char *err,
@@ -214,7 +217,9 @@ static int seed_file(struct delta *d, int k, char *err, size_t errlen)
 	p->seed_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (p->seed_fd < 0)
 		return 0;
-	if (same_file(p->seed_fd, pl)) {
+	/* the slot's sums say (the copy is hashed as it goes all the same) */
+	r = slot_sum_matches(d->booted, k, pl);
+	if (r == 1 || (r < 0 && same_file(p->seed_fd, pl))) {
 		p->copy = true;
 		d->seeded += pl->size;
 		return 0;
@@ -245,6 +250,7 @@ int delta_seed(struct delta *d, const char *spec, struct stall *stall,
 		if (d->part[k].ix.max > max)
 			max = d->part[k].ix.max;
 	}
+	d->max = max;
 	if (!(d->chunk = malloc(max)))
 		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	if (source_resolve(spec, d->m->store, store, sizeof(store)))
@@ -257,25 +263,44 @@ static int copy_part(struct flow *f, struct pipeline *pl, int k, char *err,
 		     size_t errlen)
 {
 	const struct payload *p = &f->m->payload[k];
+	char path[128];
 	int fd = f->delta->part[k].seed_fd;
 
+	/* past the page cache where the ESP allows (a copy the less) */
+	slot_path(path, sizeof(path), f->delta->booted, slot_file(k), "");
+	int direct = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	for (uint64_t off = 0; off < p->size;) {
 		struct pipe_buf *b = pipe_take(pl);
-		if (!b)
+		if (!b) {
+			if (direct >= 0)
+				close(direct);
 			return -ECANCELED;
+		}
 		size_t want =
 			p->size - off < FLOW_BUF ? p->size - off : FLOW_BUF;
-		ssize_t n = pread(fd, b->data, want, off);
-		if (n != (ssize_t)want)
+		/* (a direct read is of whole blocks; the file's end stops it) */
+		ssize_t n = direct < 0
+				    ? -1
+				    : pread(direct, b->data,
+					    (want + 4095) / 4096 * 4096, off);
+		if (n < (ssize_t)want)
+			n = pread(fd, b->data, want, off);
+		if (n < (ssize_t)want) {
+			if (direct >= 0)
+				close(direct);
 			return errmsg_errno(
 				err, errlen, -EIO, n < 0 ? errno : 0,
 				"copying the running %s", payload_name(k));
+		}
+		n = want;
 		b->kind = k;
 		b->off = off;
 		b->len = n;
 		off += n;
 		pipe_send(pl, b);
 	}
+	if (direct >= 0)
+		close(direct);
 	return 0;
 }
 
@@ -294,8 +319,7 @@ static int assemble(struct flow *f, struct pipeline *pl, int k, char *err,
 		const uint8_t *id;
 		caindex_chunk(&p->ix, i, &start, &len, &id);
 		if (at == UINT64_MAX)
-			r = castore_get(&d->store, id, d->chunk, len, err,
-					errlen);
+			r = fetchahead_take(&d->fa, d->chunk, err, errlen);
 		else if (pread(p->seed_fd, d->chunk, len, at) != (ssize_t)len)
 			r = errmsg_errno(err, errlen, -EIO, errno,
 					 "reading the running %s",
@@ -310,21 +334,57 @@ static int assemble(struct flow *f, struct pipeline *pl, int k, char *err,
 	return flow_flush(pl, &b);
 }
 
+/* Assembled, not copied: its chunks run through seed or store. */
+static bool assembled(const struct delta *d, int k)
+{
+	return d->m->payload[k].chunked && !d->part[k].copy;
+}
+
+/* What the store must give, in the order assemble() asks for it. */
+static int list_wants(struct delta *d, char *err, size_t errlen)
+{
+	size_t n = 0;
+
+	for (int k = 0; k < PAYLOAD_COUNT; k++)
+		if (assembled(d, k))
+			n += d->part[k].ix.chunks;
+	if (!(d->wants = calloc(n ? n : 1, sizeof(*d->wants))))
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
+	for (int k = 0; k < PAYLOAD_COUNT; k++) {
+		const struct delta_part *p = &d->part[k];
+		for (uint64_t i = 0; assembled(d, k) && i < p->ix.chunks; i++) {
+			uint64_t start, len;
+			const uint8_t *id;
+			caindex_chunk(&p->ix, i, &start, &len, &id);
+			if (seed_find(&p->seed, i) == UINT64_MAX)
+				d->wants[d->nwants++] =
+					(struct fetch_want){ id, len };
+		}
+	}
+	return 0;
+}
+
 int delta_produce(void *ctx, struct pipeline *pl, char *err, size_t errlen)
 {
 	struct flow *f = ctx;
-	int order[PAYLOAD_COUNT], n = stream_order(f->m, order), r = 0;
+	struct delta *d = f->delta;
+	int order[PAYLOAD_COUNT], n = stream_order(f->m, order), r;
 
-	/* the chunked ones (their indexes are read), then the bundle's */
-	for (int k = 0; k < PAYLOAD_COUNT && !r; k++) {
-		if (!f->m->payload[k].chunked)
-			continue;
-		r = f->delta->part[k].copy ? copy_part(f, pl, k, err, errlen)
-					   : assemble(f, pl, k, err, errlen);
-	}
+	if ((r = list_wants(d, err, errlen)) ||
+	    (r = fetchahead_start(&d->fa, &d->store, d->wants, d->nwants,
+				  d->max, err, errlen)))
+		return r;
+	/* what this host has first, while the store's chunks come in */
+	for (int k = 0; k < PAYLOAD_COUNT && !r; k++)
+		if (f->m->payload[k].chunked && d->part[k].copy)
+			r = copy_part(f, pl, k, err, errlen);
+	for (int k = 0; k < PAYLOAD_COUNT && !r; k++)
+		if (assembled(d, k))
+			r = assemble(f, pl, k, err, errlen);
 	for (int i = 0; i < n && !r; i++)
 		if (!f->m->payload[order[i]].chunked)
 			r = flow_from_source(f, pl, order[i], err, errlen);
+	fetchahead_stop(&d->fa);
 	return r;
 }
 

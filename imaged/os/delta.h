@@ -5,6 +5,7 @@
 #include "os/bundle.h"
 #include "os/caindex.h"
 #include "os/castore.h"
+#include "os/fetchahead.h"
 #include "os/pipeline.h"
 #include "os/seed.h"
 #include "os/source.h"
@@ -33,6 +34,9 @@ struct delta {
 	int booted;
 	struct delta_part part[PAYLOAD_COUNT];
 	struct castore store;
+	struct fetch_want *wants; /* the chunks to download, in order */
+	size_t nwants, max; /* max: the biggest chunk */
+	struct fetchahead fa;
 	uint8_t *chunk; /* one chunk at a time */
 	uint64_t seeded; /* bytes taken from this host */
 };

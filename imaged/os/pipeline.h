@@ -39,7 +39,10 @@ struct pipe_ops {
 		       size_t errlen);
 };
 
-/* A free buffer of bufsize bytes; NULL once a stage failed. */
+/*
+ * A free buffer of bufsize bytes, 4 KiB aligned (for O_DIRECT); NULL
+ * once a stage failed.
+ */
 struct pipe_buf *pipe_take(struct pipeline *pl);
 void pipe_send(struct pipeline *pl, struct pipe_buf *b);
 

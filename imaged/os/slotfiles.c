@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,36 @@ int write_slot_cfg(int slot, const struct manifest *m, char *err, size_t errlen)
 		slot_path(path, sizeof(path), slot, "version", "");
 		r = write_atomic(path, text, strlen(text), 0644);
 	}
+	if (!r) {
+		size_t n = 0;
+		for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++) {
+			char hex[65];
+			sha256_hex(m->payload[k].sha256, hex);
+			n += snprintf(text + n, sizeof(text) - n,
+				      "%s %" PRIu64 " %s\n", payload_name(k),
+				      m->payload[k].size, hex);
+		}
+		slot_path(path, sizeof(path), slot, "sums", "");
+		r = write_atomic(path, text, strlen(text), 0644);
+	}
 	if (r)
 		return errmsg_errno(err, errlen, r, -r, "%s", path);
+	return 0;
+}
+
+int slot_sum_matches(int slot, int k, const struct payload *pl)
+{
+	char path[128], text[512], hex[65], want[160];
+
+	slot_path(path, sizeof(path), slot, "sums", "");
+	if (read_text(path, text, sizeof(text)) <= 0)
+		return -ENOENT;
+	sha256_hex(pl->sha256, hex);
+	snprintf(want, sizeof(want), "%s %" PRIu64 " %s\n", payload_name(k),
+		 pl->size, hex);
+	for (char *l = text; *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (!strncmp(l, want, strlen(want)))
+			return 1;
 	return 0;
 }

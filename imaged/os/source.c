@@ -38,7 +38,7 @@ int source_open(struct source *s, const char *spec, int stall_s, char *err,
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = -1;
+	s->fd = s->direct = -1;
 	if (snprintf(s->spec, sizeof(s->spec), "%s", spec) >=
 	    (int)sizeof(s->spec))
 		return errmsg(err, errlen, -ENAMETOOLONG, "%.60s...: too long",
@@ -57,6 +57,32 @@ int source_open(struct source *s, const char *spec, int stall_s, char *err,
 	else if (S_ISBLK(st.st_mode) && ioctl(s->fd, BLKGETSIZE64, &s->size))
 		s->size = 0;
 	posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* where the file system cannot, reads just stay buffered */
+	s->direct = open(spec, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	return 0;
+}
+
+#define ALIGN 4096
+
+/* Page-aligned reads at an aligned place: a whole piece, or -1. */
+static ssize_t read_direct(struct source *s, void *buf, size_t len, size_t cap)
+{
+	size_t want = (len + ALIGN - 1) / ALIGN * ALIGN;
+
+	if (s->direct < 0 || s->pos % ALIGN || (uintptr_t)buf % ALIGN ||
+	    want > cap)
+		return -1;
+	ssize_t n = pread(s->direct, buf, want, s->pos);
+	return n >= (ssize_t)len ? (ssize_t)len : -1;
+}
+
+int source_read_into(struct source *s, void *buf, size_t len, size_t cap)
+{
+	ssize_t n = s->http ? -1 : read_direct(s, buf, len, cap);
+
+	if (n < 0)
+		return source_read(s, buf, len);
+	s->pos += n;
 	return 0;
 }
 
@@ -65,9 +91,10 @@ int source_read(struct source *s, void *buf, size_t len)
 	char *p = buf;
 
 	while (len) {
+		/* (a file is read at pos: O_DIRECT reads may come between) */
 		ssize_t n = s->http ? download_read(&s->dl, p, len, s->err,
 						    sizeof(s->err))
-				    : read(s->fd, p, len);
+				    : pread(s->fd, p, len, s->pos);
 		if (n < 0 && !s->http && errno == EINTR)
 			continue;
 		if (n < 0 && !s->http)
@@ -108,7 +135,9 @@ void source_close(struct source *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
-	s->fd = -1;
+	if (s->direct >= 0)
+		close(s->direct);
+	s->fd = s->direct = -1;
 }
 
 int source_resolve(const char *spec, const char *ref, char *out, size_t outlen)

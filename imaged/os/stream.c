@@ -86,7 +86,9 @@ int tree_read(struct flow *f, struct source *src, char *err, size_t errlen)
 	int r;
 
 	vtree_init(&f->tree, f->m->data_blocks, f->m->root_hash);
-	if (!(f->tree_bytes = malloc(pl->size ? pl->size : 1)))
+	/* page-aligned: written into the slot O_DIRECT */
+	if (!(f->tree_bytes =
+		      aligned_alloc(VT_BLOCK, pl->size ? pl->size : VT_BLOCK)))
 		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	if ((r = source_skip(src, pl->offset - src->pos)) ||
 	    (r = source_read(src, f->tree_bytes, pl->size)))
@@ -263,7 +265,7 @@ int flow_from_source(struct flow *f, struct pipeline *pl, int k, char *err,
 		b->kind = k;
 		b->off = off;
 		b->len = p->size - off < FLOW_BUF ? p->size - off : FLOW_BUF;
-		if ((r = source_read(src, b->data, b->len)))
+		if ((r = source_read_into(src, b->data, b->len, FLOW_BUF)))
 			return errmsg(err, errlen, r, "reading payload %s: %s",
 				      payload_name(k), src->err);
 		off += b->len;
@@ -371,7 +373,7 @@ static void drop_caches(int fd)
 static int tree_back(struct flow *f, char *err, size_t errlen)
 {
 	size_t len = f->tree.blocks * VT_BLOCK;
-	uint8_t *back = malloc(len ? len : 1);
+	uint8_t *back = aligned_alloc(VT_BLOCK, len ? len : VT_BLOCK);
 	int r = 0;
 
 	if (!back)

@@ -24,6 +24,7 @@
 #include "os/cachunker.h"
 #include "os/caindex.h"
 #include "os/castore.h"
+#include "os/fetchahead.h"
 #include "os/pipeline.h"
 #include "os/seed.h"
 #include "os/source.h"
@@ -195,6 +196,38 @@ static void test_store_folder(void **state)
 		}
 	}
 	assert_int_equal(st.chunks, ix.chunks - 1);
+
+	/* fetched ahead, in order, up to the first that fails */
+	struct fetch_want want[64];
+	struct fetchahead fa;
+	size_t n_want = 0;
+	for (uint64_t i = 0; i < ix.chunks && n_want < 64; i++) {
+		uint64_t start, len;
+		const uint8_t *id;
+		caindex_chunk(&ix, i, &start, &len, &id);
+		if (i != 1)
+			want[n_want++] = (struct fetch_want){ id, len };
+	}
+	assert_int_equal(fetchahead_start(&fa, &st, want, n_want, 65536, err,
+					  sizeof(err)),
+			 0);
+	for (uint64_t i = 0; i < ix.chunks; i++) {
+		uint64_t start, len;
+		const uint8_t *id;
+		caindex_chunk(&ix, i, &start, &len, &id);
+		if (i == 1)
+			continue;
+		int r = fetchahead_take(&fa, out, err, sizeof(err));
+		if (i == 2) {
+			assert_int_equal(r, -ENOENT);
+			assert_non_null(
+				strstr(err, "is missing from the store"));
+			break;
+		}
+		assert_int_equal(r, 0);
+		assert_memory_equal(out, d + start, len);
+	}
+	fetchahead_stop(&fa);
 	castore_close(&st);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
