@@ -335,6 +335,9 @@ $(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramf
 	@echo '$(VERSION)' >$(ESP)/a/version
 	@cp $(LINUX_VMLINUZ) $(ESP)/a/vmlinuz
 	@cp $(IMAGES)/initramfs.cpio.gz $(ESP)/a/initramfs.img
+	@for f in kernel:vmlinuz initramfs:initramfs.img; do \
+		echo "$${f%%:*} $$(stat -c %s $(ESP)/a/$${f#*:}) $$(sha256sum <$(ESP)/a/$${f#*:} | cut -d' ' -f1)"; \
+	done >$(ESP)/a/sums
 	@printf 'Files here configure this keel host; see README.md.\r\n' >$(ESP)/config/README.txt
 	@rm -rf $(BUILD)/preload
 	@for f in $(PRELOAD); do \
@@ -349,14 +352,22 @@ $(IMAGES)/disk.img: $(wildcard $(PRELOAD)) $(IMAGES)/root.img $(IMAGES)/initramf
 
 # --- update bundle ------------------------------------------------------
 
+# Beside the full bundle: its delta variant (casync indexes instead of
+# the payloads), the chunk store it needs (.castr/) and the root's index
+# (.caibx). Serve all of them from one folder (imaged/README.md, "Delta
+# updates").
 BUNDLE := $(IMAGES)/keel-$(VERSION)-$(BOARD).keelb
+BUNDLE_DELTA := $(IMAGES)/keel-$(VERSION)-$(BOARD)-delta.keelb
+BUNDLE_STORE := $(IMAGES)/keel-$(VERSION)-$(BOARD).castr
 
 $(BUNDLE): $(IMAGES)/root.img $(IMAGES)/initramfs.cpio.gz $(BUILD)/linux/.stamp_depmod \
 		$(SIGNING_KEY) scripts/mkbundle
 	@test -f $(IMAGES)/root.verity || { echo "bundle: needs CONFIG_KEEL_VERITY=y (the manifest carries the root hash)" >&2; exit 1; }
+	@rm -rf $(BUNDLE_STORE)
 	@scripts/mkbundle --key $(SIGNING_KEY) --version '$(VERSION)' --board '$(BOARD)' \
 		--verity "$$(cat $(IMAGES)/root.verity)" --root $(IMAGES)/root.img \
-		--kernel $(LINUX_VMLINUZ) --initramfs $(IMAGES)/initramfs.cpio.gz -o $@
+		--kernel $(LINUX_VMLINUZ) --initramfs $(IMAGES)/initramfs.cpio.gz -o $@ \
+		--delta $(BUNDLE_DELTA) --store $(BUNDLE_STORE)
 
 images: config-ok $(IMAGES)/disk.img $(if $(filter y,$(CONFIG_KEEL_VERITY)),$(BUNDLE))
 

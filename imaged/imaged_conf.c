@@ -18,6 +18,8 @@ void conf_defaults(struct imaged_conf *c)
 	c->poll_interval = 3600;
 	c->report_interval = 3600;
 	c->default_host_users = true;
+	c->update_stall_timeout = 120;
+	c->verify_after_write = true;
 }
 
 /* An http(s):// URL (or, with file, a file:/// one), or "" for none. */
@@ -83,6 +85,13 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 	} else if (!strcmp(key, "poll_interval")) {
 		if (text_range(val, 10, 604800, &c->poll_interval))
 			goto bad;
+	} else if (!strcmp(key, "update_stall_timeout")) {
+		if (text_range(val, 5, 86400, &c->update_stall_timeout))
+			goto bad;
+	} else if (!strcmp(key, "verify_after_write")) {
+		if ((b = text_bool(val)) < 0)
+			goto bad;
+		c->verify_after_write = b;
 	} else {
 		snprintf(why, whylen, "unknown key '%.40s'", key);
 		return -EINVAL;

@@ -20,6 +20,10 @@ struct imaged_conf {
 	int report_interval; /* seconds between heartbeat reports */
 	/* false: pods that need no host ids get a user namespace */
 	bool default_host_users;
+	/* an install that moves no data for this long (s) gives up */
+	int update_stall_timeout;
+	/* read the written slot back through the same checks */
+	bool verify_after_write;
 };
 
 void conf_defaults(struct imaged_conf *c);

@@ -6,10 +6,15 @@ AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/modalias.c init/hwprobe.c init/console.c init/watchdog.c \
-	init/firmware.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
-	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/os/vtree.c imaged/os/cachunker.c imaged/os/caindex.c imaged/net/http.c \
-	imaged/imaged_conf.c imaged/os/channel.c imaged/os/floor.c imaged/os/report.c imaged/os/reportq.c \
-	imaged/os/expect.c imaged/os/source.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c imaged/oci/json.c imaged/oci/platform.c \
+	init/firmware.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c \
+	lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
+	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c \
+	imaged/os/vtree.c imaged/os/cachunker.c imaged/os/caindex.c \
+	imaged/net/http.c imaged/imaged_conf.c imaged/os/channel.c imaged/os/floor.c \
+	imaged/os/report.c imaged/os/reportq.c imaged/os/expect.c imaged/os/source.c \
+	imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c imaged/oci/json.c \
+	imaged/oci/platform.c imaged/os/seed.c imaged/os/castore.c \
+	imaged/os/fetchahead.c imaged/os/pipeline.c imaged/os/download.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \

@@ -17,6 +17,9 @@
  *              header's signature length zeroed for the hash
  *   payloads   at the offsets the manifest gives, 4 KiB aligned
  *
+ * Format 2 (a verity tree of its own, ahead of the root; delta bundles
+ * whose payloads come from a casync chunk store) is read beside format 1.
+ *
  * Everything here is pure (bytes in, struct out) so it runs in unit tests
  * and under the fuzzer. Functions return 0 or -errno with a reason in err.
  */
@@ -25,30 +28,57 @@
 #define BUNDLE_HEADER_SIZE 16
 #define BUNDLE_MANIFEST_MAX 16384
 #define BUNDLE_SIG_MAX 128
-#define BUNDLE_FORMAT 1
+#define BUNDLE_FORMAT_MIN 1
+#define BUNDLE_FORMAT 2
 #define BUNDLE_VERSION_MAX 64
 #define BUNDLE_BOARD_MAX 64
 #define BUNDLE_CMDLINE_MAX 512
+#define BUNDLE_REF_MAX 512
+/* a chunk index (.caibx) in a bundle: 64 MiB is 1.6 M chunks */
+#define BUNDLE_INDEX_MAX (64 << 20)
 
+/*
+ * The payloads, in the order of this enum; PAYLOAD_VERITY (the root's
+ * hash tree on its own) only in format 2, where the root payload is the
+ * data blocks alone. In format 1 the root payload is the data with the
+ * tree after it, checked by one SHA-256.
+ */
 enum payload_kind {
 	PAYLOAD_ROOT,
 	PAYLOAD_KERNEL,
 	PAYLOAD_INITRAMFS,
+	PAYLOAD_VERITY,
 	PAYLOAD_COUNT,
 };
 
 struct payload {
+	bool present; /* the verity tree is absent in format 1 */
+	/*
+	 * Not in the bundle: at offset is its chunk index (index_size
+	 * bytes, index_sha256), and the chunks come from the store.
+	 */
+	bool chunked;
+	/* checked through the verity root hash, not sha256 (format 2) */
+	bool by_verity;
 	uint64_t offset; /* from the start of the bundle */
-	uint64_t size;
+	uint64_t size; /* of the payload itself */
 	uint8_t sha256[32];
+	uint64_t index_size;
+	uint8_t index_sha256[32];
 };
 
 struct manifest {
+	int format;
 	char version[BUNDLE_VERSION_MAX];
 	char board[BUNDLE_BOARD_MAX];
 	char verity[64 + 1 + 20 + 1]; /* "<root hash>:<data blocks>" */
 	char cmdline
 		[BUNDLE_CMDLINE_MAX]; /* extra kernel arguments; may be "" */
+	/* a delta bundle: where its chunks are, and its full bundle */
+	char store[BUNDLE_REF_MAX];
+	char full[BUNDLE_REF_MAX];
+	uint8_t root_hash[32];
+	uint64_t data_blocks;
 	struct payload payload[PAYLOAD_COUNT];
 };
 
@@ -63,13 +93,20 @@ int bundle_header_parse(struct bundle_header *h, const void *buf, size_t len,
 			char *err, size_t errlen);
 
 /*
- * The manifest text. Every field must be present once, every payload
- * must lie after the signed part (signed_end bytes) without overlapping
- * another; an unknown key is an error, so an old reader never skips what
- * a newer writer meant.
+ * The manifest text. Every field must be present once, every region of
+ * the bundle (payloads, chunk indexes) must lie after the signed part
+ * (signed_end bytes) without overlapping another; an unknown key is an
+ * error, so an old reader never skips what a newer writer meant. In
+ * format 2 the sizes must agree with the verity value (the root is its
+ * data blocks, the tree as big as dm-verity makes it), and the tree and
+ * the indexes lie before the payloads that stream, so one pass reads
+ * them first.
  */
 int manifest_parse(struct manifest *m, const char *text, size_t len,
 		   uint64_t signed_end, char *err, size_t errlen);
+
+/* A delta bundle: some payload comes from a chunk store. */
+bool manifest_is_delta(const struct manifest *m);
 
 /*
  * The public keys a device trusts: raw uncompressed P-256 points (65

@@ -53,7 +53,8 @@ static void os_update(int fd, int argc, char **argv)
 	bool reboot = conf->update_reboot;
 
 	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--force"))
+		if (!strcmp(argv[i], "--force") ||
+		    !strcmp(argv[i], "--no-verify-after-write"))
 			continue;
 		else if (!strcmp(argv[i], "--reboot"))
 			reboot = true;
@@ -87,8 +88,11 @@ static void os_update(int fd, int argc, char **argv)
 		return;
 
 	struct progress p = { .fd = fd, .status_file = UPDATE_STATUS_FILE };
+	struct imaged_conf c = *conf;
 	char err[512];
-	int r = update_install(conf, source, flag(argv, argc, "--force"), NULL,
+	if (flag(argv, argc, "--no-verify-after-write"))
+		c.verify_after_write = false;
+	int r = update_install(&c, source, flag(argv, argc, "--force"), NULL,
 			       &p, err, sizeof(err));
 	if (r) {
 		log_err("unable to update from %s: %s", source, err);

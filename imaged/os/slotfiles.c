@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +56,18 @@ int check_fit(const struct manifest *m, int slot, const char *dev, char *err,
 	if (read_text(path, text, sizeof(text)) < 0)
 		return errmsg(err, errlen, -EIO, "%s: size unknown", dev);
 	uint64_t part = strtoull(text, NULL, 10) * 512;
-	uint64_t root = m->payload[PAYLOAD_ROOT].size;
+	/* format 2 ships the tree on its own; it goes after the data */
+	uint64_t root = m->payload[PAYLOAD_ROOT].size +
+			(m->payload[PAYLOAD_VERITY].present
+				 ? m->payload[PAYLOAD_VERITY].size
+				 : 0);
 	if (root > part)
 		return errmsg(err, errlen, -EFBIG,
 			      "root image (%.1f MiB) is bigger than slot %c's "
 			      "partition (%.1f MiB)",
 			      MiB(root), slot_name(slot), MiB(part));
 	/* the slot's old kernel files go first, so their room counts */
-	for (int k = PAYLOAD_KERNEL; k < PAYLOAD_COUNT; k++) {
+	for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++) {
 		need += m->payload[k].size + 65536;
 		slot_path(path, sizeof(path), slot, slot_files[k], "");
 		if (!stat(path, &st))
@@ -127,7 +132,36 @@ int write_slot_cfg(int slot, const struct manifest *m, char *err, size_t errlen)
 		slot_path(path, sizeof(path), slot, "version", "");
 		r = write_atomic(path, text, strlen(text), 0644);
 	}
+	if (!r) {
+		size_t n = 0;
+		for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++) {
+			char hex[65];
+			sha256_hex(m->payload[k].sha256, hex);
+			n += snprintf(text + n, sizeof(text) - n,
+				      "%s %" PRIu64 " %s\n", payload_name(k),
+				      m->payload[k].size, hex);
+		}
+		slot_path(path, sizeof(path), slot, "sums", "");
+		r = write_atomic(path, text, strlen(text), 0644);
+	}
 	if (r)
 		return errmsg_errno(err, errlen, r, -r, "%s", path);
+	return 0;
+}
+
+int slot_sum_matches(int slot, int k, const struct payload *pl)
+{
+	char path[128], text[512], hex[65], want[160];
+
+	slot_path(path, sizeof(path), slot, "sums", "");
+	if (read_text(path, text, sizeof(text)) <= 0)
+		return -ENOENT;
+	sha256_hex(pl->sha256, hex);
+	snprintf(want, sizeof(want), "%s %" PRIu64 " %s\n", payload_name(k),
+		 pl->size, hex);
+	for (char *l = text; *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : l + strlen(l))
+		if (!strncmp(l, want, strlen(want)))
+			return 1;
 	return 0;
 }

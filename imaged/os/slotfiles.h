@@ -37,8 +37,19 @@ int open_new(int slot, int k, char *err, size_t errlen);
 /* <file>.new synced and renamed over <file>. */
 int rename_new(int fd, int slot, int k, char *err, size_t errlen);
 
-/* slot.cfg (GRUB), slot.env (U-Boot) and version, each by rename. */
+/*
+ * slot.cfg (GRUB), slot.env (U-Boot), version and sums (the kernel
+ * files' sizes and sha256, as "<name> <size> <sha256>" lines), each by
+ * rename.
+ */
 int write_slot_cfg(int slot, const struct manifest *m, char *err,
 		   size_t errlen);
+
+/*
+ * Whether the slot's kernel file k is payload pl, by its sums line:
+ * a delta copies such a file instead of fetching it (and hashes it on
+ * the way all the same). -ENOENT when the slot has no sums.
+ */
+int slot_sum_matches(int slot, int k, const struct payload *pl);
 
 #endif

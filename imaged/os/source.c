@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "os/source.h"
+#include "errmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,32 +12,43 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int source_open(struct source *s, const char *spec, char *err, size_t errlen)
+static int open_url(struct source *s, char *err, size_t errlen)
+{
+	int r;
+
+	if (!(s->http = malloc(sizeof(*s->http))))
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
+	s->http->fd = -1;
+	s->http->tls = NULL;
+	if ((r = download_open(&s->dl, s->http, s->spec, &s->stall, false, err,
+			       errlen))) {
+		free(s->http);
+		s->http = NULL;
+		return r;
+	}
+	if (s->dl.size > 0)
+		s->size = s->dl.size;
+	return 0;
+}
+
+int source_open(struct source *s, const char *spec, int stall_s, char *err,
+		size_t errlen)
 {
 	struct stat st;
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	s->fd = -1;
-	if (strstr(spec, "://")) {
-		s->http = malloc(sizeof(*s->http));
-		if (!s->http) {
-			snprintf(err, errlen, "out of memory");
-			return -ENOMEM;
-		}
-		if ((r = http_get(s->http, spec, err, errlen))) {
-			free(s->http);
-			s->http = NULL;
-			return r;
-		}
-		if (s->http->resp.content_length > 0)
-			s->size = s->http->resp.content_length;
-		return 0;
-	}
+	s->fd = s->direct = -1;
+	if (snprintf(s->spec, sizeof(s->spec), "%s", spec) >=
+	    (int)sizeof(s->spec))
+		return errmsg(err, errlen, -ENAMETOOLONG, "%.60s...: too long",
+			      spec);
+	stall_start(&s->stall, stall_s);
+	if (strstr(spec, "://"))
+		return open_url(s, err, errlen);
 	s->fd = open(spec, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0 || fstat(s->fd, &st)) {
-		r = -errno;
-		snprintf(err, errlen, "%s: %s", spec, strerror(errno));
+		r = errmsg_errno(err, errlen, -errno, errno, "%s", spec);
 		source_close(s);
 		return r;
 	}
@@ -45,6 +57,34 @@ int source_open(struct source *s, const char *spec, char *err, size_t errlen)
 	else if (S_ISBLK(st.st_mode) && ioctl(s->fd, BLKGETSIZE64, &s->size))
 		s->size = 0;
 	posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	/* where the file system cannot, reads just stay buffered */
+	s->direct = open(spec, O_RDONLY | O_DIRECT | O_CLOEXEC);
+	return 0;
+}
+
+#define ALIGN 4096
+
+/* Page-aligned reads at an aligned place: a whole piece, or -1. */
+static ssize_t read_direct(struct source *s, void *buf, size_t len, size_t cap)
+{
+	size_t want = (len + ALIGN - 1) / ALIGN * ALIGN;
+
+	if (s->direct < 0 || s->pos % ALIGN || (uintptr_t)buf % ALIGN ||
+	    want > cap)
+		return -1;
+	ssize_t n = pread(s->direct, buf, want, s->pos);
+	return n >= (ssize_t)len ? (ssize_t)len : -1;
+}
+
+int source_read_into(struct source *s, void *buf, size_t len, size_t cap)
+{
+	ssize_t n = s->http ? -1 : read_direct(s, buf, len, cap);
+
+	if (n < 0)
+		return source_read(s, buf, len);
+	if (s->whole)
+		sha256_update(s->whole, n, buf);
+	s->pos += n;
 	return 0;
 }
 
@@ -53,14 +93,20 @@ int source_read(struct source *s, void *buf, size_t len)
 	char *p = buf;
 
 	while (len) {
-		ssize_t n = s->http ? http_read(s->http, p, len)
-				    : read(s->fd, p, len);
-		if (n < 0 && errno == EINTR && !s->http)
+		/* (a file is read at pos: O_DIRECT reads may come between) */
+		ssize_t n = s->http ? download_read(&s->dl, p, len, s->err,
+						    sizeof(s->err))
+				    : pread(s->fd, p, len, s->pos);
+		if (n < 0 && !s->http && errno == EINTR)
 			continue;
+		if (n < 0 && !s->http)
+			return errmsg_errno(s->err, sizeof(s->err), -errno,
+					    errno, "%s", s->spec);
 		if (n < 0)
-			return s->http ? (int)n : -errno;
+			return n;
 		if (!n)
-			return -EPIPE;
+			return errmsg(s->err, sizeof(s->err), -EPIPE,
+				      "the bundle is cut short");
 		if (s->whole)
 			sha256_update(s->whole, n, (const uint8_t *)p);
 		p += n;
@@ -93,5 +139,43 @@ void source_close(struct source *s)
 	}
 	if (s->fd >= 0)
 		close(s->fd);
-	s->fd = -1;
+	if (s->direct >= 0)
+		close(s->direct);
+	s->fd = s->direct = -1;
+}
+
+int source_resolve(const char *spec, const char *ref, char *out, size_t outlen)
+{
+	const char *end = spec + strlen(spec);
+	const char *path = strstr(spec, "://");
+
+	if (strstr(ref, "://") || ref[0] == '/') {
+		if (ref[0] == '/' && path) {
+			/* the same scheme, host and port */
+			const char *slash = strchr(path + 3, '/');
+			end = slash ? slash : end;
+			return snprintf(out, outlen, "%.*s%s",
+					(int)(end - spec), spec,
+					ref) >= (int)outlen
+				       ? -ENAMETOOLONG
+				       : 0;
+		}
+		return snprintf(out, outlen, "%s", ref) >= (int)outlen
+			       ? -ENAMETOOLONG
+			       : 0;
+	}
+	/* a relative reference: beside the bundle (RFC 3986 section 5.2) */
+	const char *q = path ? strpbrk(path + 3, "?#") : NULL;
+	if (q)
+		end = q;
+	while (end > spec && end[-1] != '/')
+		end--;
+	if (path && end <= path + 3)
+		return snprintf(out, outlen, "%s/%s", spec, ref) >= (int)outlen
+			       ? -ENAMETOOLONG
+			       : 0;
+	return snprintf(out, outlen, "%.*s%s", (int)(end - spec), spec, ref) >=
+			       (int)outlen
+		       ? -ENAMETOOLONG
+		       : 0;
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: MIT
 #include "os/stream.h"
+#include "clock.h"
 #include "errmsg.h"
 #include "file.h"
 #include "imaged.h"
+#include "os/delta.h"
 #include "os/fault.h"
 #include "os/update.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/fs.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +18,6 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#define CHUNK (1 << 20)
 #define MiB(x) ((double)(x) / (1 << 20))
 
 int signed_read(struct source *src, struct signed_part *sp, char *err,
@@ -54,27 +56,19 @@ int signed_read(struct source *src, struct signed_part *sp, char *err,
 		&sp->m, (const char *)sp->bytes + BUNDLE_HEADER_SIZE,
 		sp->h.manifest_len, sp->len + sp->sig_len, err, errlen);
 cut:
-	return errmsg_errno(err, errlen, r, -r,
-			    "bundle ends inside its header or manifest");
+	return errmsg(err, errlen, r,
+		      "bundle ends inside its header or manifest: %s",
+		      src->err);
 }
 
-static void stream_progress(struct stream *st, uint64_t n)
+int stream_order(const struct manifest *m, int order[PAYLOAD_COUNT])
 {
-	st->done += n;
-	int pct = st->total ? (int)(st->done * 100 / st->total) : 100;
-	if (pct / 10 != st->last_pct / 10 || st->last_pct < 0) {
-		st->last_pct = pct;
-		progress(st->p, "%s: %d%% (%.1f of %.1f MiB)", st->phase, pct,
-			 MiB(st->done), MiB(st->total));
-	}
-}
+	int n = 0;
 
-/* The payloads' indexes in the order they lie in the bundle. */
-static void by_offset(const struct manifest *m, int order[PAYLOAD_COUNT])
-{
-	for (int i = 0; i < PAYLOAD_COUNT; i++)
-		order[i] = i;
-	for (int i = 1; i < PAYLOAD_COUNT; i++)
+	for (int k = 0; k < PAYLOAD_COUNT; k++)
+		if (m->payload[k].present && k != PAYLOAD_VERITY)
+			order[n++] = k;
+	for (int i = 1; i < n; i++) /* by offset */
 		for (int j = i;
 		     j > 0 && m->payload[order[j]].offset <
 				      m->payload[order[j - 1]].offset;
@@ -83,15 +77,72 @@ static void by_offset(const struct manifest *m, int order[PAYLOAD_COUNT])
 			order[j] = order[j - 1];
 			order[j - 1] = t;
 		}
+	return n;
 }
 
-static int hash_check(int k, const struct payload *pl, struct sink *sk,
-		      char *err, size_t errlen)
+int tree_read(struct flow *f, struct source *src, char *err, size_t errlen)
 {
+	const struct payload *pl = &f->m->payload[PAYLOAD_VERITY];
+	int r;
+
+	vtree_init(&f->tree, f->m->data_blocks, f->m->root_hash);
+	/* page-aligned: written into the slot O_DIRECT */
+	if (!(f->tree_bytes =
+		      aligned_alloc(VT_BLOCK, pl->size ? pl->size : VT_BLOCK)))
+		return errmsg(err, errlen, -ENOMEM, "out of memory");
+	if ((r = source_skip(src, pl->offset - src->pos)) ||
+	    (r = source_read(src, f->tree_bytes, pl->size)))
+		return errmsg(err, errlen, r, "reading the verity tree: %s",
+			      src->err);
+	return vtree_check(&f->tree, f->tree_bytes, pl->size, err, errlen);
+}
+
+/* "(12.5 MiB/s, 7 s left)" from the start of the pass. */
+static void rate(const struct flow *f, char *buf, size_t len)
+{
+	double s = (monotonic_ms() - f->start_ms) / 1e3;
+	double r = s > 0 ? f->done / s : 0;
+
+	if (r <= 0) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf, len, ", %.1f MiB/s, %.0f s left", MiB(r),
+		 (f->total - f->done) / r);
+}
+
+static void flow_progress(struct flow *f, uint64_t n)
+{
+	char r[64], extra[96] = "";
+
+	f->done += n;
+	int pct = f->total ? (int)(f->done * 100 / f->total) : 100;
+	long now = monotonic_ms();
+	if (f->shown_pct >= 0 && pct / 10 == f->shown_pct / 10 &&
+	    now - f->shown_ms < 5000)
+		return;
+	f->shown_pct = pct;
+	f->shown_ms = now;
+	rate(f, r, sizeof(r));
+	if (f->delta)
+		delta_describe(f->delta, extra, sizeof(extra));
+	progress(f->p, "%s: %d%% (%.1f of %.1f MiB%s%s)", f->phase, pct,
+		 MiB(f->done), MiB(f->total), r, extra);
+}
+
+static int check_hash(struct flow *f, const struct pipe_buf *b, char *err,
+		      size_t errlen)
+{
+	const struct payload *pl = &f->m->payload[b->kind];
 	uint8_t got[SHA256_DIGEST_SIZE];
 	char want_hex[65], got_hex[65];
 
-	sha256_digest(&sk->sha, sizeof(got), got);
+	if (!b->off)
+		sha256_init(&f->sha[b->kind]);
+	sha256_update(&f->sha[b->kind], b->len, b->data);
+	if (b->off + b->len < pl->size)
+		return 0;
+	sha256_digest(&f->sha[b->kind], sizeof(got), got);
 	if (!memcmp(got, pl->sha256, sizeof(got)))
 		return 0;
 	sha256_hex(pl->sha256, want_hex);
@@ -99,86 +150,258 @@ static int hash_check(int k, const struct payload *pl, struct sink *sk,
 	return errmsg(err, errlen, -EBADMSG,
 		      "payload %s is corrupt: sha256 %.16s..., the signed "
 		      "manifest says %.16s...",
-		      payload_name(k), got_hex, want_hex);
+		      payload_name(b->kind), got_hex, want_hex);
 }
 
-/* One payload from src into its sink, CHUNK bytes at a time. */
-static int stream_one(struct source *src, struct stream *st, int k,
-		      struct sink *sk, uint8_t *buf, char *err, size_t errlen)
+/*
+ * The checker: every 4 KiB block of a format 2 root against its leaf in
+ * the verity tree (dm-verity's own check, done before the write instead
+ * of at each read), every other payload by a SHA-256 over all of it.
+ */
+static int flow_check(void *ctx, const struct pipe_buf *b, char *err,
+		      size_t errlen)
 {
-	const struct payload *pl = &st->m->payload[k];
-	bool halfway = false;
+	struct flow *f = ctx;
+
+	if (!f->m->payload[b->kind].by_verity)
+		return check_hash(f, b, err, errlen);
+	if (b->off % VT_BLOCK || b->len % VT_BLOCK)
+		return errmsg(err, errlen, -EINVAL,
+			      "root: a piece off the 4 KiB blocks");
+	for (size_t o = 0; o < b->len; o += VT_BLOCK) {
+		uint64_t at = b->off + o;
+		if (!vtree_block_ok(&f->tree, at / VT_BLOCK, b->data + o))
+			return errmsg(err, errlen, -EBADMSG,
+				      "root block %" PRIu64 " (at byte %" PRIu64
+				      ") does not match the verity tree",
+				      at / VT_BLOCK, at);
+	}
+	return 0;
+}
+
+static int flow_write(void *ctx, const struct pipe_buf *b, char *err,
+		      size_t errlen)
+{
+	struct flow *f = ctx;
+	const uint8_t *p = b->data;
+	size_t left = b->len;
+	off_t at = b->off;
+
+	while (left) {
+		ssize_t n = pwrite(f->fd[b->kind], p, left, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return errmsg_errno(
+				err, errlen, n ? -errno : -EIO, n ? errno : EIO,
+				"writing payload %s", payload_name(b->kind));
+		p += n;
+		left -= n;
+		at += n;
+	}
+	flow_progress(f, b->len);
+	if (b->kind == PAYLOAD_ROOT && f->fault_half && !f->halfway &&
+	    b->off + b->len >= f->m->payload[PAYLOAD_ROOT].size / 2) {
+		f->halfway = true;
+		fault_point(f->fault_half);
+	}
+	return 0;
+}
+
+static int flow_count(void *ctx, const struct pipe_buf *b, char *err,
+		      size_t errlen)
+{
+	(void)err;
+	(void)errlen;
+	flow_progress(ctx, b->len);
+	return 0;
+}
+
+int flow_emit(struct pipeline *pl, struct pipe_buf **b, int kind,
+	      const uint8_t *data, size_t len, uint64_t *off)
+{
+	while (len) {
+		if (!*b) {
+			if (!(*b = pipe_take(pl)))
+				return -ECANCELED;
+			(*b)->kind = kind;
+			(*b)->off = *off;
+		}
+		size_t n =
+			FLOW_BUF - (*b)->len < len ? FLOW_BUF - (*b)->len : len;
+		memcpy((*b)->data + (*b)->len, data, n);
+		(*b)->len += n;
+		data += n;
+		len -= n;
+		*off += n;
+		if ((*b)->len == FLOW_BUF)
+			flow_flush(pl, b);
+	}
+	return 0;
+}
+
+int flow_flush(struct pipeline *pl, struct pipe_buf **b)
+{
+	if (*b && (*b)->len)
+		pipe_send(pl, *b);
+	*b = NULL;
+	return 0;
+}
+
+int flow_from_source(struct flow *f, struct pipeline *pl, int k, char *err,
+		     size_t errlen)
+{
+	const struct payload *p = &f->m->payload[k];
+	struct source *src = f->src;
 	int r;
 
-	if (source_skip(src, pl->offset - src->pos))
-		return errmsg(err, errlen, -EPIPE,
-			      "bundle ends before payload %s", payload_name(k));
-	if (st->hash)
-		sha256_init(&sk->sha);
-	for (sk->done = 0; sk->done < pl->size;) {
-		size_t n = pl->size - sk->done < CHUNK ? pl->size - sk->done
-						       : CHUNK;
-		if ((r = source_read(src, buf, n)))
+	if ((r = source_skip(src, p->offset - src->pos)))
+		return errmsg(err, errlen, r, "reading payload %s: %s",
+			      payload_name(k), src->err);
+	for (uint64_t off = 0; off < p->size;) {
+		struct pipe_buf *b = pipe_take(pl);
+		if (!b)
+			return -ECANCELED;
+		b->kind = k;
+		b->off = off;
+		b->len = p->size - off < FLOW_BUF ? p->size - off : FLOW_BUF;
+		if ((r = source_read_into(src, b->data, b->len, FLOW_BUF)))
 			return errmsg(err, errlen, r, "reading payload %s: %s",
-				      payload_name(k),
-				      r == -EPIPE ? "the bundle is cut short"
-						  : strerror(-r));
-		if (st->hash)
-			sha256_update(&sk->sha, n, buf);
-		if (sk->fd >= 0 && (r = write_full(sk->fd, buf, n)))
-			return errmsg_errno(err, errlen, r, -r,
-					    "writing payload %s",
-					    payload_name(k));
-		sk->done += n;
-		stream_progress(st, n);
-		if (k == PAYLOAD_ROOT && st->fault_half && !halfway &&
-		    sk->done >= pl->size / 2) {
-			halfway = true;
-			fault_point(st->fault_half);
-		}
+				      payload_name(k), src->err);
+		off += b->len;
+		pipe_send(pl, b);
 	}
-	return st->hash ? hash_check(k, pl, sk, err, errlen) : 0;
+	return 0;
 }
 
-int stream_payloads(struct source *src, struct stream *st,
-		    struct sink sinks[PAYLOAD_COUNT], char *err, size_t errlen)
+/* The producer of a full bundle: each payload as it lies in it. */
+static int from_bundle(void *ctx, struct pipeline *pl, char *err, size_t errlen)
 {
-	int order[PAYLOAD_COUNT], r = 0;
-	uint8_t *buf = malloc(CHUNK);
+	struct flow *f = ctx;
+	int order[PAYLOAD_COUNT], n = stream_order(f->m, order), r;
 
-	if (!buf)
+	for (int i = 0; i < n; i++)
+		if ((r = flow_from_source(f, pl, order[i], err, errlen)))
+			return r;
+	return 0;
+}
+
+static void flow_start(struct flow *f, const char *phase)
+{
+	f->phase = phase;
+	f->done = 0;
+	f->total = 0;
+	f->shown_pct = -1;
+	f->start_ms = monotonic_ms();
+	for (int k = 0; k < PAYLOAD_COUNT; k++)
+		if (f->m->payload[k].present && k != PAYLOAD_VERITY)
+			f->total += f->m->payload[k].size;
+}
+
+static int pwrite_full(int fd, const void *buf, size_t len, off_t at)
+{
+	for (const char *p = buf; len;) {
+		ssize_t n = pwrite(fd, p, len, at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -EIO;
+		p += n;
+		len -= n;
+		at += n;
+	}
+	return 0;
+}
+
+int stream_write(struct flow *f, char *err, size_t errlen)
+{
+	static const struct pipe_ops ops = { .check = flow_check,
+					     .consume = flow_write };
+	struct pipe_ops o = ops;
+	int r;
+
+	if (f->tree_bytes &&
+	    (r = pwrite_full(f->fd[PAYLOAD_ROOT], f->tree_bytes,
+			     f->tree.blocks * VT_BLOCK,
+			     f->m->data_blocks * VT_BLOCK)))
+		return errmsg_errno(err, errlen, r, -r,
+				    "writing the verity tree");
+	flow_start(f, "write");
+	o.produce = f->delta ? delta_produce : from_bundle;
+	return pipeline_run(&o, f, FLOW_BUF, err, errlen);
+}
+
+/* The read back's producer: every payload from where it was written. */
+static int from_disk(void *ctx, struct pipeline *pl, char *err, size_t errlen)
+{
+	struct flow *f = ctx;
+
+	for (int k = 0; k < PAYLOAD_COUNT; k++) {
+		const struct payload *p = &f->m->payload[k];
+		if (!p->present || k == PAYLOAD_VERITY)
+			continue;
+		for (uint64_t off = 0; off < p->size;) {
+			struct pipe_buf *b = pipe_take(pl);
+			if (!b)
+				return -ECANCELED;
+			b->kind = k;
+			b->off = off;
+			size_t want = p->size - off < FLOW_BUF ? p->size - off
+							       : FLOW_BUF;
+			ssize_t n = pread(f->fd[k], b->data, want, off);
+			if (n != (ssize_t)want)
+				return errmsg_errno(err, errlen,
+						    n < 0 ? -errno : -EIO,
+						    n < 0 ? errno : 0,
+						    "reading back payload %s",
+						    payload_name(k));
+			b->len = n;
+			off += n;
+			pipe_send(pl, b);
+		}
+	}
+	return 0;
+}
+
+/* What is read next comes from the disk, not from memory. */
+static void drop_caches(int fd)
+{
+	ioctl(fd, BLKFLSBUF, 0); /* a block device: its buffer cache */
+	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+}
+
+static int tree_back(struct flow *f, char *err, size_t errlen)
+{
+	size_t len = f->tree.blocks * VT_BLOCK;
+	uint8_t *back = aligned_alloc(VT_BLOCK, len ? len : VT_BLOCK);
+	int r = 0;
+
+	if (!back)
 		return errmsg(err, errlen, -ENOMEM, "out of memory");
-	by_offset(st->m, order);
-	st->last_pct = -1;
-	for (int i = 0; i < PAYLOAD_COUNT && !r; i++)
-		r = stream_one(src, st, order[i], &sinks[order[i]], buf, err,
-			       errlen);
-	free(buf);
+	if (pread(f->fd[PAYLOAD_ROOT], back, len,
+		  f->m->data_blocks * VT_BLOCK) != (ssize_t)len ||
+	    memcmp(back, f->tree_bytes, len))
+		r = errmsg(err, errlen, -EIO,
+			   "the verity tree reads back wrong");
+	free(back);
 	return r;
 }
 
-int hash_back(int fd, uint64_t size, uint8_t out[32])
+int stream_read_back(struct flow *f, char *err, size_t errlen)
 {
-	struct sha256_ctx sha;
-	uint8_t *buf = malloc(CHUNK);
-	uint64_t off = 0;
+	static const struct pipe_ops ops = { .produce = from_disk,
+					     .check = flow_check,
+					     .consume = flow_count };
+	int r;
 
-	if (!buf)
-		return -ENOMEM;
-	ioctl(fd, BLKFLSBUF, 0); /* a block device: its buffer cache */
-	posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-	sha256_init(&sha);
-	while (off < size) {
-		size_t n = size - off < CHUNK ? size - off : CHUNK;
-		ssize_t got = pread(fd, buf, n, off);
-		if (got <= 0) {
-			free(buf);
-			return got < 0 ? -errno : -EIO;
-		}
-		sha256_update(&sha, got, buf);
-		off += got;
-	}
-	sha256_digest(&sha, SHA256_DIGEST_SIZE, out);
-	free(buf);
+	for (int k = 0; k < PAYLOAD_COUNT; k++)
+		if (f->fd[k] >= 0)
+			drop_caches(f->fd[k]);
+	if (f->tree_bytes && (r = tree_back(f, err, errlen)))
+		return r;
+	flow_start(f, "read back");
+	f->fault_half = NULL;
+	if ((r = pipeline_run(&ops, f, FLOW_BUF, err, errlen)))
+		return errmsg_prefix(err, errlen, r, "read back: ");
 	return 0;
 }

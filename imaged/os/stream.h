@@ -3,7 +3,10 @@
 #define KEEL_STREAM_H
 
 #include "os/bundle.h"
+#include "os/download.h"
+#include "os/pipeline.h"
 #include "os/source.h"
+#include "os/vtree.h"
 #include "progress.h"
 
 #include <nettle/sha2.h>
@@ -29,31 +32,66 @@ struct signed_part {
 int signed_read(struct source *src, struct signed_part *sp, char *err,
 		size_t errlen);
 
-/* Where each payload goes while it streams past, and its running hash. */
-struct sink {
-	int fd; /* -1: only hash */
-	struct sha256_ctx sha;
-	uint64_t done;
-};
+struct delta;
 
-struct stream {
+/*
+ * One pass of the payloads through the pipeline (pipeline.h), for the
+ * write and for the read back: where they come from, how each is checked,
+ * where it goes.
+ */
+struct flow {
+	const struct manifest *m;
+	struct vtree tree; /* format 2: checked against the root hash */
+	uint8_t *tree_bytes;
+	int fd[PAYLOAD_COUNT]; /* root: the slot's partition; -1: none */
+	struct sha256_ctx sha[PAYLOAD_COUNT];
+	struct source *src; /* a full bundle */
+	struct delta *delta; /* or a delta bundle's seeds and store */
 	struct progress *p;
 	const char *phase; /* the progress lines' first word */
 	uint64_t total, done;
-	int last_pct;
-	const struct manifest *m;
-	const char *fault_half; /* fault point halfway through the root */
-	bool hash; /* check each payload's SHA-256 as it passes */
+	long start_ms, shown_ms;
+	int shown_pct;
+	const char *fault_half; /* the fault point halfway through the root */
+	bool halfway;
 };
 
-/*
- * Every payload from src in the order they lie in the bundle, each fed
- * to its sink, and with st->hash checked against the manifest.
- */
-int stream_payloads(struct source *src, struct stream *st,
-		    struct sink sinks[PAYLOAD_COUNT], char *err, size_t errlen);
+/* Payloads of the bundle that stream, in the order they lie in it. */
+int stream_order(const struct manifest *m, int order[PAYLOAD_COUNT]);
 
-/* SHA-256 of size bytes of what is on disk now, past the caches. */
-int hash_back(int fd, uint64_t size, uint8_t out[32]);
+/*
+ * Format 2: the verity tree, read from src (its next bytes must lead to
+ * it) and checked against the signed root hash into f->tree.
+ */
+int tree_read(struct flow *f, struct source *src, char *err, size_t errlen);
+
+/*
+ * The write pass: the tree into the partition after the data, then every
+ * payload from the bundle (or assembled by f->delta), each block or
+ * payload checked before it is written.
+ */
+int stream_write(struct flow *f, char *err, size_t errlen);
+
+/*
+ * The read back: what landed on the disk, past the caches, through the
+ * same checks, and the tree compared with the one checked.
+ */
+int stream_read_back(struct flow *f, char *err, size_t errlen);
+
+#define FLOW_BUF (1u << 20)
+
+/*
+ * For a producer that assembles a payload from pieces: len bytes
+ * appended at *off of payload kind into *b (taken when NULL), which goes
+ * on to the checker when full; flow_flush sends what is left. -ECANCELED
+ * once another stage failed.
+ */
+int flow_emit(struct pipeline *pl, struct pipe_buf **b, int kind,
+	      const uint8_t *data, size_t len, uint64_t *off);
+int flow_flush(struct pipeline *pl, struct pipe_buf **b);
+
+/* Payload k as it lies in the bundle f->src, into the pipeline. */
+int flow_from_source(struct flow *f, struct pipeline *pl, int k, char *err,
+		     size_t errlen);
 
 #endif

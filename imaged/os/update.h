@@ -19,9 +19,11 @@
  * halfway through the root (tests/system/test_update.py reads this list).
  */
 #define UPDATE_FAULT_POINTS                                               \
-	"checked", "signed", "verified", "reopened", "unbootable",        \
+	"checked", "signed", "tree-checked", "seeded", "unbootable",      \
 		"root-half", "root-written", "files-written", "readback", \
 		"committed"
+/* The points only a delta bundle's install passes (a full one has no seed). */
+#define UPDATE_DELTA_FAULT_POINTS "seeded"
 
 /* What update.c and health.c remember on /var between boots. */
 #define UPDATE_LAST UPDATE_STATE_DIR "/last"

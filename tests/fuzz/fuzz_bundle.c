@@ -5,8 +5,9 @@
  * parsed only after its signature checks out; here it is parsed
  * regardless, as if a signing key had leaked.)
  *
- * Whatever parses must hold together: payloads after the signed part,
- * in order of nothing, overlapping none, with a verity value init takes.
+ * Whatever parses must hold together: payloads (and chunk indexes) after
+ * the signed part, in order of nothing, overlapping none, with a verity
+ * value init takes; in format 2 a root the size that value says.
  */
 #include "os/bundle.h"
 
@@ -30,15 +31,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			   signed_end, err, sizeof(err)))
 		return 0;
 	assert(m.version[0] && m.board[0] && strchr(m.verity, ':'));
+	assert(m.format >= BUNDLE_FORMAT_MIN && m.format <= BUNDLE_FORMAT);
 	for (int k = 0; k < PAYLOAD_COUNT; k++) {
 		const struct payload *p = &m.payload[k];
-		assert(p->size && p->offset >= signed_end &&
+		uint64_t len = p->chunked ? p->index_size : p->size;
+		if (!p->present) {
+			assert(k == PAYLOAD_VERITY && m.format == 1);
+			continue;
+		}
+		assert(p->size && len && p->offset >= signed_end &&
 		       p->offset % 4096 == 0);
-		for (int j = 0; j < k; j++)
-			assert(p->offset >= m.payload[j].offset +
-						    m.payload[j].size ||
-			       m.payload[j].offset >= p->offset + p->size);
+		for (int j = 0; j < k; j++) {
+			const struct payload *q = &m.payload[j];
+			uint64_t qlen = q->chunked ? q->index_size : q->size;
+			assert(!q->present || p->offset >= q->offset + qlen ||
+			       q->offset >= p->offset + len);
+		}
 	}
+	/* format 2: the root is the data blocks the verity value names */
+	if (m.format == 2)
+		assert(m.payload[PAYLOAD_ROOT].size == m.data_blocks * 4096 &&
+		       m.payload[PAYLOAD_ROOT].by_verity &&
+		       !m.payload[PAYLOAD_VERITY].chunked);
+	assert(manifest_is_delta(&m) == !!m.store[0]);
 	/* a version always equals itself */
 	assert(version_compare(m.version, m.version) == 0);
 	return 0;

@@ -28,9 +28,10 @@ def build_dir():
 
 
 def make_bundle(work, name, version, edit=None, cmdline="", key=KEY,
-                board=BOARD):
+                board=BOARD, fmt=2, delta=False):
     """A bundle of the test image's root with os-release at `version`,
-    after edit(root dir) if given."""
+    after edit(root dir) if given; with delta, also <name>-delta.keelb
+    and its chunk store <name>.castr."""
     images = keelvm.images_dir()
     root = os.path.join(work, name + ".root")
     shutil.copytree(os.path.join(os.path.dirname(images), "target"), root,
@@ -53,11 +54,77 @@ def make_bundle(work, name, version, edit=None, cmdline="", key=KEY,
                     "--key", key, "--version", version, "--board", board,
                     "--verity", verity, "--root", img, "--kernel", kernel,
                     "--initramfs", os.path.join(images, "initramfs.cpio.gz"),
-                    "--cmdline", cmdline, "-o", out], check=True,
-                   stdout=subprocess.DEVNULL)
+                    "--cmdline", cmdline, "--format", str(fmt), "-o", out]
+                   + (["--delta", os.path.join(work, name + "-delta.keelb"),
+                       "--store", os.path.join(work, name + ".castr")]
+                      if delta else []),
+                   check=True, stdout=subprocess.DEVNULL)
     shutil.rmtree(root)
     os.unlink(img)
     return out
+
+
+def manifest(bundle):
+    with open(bundle, "rb") as f:
+        head = f.read(16)
+        return f.read(int.from_bytes(head[8:12], "little")).decode()
+
+
+def index_ids(data):
+    """The chunk ids of a casync index, in order (caindex.h)."""
+    n = (len(data) - 64) // 40 - 1
+    return [data[64 + 40 * i + 8:64 + 40 * i + 40].hex() for i in range(n)]
+
+
+def chunked_index(bundle, name):
+    m = re.search(rf"^chunked {name} (\d+) (\d+) ", manifest(bundle), re.M)
+    with open(bundle, "rb") as f:
+        f.seek(int(m.group(1)))
+        return f.read(int(m.group(2)))
+
+
+def fetched_chunk(work, delta, base):
+    """A chunk of the delta's root the running root (the test image's)
+    does not have: one the install must fetch."""
+    images = keelvm.images_dir()
+    with open(os.path.join(images, "root.verity")) as f:
+        blocks = int(f.read().strip().split(":")[1])
+    data = os.path.join(work, "running-root.data")
+    with open(os.path.join(images, "root.img"), "rb") as f, \
+            open(data, "wb") as g:
+        g.write(f.read(blocks * 4096))
+    idx = os.path.join(work, "running-root.caibx")
+    subprocess.run(["casync", "make", "--digest=sha256",
+                    "--chunk-size=4096:16384:65536",
+                    f"--store={os.path.join(work, 'scratch.castr')}", idx,
+                    data], check=True, capture_output=True)
+    with open(idx, "rb") as f:
+        have = set(index_ids(f.read()))
+    want = index_ids(chunked_index(delta, "root"))
+    return next(i for i in want if i not in have)
+
+
+def store_variant(work, base, sub, chunk, how):
+    """The delta of bundle base in work/sub/, beside a copy of its store
+    with chunk corrupted or missing (the delta names its store relative
+    to itself, and is signed as it is)."""
+    os.mkdir(os.path.join(work, sub))
+    shutil.copy(os.path.join(work, base + "-delta.keelb"),
+                os.path.join(work, sub))
+    store = os.path.join(work, sub, base + ".castr")
+    shutil.copytree(os.path.join(work, base + ".castr"), store)
+    path = os.path.join(store, chunk[:4], chunk + ".cacnk")
+    os.chmod(path, 0o644)
+    if how == "missing":
+        os.unlink(path)
+        return
+    with open(path, "rb") as f:
+        raw = subprocess.run(["zstd", "-dc"], stdin=f, check=True,
+                             capture_output=True).stdout
+    raw = raw[:100] + bytes([raw[100] ^ 1]) + raw[101:]
+    with open(path, "wb") as f:
+        f.write(subprocess.run(["zstd", "-c"], input=raw, check=True,
+                               capture_output=True).stdout)
 
 
 def flip_bit(src, dest, offset):
@@ -92,11 +159,20 @@ def init_exits(root):
     os.chmod(init, 0o755)
 
 
+def one_binary(root):
+    """150 KB more of one binary: what a small fix to one program is to
+    the root (a static ELF runs with bytes after it)."""
+    with open(os.path.join(root, "sbin", "netd"), "ab") as f:
+        f.write(os.urandom(150 * 1024))
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """Every bundle the tests use, served on 127.0.0.1."""
     work = str(tmp_path_factory.mktemp("bundles"))
-    v2 = make_bundle(work, "v2", "0.2.0")
+    v2 = make_bundle(work, "v2", "0.2.0", delta=True)
+    make_bundle(work, "v2-format1", "0.2.0", fmt=1)
+    make_bundle(work, "v2b", "0.2.1", edit=one_binary, delta=True)
     make_bundle(work, "v3-unhealthy", "0.3.0", edit=unhealthy)
     make_bundle(work, "v3-init-exits", "0.3.0", edit=init_exits)
     # the kernel finds neither its rdinit nor a root: it panics
@@ -108,7 +184,7 @@ def server(tmp_path_factory):
     subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey",
                     "-noout", "-out", other_key], check=True)
     make_bundle(work, "other-key", "0.2.0", key=other_key)
-    for payload in ("root", "kernel", "initramfs"):
+    for payload in ("root", "kernel", "initramfs", "verity"):
         off, size = payload_offset(v2, payload)
         flip_bit(v2, os.path.join(work, f"flip-{payload}.keelb"),
                  off + size // 2)
@@ -116,6 +192,10 @@ def server(tmp_path_factory):
     with open(v2, "rb") as f, \
             open(os.path.join(work, "short.keelb"), "wb") as g:
         g.write(f.read(os.path.getsize(v2) - 5000))
+    chunk = fetched_chunk(work, os.path.join(work, "v2b-delta.keelb"), "v2b")
+    store_variant(work, "v2b", "corrupt", chunk, "corrupt")
+    store_variant(work, "v2b", "missing", chunk, "missing")
+    SERVED["chunk"] = chunk
 
     handler = functools.partial(_QuietHandler, directory=work)
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -125,16 +205,65 @@ def server(tmp_path_factory):
     httpd.shutdown()
 
 
+# body bytes the test server sent, and the chunk the store variants spoil
+SERVED = {"bytes": 0, "chunk": None}
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """The bundle folder with Range (RFC 9110 section 14), as a CDN
+    serves it, over kept-alive connections; and on request a network
+    that misbehaves: /cut/NAME drops the connection after 40% of the body
+    (when asked from the start), /trickle/NAME sends 30% and then a byte
+    every 2 s."""
+    protocol_version = "HTTP/1.1"
+
     def log_message(self, *args):
         pass
 
-    def copyfile(self, source, outputfile):
-        # imaged hangs up as soon as it has seen enough of a bad bundle
+    def do_GET(self):
+        path, mode = self.path.split("?")[0], None
+        for m in ("cut", "trickle"):
+            if path.startswith(f"/{m}/"):
+                mode, path = m, path[len(m) + 1:]
+        fs = os.path.join(self.directory, path.lstrip("/"))
+        if ".." in path or not os.path.isfile(fs):
+            self.send_error(404)
+            return
+        size, start = os.path.getsize(fs), 0
+        rng = re.fullmatch(r"bytes=(\d+)-", self.headers.get("Range", ""))
+        if rng:
+            start = int(rng.group(1))
+        self.send_response(206 if rng else 200)
+        if rng:
+            self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
+        self.send_header("Content-Length", str(size - start))
+        self.end_headers()
         try:
-            super().copyfile(source, outputfile)
+            self.body(fs, start, size, mode, bool(rng))
         except (BrokenPipeError, ConnectionResetError):
-            pass
+            # imaged hangs up as soon as it has seen enough of a bad bundle
+            self.close_connection = True
+
+    def body(self, fs, pos, size, mode, ranged):
+        cut = size * 4 // 10 if mode == "cut" and not ranged else None
+        slow = size * 3 // 10 if mode == "trickle" else None
+        with open(fs, "rb") as f:
+            f.seek(pos)
+            while pos < size:
+                n = 65536
+                if cut is not None and pos + n > cut:
+                    n = cut - pos
+                    if n <= 0:
+                        self.close_connection = True
+                        return
+                if slow is not None and pos >= slow:
+                    n = 1
+                    time.sleep(2)
+                data = f.read(n)
+                self.wfile.write(data)
+                self.wfile.flush()
+                SERVED["bytes"] += len(data)
+                pos += len(data)
 
 
 def wait_network(m, timeout=60):
@@ -195,9 +324,10 @@ def test_update_v1_to_v2_and_back(server, workdir):
         assert booted(m) == "a" and version(m) == "0.1.0"
         m.check("echo kept > /var/lib/marker && sync")
         m.child.sendline(f"imagectl os update {url}/v2.keelb")
-        m.expect(rf"verified: keel 0\.2\.0 for {BOARD}, signed; "
-                 r"installing into slot b")
-        m.expect(r"write: 100%")
+        m.expect(rf"verified: keel 0\.2\.0 for {BOARD}, signed, its "
+                 r"verity tree matching; installing into slot b")
+        # bytes, rate and time left as it goes
+        m.expect(r"write: 100% \([\d.]+ of [\d.]+ MiB, [\d.]+ MiB/s, 0 s left\)")
         m.expect(r"installed keel 0\.2\.0 into slot b; boots next")
         m.expect(r"rebooting into it now")
         reboot_ready(m)
@@ -224,16 +354,23 @@ def test_update_v1_to_v2_and_back(server, workdir):
         m.kill()
 
 
+# refused before a byte is written
 REFUSED = [
-    ("flip-root", "payload root is corrupt"),
-    ("flip-kernel", "payload kernel is corrupt"),
-    ("flip-initramfs", "payload initramfs is corrupt"),
     ("flip-manifest", "bad signature"),
-    ("other-key", "bad signature: no trusted key (of 1) signed this bundle"),
+    ("flip-verity", r"verity tree does not match the signed root hash "
+                    r"\(level 0 block \d+\)"),
+    ("other-key", "bad signature: no trusted key \\(of 1\\) signed this bundle"),
     ("other-board", f"bundle is for board pc-x86_64; this is a {BOARD}"),
     ("old", "bundle version 0.0.9 is not newer than the running 0.1.0"),
-    ("short", "the bundle is cut short"),
     ("missing", "HTTP status 404"),
+]
+# found while the bundle streams into the slot, already not bootable
+STOPPED = [
+    ("flip-root", r"root block \d+ \(at byte \d+\) does not match the "
+                  r"verity tree"),
+    ("flip-kernel", "payload kernel is corrupt"),
+    ("flip-initramfs", "payload initramfs is corrupt"),
+    ("short", "the bundle is cut short"),
 ]
 
 
@@ -252,7 +389,7 @@ def test_tampered_bundles_refused_before_writing(server, workdir):
         for name, why in REFUSED:
             rc, out = m.run(f"imagectl os update {url}/{name}.keelb")
             assert rc == 1, (name, out)
-            assert why in out, (name, out)
+            assert re.search(why, out), (name, out)
             assert "(nothing written)" in out, (name, out)
             # slot b is still blank, the boot state as it was
             assert m.check("head -c 4194304 /dev/vda3 | md5sum").split()[0] \
@@ -263,6 +400,17 @@ def test_tampered_bundles_refused_before_writing(server, workdir):
         after = status(m)
         assert slot_line(after, "b") == slot_line(before, "b")
         assert "update: failed: " in after, after
+        # the first bad block (or payload, or the end) stops the install
+        for name, why in STOPPED:
+            rc, out = m.run(f"imagectl os update {url}/{name}.keelb")
+            assert rc == 1, (name, out)
+            assert re.search(why, out), (name, out)
+            assert "(slot b left not bootable)" in out, (name, out)
+            text = status(m)
+            assert re.search(r"^slot b: .*not bootable$", text, re.M), text
+            assert re.search(r"^slot a: 0\.1\.0 +good, booted, boots next$",
+                             text, re.M), text
+            assert m.check("ls /boot/b") == ""
     finally:
         m.kill()
 
@@ -333,16 +481,19 @@ def test_verity_error_in_new_slot_fails_over(server, workdir):
         m.kill()
 
 
-def fault_points():
-    """UPDATE_FAULT_POINTS of imaged/os/update.h, in the order an install
-    passes them: one at the end of each state of the install."""
+def fault_points(name):
+    """A list of imaged/os/update.h: UPDATE_FAULT_POINTS, in the order an
+    install passes them (one at the end of each state of the install), or
+    UPDATE_DELTA_FAULT_POINTS, those only a delta bundle passes."""
     with open(os.path.join(keelvm.TOP, "imaged", "os", "update.h")) as f:
         text = f.read()
-    m = re.search(r"#define UPDATE_FAULT_POINTS((?:.*\\\n)*.*)", text)
+    m = re.search(rf"#define {name}((?:.*\\\n)*.*)", text)
     return re.findall(r'"([^"]+)"', m.group(1))
 
 
-FAULT_POINTS = fault_points()
+DELTA_ONLY = fault_points("UPDATE_DELTA_FAULT_POINTS")
+FAULT_POINTS = [p for p in fault_points("UPDATE_FAULT_POINTS")
+                if p not in DELTA_ONLY]
 # before this one nothing is written: no note, nothing to report
 FIRST_WRITE = FAULT_POINTS.index("unbootable")
 
@@ -395,6 +546,176 @@ def test_power_cut_at_every_fault_point(server, workdir):
             assert consistent_slot(m) == new, point
             wait_status(m, r"passed the health gate")
             running = new
+    finally:
+        m.kill()
+
+
+def slot_digest(m, slot, size):
+    """sha256 of the first size bytes of slot's root partition, read
+    past the caches."""
+    dev = "/dev/vda3" if slot == "b" else "/dev/vda2"
+    m.check(f"echo 3 > /proc/sys/vm/drop_caches")
+    return m.check(f"head -c {size} {dev} | sha256sum", timeout=120).split()[0]
+
+
+def root_data(bundle):
+    """The root's data blocks and their size, from a full bundle."""
+    off, size = payload_offset(bundle, "root")
+    with open(bundle, "rb") as f:
+        f.seek(off)
+        return f.read(size)
+
+
+@pytest.mark.one_arch("x86_64")
+def test_delta_update(server, workdir):
+    """A delta bundle fetches only the chunks the running slot lacks, and
+    writes the same root casync extract makes from the same index and
+    seed; an old format 1 bundle still installs."""
+    import hashlib
+    url, work = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        m.check(f"imagectl os update --no-reboot {url}/v2-format1.keelb",
+                timeout=300)
+        assert "slot b: 0.2.0" in status(m)
+        # the version that changes nothing but os-release, then one binary
+        for name, most in (("v2", 0.01), ("v2b", 0.10)):
+            full = os.path.join(work, name + ".keelb")
+            before = SERVED["bytes"]
+            out = m.check(f"imagectl os update --force --no-reboot "
+                          f"{url}/{name}-delta.keelb", timeout=300)
+            took = SERVED["bytes"] - before
+            assert "seed: " in out and "MiB fetched in" in out, out
+            assert took < most * os.path.getsize(full), (name, took, out)
+            data = root_data(full)
+            want = hashlib.sha256(data).hexdigest()
+            assert slot_digest(m, "b", len(data)) == want, name
+        # casync makes the same root from the same index and seed
+        images = keelvm.images_dir()
+        with open(os.path.join(images, "root.verity")) as f:
+            blocks = int(f.read().strip().split(":")[1])
+        seed = os.path.join(workdir, "seed.data")
+        with open(os.path.join(images, "root.img"), "rb") as f, \
+                open(seed, "wb") as g:
+            g.write(f.read(blocks * 4096))
+        index = os.path.join(workdir, "root.caibx")
+        with open(index, "wb") as f:
+            f.write(chunked_index(os.path.join(work, "v2b-delta.keelb"),
+                                  "root"))
+        out = os.path.join(workdir, "casync.out")
+        subprocess.run(["casync", "extract", f"--seed={seed}",
+                        f"--store={os.path.join(work, 'v2b.castr')}", index,
+                        out], check=True, capture_output=True)
+        with open(out, "rb") as f:
+            assert hashlib.sha256(f.read()).hexdigest() == want
+        m.child.sendline("initctl reboot")
+        reboot_ready(m)
+        assert booted(m) == "b" and version(m) == "0.2.1"
+        wait_status(m, r"passed the health gate")
+    finally:
+        m.kill()
+
+
+@pytest.mark.one_arch("x86_64")
+def test_delta_store_faults(server, workdir):
+    """A chunk that is not what its id says, or not there: the install
+    stops naming it, and nothing is committed."""
+    url, _ = server
+    chunk = SERVED["chunk"]
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        for sub, why in (("corrupt", f"chunk {chunk} from the store is "
+                                     f"corrupt"),
+                         ("missing", f"chunk {chunk} is missing from the "
+                                     f"store")):
+            rc, out = m.run(f"imagectl os update {url}/{sub}/v2b-delta.keelb",
+                            timeout=300)
+            assert rc == 1 and why in out, (sub, out)
+            assert "(slot b left not bootable)" in out, out
+            text = status(m)
+            assert re.search(r"^slot a: 0\.1\.0 +good, booted, boots next$",
+                             text, re.M), text
+            assert re.search(r"^slot b: .*not bootable$", text, re.M), text
+        m.child.sendline("initctl reboot")
+        reboot_ready(m)
+        assert booted(m) == "a"
+    finally:
+        m.kill()
+
+
+@pytest.mark.one_arch("x86_64")
+def test_delta_power_cut(server, workdir):
+    """Power cut during a delta install: the old slot boots; a retry
+    goes through."""
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        for point in DELTA_ONLY + ["root-half"]:
+            m.check(f"echo {point} > /run/imaged.fault")
+            m.child.sendline(f"imagectl os update {url}/v2b-delta.keelb")
+            m.expect(rf"imaged: fault point '{point}': power cut")
+            reboot_ready(m)
+            assert consistent_slot(m) == "a", point
+        m.child.sendline(f"imagectl os update {url}/v2b-delta.keelb")
+        reboot_ready(m)
+        assert consistent_slot(m) == "b"
+        wait_status(m, r"passed the health gate")
+    finally:
+        m.kill()
+
+
+@pytest.mark.one_arch("x86_64")
+def test_delta_falls_back_without_a_seed(server, workdir):
+    """A running slot with a damaged block cannot seed a delta: the
+    install takes the full bundle the delta names instead."""
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    m = boot(disk, workdir)
+    try:
+        blocks = int(re.search(r"keel\.verity=\w+:(\d+)",
+                               m.check("cat /proc/cmdline")).group(1))
+        # the last data block of the running root, where no file is read
+        m.check(f"dd if=/dev/urandom of=/dev/vda2 bs=4096 seek={blocks - 1} "
+                f"count=1 conv=notrunc,fsync 2>/dev/null")
+        m.check("echo 3 > /proc/sys/vm/drop_caches")
+        out = m.check(f"imagectl os update --no-reboot "
+                      f"{url}/v2b-delta.keelb", timeout=300)
+        assert re.search(r"slot a's root cannot be read whole .*; falling "
+                         r"back to the full bundle .*/v2b\.keelb", out), out
+        assert "installed keel 0.2.1 into slot b" in out, out
+    finally:
+        m.kill()
+
+
+@pytest.mark.one_arch("x86_64")
+def test_download_resume_and_stall(server, workdir):
+    """A download cut mid-stream resumes where it stopped; one that
+    trickles gives up after update_stall_timeout."""
+    url, _ = server
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    conf = os.path.join(workdir, "update.conf")
+    with open(conf, "w") as f:
+        f.write("update_stall_timeout = 10\n")
+    offset, _ = keelvm.partition_extent(disk, 1)
+    subprocess.run(["mcopy", "-i", f"{disk}@@{offset}", conf,
+                    "::config/update.conf"], check=True)
+    m = boot(disk, workdir)
+    try:
+        m.check(f"imagectl os update --no-reboot {url}/cut/v2.keelb",
+                timeout=300)
+        assert re.search(r"/cut/v2\.keelb: .*; resuming at byte \d+",
+                         m.check("cat /var/log/imaged.log")), \
+            m.check("tail -n 20 /var/log/imaged.log")
+        start = time.time()
+        rc, out = m.run(f"imagectl os update --force --no-reboot "
+                        f"{url}/trickle/v2.keelb", timeout=300)
+        assert rc == 1, out
+        assert "no progress for 10 s (update_stall_timeout)" in out, out
+        assert "(slot b left not bootable)" in out, out
+        assert time.time() - start < 120, out
     finally:
         m.kill()
 

@@ -107,7 +107,8 @@ static void test_manifest_bad(void **state)
 	static const struct {
 		const char *from, *to, *why;
 	} cases[] = {
-		{ "format 1\n", "format 2\n", "newer keel" },
+		{ "format 1\n", "format 3\n", "newer keel" },
+		{ "format 1\n", "format 0\n", "newer keel" },
 		{ "format 1\n", "", "no format" },
 		{ "version 2.0.0\n", "", "no version" },
 		{ "version 2.0.0\n", "version 2.0 beta\n", "bad version" },
@@ -141,6 +142,12 @@ static void test_manifest_bad(void **state)
 		{ "payload initramfs 8507392 900000 " H64,
 		  "payload initramfs 8507392 900000", "payload wants" },
 		{ "quiet\n", "quiet\x01\n", "control character" },
+		{ "cmdline quiet\n", "store x.castr\n", "are format 2" },
+		{ "payload kernel 1507328 7000000 " H64,
+		  "chunked kernel 1507328 9 " H64 " 7000000 " H64,
+		  "are format 2" },
+		{ "payload root 20480 1486848 " H64,
+		  "payload root 20480 1486848 verity", "sha256" },
 	};
 	char text[2048], err[160];
 	struct manifest m;
@@ -171,6 +178,139 @@ static void test_manifest_bad(void **state)
 	assert_int_equal(
 		manifest_parse(&m, GOOD, strlen(GOOD), 20481, err, sizeof(err)),
 		-EINVAL);
+}
+
+/* Format 2: the tree ahead of the root, which is its data blocks. */
+#define GOOD2                                      \
+	"format 2\n"                               \
+	"version 2.0.0\n"                          \
+	"board qemu-x86_64\n"                      \
+	"verity " H64 ":359\n"                     \
+	"payload verity 20480 16384 verity\n"      \
+	"payload root 36864 1470464 verity\n"      \
+	"payload kernel 1507328 7000000 " H64 "\n" \
+	"payload initramfs 8507392 900000 " H64 "\n"
+
+/* A delta bundle: indexes instead of payloads, chunks from a store. */
+#define DELTA                                                  \
+	"format 2\n"                                           \
+	"version 2.0.0\n"                                      \
+	"board qemu-x86_64\n"                                  \
+	"verity " H64 ":359\n"                                 \
+	"store keel-2.0.0.castr\n"                             \
+	"full keel-2.0.0.keelb\n"                              \
+	"payload verity 20480 16384 verity\n"                  \
+	"chunked root 36864 4000 " H64 " 1470464 verity\n"     \
+	"chunked kernel 40960 30000 " H64 " 7000000 " H64 "\n" \
+	"chunked initramfs 73728 2000 " H64 " 900000 " H64 "\n"
+
+static void test_manifest_format2(void **state)
+{
+	struct manifest m;
+	char err[160];
+
+	(void)state;
+	assert_int_equal(manifest_parse(&m, GOOD2, strlen(GOOD2), 4096, err,
+					sizeof(err)),
+			 0);
+	assert_int_equal(m.format, 2);
+	assert_true(m.payload[PAYLOAD_ROOT].by_verity);
+	assert_true(m.payload[PAYLOAD_VERITY].present);
+	assert_false(m.payload[PAYLOAD_KERNEL].by_verity);
+	assert_int_equal(m.data_blocks, 359);
+	assert_int_equal(m.root_hash[0], 0x57);
+	assert_false(manifest_is_delta(&m));
+	assert_int_equal(manifest_parse(&m, DELTA, strlen(DELTA), 4096, err,
+					sizeof(err)),
+			 0);
+	assert_true(manifest_is_delta(&m));
+	assert_string_equal(m.store, "keel-2.0.0.castr");
+	assert_string_equal(m.full, "keel-2.0.0.keelb");
+	const struct payload *k = &m.payload[PAYLOAD_KERNEL];
+	assert_true(k->chunked);
+	assert_int_equal(k->offset, 40960);
+	assert_int_equal(k->index_size, 30000);
+	assert_int_equal(k->size, 7000000);
+	assert_true(m.payload[PAYLOAD_ROOT].chunked &&
+		    m.payload[PAYLOAD_ROOT].by_verity);
+}
+
+static void test_manifest_format2_bad(void **state)
+{
+	static const struct {
+		const char *good, *from, *to, *why;
+	} cases[] = {
+		{ GOOD2, "payload verity 20480 16384 verity\n", "",
+		  "no verity payload" },
+		{ GOOD2, "payload verity 20480 16384",
+		  "payload verity 20480 "
+		  "12288",
+		  "do not fit 359 data blocks" },
+		{ GOOD2, "payload root 36864 1470464",
+		  "payload root 36864 "
+		  "1466368",
+		  "do not fit 359 data blocks" },
+		{ GOOD2, "payload root 36864 1470464 verity",
+		  "payload root 36864 1470464 " H64, "checked by 'verity'" },
+		{ GOOD2, "payload kernel 1507328 7000000 " H64,
+		  "payload kernel 1507328 7000000 verity", "sha256" },
+		/* the tree must come before the root it checks */
+		{ GOOD2,
+		  "payload verity 20480 16384 verity\n"
+		  "payload root 36864 1470464 verity\n",
+		  "payload verity 1490944 16384 verity\n"
+		  "payload root 20480 1470464 verity\n",
+		  "the verity tree lies after payload root" },
+		{ GOOD2, "board qemu-x86_64\n",
+		  "board qemu-x86_64\nstore s.castr\n", "go with chunked" },
+		{ DELTA, "store keel-2.0.0.castr\n", "", "go with chunked" },
+		{ DELTA, "store keel-2.0.0.castr", "store keel\"2",
+		  "bad store" },
+		{ DELTA, "chunked root 36864 4000", "chunked root 36864 0",
+		  "bad offset or size" },
+		{ DELTA, "chunked root 36864 4000 " H64,
+		  "chunked root 36864 4000 abc", "index sha256" },
+		{ DELTA, "chunked root 36864 4000 " H64 " 1470464 verity",
+		  "chunked root 36864 4000 " H64 " 1470464", "chunked wants" },
+		{ DELTA, "chunked kernel 40960 30000",
+		  "chunked kernel 40960 "
+		  "40000",
+		  "overlap" },
+		{ DELTA, "payload verity 20480 16384 verity",
+		  "chunked verity 20480 16384 " H64 " 16384 verity",
+		  "cannot be chunked" },
+		/* every index is read before what streams */
+		{ DELTA,
+		  "chunked root 36864 4000 " H64 " 1470464 verity\n"
+		  "chunked kernel 40960 30000 " H64 " 7000000 " H64 "\n"
+		  "chunked initramfs 73728 2000 " H64 " 900000 " H64,
+		  "chunked root 4096000 4000 " H64 " 1470464 verity\n"
+		  "chunked kernel 40960 30000 " H64 " 7000000 " H64 "\n"
+		  "payload initramfs 73728 900000 " H64,
+		  "a chunk index lies after payload initramfs" },
+		{ DELTA, "chunked initramfs 73728 2000 " H64 " 900000 " H64,
+		  "chunked root 73728 2000 " H64 " 1470464 verity",
+		  "given twice" },
+		{ DELTA, "chunked initramfs 73728", "chunked initramfs 8192",
+		  "the verity tree lies after the initramfs index" },
+	};
+	char text[2048], err[160];
+	struct manifest m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *g = cases[i].good;
+		const char *at = strstr(g, cases[i].from);
+		assert_non_null(at);
+		snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - g), g,
+			 cases[i].to, at + strlen(cases[i].from));
+		err[0] = '\0';
+		int r = manifest_parse(&m, text, strlen(text), 4096, err,
+				       sizeof(err));
+		if (r != -EINVAL || !strstr(err, cases[i].why))
+			fail_msg("case %zu: r=%d err='%s', wanted '%s'", i, r,
+				 err, cases[i].why);
+	}
 }
 
 static void test_signature(void **state)
@@ -244,6 +384,8 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_manifest_good),
 		cmocka_unit_test(test_manifest_bad),
+		cmocka_unit_test(test_manifest_format2),
+		cmocka_unit_test(test_manifest_format2_bad),
 		cmocka_unit_test(test_signature),
 		cmocka_unit_test(test_version_compare),
 	};

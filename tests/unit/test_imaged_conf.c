@@ -20,8 +20,12 @@ static void test_conf(void **state)
 	assert_int_equal(c.health_timeout, 300);
 	assert_true(c.update_reboot);
 	assert_true(c.default_host_users);
+	assert_int_equal(c.update_stall_timeout, 120);
+	assert_true(c.verify_after_write);
 	assert_int_equal(conf_parse(&c,
 				    "# comment\n\n update_tries = 2\n"
+				    "update_stall_timeout = 30\n"
+				    "verify_after_write = no\n"
 				    "health_timeout=20\n"
 				    "health_command = curl -sf http://x/ready\n"
 				    "default_host_users = false\n"
@@ -29,6 +33,8 @@ static void test_conf(void **state)
 				    err, sizeof(err)),
 			 0);
 	assert_false(c.default_host_users);
+	assert_int_equal(c.update_stall_timeout, 30);
+	assert_false(c.verify_after_write);
 	assert_int_equal(c.update_tries, 2);
 	assert_int_equal(c.health_timeout, 20);
 	assert_string_equal(c.health_command, "curl -sf http://x/ready");
@@ -43,6 +49,8 @@ static void test_conf(void **state)
 		{ "\nhealth_timeout = soon\n", "line 2: bad value" },
 		{ "update_reboot = maybe\n", "bad value" },
 		{ "default_host_users = some\n", "bad value" },
+		{ "update_stall_timeout = 4\n", "bad value" },
+		{ "verify_after_write = perhaps\n", "bad value" },
 		{ "tries = 3\n", "unknown key 'tries'" },
 		{ "update_tries\n", "expected 'key = value'" },
 	};
