@@ -9,7 +9,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/net/http.c \
 	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
-	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
+	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/oci/yamlwalk.c imaged/oci/quantity.c \
+	imaged/run/merge.c imaged/pods/backoff.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)
@@ -95,7 +96,8 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c
+	imaged/run/seccomp.c imaged/oci/pod.c imaged/oci/yamlwalk.c imaged/oci/quantity.c \
+	imaged/run/merge.c imaged/oci/ref.c lib/file.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)

@@ -120,15 +120,4 @@ bool pod_is_privileged(const struct pod *p);
  */
 bool pod_user_namespace(const struct pod *p, bool default_host_users);
 
-/*
- * Kubernetes quantities (resource.Quantity): "128Mi", "1G", "0.5Gi",
- * "1e3" into bytes, and CPU ("500m", "0.5", "2") into millicores, rounded
- * up. 0, or -1 for anything else or too large.
- */
-int pod_quantity_bytes(const char *s, uint64_t *out);
-int pod_quantity_millis(const char *s, uint64_t *out);
-
-/* A capability's number from its name ("NET_ADMIN", "CAP_NET_ADMIN"), or -1. */
-int pod_capability(const char *name);
-
 #endif

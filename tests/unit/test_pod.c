@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "oci/pod.h"
+#include "oci/quantity.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
