@@ -372,12 +372,16 @@ static int relay_pipes(pid_t child, int in, int out, int err)
 	return exit_code(st);
 }
 
-int pod_exec_main(int argc, char **argv)
+/* exec's arguments: the pod, the container, -t, where the command is */
+struct exec_args {
+	const char *pod, *ctr;
+	bool tty;
+	char **argv; /* the command */
+};
+
+static int exec_args(int argc, char **argv, struct exec_args *a)
 {
-	const char *pod = NULL, *ctr = NULL;
-	bool tty = false;
 	int i = 1;
-	char name[256], path[CTR_PATH_MAX + 300], text[4096], cwd[CTR_PATH_MAX];
 
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -386,71 +390,99 @@ int pod_exec_main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "-it") ||
 		    !strcmp(argv[i], "-ti"))
-			tty = true;
+			a->tty = true;
 		else if (!strcmp(argv[i], "-i"))
 			continue; /* stdin is always passed */
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			ctr = argv[++i];
-		else if (!pod && argv[i][0] != '-')
-			pod = argv[i];
+			a->ctr = argv[++i];
+		else if (!a->pod && argv[i][0] != '-')
+			a->pod = argv[i];
 		else
 			break;
 	}
-	if (!pod || i >= argc)
+	if (!a->pod || i >= argc)
 		return die("usage: imagectl exec [-t] [-c CONTAINER] POD -- "
 			   "COMMAND [ARG]...%s%s",
 			   "", "");
-	if (tty && !isatty(0))
+	if (a->tty && !isatty(0))
 		return die("exec -t: standard input is not a terminal%s%s", "",
 			   "");
-	if (pick(PODS_RUN_DIR, pod, ctr, "", name, sizeof(name)))
-		return 1;
+	a->argv = argv + i;
+	return 0;
+}
+
+/* The container's process, and its working folder, from its run file */
+static int target(const char *pod, const char *name, pid_t *pid, char *cwd,
+		  size_t len)
+{
+	char path[CTR_PATH_MAX + 300], text[4096];
+
 	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/exit", pod, name);
 	bool ended = !access(path, F_OK);
 	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/run", pod, name);
 	if (ended || read_text(path, text, sizeof(text)) <= 0)
 		return die("container %s of pod %s is not running", name, pod);
 	const char *p = strstr(text, "pid="), *c = strstr(text, "cwd=");
-	pid_t pid = p ? atoi(p + 4) : 0;
-	snprintf(cwd, sizeof(cwd), "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
+	*pid = p ? atoi(p + 4) : 0;
+	snprintf(cwd, len, "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
 		 c ? c + 4 : "/");
-	if (pid <= 0 || kill(pid, 0))
+	if (*pid <= 0 || kill(*pid, 0))
 		return die("container %s of pod %s is not running", name, pod);
+	return 0;
+}
 
-	/* everything from /proc before its view of /proc is ours */
-	static const struct {
-		const char *name;
-		int type;
-	} spaces[] = {
-		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-		{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
-		{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
-	};
-	int fds[6];
+/* What the process tells of itself, read before we join it */
+struct entry {
+	int fds[6], userfd;
+	char status[4096];
+	char **env;
+	long uid_shift, gid_shift;
+};
+
+static const struct {
+	const char *name;
+	int type;
+} spaces[] = {
+	{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+	{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
+	{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
+};
+
+/* everything from /proc before its view of /proc is ours */
+static int entry_open(pid_t pid, struct entry *e)
+{
+	char path[64];
+	struct stat mine, theirs;
+
 	for (int k = 0; k < 6; k++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
 			 spaces[k].name);
-		if ((fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		if ((e->fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return die("%s: %s", path, strerror(errno));
 	}
-	char status[4096], cg[1024];
 	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_text(path, status, sizeof(status)) < 0)
+	if (read_text(path, e->status, sizeof(e->status)) < 0)
 		return die("%s: %s", path, strerror(errno));
-	char **env = read_environ(pid);
-	/* its own user namespace (hostUsers: false): joined last, below */
-	struct stat mine, theirs;
-	int userfd = -1;
-	long uid_shift = 0, gid_shift = 0;
+	e->env = read_environ(pid);
+	/* its own user namespace (hostUsers: false): joined last */
+	e->userfd = -1;
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
 	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs))
 		return die("%s: %s", path, strerror(errno));
 	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) {
-		if ((userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		if ((e->userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 			return die("%s: %s", path, strerror(errno));
-		uid_shift = id_shift(pid, "uid_map");
-		gid_shift = id_shift(pid, "gid_map");
+		e->uid_shift = id_shift(pid, "uid_map");
+		e->gid_shift = id_shift(pid, "gid_map");
 	}
+	return 0;
+}
+
+/* Into its cgroup and namespaces (the PID namespace takes our children) */
+static int entry_join(pid_t pid, const struct entry *e)
+{
+	char path[CTR_PATH_MAX + 300], cg[1024];
+
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
 		return die("%s: no cgroup v2 path%s", path, "");
@@ -462,36 +494,49 @@ int pod_exec_main(int argc, char **argv)
 		return die("join %s: %s", path, strerror(errno));
 	close(cfd);
 	for (int k = 0; k < 6; k++)
-		if (setns(fds[k], spaces[k].type))
+		if (setns(e->fds[k], spaces[k].type))
 			return die("join the %s namespace: %s", spaces[k].name,
 				   strerror(errno));
 	/* last: in it we have no say over the namespaces the host owns */
-	if (userfd >= 0 && setns(userfd, CLONE_NEWUSER))
+	if (e->userfd >= 0 && setns(e->userfd, CLONE_NEWUSER))
 		return die("join the user namespace: %s%s", strerror(errno),
 			   "");
-	/* the PID namespace takes only children */
-	/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+	return 0;
+}
+
+/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+static int open_tty(int *master, int *slave)
+{
+	int unlock = 0;
+	struct winsize ws;
+
+	*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) ||
+	    (*slave = ioctl(*master, TIOCGPTPEER,
+			    O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return die("a terminal in the container: %s%s", strerror(errno),
+			   "");
+	if (!ioctl(0, TIOCGWINSZ, &ws))
+		ioctl(*master, TIOCSWINSZ, &ws);
+	return 0;
+}
+
+/* The program, started in its own session on the terminal or pipes */
+static int spawn(const struct exec_args *a, const struct entry *e,
+		 const char *cwd)
+{
 	int master = -1, slave = -1;
-	if (tty) {
-		int unlock = 0;
-		struct winsize ws;
-		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) ||
-		    (slave = ioctl(master, TIOCGPTPEER,
-				   O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-			return die("a terminal in the container: %s%s",
-				   strerror(errno), "");
-		if (!ioctl(0, TIOCGWINSZ, &ws))
-			ioctl(master, TIOCSWINSZ, &ws);
-	}
 	/*
 	 * Without -t: pipes, never the caller's own descriptors. A program
 	 * that kept the caller's terminal could type into the admin's shell
 	 * with TIOCSTI once imagectl returns.
 	 */
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	if (!tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-		     pipe2(errp, O_CLOEXEC)))
+
+	if (a->tty && open_tty(&master, &slave))
+		return 1;
+	if (!a->tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+			pipe2(errp, O_CLOEXEC)))
 		return die("pipes for the program: %s%s", strerror(errno), "");
 	pid_t child = fork();
 	if (child < 0)
@@ -500,15 +545,17 @@ int pod_exec_main(int argc, char **argv)
 		/* a session of its own: no controlling terminal of ours */
 		if (setsid() < 0)
 			_exit(die("setsid: %s%s", strerror(errno), ""));
-		if (tty && (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
-			    dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
+		if (a->tty &&
+		    (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
+		     dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
 			_exit(die("the terminal: %s%s", strerror(errno), ""));
-		if (!tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
-			     dup2(errp[1], 2) < 0))
+		if (!a->tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+				dup2(errp[1], 2) < 0))
 			_exit(die("stdio: %s%s", strerror(errno), ""));
-		exec_child(status, uid_shift, gid_shift, cwd, argv + i, env);
+		exec_child(e->status, e->uid_shift, e->gid_shift, cwd, a->argv,
+			   e->env);
 	}
-	if (tty) {
+	if (a->tty) {
 		close(slave);
 		return relay(master, child);
 	}
@@ -516,4 +563,19 @@ int pod_exec_main(int argc, char **argv)
 	close(out[1]);
 	close(errp[1]);
 	return relay_pipes(child, in[1], out[0], errp[0]);
+}
+
+int pod_exec_main(int argc, char **argv)
+{
+	struct exec_args a = { .tty = false };
+	struct entry e = { .userfd = -1 };
+	char name[256], cwd[CTR_PATH_MAX];
+	pid_t pid = 0;
+
+	if (exec_args(argc, argv, &a) ||
+	    pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
+	    target(a.pod, name, &pid, cwd, sizeof(cwd)) ||
+	    entry_open(pid, &e) || entry_join(pid, &e))
+		return 1;
+	return spawn(&a, &e, cwd);
 }
