@@ -10,7 +10,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/oci/yamlwalk.c imaged/oci/quantity.c \
-	imaged/run/merge.c imaged/pods/backoff.c \
+	imaged/run/merge.c imaged/pods/backoff.c imaged/pods/podsm.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)

@@ -4,6 +4,8 @@
 #include "log.h"
 #include "imaged.h"
 #include "pods/pods.h"
+#include "pods/podspec.h"
+#include "pods/sandbox.h"
 #include "text.h"
 
 #include <errno.h>
@@ -46,8 +48,8 @@ static void list(int fd)
 	for (size_t i = 0; i < n_pods; i++) {
 		const struct pod_rt *p = pods[i];
 		char rdy[16];
-		pods_status(p, status, sizeof(status), &ready, &total,
-			    &restarts);
+		pods_status(p, status, sizeof(status));
+		pods_counts(p, &ready, &total, &restarts);
 		snprintf(rdy, sizeof(rdy), "%d/%d", ready, total);
 		age(p->created ? epoch_ms() - p->created : 0, when,
 		    sizeof(when));
@@ -170,19 +172,6 @@ static struct pod_rt *named(int fd, const char *name)
 	if (!p)
 		ctl_sendf(fd, CTL_ERR, "no pod %s (imagectl pods)", name);
 	return p;
-}
-
-static void flag_file(const struct pod_rt *p, bool on)
-{
-	char path[CTR_PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/stopped", p->dir);
-	if (on) {
-		mkdir(PODS_RUN_DIR, 0755);
-		mkdir(p->dir, 0755);
-		write_atomic(path, "", 0, 0644);
-	} else
-		unlink(path);
 }
 
 /* A run's output, then how it ended, as the answer to imagectl run */
@@ -356,23 +345,12 @@ bool pods_handle(int fd, int argc, char **argv)
 	} else if (!strcmp(cmd, "stop") && argc == 2) {
 		if (!(p = named(fd, argv[1])))
 			return true;
-		p->stopped = true;
-		flag_file(p, true);
-		pods_stop(p);
-		log_info("pod %s stopped", p->spec->name);
+		pods_set_stopped(p, true);
 		ctl_sendf(fd, CTL_OK, "pod/%s stopped", p->spec->name);
 	} else if (!strcmp(cmd, "start") && argc == 2) {
 		if (!(p = named(fd, argv[1])))
 			return true;
-		p->stopped = p->failed = false;
-		flag_file(p, false);
-		/* a fresh start: no backoff, and what had completed runs again */
-		for (size_t i = 0; i < p->n_ctrs; i++) {
-			p->ctrs[i].done = false;
-			p->ctrs[i].next_ms = 0;
-			p->ctrs[i].bo.delay_ms = 0;
-		}
-		p->pull_next_ms = 0;
+		pods_set_stopped(p, false);
 		ctl_sendf(fd, CTL_OK, "pod/%s started", p->spec->name);
 	} else if (!strcmp(cmd, "pods") || !strcmp(cmd, "ps") ||
 		   !strcmp(cmd, "describe") || !strcmp(cmd, "apply") ||

@@ -3,6 +3,7 @@
 #define KEEL_PODS_H
 
 #include "pods/backoff.h"
+#include "pods/podsm.h"
 #include "images/images.h"
 #include "oci/pod.h"
 #include "run/runtime.h"
@@ -13,10 +14,11 @@
 
 /*
  * The pods imaged runs: read from the image, the ESP and what `imagectl
- * apply` kept, each reconciled once a second toward running (pull its
- * images, make its namespaces, run init containers in order, then the
- * rest, restarting per restartPolicy with CrashLoopBackOff timing).
- * Everything a restarted imaged needs is on disk, so it adopts what runs.
+ * apply` kept, each moved toward running by its state machine (podsm.h:
+ * pull its images, make its namespaces, run init containers in order,
+ * then the rest, restarting per restartPolicy with CrashLoopBackOff
+ * timing) whenever something happens to it. Everything a restarted
+ * imaged needs is on disk, so it adopts what runs.
  */
 
 #define PODS_IMAGE_DIR "/etc/keel/pods"
@@ -49,12 +51,14 @@ struct pod_rt {
 	char file[CTR_PATH_MAX];
 	enum pod_source source;
 	char dir[128]; /* PODS_RUN_DIR/<name> */
-	bool sandbox, stopped, failed;
+	enum pod_state state; /* set_state alone changes it */
+	bool sandbox; /* its namespaces are made (dir/ns) */
 	char ip[64];
 	long long created; /* epoch ms of its sandbox */
-	pid_t puller;
-	long long pull_next_ms;
+	pid_t puller; /* pulling its images, or 0 */
+	long long pull_next_ms; /* a failed pull's next try (boottime) */
 	struct backoff pull_bo;
+	long long retry_ms; /* a failed sandbox's next try (boottime) */
 	char error[512]; /* pull or sandbox failure, or "" */
 	size_t n_ctrs;
 	struct ctr_rt ctrs[2 * POD_CONTAINERS_MAX]; /* init ones first */
@@ -96,32 +100,19 @@ struct pod_rt *pods_find(const char *name);
 int pods_add(struct pod *spec, const char *file, enum pod_source src);
 void pods_stop(struct pod_rt *p);
 void pods_remove(struct pod_rt *p);
-void pods_status(const struct pod_rt *p, char *status, size_t len, int *ready,
-		 int *total, int *restarts);
+/* imagectl stop and start: the pod leaves its state for another */
+void pods_set_stopped(struct pod_rt *p, bool stopped);
+/* Its STATUS, as `imagectl pods` prints it ("Running", "Init:1/2") */
+void pods_status(const struct pod_rt *p, char *status, size_t len);
+/* Its containers (init ones aside): ready, in all, restarts (init too) */
+void pods_counts(const struct pod_rt *p, int *ready, int *total, int *restarts);
 extern struct pod_rt *pods[PODS_MAX];
 extern size_t n_pods;
-
-/*
- * A pod's namespaces made and pinned in dir/ns (sandbox_create), with
- * a user namespace of its own when userns, and, unless hostNetwork, its
- * address from netd (ip; "" for none) and hosts file. 0, or -errno with
- * err saying why and nothing left behind.
- */
-int pods_sandbox_up(const struct pod *spec, const char *dir, bool userns,
-		    char *ip, size_t iplen, char *err, size_t errlen);
-/* Its address back to netd, its namespaces let go, dir removed. */
-void pods_sandbox_down(const struct pod *spec, const char *dir);
 
 /* imaged.conf's default_host_users, as pods_init was given it */
 bool pods_default_host_users(void);
 
-/*
- * The spec of a run of k in pod: its image's layers and config from the
- * store, its folders, cgroup, log. pod_dir NULL: no shared namespaces
- * (imagectl run). 0, or -errno with err saying why.
- */
-int pods_spec(const struct pod *pod, const struct pod_container *k,
-	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
-	      struct store_view *v, char *err, size_t errlen);
+/* The store, as pods_init was given it */
+const struct images_ctx *pods_images(void);
 
 #endif
