@@ -3,13 +3,17 @@
 PYTEST := /usr/bin/python3 -m pytest
 # make check builds and tests the qemu-aarch64 board here too
 AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
+# The Kubernetes manifests: every kind, on the strict YAML walk
+OCI_POD_SRCS := $(addprefix imaged/oci/,pod.c podctr.c podvol.c podsec.c \
+	podprobe.c podcheck.c meta.c kinds.c workload.c manifest.c yamlwalk.c \
+	quantity.c)
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/gpt.c init/grow.c init/verity.c lib/log.c lib/crc32.c lib/ctlsock.c lib/text.c lib/clock.c lib/file.c lib/errmsg.c \
 	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c imaged/net/http.c \
 	imaged/imaged_conf.c imaged/os/channel.c imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
-	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/oci/yamlwalk.c imaged/oci/quantity.c \
+	imaged/images/regconf.c imaged/store/store.c $(OCI_POD_SRCS) \
 	imaged/run/merge.c imaged/pods/backoff.c imaged/pods/podsm.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c
@@ -96,7 +100,7 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/seccomp.c imaged/oci/pod.c imaged/oci/yamlwalk.c imaged/oci/quantity.c \
+	imaged/run/seccomp.c $(OCI_POD_SRCS) \
 	imaged/run/merge.c imaged/oci/ref.c lib/file.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps

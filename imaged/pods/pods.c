@@ -85,7 +85,7 @@ static void adopt(struct pod_rt *p)
 	p->created = read_text(path, num, sizeof(num)) > 0 ? atoll(num) : 0;
 }
 
-int pods_add(struct pod *spec, const char *file, enum pod_source src)
+int pods_add(struct pod *spec, const char *file, enum pod_origin src)
 {
 	if (n_pods == PODS_MAX)
 		return -ENOSPC;
@@ -111,7 +111,7 @@ int pods_add(struct pod *spec, const char *file, enum pod_source src)
 }
 
 /* One manifest; a bad one is logged and leaves every other pod be. */
-static void load_file(const char *path, enum pod_source src)
+static void load_file(const char *path, enum pod_origin src)
 {
 	static char text[POD_TEXT_MAX + 1];
 	char err[512];
@@ -143,7 +143,7 @@ static void load_file(const char *path, enum pod_source src)
 	}
 }
 
-static void load_dir(const char *dir, enum pod_source src)
+static void load_dir(const char *dir, enum pod_origin src)
 {
 	struct dirent **names;
 	char path[CTR_PATH_MAX];

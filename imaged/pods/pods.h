@@ -29,7 +29,7 @@
 #define POD_LOG_MAX (10LL << 20) /* bytes, then <ctr>.log.1 */
 #define POD_PIDS_MAX 1024 /* pids.max of each container */
 
-enum pod_source { SRC_IMAGE, SRC_ESP, SRC_APPLIED };
+enum pod_origin { SRC_IMAGE, SRC_ESP, SRC_APPLIED };
 
 struct ctr_rt {
 	const struct pod_container *k;
@@ -49,7 +49,7 @@ struct ctr_rt {
 struct pod_rt {
 	struct pod *spec;
 	char file[CTR_PATH_MAX];
-	enum pod_source source;
+	enum pod_origin source;
 	char dir[128]; /* PODS_RUN_DIR/<name> */
 	enum pod_state state; /* set_state alone changes it */
 	bool sandbox; /* its namespaces are made (dir/ns) */
@@ -97,7 +97,7 @@ const char *pods_image_user(const char *ref);
 
 /* For the requests (podreq.c): the table and its operations. */
 struct pod_rt *pods_find(const char *name);
-int pods_add(struct pod *spec, const char *file, enum pod_source src);
+int pods_add(struct pod *spec, const char *file, enum pod_origin src);
 void pods_stop(struct pod_rt *p);
 void pods_remove(struct pod_rt *p);
 /* imagectl stop and start: the pod leaves its state for another */

@@ -368,7 +368,8 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
     command: ["/bin/sleep", "3600"]
 """)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(manifest("bad", '["/bin/true"]', extra="  hostIPC: true\n"))
+    bad.write_text(manifest("bad", '["/bin/true"]',
+                            extra="  setHostnameAsFQDN: true\n"))
     subprocess.run(["mmd", "-D", "s", "-i", esp, "::config/pods"],
                    capture_output=True)
     for f in (web, bad):
@@ -390,7 +391,8 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         assert ipc[0] == ipc[1] and pid[0] != pid[1], (ipc, pid)
         log = m.check("cat /var/log/imaged.log")
         assert "every pod of the image and the ESP runs: ready" in log
-        assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
+        assert "/boot/config/pods/bad.yaml:" in log and \
+            "setHostnameAsFQDN" in log, log
         assert "init ran" in m.check("imagectl logs espweb -c first")
         assert "served" in m.check(f"wget -qO- http://{line[-1]}/")
         # one container, run to its end and removed
