@@ -4,6 +4,7 @@
 #include "imaged.h"
 #include "log.h"
 #include "pods/podspec.h"
+#include "pods/probes.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -70,23 +71,24 @@ void ctrs_unwatch(struct ctr_rt *c)
 
 int ctrs_start(struct pod_rt *p, struct ctr_rt *c)
 {
-	struct store_view *v = malloc(sizeof(*v));
-	struct ctr_spec *s = calloc(1, sizeof(*s));
-	const char *pn = p->spec->name, *cn = c->k->name;
+	struct run_plan *plan = calloc(1, sizeof(*plan));
+	const char *pn = p->spec->key, *cn = c->k->name;
 	int r = -ENOMEM;
 
 	c->error[0] = '\0';
-	if (!v || !s)
+	if (!plan)
 		snprintf(c->error, sizeof(c->error), "out of memory");
 	else
-		r = pods_spec(p->spec, c->k, p->dir, c->run_dir, s, v, c->error,
-			      sizeof(c->error));
+		r = pods_plan(p->spec, c->k, p->dir, c->run_dir, p->ip, plan,
+			      c->error, sizeof(c->error));
 	if (!r) {
-		pid_t shim = run_start(s, c->error, sizeof(c->error));
+		pid_t shim = run_start(&plan->s, c->error, sizeof(c->error));
 		r = shim < 0 ? (int)shim : 0;
 		if (!r) {
 			log_info("pod %s: started %s (%s)", pn, cn,
 				 c->k->image);
+			pods_event(p, false, "Started", "Started container %s",
+				   cn);
 			/* the shim writes run soon; until then this is the run */
 			memset(&c->ri, 0, sizeof(c->ri));
 			c->ri.live = true;
@@ -95,11 +97,12 @@ int ctrs_start(struct pod_rt *p, struct ctr_rt *c)
 			ctrs_watch(c);
 		}
 	}
-	if (r)
+	if (r) {
 		log_err("unable to start pod %s container %s: %s", pn, cn,
 			c->error);
-	free(v);
-	free(s);
+		pods_event(p, true, "Failed", "Error: %s", c->error);
+	}
+	free(plan);
 	return r;
 }
 
@@ -126,23 +129,31 @@ void ctrs_ended(struct pod_rt *p, struct ctr_rt *c)
 	if (c->handled == id)
 		return;
 	c->handled = id;
+	c->last = *ri;
+	probes_stop(c);
+	c->kill_at = 0;
 	bool killed = ri->signal || ri->oom;
+	/* a sidecar runs as long as the pod, whatever the pod's policy */
 	bool again =
-		c->is_init
+		c->k->sidecar ? true
+		: c->is_init
 			? ri->code != 0 && p->spec->restart != POD_RESTART_NEVER
 			: restart_wanted(p->spec->restart, ri->code, killed);
 	how_it_ended(ri, how, sizeof(how));
 	if (p->state == POD_STOPPED) {
-		log_info("pod %s: %s %s (stopped)", p->spec->name, c->k->name,
+		log_info("pod %s: %s %s (stopped)", p->spec->key, c->k->name,
 			 how);
 	} else if (again) {
 		int64_t d = backoff_next(&c->bo, ri->finished - ri->started);
 		c->next_ms = boottime_ms() + d;
 		log_info("pod %s: %s %s; starting again in %lld s",
-			 p->spec->name, c->k->name, how, (long long)d / 1000);
+			 p->spec->key, c->k->name, how, (long long)d / 1000);
+		pods_event(p, true, "BackOff",
+			   "Back-off restarting failed container %s",
+			   c->k->name);
 	} else {
 		c->done = true;
-		log_info("pod %s: %s %s", p->spec->name, c->k->name, how);
+		log_info("pod %s: %s %s", p->spec->key, c->k->name, how);
 	}
 	ctrs_save(c);
 }

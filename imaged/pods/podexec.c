@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pods/podexec.h"
+#include "pods/enter.h"
 #include "run/container.h"
 #include "imaged.h"
 #include "run/seccomp.h"
@@ -92,14 +93,16 @@ static void copy(int fd, off_t *pos)
 
 int pod_logs_main(int argc, char **argv)
 {
-	const char *pod = NULL, *ctr = NULL;
+	const char *pod = NULL, *ctr = NULL, *ns = "default";
 	bool follow = false;
-	char name[256], path[CTR_PATH_MAX + 300];
+	char name[256], path[CTR_PATH_MAX + 300], key[POD_NAME_MAX + 1];
 	struct stat st;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
 			follow = true;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			ns = argv[++i];
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			ctr = argv[++i];
 		else if (!pod && argv[i][0] != '-')
@@ -110,8 +113,13 @@ int pod_logs_main(int argc, char **argv)
 			return die("logs: unexpected '%s'%s", argv[i], "");
 	}
 	if (!pod)
-		return die("usage: imagectl logs [-f] POD [-c CONTAINER]%s%s",
+		return die("usage: imagectl logs [-f] [-n NS] POD [-c "
+			   "CONTAINER]%s%s",
 			   "", "");
+	/* a pod's folders go by its key: <ns>_<name> beside default's */
+	if (pod_key(ns, pod, key, sizeof(key)))
+		return die("no pod %s in namespace %s", pod, ns);
+	pod = key;
 	if (pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
 		return 1;
 	/* the rotated half first */
@@ -150,94 +158,6 @@ int pod_logs_main(int argc, char **argv)
 	}
 	close(fd);
 	return 0;
-}
-
-/* "Key:\tvalue" of /proc/PID/status */
-static const char *status_field(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-	return p ? p + strlen(key) + strspn(p + strlen(key), ":\t ") : NULL;
-}
-
-static char **read_environ(pid_t pid)
-{
-	static char buf[65536];
-	static char *env[1024];
-	char path[64];
-	size_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (len < 0)
-		len = 0;
-	buf[len] = '\0';
-	for (char *p = buf; p < buf + len && n < 1023; p += strlen(p) + 1)
-		env[n++] = p;
-	env[n] = NULL;
-	return env;
-}
-
-/*
- * How far the container's ids are shifted from the host's: 0 unless it
- * runs in a user namespace of its own (hostUsers: false), whose uid_map
- * ("inside outside count", as the host sees it) gives the shift.
- */
-static long id_shift(pid_t pid, const char *map)
-{
-	char path[64], text[256];
-	unsigned long inside, outside, count;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
-	if (read_text(path, text, sizeof(text)) <= 0 ||
-	    sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3)
-		return 0;
-	return (long)outside - (long)inside;
-}
-
-/* In the joined namespaces: the container's identity, then the program */
-static void exec_child(const char *status, long uid_shift, long gid_shift,
-		       const char *cwd, char **argv, char **env)
-{
-	const char *uid = status_field(status, "\nUid"),
-		   *gid = status_field(status, "\nGid"),
-		   *bnd = status_field(status, "\nCapBnd"),
-		   *eff = status_field(status, "\nCapEff"),
-		   *nnp = status_field(status, "\nNoNewPrivs"),
-		   *sec = status_field(status, "\nSeccomp");
-	uint64_t keep = bnd ? strtoull(bnd, NULL, 16) : 0;
-	uint64_t effective = eff ? strtoull(eff, NULL, 16) : 0;
-	/* the host's view of its ids, back to the container's own */
-	uid_t u = uid ? strtoul(uid, NULL, 10) - uid_shift : 0;
-	gid_t g = gid ? strtoul(gid, NULL, 10) - gid_shift : 0;
-	char err[300];
-
-	if (chdir(cwd) && chdir("/"))
-		_exit(die("chdir %s: %s", cwd, strerror(errno)));
-	for (int c = 0; c <= 63; c++)
-		if (!(keep >> c & 1))
-			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-	if (setgroups(1, &g) || setgid(g) || setuid(u))
-		_exit(die("the container's user: %s%s", strerror(errno), ""));
-	if (!u) {
-		struct __user_cap_header_struct h = {
-			.version = _LINUX_CAPABILITY_VERSION_3
-		};
-		struct __user_cap_data_struct d[2] = { 0 };
-		for (int w = 0; w < 2; w++)
-			d[w].effective = d[w].permitted =
-				(uint32_t)(effective >> (32 * w));
-		if (syscall(SYS_capset, &h, d))
-			_exit(die("capset: %s%s", strerror(errno), ""));
-	}
-	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		_exit(die("no_new_privs: %s%s", strerror(errno), ""));
-	if (sec && *sec == '2' && seccomp_install_default())
-		_exit(die("seccomp: %s%s", strerror(errno), ""));
-	ctr_exec(argv, env, err, sizeof(err));
-	_exit(die("%s%s", err, "") + 126);
 }
 
 /* The exit code of child as a shell gives it */
@@ -374,9 +294,10 @@ static int relay_pipes(pid_t child, int in, int out, int err)
 
 /* exec's arguments: the pod, the container, -t, where the command is */
 struct exec_args {
-	const char *pod, *ctr;
+	const char *pod, *ctr, *ns;
 	bool tty;
 	char **argv; /* the command */
+	char key[POD_NAME_MAX + 1];
 };
 
 static int exec_args(int argc, char **argv, struct exec_args *a)
@@ -395,13 +316,22 @@ static int exec_args(int argc, char **argv, struct exec_args *a)
 			continue; /* stdin is always passed */
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			a->ctr = argv[++i];
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			a->ns = argv[++i];
 		else if (!a->pod && argv[i][0] != '-')
 			a->pod = argv[i];
 		else
 			break;
 	}
+	if (a->pod &&
+	    pod_key(a->ns ? a->ns : "default", a->pod, a->key, sizeof(a->key)))
+		return die("no pod %s in namespace %s", a->pod,
+			   a->ns ? a->ns : "default");
+	if (a->pod)
+		a->pod = a->key;
 	if (!a->pod || i >= argc)
-		return die("usage: imagectl exec [-t] [-c CONTAINER] POD -- "
+		return die("usage: imagectl exec [-t] [-n NS] [-c CONTAINER] "
+			   "POD -- "
 			   "COMMAND [ARG]...%s%s",
 			   "", "");
 	if (a->tty && !isatty(0))
@@ -431,79 +361,6 @@ static int target(const char *pod, const char *name, pid_t *pid, char *cwd,
 	return 0;
 }
 
-/* What the process tells of itself, read before we join it */
-struct entry {
-	int fds[6], userfd;
-	char status[4096];
-	char **env;
-	long uid_shift, gid_shift;
-};
-
-static const struct {
-	const char *name;
-	int type;
-} spaces[] = {
-	{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-	{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
-	{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
-};
-
-/* everything from /proc before its view of /proc is ours */
-static int entry_open(pid_t pid, struct entry *e)
-{
-	char path[64];
-	struct stat mine, theirs;
-
-	for (int k = 0; k < 6; k++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
-			 spaces[k].name);
-		if ((e->fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return die("%s: %s", path, strerror(errno));
-	}
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_text(path, e->status, sizeof(e->status)) < 0)
-		return die("%s: %s", path, strerror(errno));
-	e->env = read_environ(pid);
-	/* its own user namespace (hostUsers: false): joined last */
-	e->userfd = -1;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs))
-		return die("%s: %s", path, strerror(errno));
-	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) {
-		if ((e->userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return die("%s: %s", path, strerror(errno));
-		e->uid_shift = id_shift(pid, "uid_map");
-		e->gid_shift = id_shift(pid, "gid_map");
-	}
-	return 0;
-}
-
-/* Into its cgroup and namespaces (the PID namespace takes our children) */
-static int entry_join(pid_t pid, const struct entry *e)
-{
-	char path[CTR_PATH_MAX + 300], cg[1024];
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
-		return die("%s: no cgroup v2 path%s", path, "");
-	cg[strcspn(cg, "\n")] = '\0';
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%.700s/cgroup.procs",
-		 cg + 3);
-	int cfd = open(path, O_WRONLY | O_CLOEXEC);
-	if (cfd < 0 || write(cfd, "0", 1) != 1)
-		return die("join %s: %s", path, strerror(errno));
-	close(cfd);
-	for (int k = 0; k < 6; k++)
-		if (setns(e->fds[k], spaces[k].type))
-			return die("join the %s namespace: %s", spaces[k].name,
-				   strerror(errno));
-	/* last: in it we have no say over the namespaces the host owns */
-	if (e->userfd >= 0 && setns(e->userfd, CLONE_NEWUSER))
-		return die("join the user namespace: %s%s", strerror(errno),
-			   "");
-	return 0;
-}
-
 /* -t: a terminal of the container's own devpts, as kubectl exec -t */
 static int open_tty(int *master, int *slave)
 {
@@ -522,7 +379,7 @@ static int open_tty(int *master, int *slave)
 }
 
 /* The program, started in its own session on the terminal or pipes */
-static int spawn(const struct exec_args *a, const struct entry *e,
+static int spawn(const struct exec_args *a, const struct ctr_entry *e,
 		 const char *cwd)
 {
 	int master = -1, slave = -1;
@@ -552,8 +409,7 @@ static int spawn(const struct exec_args *a, const struct entry *e,
 		if (!a->tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
 				dup2(errp[1], 2) < 0))
 			_exit(die("stdio: %s%s", strerror(errno), ""));
-		exec_child(e->status, e->uid_shift, e->gid_shift, cwd, a->argv,
-			   e->env);
+		enter_exec(e, cwd, a->argv);
 	}
 	if (a->tty) {
 		close(slave);
@@ -568,14 +424,16 @@ static int spawn(const struct exec_args *a, const struct entry *e,
 int pod_exec_main(int argc, char **argv)
 {
 	struct exec_args a = { .tty = false };
-	struct entry e = { .userfd = -1 };
-	char name[256], cwd[CTR_PATH_MAX];
+	struct ctr_entry e;
+	char name[256], cwd[CTR_PATH_MAX], err[600];
 	pid_t pid = 0;
 
 	if (exec_args(argc, argv, &a) ||
 	    pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
-	    target(a.pod, name, &pid, cwd, sizeof(cwd)) ||
-	    entry_open(pid, &e) || entry_join(pid, &e))
+	    target(a.pod, name, &pid, cwd, sizeof(cwd)))
 		return 1;
+	if (enter_open(pid, &e, err, sizeof(err)) ||
+	    enter_join(&e, true, err, sizeof(err)))
+		return die("%s%s", err, "");
 	return spawn(&a, &e, cwd);
 }

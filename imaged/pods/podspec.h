@@ -9,13 +9,25 @@
 #include <stddef.h>
 
 /*
- * The spec of a run of k in pod: its image's layers and config from the
- * store, its folders, cgroup, log, and the pod's volumes made ready.
- * pod_dir NULL: no shared namespaces (imagectl run). 0, or -errno with
- * err saying why.
+ * The plan of a run of k in pod: the container as it runs (its
+ * environment resolved: podenv.h), the spec the runtime reads (its
+ * image's layers and config from the store, its folders, cgroup, log,
+ * the pod's volumes made ready: podvols.h). Kept together until the
+ * shim is forked, which copies it.
  */
-int pods_spec(const struct pod *pod, const struct pod_container *k,
-	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
-	      struct store_view *v, char *err, size_t errlen);
+struct run_plan {
+	struct ctr_spec s;
+	struct store_view v;
+	struct pod_container k; /* k as it runs */
+	char strings[65536]; /* its environment's and arguments' */
+};
+
+/*
+ * pod_dir NULL: no shared namespaces (imagectl run); ip the pod's
+ * address ("" for none). 0, or -errno with err saying why.
+ */
+int pods_plan(const struct pod *pod, const struct pod_container *k,
+	      const char *pod_dir, const char *run_dir, const char *ip,
+	      struct run_plan *plan, char *err, size_t errlen);
 
 #endif

@@ -458,34 +458,64 @@ static int set_tree(int rootfd, const char *path, uint64_t attr,
 	return r ? fail(err, errlen, e, "%s %s", what, path) : 0;
 }
 
+/*
+ * A volume's source, or subPath beneath it: opened in the volume as if
+ * it were "/" (a link in it cannot lead out), made as a folder when
+ * missing, as the kubelet does; mounted by its /proc/self/fd path.
+ */
+static int sub_path(const char *src, const char *sub, char *out, size_t len,
+		    int *fd, char *err, size_t errlen)
+{
+	int vol = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*fd = -1;
+	if (vol < 0)
+		return fail(err, errlen, errno, "volume %s", src);
+	*fd = ctr_open_in_root(vol, sub, true);
+	close(vol);
+	if (*fd < 0)
+		return fail(err, errlen, -*fd, "subPath %s of %s", sub, src);
+	snprintf(out, len, "/proc/self/fd/%d", *fd);
+	return 0;
+}
+
 static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 			 size_t errlen)
 {
 	const struct pod_container *k = s->k;
 	char src[CTR_PATH_MAX + 80];
+	struct stat st;
 
 	for (size_t i = 0; i < k->n_mounts; i++) {
 		const struct pod_mount *m = &k->mounts[i];
 		const struct pod_volume *v = volume(s->pod, m->name);
 		bool dir = true;
+		int fd = -1, r;
 		if (!v)
 			return fail(err, errlen, 0, "no volume %s", m->name);
-		if (v->kind == POD_VOL_HOST_PATH) {
-			if (host_path_ready(v, &dir, err, errlen))
-				return -1;
-			snprintf(src, sizeof(src), "%s", v->host_path);
-		} else
-			snprintf(src, sizeof(src), "%s/%s", s->volumes,
-				 v->name);
-		if (mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
-			     dir, err, errlen))
+		size_t vi = (size_t)(v - s->pod->volumes);
+		if (v->kind == POD_VOL_HOST_PATH &&
+		    host_path_ready(v, &dir, err, errlen))
+			return -1;
+		snprintf(src, sizeof(src), "%s", s->vol_src[vi]);
+		if (m->sub_path && sub_path(s->vol_src[vi], m->sub_path, src,
+					    sizeof(src), &fd, err, errlen))
+			return -1;
+		if (v->kind != POD_VOL_HOST_PATH || m->sub_path)
+			dir = !stat(src, &st) && S_ISDIR(st.st_mode);
+		r = mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL,
+			     dir, err, errlen);
+		if (fd >= 0)
+			close(fd);
+		if (r)
 			return -1;
 		if (!s->k->privileged &&
 		    set_tree(rootfd, m->path, MOUNT_ATTR_NODEV, "nodev", err,
 			     errlen))
 			return -1;
-		if (m->read_only && set_tree(rootfd, m->path, MOUNT_ATTR_RDONLY,
-					     "readOnly", err, errlen))
+		if ((m->read_only || s->vol_ro[vi]) &&
+		    set_tree(rootfd, m->path, MOUNT_ATTR_RDONLY, "readOnly",
+			     err, errlen))
 			return -1;
 	}
 	return 0;
@@ -724,7 +754,10 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 			    "group %s is not in the image's /etc/group",
 			    e->group_name);
 	groups[0] = g;
-	n = 1 + member_groups(user, groups + 1, 31);
+	n = 1 + member_groups(user, groups + 1, 31 - s->n_groups);
+	/* supplementalGroups and fsGroup, as the kubelet adds them */
+	for (size_t i = 0; i < s->n_groups; i++)
+		groups[n++] = s->groups[i];
 	if (setgroups(n, groups) || setgid(g))
 		return fail(err, errlen, errno, "groups of uid %u", u);
 	*uid = u;
@@ -872,7 +905,10 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 			fail(err, errlen, errno, "no_new_privs");
 			return;
 		}
-		int r = seccomp_install_default();
+		/* seccompProfile: Unconfined, what the pod asks for */
+		int r = k->seccomp == POD_SECCOMP_UNCONFINED
+				? 0
+				: seccomp_install_default();
 		if (r) {
 			fail(err, errlen, -r, "seccomp");
 			return;

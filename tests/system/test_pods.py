@@ -5,6 +5,7 @@ distribution's docker-registry on the host, then checked from outside
 container must have, the limits, and survival of imaged's death and a
 reboot."""
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -258,7 +259,7 @@ def test_pods(registry, workdir):
 """))
         m.check("imagectl apply -f /run/hog.yaml")
         wait_for(m, "imagectl describe hog", "OOMKilled, exit code 137")
-        wait_for(m, "imagectl describe hog", "restarts 1", timeout=60)
+        wait_for(m, "imagectl describe hog", "Restart Count:  1", timeout=60)
         assert "was killed: out of memory" in \
             m.check("grep 'pod hog' /var/log/imaged.log")
         m.check("imagectl delete hog")
@@ -285,10 +286,11 @@ def test_pods(registry, workdir):
         # (the daemon: its shims are in /sys/fs/cgroup/shims)
         m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
         assert "served" in m.check(f"wget -qO- http://{ip}/")
-        wait_for(m, "imagectl describe web", "running, pid", timeout=60)
+        wait_for(m, "imagectl describe web", "Running, pid", timeout=60)
         after = m.check("imagectl describe web")
-        assert before.split("pid")[1].split(",")[0] == \
-            after.split("pid")[1].split(",")[0], (before, after)
+        pid = re.compile(r"Running, pid (\d+)")
+        assert pid.search(before).group(1) == pid.search(after).group(1), \
+            (before, after)
         assert pod_line(m, "web")[3] == "0"
         assert "served" in m.check(f"wget -qO- http://{ip}/")
 
