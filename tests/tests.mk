@@ -3,6 +3,10 @@
 PYTEST := /usr/bin/python3 -m pytest
 # make check builds and tests the qemu-aarch64 board here too
 AARCH64_OUT := $(TOPDIR)/output/qemu-aarch64
+# The Kubernetes manifests: every kind, on the strict YAML walk
+OCI_POD_SRCS := $(addprefix imaged/oci/,pod.c podctr.c podvol.c podsec.c \
+	podprobe.c podcheck.c meta.c kinds.c workload.c manifest.c yamlwalk.c \
+	quantity.c)
 UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	init/hostsetup.c init/util.c init/logfile.c \
 	init/modules.c init/modalias.c init/hwprobe.c init/console.c init/watchdog.c \
@@ -16,7 +20,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/oci/platform.c imaged/os/seed.c imaged/os/castore.c \
 	imaged/os/fetchahead.c imaged/os/pipeline.c imaged/os/download.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
-	imaged/images/regconf.c imaged/store/store.c imaged/oci/pod.c imaged/run/merge.c imaged/pods/backoff.c \
+	imaged/images/regconf.c imaged/store/store.c $(OCI_POD_SRCS) \
+	imaged/run/merge.c imaged/pods/backoff.c imaged/pods/podsm.c \
 	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c \
 	netd/ntp.c netd/sntp.c
@@ -103,9 +108,8 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/mounts.c \
-	imaged/run/seccomp.c imaged/oci/pod.c imaged/run/merge.c imaged/oci/ref.c lib/file.c \
-	lib/text.c lib/errmsg.c
+	imaged/run/mounts.c imaged/run/seccomp.c $(OCI_POD_SRCS) \
+	imaged/run/merge.c imaged/oci/ref.c lib/file.c lib/text.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)
@@ -235,6 +239,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/ntp_sync.py $(NETD_BIN)
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
+	@/usr/bin/python3 tests/bench/pod_probes.py
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] imaged/*/*.[ch] \

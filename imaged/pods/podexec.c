@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "pods/podexec.h"
+#include "pods/enter.h"
 #include "run/container.h"
 #include "imaged.h"
 #include "run/seccomp.h"
@@ -92,14 +93,16 @@ static void copy(int fd, off_t *pos)
 
 int pod_logs_main(int argc, char **argv)
 {
-	const char *pod = NULL, *ctr = NULL;
+	const char *pod = NULL, *ctr = NULL, *ns = "default";
 	bool follow = false;
-	char name[256], path[CTR_PATH_MAX + 300];
+	char name[256], path[CTR_PATH_MAX + 300], key[POD_NAME_MAX + 1];
 	struct stat st;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") || !strcmp(argv[i], "--follow"))
 			follow = true;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			ns = argv[++i];
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
 			ctr = argv[++i];
 		else if (!pod && argv[i][0] != '-')
@@ -110,8 +113,13 @@ int pod_logs_main(int argc, char **argv)
 			return die("logs: unexpected '%s'%s", argv[i], "");
 	}
 	if (!pod)
-		return die("usage: imagectl logs [-f] POD [-c CONTAINER]%s%s",
+		return die("usage: imagectl logs [-f] [-n NS] POD [-c "
+			   "CONTAINER]%s%s",
 			   "", "");
+	/* a pod's folders go by its key: <ns>_<name> beside default's */
+	if (pod_key(ns, pod, key, sizeof(key)))
+		return die("no pod %s in namespace %s", pod, ns);
+	pod = key;
 	if (pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
 		return 1;
 	/* the rotated half first */
@@ -150,94 +158,6 @@ int pod_logs_main(int argc, char **argv)
 	}
 	close(fd);
 	return 0;
-}
-
-/* "Key:\tvalue" of /proc/PID/status */
-static const char *status_field(const char *text, const char *key)
-{
-	const char *p = strstr(text, key);
-	return p ? p + strlen(key) + strspn(p + strlen(key), ":\t ") : NULL;
-}
-
-static char **read_environ(pid_t pid)
-{
-	static char buf[65536];
-	static char *env[1024];
-	char path[64];
-	size_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/environ", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (len < 0)
-		len = 0;
-	buf[len] = '\0';
-	for (char *p = buf; p < buf + len && n < 1023; p += strlen(p) + 1)
-		env[n++] = p;
-	env[n] = NULL;
-	return env;
-}
-
-/*
- * How far the container's ids are shifted from the host's: 0 unless it
- * runs in a user namespace of its own (hostUsers: false), whose uid_map
- * ("inside outside count", as the host sees it) gives the shift.
- */
-static long id_shift(pid_t pid, const char *map)
-{
-	char path[64], text[256];
-	unsigned long inside, outside, count;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, map);
-	if (read_text(path, text, sizeof(text)) <= 0 ||
-	    sscanf(text, "%lu %lu %lu", &inside, &outside, &count) != 3)
-		return 0;
-	return (long)outside - (long)inside;
-}
-
-/* In the joined namespaces: the container's identity, then the program */
-static void exec_child(const char *status, long uid_shift, long gid_shift,
-		       const char *cwd, char **argv, char **env)
-{
-	const char *uid = status_field(status, "\nUid"),
-		   *gid = status_field(status, "\nGid"),
-		   *bnd = status_field(status, "\nCapBnd"),
-		   *eff = status_field(status, "\nCapEff"),
-		   *nnp = status_field(status, "\nNoNewPrivs"),
-		   *sec = status_field(status, "\nSeccomp");
-	uint64_t keep = bnd ? strtoull(bnd, NULL, 16) : 0;
-	uint64_t effective = eff ? strtoull(eff, NULL, 16) : 0;
-	/* the host's view of its ids, back to the container's own */
-	uid_t u = uid ? strtoul(uid, NULL, 10) - uid_shift : 0;
-	gid_t g = gid ? strtoul(gid, NULL, 10) - gid_shift : 0;
-	char err[300];
-
-	if (chdir(cwd) && chdir("/"))
-		_exit(die("chdir %s: %s", cwd, strerror(errno)));
-	for (int c = 0; c <= 63; c++)
-		if (!(keep >> c & 1))
-			prctl(PR_CAPBSET_DROP, c, 0, 0, 0);
-	if (setgroups(1, &g) || setgid(g) || setuid(u))
-		_exit(die("the container's user: %s%s", strerror(errno), ""));
-	if (!u) {
-		struct __user_cap_header_struct h = {
-			.version = _LINUX_CAPABILITY_VERSION_3
-		};
-		struct __user_cap_data_struct d[2] = { 0 };
-		for (int w = 0; w < 2; w++)
-			d[w].effective = d[w].permitted =
-				(uint32_t)(effective >> (32 * w));
-		if (syscall(SYS_capset, &h, d))
-			_exit(die("capset: %s%s", strerror(errno), ""));
-	}
-	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		_exit(die("no_new_privs: %s%s", strerror(errno), ""));
-	if (sec && *sec == '2' && seccomp_install_default())
-		_exit(die("seccomp: %s%s", strerror(errno), ""));
-	ctr_exec(argv, env, err, sizeof(err));
-	_exit(die("%s%s", err, "") + 126);
 }
 
 /* The exit code of child as a shell gives it */
@@ -372,12 +292,17 @@ static int relay_pipes(pid_t child, int in, int out, int err)
 	return exit_code(st);
 }
 
-int pod_exec_main(int argc, char **argv)
+/* exec's arguments: the pod, the container, -t, where the command is */
+struct exec_args {
+	const char *pod, *ctr, *ns;
+	bool tty;
+	char **argv; /* the command */
+	char key[POD_NAME_MAX + 1];
+};
+
+static int exec_args(int argc, char **argv, struct exec_args *a)
 {
-	const char *pod = NULL, *ctr = NULL;
-	bool tty = false;
 	int i = 1;
-	char name[256], path[CTR_PATH_MAX + 300], text[4096], cwd[CTR_PATH_MAX];
 
 	for (; i < argc; i++) {
 		if (!strcmp(argv[i], "--")) {
@@ -386,112 +311,89 @@ int pod_exec_main(int argc, char **argv)
 		}
 		if (!strcmp(argv[i], "-t") || !strcmp(argv[i], "-it") ||
 		    !strcmp(argv[i], "-ti"))
-			tty = true;
+			a->tty = true;
 		else if (!strcmp(argv[i], "-i"))
 			continue; /* stdin is always passed */
 		else if (!strcmp(argv[i], "-c") && i + 1 < argc)
-			ctr = argv[++i];
-		else if (!pod && argv[i][0] != '-')
-			pod = argv[i];
+			a->ctr = argv[++i];
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			a->ns = argv[++i];
+		else if (!a->pod && argv[i][0] != '-')
+			a->pod = argv[i];
 		else
 			break;
 	}
-	if (!pod || i >= argc)
-		return die("usage: imagectl exec [-t] [-c CONTAINER] POD -- "
+	if (a->pod &&
+	    pod_key(a->ns ? a->ns : "default", a->pod, a->key, sizeof(a->key)))
+		return die("no pod %s in namespace %s", a->pod,
+			   a->ns ? a->ns : "default");
+	if (a->pod)
+		a->pod = a->key;
+	if (!a->pod || i >= argc)
+		return die("usage: imagectl exec [-t] [-n NS] [-c CONTAINER] "
+			   "POD -- "
 			   "COMMAND [ARG]...%s%s",
 			   "", "");
-	if (tty && !isatty(0))
+	if (a->tty && !isatty(0))
 		return die("exec -t: standard input is not a terminal%s%s", "",
 			   "");
-	if (pick(PODS_RUN_DIR, pod, ctr, "", name, sizeof(name)))
-		return 1;
+	a->argv = argv + i;
+	return 0;
+}
+
+/* The container's process, and its working folder, from its run file */
+static int target(const char *pod, const char *name, pid_t *pid, char *cwd,
+		  size_t len)
+{
+	char path[CTR_PATH_MAX + 300], text[4096];
+
 	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/exit", pod, name);
 	bool ended = !access(path, F_OK);
 	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/%s/run", pod, name);
 	if (ended || read_text(path, text, sizeof(text)) <= 0)
 		return die("container %s of pod %s is not running", name, pod);
 	const char *p = strstr(text, "pid="), *c = strstr(text, "cwd=");
-	pid_t pid = p ? atoi(p + 4) : 0;
-	snprintf(cwd, sizeof(cwd), "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
+	*pid = p ? atoi(p + 4) : 0;
+	snprintf(cwd, len, "%.*s", c ? (int)strcspn(c + 4, "\n") : 1,
 		 c ? c + 4 : "/");
-	if (pid <= 0 || kill(pid, 0))
+	if (*pid <= 0 || kill(*pid, 0))
 		return die("container %s of pod %s is not running", name, pod);
+	return 0;
+}
 
-	/* everything from /proc before its view of /proc is ours */
-	static const struct {
-		const char *name;
-		int type;
-	} spaces[] = {
-		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
-		{ "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
-		{ "pid", CLONE_NEWPID },       { "mnt", CLONE_NEWNS },
-	};
-	int fds[6];
-	for (int k = 0; k < 6; k++) {
-		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
-			 spaces[k].name);
-		if ((fds[k] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return die("%s: %s", path, strerror(errno));
-	}
-	char status[4096], cg[1024];
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (read_text(path, status, sizeof(status)) < 0)
-		return die("%s: %s", path, strerror(errno));
-	char **env = read_environ(pid);
-	/* its own user namespace (hostUsers: false): joined last, below */
-	struct stat mine, theirs;
-	int userfd = -1;
-	long uid_shift = 0, gid_shift = 0;
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
-	if (stat("/proc/self/ns/user", &mine) || stat(path, &theirs))
-		return die("%s: %s", path, strerror(errno));
-	if (mine.st_ino != theirs.st_ino || mine.st_dev != theirs.st_dev) {
-		if ((userfd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			return die("%s: %s", path, strerror(errno));
-		uid_shift = id_shift(pid, "uid_map");
-		gid_shift = id_shift(pid, "gid_map");
-	}
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
-	if (read_text(path, cg, sizeof(cg)) < 0 || strncmp(cg, "0::", 3))
-		return die("%s: no cgroup v2 path%s", path, "");
-	cg[strcspn(cg, "\n")] = '\0';
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%.700s/cgroup.procs",
-		 cg + 3);
-	int cfd = open(path, O_WRONLY | O_CLOEXEC);
-	if (cfd < 0 || write(cfd, "0", 1) != 1)
-		return die("join %s: %s", path, strerror(errno));
-	close(cfd);
-	for (int k = 0; k < 6; k++)
-		if (setns(fds[k], spaces[k].type))
-			return die("join the %s namespace: %s", spaces[k].name,
-				   strerror(errno));
-	/* last: in it we have no say over the namespaces the host owns */
-	if (userfd >= 0 && setns(userfd, CLONE_NEWUSER))
-		return die("join the user namespace: %s%s", strerror(errno),
+/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+static int open_tty(int *master, int *slave)
+{
+	int unlock = 0;
+	struct winsize ws;
+
+	*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) ||
+	    (*slave = ioctl(*master, TIOCGPTPEER,
+			    O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return die("a terminal in the container: %s%s", strerror(errno),
 			   "");
-	/* the PID namespace takes only children */
-	/* -t: a terminal of the container's own devpts, as kubectl exec -t */
+	if (!ioctl(0, TIOCGWINSZ, &ws))
+		ioctl(*master, TIOCSWINSZ, &ws);
+	return 0;
+}
+
+/* The program, started in its own session on the terminal or pipes */
+static int spawn(const struct exec_args *a, const struct ctr_entry *e,
+		 const char *cwd)
+{
 	int master = -1, slave = -1;
-	if (tty) {
-		int unlock = 0;
-		struct winsize ws;
-		master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-		if (master < 0 || ioctl(master, TIOCSPTLCK, &unlock) ||
-		    (slave = ioctl(master, TIOCGPTPEER,
-				   O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-			return die("a terminal in the container: %s%s",
-				   strerror(errno), "");
-		if (!ioctl(0, TIOCGWINSZ, &ws))
-			ioctl(master, TIOCSWINSZ, &ws);
-	}
 	/*
 	 * Without -t: pipes, never the caller's own descriptors. A program
 	 * that kept the caller's terminal could type into the admin's shell
 	 * with TIOCSTI once imagectl returns.
 	 */
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, errp[2] = { -1, -1 };
-	if (!tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
-		     pipe2(errp, O_CLOEXEC)))
+
+	if (a->tty && open_tty(&master, &slave))
+		return 1;
+	if (!a->tty && (pipe2(in, O_CLOEXEC) || pipe2(out, O_CLOEXEC) ||
+			pipe2(errp, O_CLOEXEC)))
 		return die("pipes for the program: %s%s", strerror(errno), "");
 	pid_t child = fork();
 	if (child < 0)
@@ -500,15 +402,16 @@ int pod_exec_main(int argc, char **argv)
 		/* a session of its own: no controlling terminal of ours */
 		if (setsid() < 0)
 			_exit(die("setsid: %s%s", strerror(errno), ""));
-		if (tty && (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
-			    dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
+		if (a->tty &&
+		    (ioctl(slave, TIOCSCTTY, 0) || dup2(slave, 0) < 0 ||
+		     dup2(slave, 1) < 0 || dup2(slave, 2) < 0))
 			_exit(die("the terminal: %s%s", strerror(errno), ""));
-		if (!tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
-			     dup2(errp[1], 2) < 0))
+		if (!a->tty && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 ||
+				dup2(errp[1], 2) < 0))
 			_exit(die("stdio: %s%s", strerror(errno), ""));
-		exec_child(status, uid_shift, gid_shift, cwd, argv + i, env);
+		enter_exec(e, cwd, a->argv);
 	}
-	if (tty) {
+	if (a->tty) {
 		close(slave);
 		return relay(master, child);
 	}
@@ -516,4 +419,21 @@ int pod_exec_main(int argc, char **argv)
 	close(out[1]);
 	close(errp[1]);
 	return relay_pipes(child, in[1], out[0], errp[0]);
+}
+
+int pod_exec_main(int argc, char **argv)
+{
+	struct exec_args a = { .tty = false };
+	struct ctr_entry e;
+	char name[256], cwd[CTR_PATH_MAX], err[600];
+	pid_t pid = 0;
+
+	if (exec_args(argc, argv, &a) ||
+	    pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
+	    target(a.pod, name, &pid, cwd, sizeof(cwd)))
+		return 1;
+	if (enter_open(pid, &e, err, sizeof(err)) ||
+	    enter_join(&e, true, err, sizeof(err)))
+		return die("%s%s", err, "");
+	return spawn(&a, &e, cwd);
 }

@@ -1,389 +1,435 @@
 // SPDX-License-Identifier: MIT
 #include "pods/podreq.h"
 #include "ctlsock.h"
-#include "log.h"
 #include "imaged.h"
+#include "log.h"
+#include "pods/objects.h"
+#include "pods/podget.h"
+#include "pods/podload.h"
+#include "pods/podrun.h"
 #include "pods/pods.h"
-#include "text.h"
+#include "pods/workloads.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
-/* imagectl's pod requests, daemon side: apply, delete, pods, stop, start. */
+/*
+ * imagectl's object requests, daemon side: apply, delete, get, pods,
+ * describe, stop, start, rollout restart; kubectl's flags (-n, -A, -o,
+ * -f, --dry-run) anywhere among the words.
+ */
 
-static void age(long long ms, char *out, size_t len)
+static int parse(int argc, char **argv, struct req *q)
 {
-	long long s = ms > 0 ? ms / 1000 : 0;
-
-	if (s < 120)
-		snprintf(out, len, "%llds", s);
-	else if (s < 2 * 3600)
-		snprintf(out, len, "%lldm", s / 60);
-	else if (s < 2 * 86400)
-		snprintf(out, len, "%lldh", s / 3600);
-	else
-		snprintf(out, len, "%lldd", s / 86400);
-}
-
-static void list(int fd)
-{
-	char *text = malloc(CTL_MSG_MAX), status[64], when[16];
-	size_t used = 0;
-	int ready, total, restarts;
-
-	if (!text) {
-		ctl_send(fd, CTL_ERR, "out of memory");
-		return;
-	}
-	used += snprintf(text, CTL_MSG_MAX, "%-24s %-6s %-22s %-8s %-5s %s\n",
-			 "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP");
-	for (size_t i = 0; i < n_pods; i++) {
-		const struct pod_rt *p = pods[i];
-		char rdy[16];
-		pods_status(p, status, sizeof(status), &ready, &total,
-			    &restarts);
-		snprintf(rdy, sizeof(rdy), "%d/%d", ready, total);
-		age(p->created ? epoch_ms() - p->created : 0, when,
-		    sizeof(when));
-		int n = snprintf(text + used, CTL_MSG_MAX - used,
-				 "%-24s %-6s %-22s %-8d %-5s %s\n",
-				 p->spec->name, rdy, status, restarts,
-				 p->created ? when : "-",
-				 p->spec->host_network ? "(host)"
-				 : p->ip[0]	       ? p->ip
-						       : "-");
-		if (n < 0 || (size_t)n >= CTL_MSG_MAX - used) {
-			ctl_send(fd, CTL_MORE, text);
-			used = 0;
-			i--; /* again, on an empty page */
-			continue;
-		}
-		used += n;
-	}
-	/* the last line's newline: ctl prints one of its own */
-	if (used && text[used - 1] == '\n')
-		text[--used] = '\0';
-	ctl_send(fd, CTL_OK, text);
-	free(text);
-}
-
-/* Each container's last words: why it is not running */
-static void describe(int fd, const struct pod_rt *p)
-{
-	char line[700];
-
-	if (p->error[0])
-		ctl_sendf(fd, CTL_MORE, "%s: %s", p->spec->name, p->error);
-	for (size_t i = 0; i < p->n_ctrs; i++) {
-		const struct ctr_rt *c = &p->ctrs[i];
-		const struct run_info *r = &c->ri;
-		if (c->error[0])
-			snprintf(line, sizeof(line), "%s: %s", c->k->name,
-				 c->error);
-		else if (r->live)
-			snprintf(line, sizeof(line),
-				 "%s: running, pid %d, restarts %d", c->k->name,
-				 r->pid, c->restarts);
-		else if (r->ended)
-			snprintf(line, sizeof(line),
-				 "%s: %s, exit code %d%s%s, restarts %d",
-				 c->k->name,
-				 r->oom	   ? "OOMKilled"
-				 : r->code ? "Error"
-					   : "Completed",
-				 r->code, r->reason[0] ? ": " : "", r->reason,
-				 c->restarts);
+	*q = (struct req){ .ns = "default", .argc = 1 };
+	q->argv[0] = argv[0];
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool next = i + 1 < argc;
+		if ((!strcmp(a, "-n") || !strcmp(a, "--namespace")) && next)
+			q->ns = argv[++i];
+		else if (!strncmp(a, "--namespace=", 12))
+			q->ns = a + 12;
+		else if (!strcmp(a, "-A") || !strcmp(a, "--all-namespaces"))
+			q->all = true;
+		else if (!strcmp(a, "-o") && next)
+			q->output = argv[++i];
+		else if (!strncmp(a, "-o", 2) && a[2])
+			q->output = a[2] == '=' ? a + 3 : a + 2;
+		else if (!strncmp(a, "--dry-run", 9))
+			q->dry_run = true;
+		else if (!strcmp(a, "-f") && next) {
+			q->file = argv[++i];
+			/* imagectl names the file as the user wrote it */
+			if (i + 1 < argc && (argv[i + 1][0] != '-' ||
+					     !strcmp(argv[i + 1], "-")))
+				q->display = argv[++i];
+		} else if (q->argc < 15)
+			q->argv[q->argc++] = argv[i];
 		else
-			snprintf(line, sizeof(line), "%s: waiting", c->k->name);
-		ctl_send(fd, CTL_MORE, line);
+			return -E2BIG;
 	}
+	if (!q->display)
+		q->display = q->file;
+	return 0;
 }
 
-static void apply(int fd, const char *path)
+/* Read and parse a manifest file: objects, or an error answered */
+static int read_objects(int fd, const struct req *q, struct kobj **o, size_t *n)
 {
-	static char text[POD_TEXT_MAX + 1], old[POD_TEXT_MAX + 1];
-	char err[600], dst[CTR_PATH_MAX];
-	ssize_t n = read_text(path, text, sizeof(text));
+	static char text[POD_TEXT_MAX + 1];
+	char err[700];
+	ssize_t len = read_text(q->file, text, sizeof(text));
 
-	if (n < 0) {
-		ctl_sendf(fd, CTL_ERR, "%s: %s", path, strerror((int)-n));
-		return;
+	if (len < 0)
+		return ctl_sendf(fd, CTL_ERR, "%s: %s", q->display,
+				 strerror((int)-len)),
+		       -1;
+	if (kobjs_parse(text, (size_t)len, q->display, o, MANIFEST_OBJECTS_MAX,
+			n, err, sizeof(err)))
+		return ctl_send(fd, CTL_ERR, err), -1;
+	return 0;
+}
+
+/* The file it came from, when imagectl may change it */
+static const char *owner_file(const struct kobj *o, bool *applied)
+{
+	if (o->kind == KOBJ_POD) {
+		struct pod_rt *p = pods_find(o->meta->ns, o->meta->name);
+		*applied = !p || p->source == SRC_APPLIED;
+		return p ? p->file : NULL;
 	}
-	struct pod *spec = malloc(sizeof(*spec));
-	if (!spec || pod_parse(text, n, path, spec, err, sizeof(err))) {
-		ctl_send(fd, CTL_ERR, spec ? err : "out of memory");
-		free(spec);
-		return;
-	}
-	struct pod_rt *p = pods_find(spec->name);
-	if (p && p->source != SRC_APPLIED) {
+	struct obj_rt *r = objects_find(o->kind, o->meta->ns, o->meta->name);
+	*applied = !r || r->origin == SRC_APPLIED;
+	return r ? r->file : NULL;
+}
+
+/* What a claim asks for: there on this host's /var */
+static int check_claim(int fd, const struct kobj *o)
+{
+	struct statvfs sv;
+	char dir[CTR_PATH_MAX];
+
+	objects_claim_dir(o->meta->ns, o->meta->name, dir, sizeof(dir));
+	if (!access(dir, F_OK) || statvfs("/var/lib/keel", &sv))
+		return 0;
+	unsigned long long free_b =
+		(unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (o->pvc->storage > free_b) {
 		ctl_sendf(fd, CTL_ERR,
-			  "pod %s comes from %s; change it there, or give this "
-			  "one another name",
-			  spec->name, p->file);
-		free(spec);
-		return;
+			  "persistentvolumeclaim/%s: storage %llu bytes asked, "
+			  "%llu free on /var",
+			  o->meta->name, (unsigned long long)o->pvc->storage,
+			  free_b);
+		return -ENOSPC;
 	}
-	snprintf(dst, sizeof(dst), PODS_APPLIED_DIR "/%s.yaml", spec->name);
-	ssize_t m = read_text(dst, old, sizeof(old));
-	if (p && m == n && !memcmp(old, text, n)) {
-		ctl_sendf(fd, CTL_OK, "pod/%s unchanged", spec->name);
-		free(spec);
-		return;
+	return 0;
+}
+
+/* Every object checked before any is kept: a file is taken whole */
+static int check_all(int fd, struct kobj **o, size_t n)
+{
+	bool applied;
+	const char *file;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((file = owner_file(o[i], &applied)) && !applied) {
+			ctl_sendf(fd, CTL_ERR,
+				  "%s %s/%s comes from %s; change it there, or "
+				  "give this one another name",
+				  kobj_kind_name(o[i]->kind), o[i]->meta->ns,
+				  o[i]->meta->name, file);
+			return -EPERM;
+		}
+		struct pod_rt *p =
+			o[i]->kind == KOBJ_POD
+				? pods_find(o[i]->meta->ns, o[i]->meta->name)
+				: NULL;
+		if (p && p->owner) {
+			ctl_sendf(fd, CTL_ERR, "pod %s is %s %s's",
+				  o[i]->meta->name,
+				  kobj_kind_name(p->owner->o->kind),
+				  p->owner->o->meta->name);
+			return -EEXIST;
+		}
+		if (o[i]->kind == KOBJ_PVC && check_claim(fd, o[i]))
+			return -ENOSPC;
 	}
-	mkdir("/var/lib/keel", 0755);
-	mkdir(PODS_APPLIED_DIR, 0755);
-	int r = write_atomic(dst, text, n, 0600);
+	return 0;
+}
+
+/* One object kept (0600: a Secret's bytes are in it) and put in place */
+static int apply_one(int fd, struct kobj *o, bool dry_run)
+{
+	char path[CTR_PATH_MAX], name[160], err[600], old[POD_TEXT_MAX / 16];
+	const char *what = "created", *file;
+	bool applied;
+	ssize_t m;
+
+	podload_name(o, name, sizeof(name));
+	objects_applied_path(o->kind, o->meta->ns, o->meta->name, path,
+			     sizeof(path));
+	file = owner_file(o, &applied);
+	m = file ? read_text(file, old, sizeof(old)) : -1;
+	if (m == (ssize_t)o->len && !memcmp(old, o->text, o->len)) {
+		ctl_sendf(fd, CTL_MORE, "%s unchanged", name);
+		kobj_free(o);
+		return 0;
+	}
+	if (dry_run) {
+		ctl_sendf(fd, CTL_MORE, "%s %s (dry run)", name,
+			  file ? "configured" : "created");
+		kobj_free(o);
+		return 0;
+	}
+	mkdir_parents(PODS_APPLIED_DIR, 0700);
+	int r = write_atomic(path, o->text, o->len, 0600);
+	/* an older imaged kept a pod as <name>.yaml: this one replaces it */
+	if (!r && file && strcmp(file, path) &&
+	    !strncmp(file, PODS_APPLIED_DIR "/", strlen(PODS_APPLIED_DIR) + 1))
+		unlink(file);
 	if (r) {
-		ctl_sendf(fd, CTL_ERR, "%s: %s", dst, strerror(-r));
-		free(spec);
-		return;
+		ctl_sendf(fd, CTL_MORE, "%s: %s", path, strerror(-r));
+		kobj_free(o);
+		return r;
 	}
-	if (p) {
-		/* a pod is not changed in place: the old one goes first */
-		pods_stop(p);
-		pods_remove(p);
-	}
-	if ((r = pods_add(spec, dst, SRC_APPLIED))) {
-		unlink(dst);
-		ctl_sendf(fd, CTL_ERR, "pod %s: %s", spec->name,
-			  r == -ENOSPC ? "too many pods" : strerror(-r));
-		free(spec);
-		return;
-	}
-	log_info("pod %s %s from %s", spec->name, p ? "replaced" : "added",
-		 path);
-	ctl_sendf(fd, CTL_OK, "pod/%s %s", spec->name,
-		  p ? "configured" : "created");
-}
-
-static struct pod_rt *named(int fd, const char *name)
-{
-	struct pod_rt *p = pods_find(name);
-
-	if (!p)
-		ctl_sendf(fd, CTL_ERR, "no pod %s (imagectl pods)", name);
-	return p;
-}
-
-static void flag_file(const struct pod_rt *p, bool on)
-{
-	char path[CTR_PATH_MAX + 16];
-
-	snprintf(path, sizeof(path), "%s/stopped", p->dir);
-	if (on) {
-		mkdir(PODS_RUN_DIR, 0755);
-		mkdir(p->dir, 0755);
-		write_atomic(path, "", 0, 0644);
-	} else
+	if ((r = podload_object(o, SRC_APPLIED, path, &what, err,
+				sizeof(err)))) {
 		unlink(path);
+		ctl_sendf(fd, CTL_MORE, "%s: %s", name, err);
+		return r;
+	}
+	log_info("%s %s from %s", name, what, path);
+	ctl_sendf(fd, CTL_MORE, "%s %s", name, what);
+	return 0;
 }
 
-/* A run's output, then how it ended, as the answer to imagectl run */
-static void report(int fd, const struct ctr_spec *s, const char *run_dir)
+static void apply(int fd, const struct req *q)
 {
-	struct run_info ri;
-	char buf[CTL_MSG_MAX - 2];
-	ssize_t n;
+	struct kobj *o[MANIFEST_OBJECTS_MAX];
+	size_t n, failed = 0;
 
-	run_read(run_dir, &ri);
-	int lfd = open(s->log, O_RDONLY | O_CLOEXEC);
-	while (lfd >= 0 && (n = read(lfd, buf, sizeof(buf) - 1)) > 0) {
-		buf[n] = '\0';
-		ctl_send(fd, CTL_MORE, buf);
+	if (!q->file) {
+		ctl_send(fd, CTL_ERR, "usage: imagectl apply -f FILE|-");
+		return;
 	}
-	if (lfd >= 0)
-		close(lfd);
-	if (ri.reason[0])
-		ctl_sendf(fd, CTL_ERR, "did not start: %s", ri.reason);
-	else if (ri.code)
-		ctl_sendf(fd, CTL_ERR, "%s %d",
-			  ri.signal ? "killed by signal" : "exited with",
-			  ri.signal ? ri.signal : ri.code);
+	if (read_objects(fd, q, o, &n))
+		return;
+	if (check_all(fd, o, n)) {
+		for (size_t i = 0; i < n; i++)
+			kobj_free(o[i]);
+		return;
+	}
+	/* what pods name first: ConfigMaps, Secrets, claims, then the rest */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++) {
+			bool data = o[i] && (o[i]->data || o[i]->pvc);
+			if (o[i] && data == !pass) {
+				failed += apply_one(fd, o[i], q->dry_run) != 0;
+				o[i] = NULL;
+			}
+		}
+	if (failed)
+		ctl_sendf(fd, CTL_ERR, "%zu of %zu not applied", failed, n);
 	else
 		ctl_send(fd, CTL_OK, "");
 }
 
-/*
- * imagectl run [--net=host] [--host-users=BOOL] IMAGE [COMMAND [ARG]...]:
- * one container, run to its end and removed, its output in the answer
- * (`docker run --rm`). Like a pod's, it gets a network namespace on
- * keel0 unless --net=host, and a user namespace when --host-users=false
- * (or by imaged.conf's default_host_users). A child of the daemon waits
- * for it, so the socket keeps answering.
- */
-static void run_once(int fd, int argc, char **argv)
+/* Delete one object, named by kind: the answer's line, or an error */
+static int delete_one(int fd, enum kobj_kind kind, const char *ns,
+		      const char *name, bool quiet)
 {
-	static unsigned serial;
-	struct pod *pod = calloc(1, sizeof(*pod));
-	struct ctr_spec *s = calloc(1, sizeof(*s));
-	struct store_view *v = malloc(sizeof(*v));
-	char name[32], pod_dir[128], run_dir[256], err[512], ip[64];
-	char path[CTR_PATH_MAX];
-	int r, a = 1;
+	char file[CTR_PATH_MAX], what[160];
+	struct kobj fake = { .kind = kind };
+	struct pod_meta m = { .name = name, .ns = ns };
 
-	serial++;
-	if (!pod || !s || !v) {
-		ctl_send(fd, CTL_ERR, "out of memory");
-		goto out;
-	}
-	for (; a < argc && !strncmp(argv[a], "--", 2); a++) {
-		if (!strcmp(argv[a], "--net=host"))
-			pod->host_network = true;
-		else if (!strncmp(argv[a], "--host-users=", 13) &&
-			 text_bool(argv[a] + 13) >= 0) {
-			pod->has_host_users = true;
-			pod->host_users = text_bool(argv[a] + 13);
-		} else {
-			ctl_sendf(fd, CTL_ERR,
-				  "run: unknown option %.40s (--net=host, "
-				  "--host-users=false)",
-				  argv[a]);
-			goto out;
+	fake.meta = &m;
+	podload_name(&fake, what, sizeof(what));
+	if (kind == KOBJ_POD) {
+		struct pod_rt *p = pods_find(ns, name);
+		if (!p)
+			return quiet ? 0
+				     : (ctl_sendf(fd, CTL_ERR,
+						  "no pod %s in namespace %s "
+						  "(imagectl pods -A)",
+						  name, ns),
+					-ENOENT);
+		if (p->source != SRC_APPLIED && !p->owner)
+			return ctl_sendf(fd, CTL_ERR,
+					 "pod %s comes from %s, which imagectl "
+					 "does not change (imagectl stop %s "
+					 "stops it)",
+					 name, p->file, name),
+			       -EPERM;
+		snprintf(file, sizeof(file), "%s", p->obj ? p->file : "");
+		pods_delete(p); /* a workload's: it makes another */
+	} else {
+		struct obj_rt *r = objects_find(kind, ns, name);
+		if (!r)
+			return quiet ? 0
+				     : (ctl_sendf(fd, CTL_ERR,
+						  "no %s %s in namespace %s",
+						  kobj_kind_name(kind), name,
+						  ns),
+					-ENOENT);
+		if (r->origin != SRC_APPLIED)
+			return ctl_sendf(fd, CTL_ERR,
+					 "%s %s comes from %s, which imagectl "
+					 "does not change",
+					 kobj_kind_name(kind), name, r->file),
+			       -EPERM;
+		for (size_t i = 0; kind == KOBJ_PVC && i < n_pods; i++)
+			for (size_t v = 0; v < pods[i]->spec->n_volumes; v++)
+				if (pods[i]->spec->volumes[v].kind ==
+					    POD_VOL_PVC &&
+				    !strcmp(pods[i]->spec->volumes[v].claim,
+					    name) &&
+				    !strcmp(pods[i]->spec->ns, ns))
+					return ctl_sendf(
+						       fd, CTL_ERR,
+						       "persistentvolumeclaim "
+						       "%s is used by pod %s "
+						       "(delete it first)",
+						       name,
+						       pods[i]->spec->name),
+					       -EBUSY;
+		snprintf(file, sizeof(file), "%s", r->file);
+		if (r->o->wl)
+			workloads_delete(r);
+		if (kind == KOBJ_PVC) {
+			char dir[CTR_PATH_MAX];
+			objects_claim_dir(ns, name, dir, sizeof(dir));
+			store_rm_tree(dir);
 		}
+		objects_remove(r);
 	}
-	if (a >= argc) {
+	if (file[0])
+		unlink(file);
+	log_info("%s deleted", what);
+	ctl_sendf(fd, CTL_MORE, "%s deleted", what);
+	return 0;
+}
+
+/* delete -f FILE: what the file made, workloads and pods first */
+static void delete_file(int fd, const struct req *q)
+{
+	struct kobj *o[MANIFEST_OBJECTS_MAX];
+	size_t n;
+
+	if (read_objects(fd, q, o, &n))
+		return;
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < n; i++)
+			if (!(o[i]->data || o[i]->pvc) == !pass)
+				delete_one(fd, o[i]->kind, o[i]->meta->ns,
+					   o[i]->meta->name, true);
+	for (size_t i = 0; i < n; i++)
+		kobj_free(o[i]);
+	ctl_send(fd, CTL_OK, "");
+}
+
+/* KIND NAME, KIND/NAME, or NAME (a pod): 0, or -EINVAL */
+static int target(const struct req *q, int at, enum kobj_kind *kind,
+		  const char **name)
+{
+	char k[64];
+	const char *slash = at < q->argc ? strchr(q->argv[at], '/') : NULL;
+	int kk;
+
+	*kind = KOBJ_POD;
+	if (slash) {
+		snprintf(k, sizeof(k), "%.*s", (int)(slash - q->argv[at]),
+			 q->argv[at]);
+		*name = slash + 1;
+	} else if (at + 1 < q->argc) {
+		snprintf(k, sizeof(k), "%s", q->argv[at]);
+		*name = q->argv[at + 1];
+	} else if (at < q->argc) {
+		*name = q->argv[at];
+		return 0;
+	} else {
+		return -EINVAL;
+	}
+	/* "deployment.apps", as kubectl prints it, goes back in too */
+	k[strcspn(k, ".")] = '\0';
+	if ((kk = kobj_kind_parse(k)) < 0)
+		return -EINVAL;
+	*kind = (enum kobj_kind)kk;
+	return 0;
+}
+
+static void stop_start(int fd, const struct req *q, bool stop)
+{
+	struct pod_rt *p = q->argc == 2 ? pods_find(q->ns, q->argv[1]) : NULL;
+
+	if (!p) {
+		ctl_sendf(fd, CTL_ERR, "no pod %s in namespace %s",
+			  q->argc == 2 ? q->argv[1] : "?", q->ns);
+		return;
+	}
+	pods_set_stopped(p, stop);
+	ctl_sendf(fd, CTL_OK, "pod/%s %s", p->spec->name,
+		  stop ? "stopped" : "started");
+}
+
+static void rollout(int fd, const struct req *q)
+{
+	enum kobj_kind kind;
+	const char *name;
+	struct obj_rt *r;
+
+	if (q->argc < 3 || strcmp(q->argv[1], "restart") ||
+	    target(q, 2, &kind, &name) || kind == KOBJ_POD) {
 		ctl_send(fd, CTL_ERR,
-			 "usage: imagectl run [--net=host] "
-			 "[--host-users=false] IMAGE [COMMAND]");
-		goto out;
+			 "usage: imagectl rollout restart "
+			 "deployment/NAME|daemonset/NAME [-n NS]");
+		return;
 	}
-	if (pod->host_network && pod->has_host_users && !pod->host_users) {
-		ctl_send(fd, CTL_ERR,
-			 "run: --host-users=false cannot go with "
-			 "--net=host");
-		goto out;
+	if (!(r = objects_find(kind, q->ns, name)) || workloads_restart(r)) {
+		ctl_sendf(fd, CTL_ERR, "no %s %s in namespace %s that restarts",
+			  kobj_kind_name(kind), name, q->ns);
+		return;
 	}
-	pid_t child = fork();
-	if (child) {
-		if (child < 0)
-			ctl_sendf(fd, CTL_ERR, "fork: %s", strerror(errno));
-		goto out;
-	}
-	snprintf(name, sizeof(name), "run-%d-%u", getpid(), serial);
-	pod->name = name;
-	pod->restart = POD_RESTART_NEVER;
-	pod->n_containers = 1;
-	struct pod_container *k = &pod->containers[0];
-	k->name = "run";
-	k->image = argv[a];
-	for (int i = a + 1; i < argc; i++)
-		k->command[k->n_command++] = argv[i];
-	if (image_ref_parse(argv[a], &k->ref, err, sizeof(err)) ||
-	    overlay_ready(err, sizeof(err))) {
-		ctl_send(fd, CTL_ERR, err);
-		_exit(1);
-	}
-	snprintf(pod_dir, sizeof(pod_dir), PODS_RUN_DIR "/%s", name);
-	snprintf(run_dir, sizeof(run_dir), "%s/run", pod_dir);
-	/* its own namespaces, as a pod's: --net=host alone needs none */
-	bool userns = pod_user_namespace(pod, pods_default_host_users());
-	bool sandbox = !pod->host_network || userns;
-	if (sandbox && pods_sandbox_up(pod, pod_dir, userns, ip, sizeof(ip),
-				       err, sizeof(err))) {
-		ctl_send(fd, CTL_ERR, err);
-		_exit(1);
-	}
-	pid_t shim = -1;
-	if ((r = pods_spec(pod, k, sandbox ? pod_dir : NULL, run_dir, s, v, err,
-			   sizeof(err))))
-		ctl_sendf(fd, CTL_ERR, "%s%s", err,
-			  r == -ENOENT ? " (imagectl pull it first)" : "");
-	else if ((shim = run_start(s, err, sizeof(err))) < 0)
-		ctl_send(fd, CTL_ERR, err);
-	if (shim > 0) {
-		waitpid(shim, NULL, 0);
-		report(fd, s, run_dir);
-	}
-	cgroup_destroy(s->cgroup);
-	snprintf(path, sizeof(path), PODS_CGROUP "/%s", name);
-	rmdir(path);
-	if (sandbox)
-		pods_sandbox_down(pod, pod_dir);
-	store_rm_tree(pod_dir);
-	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s", name);
-	store_rm_tree(path);
-	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s", name);
-	store_rm_tree(path);
-	_exit(0);
-out:
-	free(pod);
-	free(s);
-	free(v);
+	log_info("%s %s/%s: rollout restart", kobj_kind_name(kind), q->ns,
+		 name);
+	ctl_sendf(fd, CTL_OK, "%s/%s restarted", kobj_kind_name(kind), name);
+}
+
+static bool handle(int fd, const char *cmd, const struct req *q)
+{
+	enum kobj_kind kind;
+	const char *name;
+	int k;
+
+	if ((!strcmp(cmd, "pods") || !strcmp(cmd, "ps")) && q->argc == 1)
+		podget_list(fd, q, KOBJ_POD);
+	else if (!strcmp(cmd, "get") && q->argc >= 2 &&
+		 (k = kobj_kind_parse(q->argv[1])) >= 0)
+		podget_list(fd, q, (enum kobj_kind)k);
+	else if (!strcmp(cmd, "describe") && !target(q, 1, &kind, &name))
+		podget_describe(fd, q, kind, name);
+	else if (!strcmp(cmd, "apply"))
+		apply(fd, q);
+	else if (!strcmp(cmd, "delete") && q->file)
+		delete_file(fd, q);
+	else if (!strcmp(cmd, "delete") && !target(q, 1, &kind, &name)) {
+		if (!delete_one(fd, kind, q->ns, name, false))
+			ctl_send(fd, CTL_OK, "");
+	} else if ((!strcmp(cmd, "stop") || !strcmp(cmd, "start")) &&
+		   q->argc == 2)
+		stop_start(fd, q, cmd[2] == 'o');
+	else if (!strcmp(cmd, "rollout"))
+		rollout(fd, q);
+	else
+		return false;
+	return true;
 }
 
 bool pods_handle(int fd, int argc, char **argv)
 {
+	static const char *const cmds[] = { "pods",	"ps",	 "get",
+					    "describe", "apply", "delete",
+					    "stop",	"start", "rollout" };
 	const char *cmd = argv[0];
-	struct pod_rt *p;
+	struct req q;
+	bool ours = false;
 
 	if (!strcmp(cmd, "run") && argc >= 2) {
-		run_once(fd, argc, argv);
+		pods_run_once(fd, argc, argv);
 		return true;
-	} else if ((!strcmp(cmd, "pods") || !strcmp(cmd, "ps")) && argc == 1) {
-		list(fd);
-	} else if (!strcmp(cmd, "describe") && argc == 2) {
-		if ((p = named(fd, argv[1]))) {
-			describe(fd, p);
-			ctl_sendf(fd, CTL_OK, "from %s", p->file);
-		}
-	} else if (!strcmp(cmd, "apply") && argc == 2) {
-		apply(fd, argv[1]);
-	} else if (!strcmp(cmd, "delete") && argc == 2) {
-		if (!(p = named(fd, argv[1])))
-			return true;
-		if (p->source != SRC_APPLIED) {
-			ctl_sendf(fd, CTL_ERR,
-				  "pod %s comes from %s, which imagectl does "
-				  "not change (imagectl stop %s stops it)",
-				  p->spec->name, p->file, p->spec->name);
-			return true;
-		}
-		char file[CTR_PATH_MAX], name[POD_NAME_MAX + 1];
-		snprintf(file, sizeof(file), "%s", p->file);
-		snprintf(name, sizeof(name), "%s", p->spec->name);
-		pods_stop(p);
-		pods_remove(p);
-		unlink(file);
-		log_info("pod %s deleted", name);
-		ctl_sendf(fd, CTL_OK, "pod/%s deleted", name);
-	} else if (!strcmp(cmd, "stop") && argc == 2) {
-		if (!(p = named(fd, argv[1])))
-			return true;
-		p->stopped = true;
-		flag_file(p, true);
-		pods_stop(p);
-		log_info("pod %s stopped", p->spec->name);
-		ctl_sendf(fd, CTL_OK, "pod/%s stopped", p->spec->name);
-	} else if (!strcmp(cmd, "start") && argc == 2) {
-		if (!(p = named(fd, argv[1])))
-			return true;
-		p->stopped = p->failed = false;
-		flag_file(p, false);
-		/* a fresh start: no backoff, and what had completed runs again */
-		for (size_t i = 0; i < p->n_ctrs; i++) {
-			p->ctrs[i].done = false;
-			p->ctrs[i].next_ms = 0;
-			p->ctrs[i].bo.delay_ms = 0;
-		}
-		p->pull_next_ms = 0;
-		ctl_sendf(fd, CTL_OK, "pod/%s started", p->spec->name);
-	} else if (!strcmp(cmd, "pods") || !strcmp(cmd, "ps") ||
-		   !strcmp(cmd, "describe") || !strcmp(cmd, "apply") ||
-		   !strcmp(cmd, "delete") || !strcmp(cmd, "stop") ||
-		   !strcmp(cmd, "start")) {
-		ctl_sendf(fd, CTL_ERR, "usage: imagectl %s%s", cmd,
-			  !strcmp(cmd, "pods") || !strcmp(cmd, "ps") ? ""
-			  : !strcmp(cmd, "apply") ? " -f FILE"
-						  : " POD");
-	} else
+	}
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(*cmds); i++)
+		ours |= !strcmp(cmd, cmds[i]);
+	if (!ours)
 		return false;
+	if (parse(argc, argv, &q) || !handle(fd, cmd, &q))
+		ctl_sendf(fd, CTL_ERR, "usage: imagectl %s (imagectl --help)",
+			  cmd);
 	pods_tick();
 	return true;
 }

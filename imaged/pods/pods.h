@@ -3,7 +3,9 @@
 #define KEEL_PODS_H
 
 #include "pods/backoff.h"
+#include "pods/podsm.h"
 #include "images/images.h"
+#include "oci/manifest.h"
 #include "oci/pod.h"
 #include "run/runtime.h"
 
@@ -13,10 +15,11 @@
 
 /*
  * The pods imaged runs: read from the image, the ESP and what `imagectl
- * apply` kept, each reconciled once a second toward running (pull its
- * images, make its namespaces, run init containers in order, then the
- * rest, restarting per restartPolicy with CrashLoopBackOff timing).
- * Everything a restarted imaged needs is on disk, so it adopts what runs.
+ * apply` kept, each moved toward running by its state machine (podsm.h:
+ * pull its images, make its namespaces, run init containers in order,
+ * then the rest, restarting per restartPolicy with CrashLoopBackOff
+ * timing) whenever something happens to it. Everything a restarted
+ * imaged needs is on disk, so it adopts what runs.
  */
 
 #define PODS_IMAGE_DIR "/etc/keel/pods"
@@ -26,8 +29,32 @@
 #define STOP_GRACE_MS 10000 /* SIGTERM, then every process is killed */
 #define POD_LOG_MAX (10LL << 20) /* bytes, then <ctr>.log.1 */
 #define POD_PIDS_MAX 1024 /* pids.max of each container */
+#define POD_EVENTS_MAX 16 /* what describe shows, the latest */
 
-enum pod_source { SRC_IMAGE, SRC_ESP, SRC_APPLIED };
+enum pod_origin { SRC_IMAGE, SRC_ESP, SRC_APPLIED };
+
+/*
+ * A probe's or a postStart hook's tries, one in flight at a time: an
+ * httpGet or tcpSocket is a socket of imaged's (no process), an exec a
+ * process in the container, reaped as imaged's child.
+ */
+struct probe_rt {
+	bool busy; /* a try is in flight */
+	long long next_ms; /* boottime of the next try; 0: none due */
+	long long deadline_ms; /* of the try in flight */
+	int fd; /* its socket, or -1 */
+	pid_t pid; /* its process, or 0 */
+	int status; /* the process's wait status once reaped; -1 before */
+	int out; /* the process's output pipe, or -1 */
+	bool sent; /* httpGet: the request is written */
+	size_t got;
+	char buf[128]; /* what came back: a status line, or output */
+	int successes, failures; /* in a row */
+	bool ok; /* the latest result */
+	char why[160]; /* the latest failure, in words */
+};
+
+enum { PROBE_LIVENESS, PROBE_READINESS, PROBE_STARTUP, PROBES };
 
 struct ctr_rt {
 	const struct pod_container *k;
@@ -42,20 +69,46 @@ struct ctr_rt {
 	bool done; /* not to run again under the restartPolicy */
 	int pidfd; /* of its live run's shim: readable when it ends; or -1 */
 	char error[256]; /* why it could not be started, or "" */
+	/* its live run's probes and postStart hook (probes.c) */
+	struct probe_rt probes[PROBES], hook;
+	bool hooked; /* postStart is done (or there is none) */
+	bool started; /* its startupProbe passed (or there is none) */
+	bool ready; /* readinessProbe says so (or running, without one) */
+	long long kill_at; /* a liveness kill: boottime of the SIGKILL; 0 */
+	long long ready_since; /* epoch ms it became ready; 0: not ready */
+	struct run_info last; /* the run before this one, for lastState */
 };
 
+struct pod_event {
+	long long at, first; /* epoch ms: the latest, and the first of count */
+	int count; /* the same event again: counted, as kubectl shows */
+	bool warning;
+	char reason[24]; /* Pulled, Started, Unhealthy, Killing, BackOff */
+	char message[200];
+};
+
+struct obj_rt;
+
 struct pod_rt {
-	struct pod *spec;
+	struct pod *spec; /* its own: obj's, or its workload's copy */
+	struct kobj *obj; /* the Pod object it came from, or NULL */
+	struct obj_rt *owner; /* the workload it is a pod of, or NULL */
+	uint64_t hash; /* owner's template (and restarts) it was made from */
+	int index; /* owner: the number its name ends in */
 	char file[CTR_PATH_MAX];
-	enum pod_source source;
-	char dir[128]; /* PODS_RUN_DIR/<name> */
-	bool sandbox, stopped, failed;
+	enum pod_origin source;
+	char dir[128]; /* PODS_RUN_DIR/<key> */
+	enum pod_state state; /* set_state alone changes it */
+	bool sandbox; /* its namespaces are made (dir/ns) */
 	char ip[64];
 	long long created; /* epoch ms of its sandbox */
-	pid_t puller;
-	long long pull_next_ms;
+	pid_t puller; /* pulling its images, or 0 */
+	long long pull_next_ms; /* a failed pull's next try (boottime) */
 	struct backoff pull_bo;
-	char error[512]; /* pull or sandbox failure, or "" */
+	long long retry_ms; /* a failed sandbox's next try (boottime) */
+	char error[512]; /* pull, sandbox or config failure, or "" */
+	size_t n_events, next_event;
+	struct pod_event events[POD_EVENTS_MAX];
 	size_t n_ctrs;
 	struct ctr_rt ctrs[2 * POD_CONTAINERS_MAX]; /* init ones first */
 };
@@ -79,7 +132,8 @@ void pods_tick(void);
 long long pods_due_in_ms(void);
 
 /* The shims of live runs, each a pidfd readable when it ends: up to max. */
-#define PODS_WATCH_MAX (PODS_MAX * 2 * POD_CONTAINERS_MAX)
+/* a shim, and a probe or hook in flight with its output, per container */
+#define PODS_WATCH_MAX (PODS_MAX * 2 * POD_CONTAINERS_MAX * 4)
 int pods_watch(struct pollfd *fds, int max);
 
 /* A child ended (pullers are pods' own). */
@@ -92,36 +146,35 @@ void pods_reaped(pid_t pid, int status);
 const char *pods_image_user(const char *ref);
 
 /* For the requests (podreq.c): the table and its operations. */
-struct pod_rt *pods_find(const char *name);
-int pods_add(struct pod *spec, const char *file, enum pod_source src);
+struct pod_rt *pods_find(const char *ns, const char *name);
+/*
+ * A new pod of spec (taken: freed with the pod), from obj (a Pod object,
+ * taken too) or owned by a workload. *out the pod, or -errno.
+ */
+int pods_add(struct pod *spec, struct kobj *obj, struct obj_rt *owner,
+	     const char *file, enum pod_origin src, struct pod_rt **out);
 void pods_stop(struct pod_rt *p);
 void pods_remove(struct pod_rt *p);
-void pods_status(const struct pod_rt *p, char *status, size_t len, int *ready,
-		 int *total, int *restarts);
+/* imagectl stop and start: the pod leaves its state for another */
+void pods_set_stopped(struct pod_rt *p, bool stopped);
+/* Its STATUS, as `imagectl pods` prints it ("Running", "Init:1/2") */
+void pods_status(const struct pod_rt *p, char *status, size_t len);
+/* Its containers (init ones aside): ready, in all, restarts (init too) */
+void pods_counts(const struct pod_rt *p, int *ready, int *total, int *restarts);
+/* Running, and every container that is to run ready (readiness) */
+bool pods_ready(const struct pod_rt *p);
+/* An event of the pod, for describe (and the log) */
+void pods_event(struct pod_rt *p, bool warning, const char *reason,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Stopped (preStop, then its grace), then out of the table */
+void pods_delete(struct pod_rt *p);
 extern struct pod_rt *pods[PODS_MAX];
 extern size_t n_pods;
-
-/*
- * A pod's namespaces made and pinned in dir/ns (sandbox_create), with
- * a user namespace of its own when userns, and, unless hostNetwork, its
- * address from netd (ip; "" for none) and hosts file. 0, or -errno with
- * err saying why and nothing left behind.
- */
-int pods_sandbox_up(const struct pod *spec, const char *dir, bool userns,
-		    char *ip, size_t iplen, char *err, size_t errlen);
-/* Its address back to netd, its namespaces let go, dir removed. */
-void pods_sandbox_down(const struct pod *spec, const char *dir);
 
 /* imaged.conf's default_host_users, as pods_init was given it */
 bool pods_default_host_users(void);
 
-/*
- * The spec of a run of k in pod: its image's layers and config from the
- * store, its folders, cgroup, log. pod_dir NULL: no shared namespaces
- * (imagectl run). 0, or -errno with err saying why.
- */
-int pods_spec(const struct pod *pod, const struct pod_container *k,
-	      const char *pod_dir, const char *run_dir, struct ctr_spec *s,
-	      struct store_view *v, char *err, size_t errlen);
+/* The store, as pods_init was given it */
+const struct images_ctx *pods_images(void);
 
 #endif

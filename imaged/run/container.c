@@ -139,7 +139,10 @@ static int identity(const struct ctr_spec *s, uid_t *uid, gid_t *gid, char *err,
 			      "group %s is not in the image's /etc/group",
 			      e->group_name);
 	groups[0] = g;
-	n = 1 + member_groups(user, groups + 1, 31);
+	n = 1 + member_groups(user, groups + 1, 31 - s->n_groups);
+	/* supplementalGroups and fsGroup, as the kubelet adds them */
+	for (size_t i = 0; i < s->n_groups; i++)
+		groups[n++] = s->groups[i];
 	if (setgroups(n, groups) || setgid(g))
 		return errmsg_errno(err, errlen, -errno, errno,
 				    "groups of uid %u", u);
@@ -294,7 +297,10 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 				     "no_new_privs");
 			return;
 		}
-		int r = seccomp_install_default();
+		/* seccompProfile: Unconfined, what the pod asks for */
+		int r = k->seccomp == POD_SECCOMP_UNCONFINED
+				? 0
+				: seccomp_install_default();
 		if (r) {
 			errmsg_errno(err, errlen, r, -r, "seccomp");
 			return;

@@ -41,6 +41,12 @@ struct ctr_spec {
 	long pids_max; /* pids.max; 0: no limit */
 	/* not 0: its own user namespace (ns_dir/user), id 0 at this host id */
 	uint32_t userns_base;
+	/* each volume of the pod, by index: where it comes from on the host */
+	char vol_src[POD_VOLUMES_MAX][CTR_PATH_MAX];
+	bool vol_ro[POD_VOLUMES_MAX]; /* read-only whatever a mount says */
+	/* supplementalGroups and fsGroup: groups the process has besides */
+	size_t n_groups;
+	uint32_t groups[POD_GROUPS_MAX + 1];
 };
 
 /*

@@ -432,39 +432,77 @@ static int set_tree(int rootfd, const char *path, uint64_t attr,
 	return r ? errmsg_errno(err, errlen, -e, e, "%s %s", what, path) : 0;
 }
 
+/*
+ * A volume's source, or subPath beneath it: opened in the volume as if
+ * it were "/" (a link in it cannot lead out), made as a folder when
+ * missing, as the kubelet does; mounted by its /proc/self/fd path.
+ */
+static int sub_path(const char *src, const char *sub, char *out, size_t len,
+		    int *fd, char *err, size_t errlen)
+{
+	int vol = open(src, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	*fd = -1;
+	if (vol < 0)
+		return errmsg_errno(err, errlen, -errno, errno, "volume %s",
+				    src);
+	*fd = ctr_open_in_root(vol, sub, true);
+	close(vol);
+	if (*fd < 0)
+		return errmsg_errno(err, errlen, *fd, -*fd, "subPath %s of %s",
+				    sub, src);
+	snprintf(out, len, "/proc/self/fd/%d", *fd);
+	return 0;
+}
+
+/* One volume mount: bound, then nodev and readOnly down its tree. */
+static int mount_volume(const struct ctr_spec *s, int rootfd,
+			const struct pod_mount *m, char *err, size_t errlen)
+{
+	const struct pod_volume *v = volume(s->pod, m->name);
+	char src[CTR_PATH_MAX + 80];
+	struct stat st;
+	bool dir = true;
+	int fd = -1, r;
+
+	if (!v)
+		return errmsg(err, errlen, -ENOENT, "no volume %s", m->name);
+	size_t vi = (size_t)(v - s->pod->volumes);
+	if (v->kind == POD_VOL_HOST_PATH &&
+	    (r = host_path_ready(v, &dir, err, errlen)))
+		return r;
+	snprintf(src, sizeof(src), "%s", s->vol_src[vi]);
+	if (m->sub_path && (r = sub_path(s->vol_src[vi], m->sub_path, src,
+					 sizeof(src), &fd, err, errlen)))
+		return r;
+	if (v->kind != POD_VOL_HOST_PATH || m->sub_path)
+		dir = !stat(src, &st) && S_ISDIR(st.st_mode);
+	r = mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC, NULL, dir,
+		     err, errlen);
+	if (fd >= 0)
+		close(fd);
+	if (r)
+		return r;
+	if (!s->k->privileged &&
+	    (r = set_tree(rootfd, m->path, MOUNT_ATTR_NODEV, "nodev", err,
+			  errlen)))
+		return r;
+	if ((m->read_only || s->vol_ro[vi]) &&
+	    (r = set_tree(rootfd, m->path, MOUNT_ATTR_RDONLY, "readOnly", err,
+			  errlen)))
+		return r;
+	return 0;
+}
+
 static int mount_volumes(const struct ctr_spec *s, int rootfd, char *err,
 			 size_t errlen)
 {
-	const struct pod_container *k = s->k;
-	char src[CTR_PATH_MAX + 80];
+	int r;
 
-	for (size_t i = 0; i < k->n_mounts; i++) {
-		const struct pod_mount *m = &k->mounts[i];
-		const struct pod_volume *v = volume(s->pod, m->name);
-		bool dir = true;
-		int r;
-		if (!v)
-			return errmsg(err, errlen, -ENOENT, "no volume %s",
-				      m->name);
-		if (v->kind == POD_VOL_HOST_PATH) {
-			if ((r = host_path_ready(v, &dir, err, errlen)))
-				return r;
-			snprintf(src, sizeof(src), "%s", v->host_path);
-		} else
-			snprintf(src, sizeof(src), "%s/%s", s->volumes,
-				 v->name);
-		if ((r = mount_in(rootfd, src, m->path, NULL, MS_BIND | MS_REC,
-				  NULL, dir, err, errlen)))
+	for (size_t i = 0; i < s->k->n_mounts; i++)
+		if ((r = mount_volume(s, rootfd, &s->k->mounts[i], err,
+				      errlen)))
 			return r;
-		if (!s->k->privileged &&
-		    (r = set_tree(rootfd, m->path, MOUNT_ATTR_NODEV, "nodev",
-				  err, errlen)))
-			return r;
-		if (m->read_only &&
-		    (r = set_tree(rootfd, m->path, MOUNT_ATTR_RDONLY,
-				  "readOnly", err, errlen)))
-			return r;
-	}
 	return 0;
 }
 

@@ -7,9 +7,11 @@
 #include "imaged.h"
 #include "store/store.h"
 #include "run/userns.h"
+#include "pods/pause.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -221,14 +223,21 @@ static int shim_namespaces(const struct ctr_spec *s)
 	int r;
 
 	if (s->ns_dir[0]) {
-		r = join_ns(s->ns_dir, "ipc", CLONE_NEWIPC);
+		r = s->pod->host_ipc ? 0
+				     : join_ns(s->ns_dir, "ipc", CLONE_NEWIPC);
 		if (!r && !s->pod->host_network)
 			r = join_ns(s->ns_dir, "uts", CLONE_NEWUTS);
 		if (!r && !s->pod->host_network)
 			r = join_ns(s->ns_dir, "net", CLONE_NEWNET);
 	} else
 		r = unshare(CLONE_NEWIPC) ? -errno : 0;
-	if (!r && unshare(CLONE_NEWPID))
+	/*
+	 * its own PID namespace; the pod's with shareProcessNamespace (its
+	 * pause holds it), the host's with hostPID
+	 */
+	if (!r && s->pod->share_pid && s->ns_dir[0])
+		r = join_ns(s->ns_dir, "pid", CLONE_NEWPID);
+	else if (!r && !s->pod->host_pid && unshare(CLONE_NEWPID))
 		r = -errno;
 	return r;
 }
@@ -371,9 +380,48 @@ static int write_map(pid_t pid, const char *file, uint32_t base)
  * namespace, and nothing in the host's. Each step's errno (0: done)
  * goes back on up; it waits on go for its id maps.
  */
+/* A pod's safe sysctls, in its new namespaces: 0 or an errno */
+static int sysctls(const struct pod *p)
+{
+	char path[256];
+
+	for (size_t i = 0; i < p->n_sysctls; i++) {
+		int n = snprintf(path, sizeof(path), "/proc/sys/%s",
+				 p->sysctls[i].key);
+		for (char *c = path + 10; n > 0 && *c; c++)
+			if (*c == '.')
+				*c = '/';
+		if (write_text(path, p->sysctls[i].value))
+			return errno ? errno : EIO;
+	}
+	return 0;
+}
+
+/*
+ * shareProcessNamespace: a process that is pid 1 of the pod's PID
+ * namespace for as long as the pod is, reaping what ends in it (the
+ * kubelet's pause). keel-shim's file under the name keel-pause, so it
+ * is no imaged to pidof; the loop itself if that cannot be.
+ */
+static void pause_main(void)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 16);
+	char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+	char *argv[] = { "keel-pause", NULL }, *envp[] = { NULL };
+
+	setsid();
+	if (slash) {
+		strcpy(slash + 1, "keel-shim");
+		execve(exe, argv, envp);
+	}
+	pods_pause_main();
+}
+
 static void holder_main(const struct pod *p, int flags, bool userns, int up,
 			int go)
 {
+	const char *host = p->hostname ? p->hostname : p->name;
 	char c = 0;
 
 	if (userns) {
@@ -382,11 +430,40 @@ static void holder_main(const struct pod *p, int flags, bool userns, int up,
 			_exit(1);
 	}
 	if (unshare(flags) ||
-	    (!p->host_network && sethostname(p->name, strlen(p->name))))
+	    (!p->host_network && sethostname(host, strlen(host))))
+		c = (char)errno;
+	if (!c)
+		c = (char)sysctls(p);
+	pid_t pid1 = 0;
+	if (!c && (flags & CLONE_NEWPID) && (pid1 = fork()) == 0)
+		pause_main();
+	if (pid1 < 0)
 		c = (char)errno;
 	(void)!write(up, &c, 1);
+	(void)!write(up, &pid1, sizeof(pid1));
 	pause(); /* until the namespaces are pinned */
 	_exit(0);
+}
+
+/*
+ * The pause: its PID namespace pinned, its process out of imaged's
+ * cgroup into the pod's (pods/<key>/pause), its pid kept.
+ */
+static int pause_keep(const struct pod *p, const char *pod_dir,
+		      const char *ns_dir, pid_t pid1)
+{
+	char cg[CTR_PATH_MAX], num[24];
+	int r = pin(ns_dir, pid1, "pid");
+
+	snprintf(cg, sizeof(cg), PODS_CGROUP "/%s/pause", p->key);
+	snprintf(num, sizeof(num), "%d", (int)pid1);
+	if (!r && (r = mkdir_parents(cg, 0755)) == 0)
+		r = put(cg, "cgroup.procs", num);
+	if (!r)
+		r = put(pod_dir, "pause", num);
+	if (r)
+		kill(pid1, SIGKILL);
+	return r;
 }
 
 /* The holder's answer to one step: 0 or -errno. */
@@ -419,8 +496,10 @@ int sandbox_create(const struct pod *p, const char *pod_dir,
 		close(up[1]);
 		return r;
 	}
-	int flags = CLONE_NEWIPC |
-		    (p->host_network ? 0 : CLONE_NEWUTS | CLONE_NEWNET);
+	int flags = (p->host_ipc ? 0 : CLONE_NEWIPC) |
+		    (p->host_network ? 0 : CLONE_NEWUTS | CLONE_NEWNET) |
+		    (p->share_pid ? CLONE_NEWPID : 0);
+	pid_t pid1 = 0;
 	pid_t holder = fork();
 	if (!holder)
 		holder_main(p, flags, userns, up[1], go[0]);
@@ -433,12 +512,15 @@ int sandbox_create(const struct pod *p, const char *pod_dir,
 		r = write(go[1], "", 1) == 1 ? 0 : -EIO;
 	if (!r)
 		r = holder_step(up[0]);
+	if (!r && read(up[0], &pid1, sizeof(pid1)) != sizeof(pid1))
+		r = -EIO;
 	if (r)
 		snprintf(err, errlen, "the pod's namespaces: %s", strerror(-r));
 	else if ((userns && (r = pin(ns_dir, holder, "user"))) ||
-		 (r = pin(ns_dir, holder, "ipc")) ||
+		 (!p->host_ipc && (r = pin(ns_dir, holder, "ipc"))) ||
 		 (!p->host_network && ((r = pin(ns_dir, holder, "uts")) ||
-				       (r = pin(ns_dir, holder, "net")))))
+				       (r = pin(ns_dir, holder, "net")))) ||
+		 (pid1 > 0 && (r = pause_keep(p, pod_dir, ns_dir, pid1))))
 		snprintf(err, errlen, "pin the pod's namespaces: %s",
 			 strerror(-r));
 	close(up[0]);
@@ -453,7 +535,10 @@ int sandbox_create(const struct pod *p, const char *pod_dir,
 	char host[256] = "";
 	if (p->host_network)
 		gethostname(host, sizeof(host));
-	snprintf(text, sizeof(text), "%s\n", p->host_network ? host : p->name);
+	snprintf(text, sizeof(text), "%s\n",
+		 p->host_network ? host
+		 : p->hostname	 ? p->hostname
+				 : p->name);
 	put(pod_dir, "hostname", text);
 	ssize_t n = read_text("/etc/resolv.conf", text, sizeof(text));
 	if (n >= 0)
@@ -463,10 +548,11 @@ int sandbox_create(const struct pod *p, const char *pod_dir,
 
 void sandbox_remove(const char *pod_dir)
 {
-	static const char *const names[] = { "ipc", "uts", "net", "user" };
+	static const char *const names[] = { "ipc", "uts", "net", "user",
+					     "pid" };
 	char path[CTR_PATH_MAX + 16];
 
-	for (size_t i = 0; i < 4; i++) {
+	for (size_t i = 0; i < 5; i++) {
 		snprintf(path, sizeof(path), "%s/ns/%s", pod_dir, names[i]);
 		umount2(path, MNT_DETACH);
 	}

@@ -202,12 +202,15 @@ int main(int argc, char **argv)
 	make_dir(spec.work, 0755);
 	make_dir(spec.rootfs, 0755);
 	make_dir(spec.volumes, 0755);
-	/* emptyDir volumes, as pods.c makes them */
+	/* each volume's source: emptyDir made as pods/podvols.c makes it */
 	for (size_t i = 0; i < pod.n_volumes; i++)
 		if (pod.volumes[i].kind == POD_VOL_EMPTY_DIR) {
-			char v[CTR_PATH_MAX];
-			path(v, spec.volumes, pod.volumes[i].name);
-			make_dir(v, 0777);
+			path(spec.vol_src[i], spec.volumes,
+			     pod.volumes[i].name);
+			make_dir(spec.vol_src[i], 0777);
+		} else if (pod.volumes[i].kind == POD_VOL_HOST_PATH) {
+			snprintf(spec.vol_src[i], sizeof(spec.vol_src[i]), "%s",
+				 pod.volumes[i].host_path);
 		}
 
 	/* the shim's namespaces (the pod's IPC and UTS made here) */

@@ -6,6 +6,7 @@ at once."""
 import os
 import re
 import shutil
+import time
 
 import pytest
 
@@ -38,9 +39,26 @@ def volumes(*vols):
     return spec, mounts
 
 
+def running(out, ctr):
+    """Container ctr's pid in imagectl describe's output, or None."""
+    r = re.search(rf"  {ctr}:\n(?:    .*\n)*?    State:\s+Running, pid (\d+)",
+                  out)
+    return int(r.group(1)) if r else None
+
+
 def ctr_pid(m, pod, ctr=None):
-    out = m.check(f"imagectl describe {pod}")
-    return int(re.search(rf"{ctr or pod}: running, pid (\d+)", out).group(1))
+    return running(m.check(f"imagectl describe {pod}"), ctr or pod)
+
+
+def wait_running(m, pod, ctr=None, timeout=240):
+    deadline = time.time() + timeout
+    while True:
+        rc, out = m.run(f"imagectl describe {pod}")
+        if rc == 0 and running(out, ctr or pod):
+            return
+        if time.time() > deadline:
+            pytest.fail(f"{pod} {ctr or pod} never ran: {out}")
+        time.sleep(1)
 
 
 def test_container_boundary(registry, workdir):  # noqa: F811
@@ -66,8 +84,7 @@ def test_container_boundary(registry, workdir):  # noqa: F811
         for pod in ("web", "ro", "suid"):
             m.check(f"imagectl apply -f /run/{pod}.yaml")
         for pod in ("web", "ro", "suid"):
-            wait_for(m, f"imagectl describe {pod}", "running, pid",
-                     timeout=240)
+            wait_running(m, pod)
 
         # 1. exec without -t: the program must not get the admin's
         # terminal, or TIOCSTI types a line into the root shell that runs
@@ -184,8 +201,7 @@ def test_container_boundary(registry, workdir):  # noqa: F811
 """)
         m.check("imagectl apply -f /run/users.yaml")
         for ctr in ("users", "hold"):
-            wait_for(m, "imagectl describe users", f"{ctr}: running, pid",
-                     timeout=240)
+            wait_running(m, "users", ctr)
         base = int(m.check("cat /var/lib/keel/containers/users/userns"))
         assert base >= 65536 and base % 65536 == 0, base
         ux = "imagectl exec users -c users --"
@@ -218,14 +234,12 @@ def test_container_boundary(registry, workdir):  # noqa: F811
         # a restarted imaged keeps its ids, and so does the next start
         m.check("kill -9 $(head -n 1 /sys/fs/cgroup/system/imaged/"
                 "cgroup.procs)")
-        wait_for(m, "imagectl describe users", "users: running, pid",
-                 timeout=60)
+        wait_running(m, "users", timeout=60)
         assert m.check(f"{ux} cat /proc/self/uid_map").split()[1] == \
             str(base)
         m.check("imagectl stop users", timeout=60)
         m.check("imagectl start users")
-        wait_for(m, "imagectl describe users", "users: running, pid",
-                 timeout=120)
+        wait_running(m, "users", timeout=120)
         assert int(m.check("cat /var/lib/keel/containers/users/userns")) \
             == base
         assert m.check(f"{ux} cat /data/f").strip() == "x"
@@ -240,7 +254,7 @@ def test_container_boundary(registry, workdir):  # noqa: F811
         put(m, "/run/plain.yaml", manifest("plain", SLEEP))
         wait_for(m, "imagectl apply -f /run/plain.yaml", "created",
                  timeout=60)
-        wait_for(m, "imagectl describe plain", "running, pid", timeout=120)
+        wait_running(m, "plain", timeout=120)
         other = int(m.check("cat /var/lib/keel/containers/plain/userns"))
         assert other >= 65536 and other != base, (other, base)
         assert m.check("imagectl exec plain -- cat /proc/self/uid_map")\

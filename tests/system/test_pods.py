@@ -5,6 +5,7 @@ distribution's docker-registry on the host, then checked from outside
 container must have, the limits, and survival of imaged's death and a
 reboot."""
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -258,7 +259,7 @@ def test_pods(registry, workdir):
 """))
         m.check("imagectl apply -f /run/hog.yaml")
         wait_for(m, "imagectl describe hog", "OOMKilled, exit code 137")
-        wait_for(m, "imagectl describe hog", "restarts 1", timeout=60)
+        wait_for(m, "imagectl describe hog", "Restart Count:  1", timeout=60)
         assert "was killed: out of memory" in \
             m.check("grep 'pod hog' /var/log/imaged.log")
         m.check("imagectl delete hog")
@@ -285,10 +286,11 @@ def test_pods(registry, workdir):
         # (the daemon: its shims are in /sys/fs/cgroup/shims)
         m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
         assert "served" in m.check(f"wget -qO- http://{ip}/")
-        wait_for(m, "imagectl describe web", "running, pid", timeout=60)
+        wait_for(m, "imagectl describe web", "Running, pid", timeout=60)
         after = m.check("imagectl describe web")
-        assert before.split("pid")[1].split(",")[0] == \
-            after.split("pid")[1].split(",")[0], (before, after)
+        pid = re.compile(r"Running, pid (\d+)")
+        assert pid.search(before).group(1) == pid.search(after).group(1), \
+            (before, after)
         assert pod_line(m, "web")[3] == "0"
         assert "served" in m.check(f"wget -qO- http://{ip}/")
 
@@ -368,7 +370,8 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
     command: ["/bin/sleep", "3600"]
 """)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(manifest("bad", '["/bin/true"]', extra="  hostIPC: true\n"))
+    bad.write_text(manifest("bad", '["/bin/true"]',
+                            extra="  setHostnameAsFQDN: true\n"))
     subprocess.run(["mmd", "-D", "s", "-i", esp, "::config/pods"],
                    capture_output=True)
     for f in (web, bad):
@@ -390,7 +393,8 @@ def test_esp_pods_gate_readiness(registry, workdir, tmp_path):
         assert ipc[0] == ipc[1] and pid[0] != pid[1], (ipc, pid)
         log = m.check("cat /var/log/imaged.log")
         assert "every pod of the image and the ESP runs: ready" in log
-        assert "/boot/config/pods/bad.yaml:" in log and "hostIPC" in log, log
+        assert "/boot/config/pods/bad.yaml:" in log and \
+            "setHostnameAsFQDN" in log, log
         assert "init ran" in m.check("imagectl logs espweb -c first")
         assert "served" in m.check(f"wget -qO- http://{line[-1]}/")
         # one container, run to its end and removed

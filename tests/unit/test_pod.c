@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "oci/pod.h"
+#include "oci/quantity.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -162,13 +163,54 @@ static void test_errors(void **state)
 		{ HEAD C0 "    resources:\n      limits:\n        gpu: 1\n",
 		  "web.yaml:11: spec.containers[0].resources.limits.gpu: not "
 		  "supported by keel" },
-		{ HEAD C0 "  nodeSelector: {disk: ssd}\n",
-		  "web.yaml:9: spec.nodeSelector: not supported" },
+		{ HEAD C0 "  ephemeralContainers: []\n",
+		  "web.yaml:9: spec.ephemeralContainers: not supported" },
 		{ HEAD C0 "    command: [sleep, 10]\n",
 		  "spec.containers[0].command[1]: expected a string, got 10 "
 		  "(quote it)" },
 		{ HEAD C0 "    env:\n    - name: A\n      valueFrom: {}\n",
-		  "spec.containers[0].env[0].valueFrom: not supported" },
+		  "spec.containers[0].env[0].valueFrom: configMapKeyRef, "
+		  "secretKeyRef, fieldRef or resourceFieldRef is needed" },
+		{ HEAD C0 "    env:\n    - name: A\n      valueFrom:\n"
+			  "        fieldRef: {fieldPath: metadata.uid}\n",
+		  "'metadata.uid' is not a field keel gives" },
+		{ "apiVersion: v1\nkind: Pod\nmetadata:\n  generateName: "
+		  "web-\n",
+		  "web.yaml:4: metadata.generateName: not supported by keel" },
+		{ "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  "
+		  "labels: {app: 1}\n",
+		  "metadata.labels.app: expected a string, got 1 (quote it)" },
+		{ "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  "
+		  "labels: {'a b': x}\n",
+		  "metadata.labels.a b: not a label name" },
+		{ HEAD C0 "    livenessProbe:\n      httpGet: {port: http}\n",
+		  "spec.containers[0].livenessProbe: the container has no port "
+		  "named 'http'" },
+		{ HEAD C0 "    livenessProbe:\n      tcpSocket: {port: 80}\n"
+			  "      successThreshold: 2\n",
+		  "livenessProbe.successThreshold: must be 1" },
+		{ HEAD C0 "    readinessProbe:\n      grpc: {port: 80}\n",
+		  "readinessProbe.grpc: not supported by keel" },
+		{ HEAD C0 "    readinessProbe: {periodSeconds: 2}\n",
+		  "readinessProbe: exec, httpGet or tcpSocket is needed" },
+		{ HEAD C0 "    securityContext:\n      seLinuxOptions: {}\n",
+		  "seLinuxOptions: not supported by keel (it has no SELinux" },
+		{ HEAD C0 "  securityContext:\n    sysctls:\n    - {name: "
+			  "kernel.panic, value: \"1\"}\n",
+		  "'kernel.panic' is not one of the safe" },
+		{ HEAD C0 "  hostNetwork: true\n  securityContext:\n    "
+			  "sysctls:\n    - {name: net.ipv4.tcp_syncookies, "
+			  "value: \"1\"}\n",
+		  "would be the host's" },
+		{ HEAD C0 "  hostPID: true\n  shareProcessNamespace: true\n",
+		  "shareProcessNamespace cannot go with hostPID" },
+		{ HEAD C0 "    restartPolicy: Always\n",
+		  "spec.containers[0].restartPolicy: only an init container" },
+		{ HEAD C0 "  volumes:\n  - name: v\n    secret: {name: x}\n",
+		  "spec.volumes[0].secret.name: not supported" },
+		{ HEAD C0 "  volumes:\n  - name: v\n    projected:\n      "
+			  "sources:\n      - serviceAccountToken: {path: t}\n",
+		  "serviceAccountToken: not supported by keel" },
 		{ HEAD C0 "    ports:\n    - containerPort: \"80\"\n",
 		  "spec.containers[0].ports[0].containerPort: expected a whole "
 		  "number" },
@@ -220,6 +262,8 @@ static void test_errors(void **state)
 			  "  - name: d\n    image: nginx\n    ports:\n    - "
 			  "{containerPort: 2, hostPort: 8}\n",
 		  "hostPort 8 is taken" },
+		{ HEAD C0 "  hostUsers: false\n  hostPID: true\n",
+		  "spec.hostUsers: false cannot go with hostPID" },
 		{ HEAD C0 "  hostUsers: false\n  hostNetwork: true\n",
 		  "spec.hostUsers: false cannot go with hostNetwork" },
 		{ HEAD C0 "  hostUsers: false\n  volumes:\n  - name: v\n    "
@@ -244,6 +288,93 @@ static void test_errors(void **state)
 	}
 }
 
+/* What only a cluster means is accepted, and noted once */
+static void test_cluster_only(void **state)
+{
+	(void)state;
+	if (parse(HEAD C0 "  nodeSelector: {disk: ssd}\n"
+			  "  tolerations: [{key: a, operator: Exists}]\n"
+			  "  serviceAccountName: web\n"
+			  "  imagePullSecrets: [{name: regcred}]\n"
+			  "  dnsPolicy: ClusterFirst\n"))
+		fail_msg("%s", err);
+	assert_string_equal(p->notes,
+			    "spec.nodeSelector, spec.tolerations, "
+			    "spec.serviceAccountName, spec.imagePullSecrets, "
+			    "spec.dnsPolicy");
+	/* what kubectl get -o yaml gives back is taken as it is */
+	if (parse("apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n"
+		  "  namespace: shop\n  uid: 1d2c\n  resourceVersion: \"7\"\n"
+		  "  creationTimestamp: \"2024-01-01T00:00:00Z\"\n"
+		  "  generation: 2\n  managedFields: [{manager: kubectl}]\n"
+		  "  labels:\n    app.kubernetes.io/name: web\n    tier: \"\"\n"
+		  "  annotations: {note: \"any text: at all\"}\n"
+		  "spec:\n" C0
+		  "    terminationMessagePath: /dev/termination-log\n"
+		  "    terminationMessagePolicy: File\n"
+		  "  terminationGracePeriodSeconds: 30\n"
+		  "status: {phase: Running, podIP: 10.1.2.3}\n"))
+		fail_msg("%s", err);
+	assert_string_equal(p->ns, "shop");
+	assert_string_equal(p->key, "shop_web");
+	assert_int_equal(p->meta.n_labels, 2);
+	assert_string_equal(p->meta.labels[0].key, "app.kubernetes.io/name");
+	assert_string_equal(p->meta.annotations[0].value, "any text: at all");
+	assert_int_equal(p->grace_s, 30);
+	assert_string_equal(p->notes, "");
+	/* the default namespace keeps the name alone */
+	if (parse(HEAD C0))
+		fail_msg("%s", err);
+	assert_string_equal(p->ns, "default");
+	assert_string_equal(p->key, "web");
+}
+
+/* Probes, hooks and securityContext: the kubelet's defaults, merged */
+static void test_probes_and_security(void **state)
+{
+	(void)state;
+	if (parse(HEAD
+		  "  securityContext:\n    runAsUser: 1000\n"
+		  "    runAsNonRoot: true\n    fsGroup: 2000\n"
+		  "    supplementalGroups: [3000]\n"
+		  "    seccompProfile: {type: RuntimeDefault}\n"
+		  "  containers:\n  - name: c\n    image: nginx\n"
+		  "    ports: [{containerPort: 8080, name: http}]\n"
+		  "    securityContext:\n      runAsUser: 1001\n"
+		  "      seccompProfile: {type: Unconfined}\n"
+		  "    livenessProbe:\n      httpGet:\n        path: /healthz\n"
+		  "        port: http\n        httpHeaders:\n"
+		  "        - {name: X-Probe, value: yes-please}\n"
+		  "      periodSeconds: 2\n"
+		  "    readinessProbe:\n      exec: {command: [cat, /ready]}\n"
+		  "    startupProbe:\n      tcpSocket: {port: 8080}\n"
+		  "      failureThreshold: 30\n"
+		  "    lifecycle:\n      preStop: {sleep: {seconds: 5}}\n"
+		  "      postStart: {exec: {command: [touch, /started]}}\n"))
+		fail_msg("%s", err);
+	struct pod_container *k = &p->containers[0];
+	assert_int_equal(k->liveness.h.kind, POD_HANDLER_HTTP);
+	assert_int_equal(k->liveness.h.port, 8080);
+	assert_string_equal(k->liveness.h.path, "/healthz");
+	assert_string_equal(k->liveness.h.headers[0].value, "yes-please");
+	assert_int_equal(k->liveness.period_s, 2);
+	assert_int_equal(k->liveness.timeout_s, 1);
+	assert_int_equal(k->liveness.failure_threshold, 3);
+	assert_int_equal(k->readiness.h.kind, POD_HANDLER_EXEC);
+	assert_int_equal(k->readiness.period_s, 10);
+	assert_int_equal(k->startup.failure_threshold, 30);
+	assert_int_equal(k->pre_stop.kind, POD_HANDLER_SLEEP);
+	assert_int_equal(k->pre_stop.sleep_s, 5);
+	assert_int_equal(k->post_start.n_command, 2);
+	/* the container's runAsUser wins; runAsNonRoot is the pod's */
+	assert_int_equal(k->run_as_user, 1001);
+	assert_true(k->run_as_non_root);
+	assert_int_equal(k->seccomp, POD_SECCOMP_UNCONFINED);
+	assert_true(p->has_fs_group);
+	assert_int_equal(p->fs_group, 2000);
+	assert_int_equal(p->groups[0], 3000);
+}
+
 /*
  * Who gets a user namespace: hostUsers says; without it, the host's
  * default, and only for a pod that needs no host ids.
@@ -261,6 +392,7 @@ static void test_user_namespace(void **state)
 		{ "  volumes:\n  - name: v\n    hostPath: {path: /x}\n", false,
 		  false },
 		{ "  volumes:\n  - name: v\n    emptyDir: {}\n", false, true },
+		{ "  hostPID: true\n", false, false },
 		{ "    securityContext: {privileged: true}\n", false, false },
 	};
 	char text[512];
@@ -335,6 +467,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_quantities),
 		cmocka_unit_test(test_user_namespace),
+		cmocka_unit_test(test_cluster_only),
+		cmocka_unit_test(test_probes_and_security),
 	};
 	int r = cmocka_run_group_tests(tests, NULL, NULL);
 	free(p);
