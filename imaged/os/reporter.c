@@ -51,8 +51,8 @@ static void collect_pods(struct report *r)
 	for (size_t i = 0; i < n_pods && r->n_pods < REPORT_PODS_MAX; i++) {
 		struct report_pod *p = &r->pods[r->n_pods++];
 		snprintf(p->name, sizeof(p->name), "%s", pods[i]->spec->name);
-		pods_status(pods[i], p->phase, sizeof(p->phase), &p->ready,
-			    &p->total, &p->restarts);
+		pods_status(pods[i], p->phase, sizeof(p->phase));
+		pods_counts(pods[i], &p->ready, &p->total, &p->restarts);
 	}
 }
 

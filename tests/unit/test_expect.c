@@ -70,7 +70,7 @@ static void open_read(struct source *src)
 {
 	char err[256];
 
-	assert_int_equal(source_open(src, path, err, sizeof(err)), 0);
+	assert_int_equal(source_open(src, path, 120, err, sizeof(err)), 0);
 	sp.len = SIGNED_LEN;
 	sp.sig_len = SIG_LEN;
 	assert_int_equal(source_read(src, sp.bytes, SIGNED_LEN + SIG_LEN), 0);
