@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -540,6 +541,32 @@ int signature_verify(const uint8_t digest[32], const void *sig, size_t siglen,
 		 "bad signature: no trusted key (of %d) signed this bundle",
 		 nkeys);
 	return -EKEYREJECTED;
+}
+
+void bundle_digest(const struct bundle_header *h, const uint8_t *signed_part,
+		   uint8_t out[32])
+{
+	uint8_t head[BUNDLE_HEADER_SIZE];
+	struct sha256_ctx sha;
+
+	memcpy(head, signed_part, sizeof(head));
+	memset(head + 12, 0, 4); /* signed with its own length zeroed */
+	sha256_init(&sha);
+	sha256_update(&sha, sizeof(head), head);
+	sha256_update(&sha, h->manifest_len, signed_part + BUNDLE_HEADER_SIZE);
+	sha256_digest(&sha, SHA256_DIGEST_SIZE, out);
+}
+
+int bundle_verify(const struct bundle_header *h, const uint8_t *signed_part,
+		  const uint8_t (*keys)[P256_POINT_LEN], int nkeys, char *err,
+		  size_t errlen)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+
+	bundle_digest(h, signed_part, digest);
+	return signature_verify(
+		digest, signed_part + BUNDLE_HEADER_SIZE + h->manifest_len,
+		h->sig_len, keys, nkeys, err, errlen);
 }
 
 /* One dot-separated field of a version, and where the next starts. */

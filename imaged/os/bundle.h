@@ -119,6 +119,23 @@ int signature_verify(const uint8_t digest[32], const void *sig, size_t siglen,
 		     char *err, size_t errlen);
 
 /*
+ * SHA-256 of what a bundle's signature covers: the header (h parsed from
+ * it) with its signature length zeroed, then the manifest; signed_part is
+ * the header and manifest as they lie in the file.
+ */
+void bundle_digest(const struct bundle_header *h, const uint8_t *signed_part,
+		   uint8_t out[32]);
+
+/*
+ * The signature after the header and manifest in signed_part (as they lie
+ * in the file, h parsed from it) is one of keys' over bundle_digest. 0,
+ * -ENOKEY or -EKEYREJECTED with err saying why.
+ */
+int bundle_verify(const struct bundle_header *h, const uint8_t *signed_part,
+		  const uint8_t (*keys)[P256_POINT_LEN], int nkeys, char *err,
+		  size_t errlen);
+
+/*
  * Dotted versions compared field by field, numbers as numbers ("1.10" is
  * newer than "1.9"), anything else as text. Returns <0, 0 or >0.
  */

@@ -206,6 +206,28 @@ void channel_digest(const char *doc, size_t len, bool context, uint8_t out[32])
 	sha256_digest(&sha, SHA256_DIGEST_SIZE, out);
 }
 
+int channel_verify(const char *doc, size_t len, const void *sig, size_t slen,
+		   const uint8_t (*keys)[P256_POINT_LEN], int nkeys, bool *bare,
+		   char *err, size_t errlen)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char why[160];
+
+	for (int context = 1; context >= 0; context--) {
+		channel_digest(doc, len, context, digest);
+		*bare = !context;
+		if (!signature_verify(digest, sig, slen, keys, nkeys, why,
+				      sizeof(why)))
+			return 0;
+	}
+	if (!nkeys)
+		return errmsg(err, errlen, -ENOKEY, "%s", why);
+	return errmsg(err, errlen, -EKEYREJECTED,
+		      "bad signature: no trusted key (of %d) signed this "
+		      "document",
+		      nkeys);
+}
+
 int channel_check(const struct channel *ch, bool bare, long long seen,
 		  time_t now, char *err, size_t errlen)
 {
