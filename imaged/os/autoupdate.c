@@ -137,25 +137,16 @@ static int verify(const char *doc, size_t len, const uint8_t *sig, size_t slen,
 		  bool *bare, char *err, size_t errlen)
 {
 	static uint8_t keys[UPDATE_KEYS_MAX][P256_POINT_LEN];
-	const uint8_t(*k)[P256_POINT_LEN] =
-		(const uint8_t(*)[P256_POINT_LEN])keys;
-	uint8_t digest[32];
-	char why[160];
+	char why[200];
 	int nkeys = update_keys_load(keys);
+	int r = channel_verify(doc, len, sig, slen,
+			       (const uint8_t(*)[P256_POINT_LEN])keys, nkeys,
+			       bare, why, sizeof(why));
 
-	for (int context = 1; context >= 0; context--) {
-		channel_digest(doc, len, context, digest);
-		*bare = !context;
-		if (!signature_verify(digest, sig, slen, k, nkeys, why,
-				      sizeof(why)))
-			return 0;
-	}
-	if (!nkeys)
-		return errmsg(err, errlen, -ENOKEY, "%s", why);
-	return errmsg(err, errlen, -EKEYREJECTED,
-		      "bad signature: no trusted key (of %d) signed this "
-		      "document (keys in %s)",
-		      nkeys, UPDATE_KEYS_DIR);
+	if (r == -EKEYREJECTED)
+		return errmsg(err, errlen, r, "%s (keys in %s)", why,
+			      UPDATE_KEYS_DIR);
+	return r ? errmsg(err, errlen, r, "%s", why) : 0;
 }
 
 /* The highest serial believed here, or 0. */

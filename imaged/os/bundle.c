@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,16 @@ int bundle_header_parse(struct bundle_header *h, const void *buf, size_t len,
 {
 	const uint8_t *p = buf;
 
-	if (len < BUNDLE_HEADER_SIZE ||
-	    memcmp(p, BUNDLE_MAGIC, strlen(BUNDLE_MAGIC))) {
-		snprintf(err, errlen, "not a keel update bundle (no %s header)",
-			 BUNDLE_MAGIC);
-		return -EINVAL;
-	}
+	if (len >= BUNDLE_HEADER_SIZE &&
+	    !memcmp(p, BUNDLE_MAGIC, BUNDLE_MAGIC_LEN))
+		h->magic = 2;
+	else if (len >= BUNDLE_HEADER_SIZE &&
+		 !memcmp(p, BUNDLE_MAGIC_1, BUNDLE_MAGIC_LEN))
+		h->magic = 1;
+	else
+		return errmsg(err, errlen, -EINVAL,
+			      "not a keel update bundle (no %s or %s header)",
+			      BUNDLE_MAGIC, BUNDLE_MAGIC_1);
 	h->manifest_len = get_le32(p + 8);
 	h->sig_len = get_le32(p + 12);
 	if (!h->manifest_len || h->manifest_len > BUNDLE_MANIFEST_MAX) {
@@ -540,6 +545,35 @@ int signature_verify(const uint8_t digest[32], const void *sig, size_t siglen,
 		 "bad signature: no trusted key (of %d) signed this bundle",
 		 nkeys);
 	return -EKEYREJECTED;
+}
+
+void bundle_digest(const struct bundle_header *h, const uint8_t *signed_part,
+		   uint8_t out[32])
+{
+	uint8_t head[BUNDLE_HEADER_SIZE];
+	struct sha256_ctx sha;
+
+	memcpy(head, signed_part, sizeof(head));
+	memset(head + 12, 0, 4); /* signed with its own length zeroed */
+	sha256_init(&sha);
+	if (h->magic >= 2) /* what is signed is a bundle, nothing else */
+		sha256_update(&sha, BUNDLE_CONTEXT_LEN,
+			      (const uint8_t *)BUNDLE_CONTEXT);
+	sha256_update(&sha, sizeof(head), head);
+	sha256_update(&sha, h->manifest_len, signed_part + BUNDLE_HEADER_SIZE);
+	sha256_digest(&sha, SHA256_DIGEST_SIZE, out);
+}
+
+int bundle_verify(const struct bundle_header *h, const uint8_t *signed_part,
+		  const uint8_t (*keys)[P256_POINT_LEN], int nkeys, char *err,
+		  size_t errlen)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+
+	bundle_digest(h, signed_part, digest);
+	return signature_verify(
+		digest, signed_part + BUNDLE_HEADER_SIZE + h->manifest_len,
+		h->sig_len, keys, nkeys, err, errlen);
 }
 
 /* One dot-separated field of a version, and where the next starts. */

@@ -10,21 +10,35 @@
  * An update bundle (.keelb), as scripts/mkbundle writes it; the format is
  * in imaged/README.md, "Update bundles":
  *
- *   header     16 bytes: "KEELBDL1", manifest length, signature length
+ *   header     16 bytes: "KEELBDL2", manifest length, signature length
  *              (both u32 little-endian)
  *   manifest   text, one "key value" line per field
- *   signature  DER ECDSA P-256 over SHA-256(header || manifest), the
- *              header's signature length zeroed for the hash
+ *   signature  DER ECDSA P-256 over SHA-256("keel-bundle" NUL || header
+ *              || manifest), the header's signature length zeroed for the
+ *              hash
  *   payloads   at the offsets the manifest gives, 4 KiB aligned
  *
+ * The context in front names what is signed: the same keys sign channel
+ * documents ("keel-channel" NUL || document, channel.h), and neither
+ * signature verifies as the other. A bundle with the old magic KEELBDL1
+ * (every mkbundle before issue 20 wrote it) is still read: the same
+ * header and manifest, signed without the context. The magic is signed
+ * too, so relabelling one as the other breaks its signature.
+ *
  * Format 2 (a verity tree of its own, ahead of the root; delta bundles
- * whose payloads come from a casync chunk store) is read beside format 1.
+ * whose payloads come from a casync chunk store) is read beside format 1;
+ * the manifest's format and the header's magic are independent.
  *
  * Everything here is pure (bytes in, struct out) so it runs in unit tests
  * and under the fuzzer. Functions return 0 or -errno with a reason in err.
  */
 
-#define BUNDLE_MAGIC "KEELBDL1"
+#define BUNDLE_MAGIC "KEELBDL2"
+#define BUNDLE_MAGIC_1 "KEELBDL1" /* signed without the context: still read */
+#define BUNDLE_MAGIC_LEN 8
+/* "keel-bundle" and its NUL, in front of a KEELBDL2 header when signed */
+#define BUNDLE_CONTEXT "keel-bundle"
+#define BUNDLE_CONTEXT_LEN (sizeof(BUNDLE_CONTEXT))
 #define BUNDLE_HEADER_SIZE 16
 #define BUNDLE_MANIFEST_MAX 16384
 #define BUNDLE_SIG_MAX 128
@@ -83,6 +97,7 @@ struct manifest {
 };
 
 struct bundle_header {
+	int magic; /* 2: KEELBDL2, signed with the context; 1: KEELBDL1 */
 	uint32_t manifest_len;
 	uint32_t sig_len;
 };
@@ -117,6 +132,24 @@ bool manifest_is_delta(const struct manifest *m);
 int signature_verify(const uint8_t digest[32], const void *sig, size_t siglen,
 		     const uint8_t (*keys)[P256_POINT_LEN], int nkeys,
 		     char *err, size_t errlen);
+
+/*
+ * SHA-256 of what a bundle's signature covers: BUNDLE_CONTEXT and its
+ * NUL (KEELBDL2 only), the header (h parsed from it) with its signature
+ * length zeroed, then the manifest; signed_part is the header and
+ * manifest as they lie in the file.
+ */
+void bundle_digest(const struct bundle_header *h, const uint8_t *signed_part,
+		   uint8_t out[32]);
+
+/*
+ * The signature after the header and manifest in signed_part (as they lie
+ * in the file, h parsed from it) is one of keys' over bundle_digest. 0,
+ * -ENOKEY or -EKEYREJECTED with err saying why.
+ */
+int bundle_verify(const struct bundle_header *h, const uint8_t *signed_part,
+		  const uint8_t (*keys)[P256_POINT_LEN], int nkeys, char *err,
+		  size_t errlen);
 
 /*
  * Dotted versions compared field by field, numbers as numbers ("1.10" is

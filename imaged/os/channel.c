@@ -206,6 +206,46 @@ void channel_digest(const char *doc, size_t len, bool context, uint8_t out[32])
 	sha256_digest(&sha, SHA256_DIGEST_SIZE, out);
 }
 
+/*
+ * What a bare signature may be over: a JSON object, past a UTF-8 byte
+ * order mark and white space (what cJSON skips). What a bundle's
+ * signature covers begins "KEELBDL1" or "keel-bundle" NUL: never one.
+ */
+static bool json_object_text(const char *doc, size_t len)
+{
+	size_t i = 0;
+
+	if (len >= 3 && !memcmp(doc, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && (unsigned char)doc[i] <= ' ')
+		i++;
+	return i < len && doc[i] == '{';
+}
+
+int channel_verify(const char *doc, size_t len, const void *sig, size_t slen,
+		   const uint8_t (*keys)[P256_POINT_LEN], int nkeys, bool *bare,
+		   char *err, size_t errlen)
+{
+	uint8_t digest[SHA256_DIGEST_SIZE];
+	char why[160];
+
+	for (int context = 1; context >= 0; context--) {
+		if (!context && !json_object_text(doc, len))
+			break;
+		channel_digest(doc, len, context, digest);
+		*bare = !context;
+		if (!signature_verify(digest, sig, slen, keys, nkeys, why,
+				      sizeof(why)))
+			return 0;
+	}
+	if (!nkeys)
+		return errmsg(err, errlen, -ENOKEY, "%s", why);
+	return errmsg(err, errlen, -EKEYREJECTED,
+		      "bad signature: no trusted key (of %d) signed this "
+		      "document",
+		      nkeys);
+}
+
 int channel_check(const struct channel *ch, bool bare, long long seen,
 		  time_t now, char *err, size_t errlen)
 {

@@ -84,6 +84,18 @@ int channel_parse(struct channel *ch, const char *json, size_t len,
 void channel_digest(const char *doc, size_t len, bool context, uint8_t out[32]);
 
 /*
+ * One of keys signed doc: with CHANNEL_CONTEXT (*bare false) or without
+ * it (*bare true; channel_check takes that for format 1 only). A bare
+ * signature counts only over a JSON object: what a bundle's signature
+ * covers (bundle.h) begins with its magic or its context, so a bundle's
+ * signature never verifies as a channel's, bare or not. 0, -ENOKEY or
+ * -EKEYREJECTED with err saying why.
+ */
+int channel_verify(const char *doc, size_t len, const void *sig, size_t slen,
+		   const uint8_t (*keys)[P256_POINT_LEN], int nkeys, bool *bare,
+		   char *err, size_t errlen);
+
+/*
  * A parsed document believed here, or not: signed with the context
  * unless format 1 (bare: signed without it), not past its expires at
  * now, serial not older than seen (the highest this host has believed).

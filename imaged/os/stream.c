@@ -24,8 +24,6 @@ int signed_read(struct source *src, struct signed_part *sp, char *err,
 		size_t errlen)
 {
 	static uint8_t keys[UPDATE_KEYS_MAX][P256_POINT_LEN];
-	uint8_t head[BUNDLE_HEADER_SIZE], digest[SHA256_DIGEST_SIZE];
-	struct sha256_ctx sha;
 	char why[200];
 	int r;
 
@@ -40,16 +38,10 @@ int signed_read(struct source *src, struct signed_part *sp, char *err,
 			     sp->h.manifest_len + sp->h.sig_len)))
 		goto cut;
 	/* nothing in the manifest is believed before the signature is */
-	memcpy(head, sp->bytes, sizeof(head));
-	memset(head + 12, 0, 4); /* signed with its own length zeroed */
-	sha256_init(&sha);
-	sha256_update(&sha, sizeof(head), head);
-	sha256_update(&sha, sp->h.manifest_len, sp->bytes + BUNDLE_HEADER_SIZE);
-	sha256_digest(&sha, sizeof(digest), digest);
 	int nkeys = update_keys_load(keys);
-	if ((r = signature_verify(digest, sp->bytes + sp->len, sp->sig_len,
-				  (const uint8_t(*)[P256_POINT_LEN])keys, nkeys,
-				  why, sizeof(why))))
+	if ((r = bundle_verify(&sp->h, sp->bytes,
+			       (const uint8_t(*)[P256_POINT_LEN])keys, nkeys,
+			       why, sizeof(why))))
 		return errmsg(err, errlen, r, "%s (keys in %s)", why,
 			      UPDATE_KEYS_DIR);
 	return manifest_parse(

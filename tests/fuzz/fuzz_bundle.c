@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * An update bundle comes from a server or a USB stick: its header and
+ * An update bundle comes from a server or a USB stick: its header
+ * (KEELBDL2, or the old KEELBDL1; seeds/bundle2 and seeds/bundle) and
  * manifest are read before anything else. (On a device the manifest is
  * parsed only after its signature checks out; here it is parsed
  * regardless, as if a signing key had leaked.)
@@ -23,6 +24,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (bundle_header_parse(&h, data, size, err, sizeof(err)))
 		return 0;
+	/* KEELBDL2, or the old KEELBDL1 (signed without the context) */
+	assert(h.magic == 2 || h.magic == 1);
+	assert(!memcmp(data, h.magic == 2 ? BUNDLE_MAGIC : BUNDLE_MAGIC_1,
+		       BUNDLE_MAGIC_LEN));
+	if (size >= BUNDLE_HEADER_SIZE + h.manifest_len) {
+		uint8_t digest[32];
+		bundle_digest(&h, data, digest);
+	}
 	size_t len = size - BUNDLE_HEADER_SIZE;
 	if (len > h.manifest_len)
 		len = h.manifest_len;

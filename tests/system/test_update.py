@@ -28,10 +28,11 @@ def build_dir():
 
 
 def make_bundle(work, name, version, edit=None, cmdline="", key=KEY,
-                board=BOARD, fmt=2, delta=False):
+                board=BOARD, fmt=2, delta=False, magic="KEELBDL2"):
     """A bundle of the test image's root with os-release at `version`,
     after edit(root dir) if given; with delta, also <name>-delta.keelb
-    and its chunk store <name>.castr."""
+    and its chunk store <name>.castr. magic KEELBDL1: the old header,
+    signed without the bundle context, as mkbundle wrote it before."""
     images = keelvm.images_dir()
     root = os.path.join(work, name + ".root")
     shutil.copytree(os.path.join(os.path.dirname(images), "target"), root,
@@ -54,7 +55,8 @@ def make_bundle(work, name, version, edit=None, cmdline="", key=KEY,
                     "--key", key, "--version", version, "--board", board,
                     "--verity", verity, "--root", img, "--kernel", kernel,
                     "--initramfs", os.path.join(images, "initramfs.cpio.gz"),
-                    "--cmdline", cmdline, "--format", str(fmt), "-o", out]
+                    "--cmdline", cmdline, "--format", str(fmt),
+                    "--magic", magic, "-o", out]
                    + (["--delta", os.path.join(work, name + "-delta.keelb"),
                        "--store", os.path.join(work, name + ".castr")]
                       if delta else []),
@@ -136,6 +138,12 @@ def flip_bit(src, dest, offset):
         f.write(bytes([b[0] ^ 0x01]))
 
 
+def relabel(src, dest, magic):
+    shutil.copyfile(src, dest)
+    with open(dest, "r+b") as f:
+        f.write(magic)
+
+
 def payload_offset(bundle, name):
     with open(bundle, "rb") as f:
         head = f.read(16)
@@ -171,7 +179,8 @@ def server(tmp_path_factory):
     """Every bundle the tests use, served on 127.0.0.1."""
     work = str(tmp_path_factory.mktemp("bundles"))
     v2 = make_bundle(work, "v2", "0.2.0", delta=True)
-    make_bundle(work, "v2-format1", "0.2.0", fmt=1)
+    # an old bundle, as mkbundle wrote them before issue 20
+    v2_old = make_bundle(work, "v2-format1", "0.2.0", fmt=1, magic="KEELBDL1")
     make_bundle(work, "v2b", "0.2.1", edit=one_binary, delta=True)
     make_bundle(work, "v3-unhealthy", "0.3.0", edit=unhealthy)
     make_bundle(work, "v3-init-exits", "0.3.0", edit=init_exits)
@@ -189,6 +198,10 @@ def server(tmp_path_factory):
         flip_bit(v2, os.path.join(work, f"flip-{payload}.keelb"),
                  off + size // 2)
     flip_bit(v2, os.path.join(work, "flip-manifest.keelb"), 40)
+    # the magic says whether the signature covers the bundle context:
+    # relabelled either way, the signature no longer matches
+    relabel(v2, os.path.join(work, "relabelled-v1.keelb"), b"KEELBDL1")
+    relabel(v2_old, os.path.join(work, "relabelled-v2.keelb"), b"KEELBDL2")
     with open(v2, "rb") as f, \
             open(os.path.join(work, "short.keelb"), "wb") as g:
         g.write(f.read(os.path.getsize(v2) - 5000))
@@ -357,6 +370,8 @@ def test_update_v1_to_v2_and_back(server, workdir):
 # refused before a byte is written
 REFUSED = [
     ("flip-manifest", "bad signature"),
+    ("relabelled-v1", "bad signature"),
+    ("relabelled-v2", "bad signature"),
     ("flip-verity", r"verity tree does not match the signed root hash "
                     r"\(level 0 block \d+\)"),
     ("other-key", "bad signature: no trusted key \\(of 1\\) signed this bundle"),
@@ -573,7 +588,8 @@ def root_data(bundle):
 def test_delta_update(server, workdir):
     """A delta bundle fetches only the chunks the running slot lacks, and
     writes the same root casync extract makes from the same index and
-    seed; an old format 1 bundle still installs."""
+    seed; an old bundle (format 1, its header KEELBDL1, signed without
+    the bundle context) still installs."""
     import hashlib
     url, work = server
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))

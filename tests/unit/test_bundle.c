@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Update bundles: the header, the manifest, the signature check against
+ * Update bundles: the header (KEELBDL2 and the old KEELBDL1), what the
+ * signature covers, the manifest, the signature check against
  * keys made and a signature made by the build host's openssl, and
  * version ordering.
  */
@@ -53,15 +54,26 @@ static void test_header(void **state)
 {
 	struct bundle_header h;
 	char err[128];
-	uint8_t b[16] = "KEELBDL1";
+	uint8_t b[16] = "KEELBDL2";
 
 	(void)state;
 	b[8] = 0x10; /* manifest 16 bytes */
 	b[12] = 70; /* signature 70 bytes */
 	assert_int_equal(
 		bundle_header_parse(&h, b, sizeof(b), err, sizeof(err)), 0);
+	assert_int_equal(h.magic, 2);
 	assert_int_equal(h.manifest_len, 16);
 	assert_int_equal(h.sig_len, 70);
+	/* the old magic is still read; none other */
+	b[7] = '1';
+	assert_int_equal(
+		bundle_header_parse(&h, b, sizeof(b), err, sizeof(err)), 0);
+	assert_int_equal(h.magic, 1);
+	b[7] = '3';
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "not a keel update bundle"));
+	b[7] = '2';
 
 	assert_int_equal(bundle_header_parse(&h, b, 15, err, sizeof(err)),
 			 -EINVAL);
@@ -79,6 +91,36 @@ static void test_header(void **state)
 	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)),
 			 -EINVAL);
 	assert_non_null(strstr(err, "signature length"));
+}
+
+/*
+ * What a bundle's signature covers, as scripts/mkbundle hashes it
+ * (python3 hashlib): KEELBDL2 behind "keel-bundle" NUL, KEELBDL1 bare;
+ * the signature length zeroed either way.
+ */
+static void test_digest(void **state)
+{
+	static const char manifest[] = "format 2\nversion 0.2.0\n";
+	uint8_t b[16 + sizeof(manifest) + 72] = "KEELBDL2";
+	struct bundle_header h;
+	uint8_t d[32];
+	char hex[65], err[128];
+
+	(void)state;
+	b[8] = sizeof(manifest) - 1;
+	b[12] = 72;
+	memcpy(b + 16, manifest, sizeof(manifest) - 1);
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)), 0);
+	bundle_digest(&h, b, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, "485ebe2fdf135d9bb6d08edde80919fd5b425862e2e7c"
+				 "cc8443d6a183421c0f7");
+	b[7] = '1';
+	assert_int_equal(bundle_header_parse(&h, b, 16, err, sizeof(err)), 0);
+	bundle_digest(&h, b, d);
+	sha256_hex(d, hex);
+	assert_string_equal(hex, "66427757c398467ed7eb6bdd8fd797632376357d9bd63"
+				 "27125e84bf1458e2054");
 }
 
 static void test_manifest_good(void **state)
@@ -382,6 +424,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header),
+		cmocka_unit_test(test_digest),
 		cmocka_unit_test(test_manifest_good),
 		cmocka_unit_test(test_manifest_bad),
 		cmocka_unit_test(test_manifest_format2),

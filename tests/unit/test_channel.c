@@ -2,7 +2,8 @@
 /*
  * The update channel document (formats 1 and 2), the checks that decide
  * whether a host believes one (context, expiry, serial), RFC 3339 times
- * and the rollout waves.
+ * and the rollout waves; and that a channel's signature and a bundle's
+ * (the same keys sign both) are never taken for each other.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,7 +14,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "le.h"
 #include "os/channel.h"
+
+#include <bearssl.h>
 
 #define D1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define D2 "2222222222222222222222222222222222222222222222222222222222222222"
@@ -328,6 +332,216 @@ static void test_digest(void **state)
 				 "fdc8934d383e21046c7");
 }
 
+/*
+ * A signing key of the tests' own (BearSSL signs deterministically, RFC
+ * 6979), its public point the one trusted key.
+ */
+static const uint8_t sk_x[32] = "keel issue 20: what is signed..";
+static uint8_t trusted[1][P256_POINT_LEN];
+
+static const br_ec_private_key *test_key(void)
+{
+	static const br_ec_private_key sk = { BR_EC_secp256r1,
+					      (unsigned char *)sk_x, 32 };
+	uint8_t buf[BR_EC_KBUF_PUB_MAX_SIZE];
+	br_ec_public_key pk;
+
+	assert_int_equal(br_ec_compute_pub(br_ec_get_default(), &pk, buf, &sk),
+			 P256_POINT_LEN);
+	memcpy(trusted[0], pk.q, P256_POINT_LEN);
+	return &sk;
+}
+
+static size_t sign(const uint8_t digest[32], uint8_t *sig)
+{
+	size_t n = br_ecdsa_sign_asn1_get_default()(br_ec_get_default(),
+						    &br_sha256_vtable, digest,
+						    test_key(), sig);
+
+	assert_true(n > 0 && n <= BUNDLE_SIG_MAX);
+	return n;
+}
+
+static const uint8_t (*keys(void))[P256_POINT_LEN]
+{
+	return (const uint8_t(*)[P256_POINT_LEN])trusted;
+}
+
+/*
+ * A bundle's signed part as scripts/mkbundle lays it out: header (magic,
+ * manifest length, signature length), manifest, signature. Its length.
+ */
+static size_t make_bundle(uint8_t *b, const char *magic, const char *manifest,
+			  struct bundle_header *h)
+{
+	size_t mlen = strlen(manifest);
+	uint8_t digest[32];
+	char err[200];
+
+	memcpy(b, magic, BUNDLE_MAGIC_LEN);
+	put_le32(b + 8, mlen);
+	put_le32(b + 12, 0);
+	memcpy(b + BUNDLE_HEADER_SIZE, manifest, mlen);
+	*h = (struct bundle_header){ .magic = magic[7] - '0',
+				     .manifest_len = mlen };
+	bundle_digest(h, b, digest);
+	size_t slen = sign(digest, b + BUNDLE_HEADER_SIZE + mlen);
+	put_le32(b + 12, slen);
+	assert_int_equal(
+		bundle_header_parse(h, b, BUNDLE_HEADER_SIZE, err, sizeof(err)),
+		0);
+	assert_int_equal(h->magic, magic[7] - '0');
+	assert_int_equal(bundle_verify(h, b, keys(), 1, err, sizeof(err)), 0);
+	return BUNDLE_HEADER_SIZE + mlen + slen;
+}
+
+#define MANIFEST              \
+	"format 2\n"          \
+	"version 0.2.0\n"     \
+	"board qemu-x86_64\n" \
+	"verity " D1 ":359\n" \
+	"payload verity 4096 12288 verity\n"
+
+/*
+ * A bundle's signature handed to the channel check, over every text it
+ * could be said to sign: the bytes the signature covers (the context,
+ * the header with its signature length zeroed, the manifest), the same
+ * without the context, the header and manifest as they lie in the file.
+ * KEELBDL1 and KEELBDL2 alike: before issue 20 a KEELBDL1 bundle's
+ * signature verified as a bare (format 1) channel signature over its
+ * header and manifest, and a bare signature over a bundle's header and
+ * manifest (`mkbundle --sign` makes one of anything) is still a KEELBDL1
+ * bundle's: it must never be a channel's.
+ */
+static void test_bundle_signature_is_no_channels(void **state)
+{
+	static const char *const magics[] = { BUNDLE_MAGIC, BUNDLE_MAGIC_1 };
+	uint8_t b[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX + BUNDLE_SIG_MAX];
+	char doc[sizeof(b) + BUNDLE_CONTEXT_LEN], err[200];
+	struct bundle_header h;
+	bool bare;
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		size_t len = make_bundle(b, magics[i], MANIFEST, &h);
+		size_t signed_len = BUNDLE_HEADER_SIZE + h.manifest_len;
+		const uint8_t *sig = b + signed_len;
+		size_t slen = len - signed_len;
+
+		/* what the signature covers, with and without the context */
+		for (int context = 1; context >= 0; context--) {
+			size_t n = 0;
+			if (context) {
+				memcpy(doc, BUNDLE_CONTEXT, BUNDLE_CONTEXT_LEN);
+				n = BUNDLE_CONTEXT_LEN;
+			}
+			memcpy(doc + n, b, signed_len);
+			memset(doc + n + 12, 0, 4);
+			n += signed_len;
+			err[0] = '\0';
+			if (channel_verify(doc, n, sig, slen, keys(), 1, &bare,
+					   err, sizeof(err)) != -EKEYREJECTED)
+				fail_msg("%s, context %d: a bundle's signature "
+					 "taken for a channel's (bare %d)",
+					 magics[i], context, bare);
+			assert_non_null(strstr(err, "bad signature"));
+		}
+		/* the header and manifest as they are in the file */
+		assert_int_equal(channel_verify((const char *)b, signed_len,
+						sig, slen, keys(), 1, &bare,
+						err, sizeof(err)),
+				 -EKEYREJECTED);
+	}
+}
+
+/*
+ * A channel's signature (scripts/mkchannel's, with the context; a format
+ * 1 document's, bare, as `mkbundle --sign` makes it) after a bundle's
+ * header and manifest: whatever the manifest, never a bundle's. The
+ * manifest tried here is the channel document itself, with and without
+ * the channel's context, the only bytes the signature is over.
+ */
+static void test_channel_signature_is_no_bundles(void **state)
+{
+	static const char *const magics[] = { BUNDLE_MAGIC, BUNDLE_MAGIC_1 };
+	static const char *const docs[] = {
+		"{\"format\": 2, \"serial\": 8, "
+		"\"expires\": \"2027-01-31T00:00:00Z\", \"boards\": {}}\n",
+		" \n{\"format\": 1, \"serial\": 5, \"boards\": {}}\n",
+	};
+	uint8_t b[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX + BUNDLE_SIG_MAX];
+	uint8_t digest[32], sig[BUNDLE_SIG_MAX];
+	char text[1024], err[200];
+	struct bundle_header h;
+	bool bare;
+
+	(void)state;
+	for (int context = 1; context >= 0; context--) {
+		const char *doc = docs[!context];
+		channel_digest(doc, strlen(doc), context, digest);
+		size_t slen = sign(digest, sig);
+		assert_int_equal(channel_verify(doc, strlen(doc), sig, slen,
+						keys(), 1, &bare, err,
+						sizeof(err)),
+				 0);
+		assert_int_equal(bare, !context);
+		for (int with = 0; with < 2; with++) {
+			/* "keel-channel" NUL and the document, or it alone */
+			size_t n = 0;
+			if (with) {
+				memcpy(text, CHANNEL_CONTEXT,
+				       CHANNEL_CONTEXT_LEN);
+				n = CHANNEL_CONTEXT_LEN;
+			}
+			memcpy(text + n, doc, strlen(doc) + 1);
+			n += strlen(doc);
+			for (size_t i = 0; i < 2; i++) {
+				memcpy(b, magics[i], BUNDLE_MAGIC_LEN);
+				put_le32(b + 8, n);
+				put_le32(b + 12, slen);
+				memcpy(b + BUNDLE_HEADER_SIZE, text, n);
+				memcpy(b + BUNDLE_HEADER_SIZE + n, sig, slen);
+				assert_int_equal(
+					bundle_header_parse(&h, b,
+							    BUNDLE_HEADER_SIZE,
+							    err, sizeof(err)),
+					0);
+				if (bundle_verify(&h, b, keys(), 1, err,
+						  sizeof(err)) != -EKEYREJECTED)
+					fail_msg("%s: a channel's signature "
+						 "(context %d) taken for a "
+						 "bundle's",
+						 magics[i], context);
+			}
+		}
+	}
+}
+
+/*
+ * The magic is signed, and with it whether the context is: a bundle
+ * relabelled KEELBDL2 to KEELBDL1 (to be checked without the context) or
+ * back is refused.
+ */
+static void test_bundle_relabelled(void **state)
+{
+	static const char *const from[] = { BUNDLE_MAGIC, BUNDLE_MAGIC_1 };
+	uint8_t b[BUNDLE_HEADER_SIZE + BUNDLE_MANIFEST_MAX + BUNDLE_SIG_MAX];
+	struct bundle_header h;
+	char err[200];
+
+	(void)state;
+	for (size_t i = 0; i < 2; i++) {
+		make_bundle(b, from[i], MANIFEST, &h);
+		memcpy(b, from[!i], BUNDLE_MAGIC_LEN);
+		assert_int_equal(bundle_header_parse(&h, b, BUNDLE_HEADER_SIZE,
+						     err, sizeof(err)),
+				 0);
+		assert_int_equal(
+			bundle_verify(&h, b, keys(), 1, err, sizeof(err)),
+			-EKEYREJECTED);
+	}
+}
+
 static void test_rfc3339(void **state)
 {
 	static const struct {
@@ -402,6 +616,9 @@ int main(void)
 		cmocka_unit_test(test_format2_bad),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_digest),
+		cmocka_unit_test(test_bundle_signature_is_no_channels),
+		cmocka_unit_test(test_channel_signature_is_no_bundles),
+		cmocka_unit_test(test_bundle_relabelled),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_rollout),
 	};
