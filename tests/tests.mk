@@ -127,7 +127,9 @@ integration: $(NETD_HOST_BIN) $(IMAGED_HOST_BIN) $(CTR_HARNESS)
 	@NETD=$(NETD_HOST_BIN) IMAGED=$(IMAGED_HOST_BIN) \
 		CTR_HARNESS=$(CTR_HARNESS) $(PYTEST) -v tests/integration
 
-build-test: source
+# after the default board's image: test_reproducible builds its staged
+# root twice
+build-test: source images
 	@$(PYTEST) -q tests/build
 
 # The system tests boot a test image: the board's defconfig plus
