@@ -240,6 +240,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
 	@/usr/bin/python3 tests/bench/pod_probes.py
+	@/usr/bin/python3 tests/bench/workload_revision.py
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] imaged/*/*.[ch] \
