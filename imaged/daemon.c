@@ -175,7 +175,7 @@ int imaged_main(int argc, char **argv)
 		}
 		os_start(&conf);
 		pods_init(&images, ready_fd(), conf.default_host_users,
-			  revision_file());
+			  revision_file(), revision_cut_off());
 		pods_tick(); /* no pods: ready at once, not a poll later */
 	}
 	log_info("listening on %s", sock);

@@ -33,6 +33,7 @@ static const char *const phase_names[] = { "idle", "pulling its images",
 
 static const struct imaged_conf *conf;
 static char running[256]; /* revision_file's answer */
+static bool cut_off; /* revision_cut_off's */
 
 /* The transaction under way */
 static struct {
@@ -137,6 +138,7 @@ void revision_start(const struct imaged_conf *c)
 		/* cut off between its objects going in and its record */
 		long long was = st.applying;
 		st.applying = 0;
+		cut_off = true;
 		outcome(&st, "rolled_back",
 			"revision %lld was being applied when imaged stopped; "
 			"back to revision %lld (it is tried again)",
@@ -155,6 +157,11 @@ void revision_start(const struct imaged_conf *c)
 const char *revision_file(void)
 {
 	return running[0] ? running : NULL;
+}
+
+bool revision_cut_off(void)
+{
+	return cut_off;
 }
 
 /* In the puller: one image, unless the store has it already */

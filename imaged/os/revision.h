@@ -26,6 +26,12 @@ void revision_start(const struct imaged_conf *c);
 const char *revision_file(void);
 
 /*
+ * revision_start went back from one cut off: the containers running now
+ * (an imaged restarted without a reboot) may be of either revision.
+ */
+bool revision_cut_off(void);
+
+/*
  * "workloads status" (imagectl), "workloads apply N" and "workloads
  * refused N REASON" (the poll's child).
  */

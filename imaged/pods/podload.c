@@ -150,6 +150,11 @@ void podload_all(const char *revision)
 		load_file(revision, SRC_REVISION);
 }
 
+void podload_all_revision(const char *revision)
+{
+	load_file(revision, SRC_REVISION);
+}
+
 /* A pod no manifest names any more: its runs stopped, its state gone */
 static void remove_orphan(const char *key)
 {

@@ -13,6 +13,8 @@
  * channel's workload revision that runs (os/revision.c).
  */
 void podload_all(const char *revision);
+/* That file alone, after the rest */
+void podload_all_revision(const char *revision);
 
 /* Runs no pod owns any more (deleted while imaged was down) removed */
 void podload_orphans(void);

@@ -155,15 +155,20 @@ int pods_add(struct pod *spec, struct kobj *obj, struct obj_rt *owner,
 }
 
 void pods_init(const struct images_ctx *x, int fd, bool host_users,
-	       const char *revision)
+	       const char *revision, bool fresh)
 {
 	images = x;
 	default_host_users = host_users;
 	ready_fd = fd;
-	podload_all(revision);
+	podload_all(fresh ? NULL : revision);
 	/* the workloads' pods first: their runs are adopted, not orphans */
 	workloads_step();
 	podload_orphans();
+	if (fresh && revision) {
+		/* every run the revision's pods had is gone: made again */
+		podload_all_revision(revision);
+		workloads_step();
+	}
 	log_info("%zu pods, %zu other objects", n_pods, n_objs);
 }
 

@@ -117,10 +117,12 @@ struct pod_rt {
 /*
  * Load every pod and adopt what runs; ready_fd (or -1) hears when they
  * run. host_users: imaged.conf's default_host_users. revision: the
- * workload revision's file that runs, or NULL.
+ * workload revision's file that runs, or NULL; fresh: none of its pods'
+ * runs is adopted (they may be another revision's: they are stopped,
+ * and its pods start from its file).
  */
 void pods_init(const struct images_ctx *x, int ready_fd, bool host_users,
-	       const char *revision);
+	       const char *revision, bool fresh);
 
 /*
  * Reconcile every pod: after a request, a child that ended, a watched

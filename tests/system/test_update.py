@@ -1197,7 +1197,8 @@ def started(m, pod):
 
 
 def serves(m, port):
-    return m.check(f"wget -qO- -T 5 http://127.0.0.1:{port}/").strip()
+    """What the pod on port serves, or what went wrong."""
+    return m.run(f"wget -qO- -T 5 http://127.0.0.1:{port}/")[1].strip()
 
 
 @pytest.mark.one_arch("x86_64")
@@ -1209,8 +1210,9 @@ def test_workload_revisions(workdir):
     """One boot, and a power cut: revision 1 (two pods) applied on the
     first poll that offers it; 2 changes one pod's image and leaves the
     other running untouched; 3 has a pod that never gets ready: rolled
-    back to 2 and not tried again; 4 cut off by a power cut while its
-    pods start: the host comes back with 2, whole."""
+    back to 2 and not tried again; 4 cut off, while its pods start, by
+    imaged's death (its containers run on) and by a power cut: the host
+    comes back with 2, whole, each time."""
     work = os.path.join(workdir, "serve")
     os.mkdir(work)
     web_images(work)
@@ -1290,12 +1292,33 @@ def test_workload_revisions(workdir):
         assert re.search(r"^workloads: revision 2 \(revision 3 rejected "
                          r"here\)$", status(m), re.M)
 
-        # a power cut while 4's pods start
+        # imaged killed while 4's pods start (no reboot: they run on)
         write_channel_workloads(work, 4, 4, port)
+        wait_wl(m, r"^applying: 4 \(waiting for its pods")
+        write_channel_workloads(work, 5, 2, port)
+        m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
+        deadline = time.time() + 90
+        while True:
+            rc, text = m.run("imagectl workloads status")
+            if rc == 0 and revision_pods(text) == {"web": "Running",
+                                                   "api": "Running"}:
+                break
+            assert time.time() < deadline, text
+            time.sleep(1)
+        assert re.search(r"^revision: 2$", text, re.M), text
+        # none of 4's containers was taken for 2's: web is 2's again
+        deadline = time.time() + 30
+        while serves(m, 8081) != "web 2":
+            assert time.time() < deadline, m.check("imagectl pods")
+            time.sleep(1)
+        assert "slow" not in m.check("imagectl pods")
+
+        # a power cut while 4's pods start
+        write_channel_workloads(work, 6, 4, port)
         wait_wl(m, r"^applying: 4 \(waiting for its pods")
         m.kill()
         # offered again at the next boot, it would be applied again
-        write_channel_workloads(work, 5, 2, port)
+        write_channel_workloads(work, 7, 2, port)
         m = boot(disk, workdir)
         text = wl_status(m)
         assert re.search(r"^revision: 2$", text, re.M) and \
