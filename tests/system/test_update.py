@@ -1210,9 +1210,10 @@ def test_workload_revisions(workdir):
     """One boot, and a power cut: revision 1 (two pods) applied on the
     first poll that offers it; 2 changes one pod's image and leaves the
     other running untouched; 3 has a pod that never gets ready: rolled
-    back to 2 and not tried again; 4 cut off, while its pods start, by
-    imaged's death (its containers run on) and by a power cut: the host
-    comes back with 2, whole, each time."""
+    back to 2 and not tried again; 4 has a document keel does not take:
+    refused, nothing touched; 5 cut off, while its pods start, by imaged's
+    death (its containers run on) and by a power cut: the host comes back
+    with 2, whole, each time."""
     work = os.path.join(workdir, "serve")
     os.mkdir(work)
     web_images(work)
@@ -1223,7 +1224,7 @@ def test_workload_revisions(workdir):
     revision_file(work, 3, [("web", "2", 8081, 8081, ""),
                             ("api", "1", 8082, 8099, "")])
     # slow is ready only long after the power cut
-    revision_file(work, 4, [("web", "1", 8081, 8081, ""), a,
+    revision_file(work, 5, [("web", "1", 8081, 8081, ""), a,
                             ("slow", "1", 8083, 8083,
                              "      initialDelaySeconds: 600\n")])
     httpd = serve(work)
@@ -1292,10 +1293,22 @@ def test_workload_revisions(workdir):
         assert re.search(r"^workloads: revision 2 \(revision 3 rejected "
                          r"here\)$", status(m), re.M)
 
-        # imaged killed while 4's pods start (no reboot: they run on)
+        # a document keel does not take: refused whole, nothing touched
+        with open(os.path.join(work, "fleet-4.yaml"), "w") as f:
+            f.write(WEB_POD.format(name="web", tag="2", port=8081, probe=8081,
+                                   extra="").replace("    command:",
+                                                     "    comand:"))
         write_channel_workloads(work, 4, 4, port)
-        wait_wl(m, r"^applying: 4 \(waiting for its pods")
-        write_channel_workloads(work, 5, 2, port)
+        text = wait_wl(m, r"^last: refused")
+        assert re.search(r"revision 4: http://10\.0\.2\.2:\d+/fleet-4\.yaml:"
+                         r"\d+: spec\.containers\[0\]\.comand", text), text
+        assert re.search(r"^rejected: 4$", text, re.M), text
+        assert started(m, "web") == web_start
+
+        # imaged killed while 5's pods start (no reboot: they run on)
+        write_channel_workloads(work, 5, 5, port)
+        wait_wl(m, r"^applying: 5 \(waiting for its pods")
+        write_channel_workloads(work, 6, 2, port)
         m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
         deadline = time.time() + 90
         while True:
@@ -1313,17 +1326,17 @@ def test_workload_revisions(workdir):
             time.sleep(1)
         assert "slow" not in m.check("imagectl pods")
 
-        # a power cut while 4's pods start
-        write_channel_workloads(work, 6, 4, port)
-        wait_wl(m, r"^applying: 4 \(waiting for its pods")
+        # a power cut while 5's pods start
+        write_channel_workloads(work, 7, 5, port)
+        wait_wl(m, r"^applying: 5 \(waiting for its pods")
         m.kill()
         # offered again at the next boot, it would be applied again
-        write_channel_workloads(work, 7, 2, port)
+        write_channel_workloads(work, 8, 2, port)
         m = boot(disk, workdir)
         text = wl_status(m)
         assert re.search(r"^revision: 2$", text, re.M) and \
             re.search(r"^applying: none$", text, re.M), text
-        assert re.search(r"revision 4 was being applied when imaged "
+        assert re.search(r"revision 5 was being applied when imaged "
                          r"stopped; back to revision 2", text), text
         deadline = time.time() + 90
         while revision_pods(wl_status(m)) != {"web": "Running",
@@ -1343,7 +1356,8 @@ def test_workload_revisions(workdir):
             ("workloads", "applied", r"^revision 2 applied"),
             ("workloads", "rolled_back", r"^revision 3: pod api is Running, "
                                          r"not ready"),
-            ("workloads", "rolled_back", r"^revision 4 was being applied "
+            ("workloads", "refused", r"^revision 4: \S+fleet-4\.yaml:\d+: "),
+            ("workloads", "rolled_back", r"^revision 5 was being applied "
                                          r"when imaged stopped"),
         ])
         back = next(d for d in docs if d["report"] == "outcome" and
