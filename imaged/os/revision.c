@@ -87,21 +87,26 @@ static void outcome(struct rev_state *st, const char *result, const char *fmt,
 	report_outcome("workloads", result, "%s", st->reason);
 }
 
-/* Revision files no longer wanted: all but current (and the one going) */
+/*
+ * Revision files no longer wanted: all but current's, and the one a
+ * transaction under way reads (a poll may refuse another meanwhile).
+ */
 static void prune(const struct rev_state *st)
 {
 	DIR *d = opendir(REV_DIR);
 	struct dirent *e;
-	char keep1[32], keep2[32], path[300];
+	char keep1[32], keep2[32], keep3[32], path[300];
 
 	if (!d)
 		return;
 	snprintf(keep1, sizeof(keep1), "%lld.yaml", st->current);
 	snprintf(keep2, sizeof(keep2), "%lld.yaml", st->applying);
+	snprintf(keep3, sizeof(keep3), "%lld.yaml",
+		 tx.phase != RP_IDLE ? tx.rev : 0);
 	while ((e = readdir(d))) {
 		const char *dot = strrchr(e->d_name, '.');
 		if (!dot || strcmp(dot, ".yaml") || !strcmp(e->d_name, keep1) ||
-		    !strcmp(e->d_name, keep2))
+		    !strcmp(e->d_name, keep2) || !strcmp(e->d_name, keep3))
 			continue;
 		snprintf(path, sizeof(path), REV_DIR "/%s", e->d_name);
 		unlink(path);
@@ -124,6 +129,8 @@ static int read_objects(long long rev, char *file, size_t flen, struct kobj **o,
 	if ((len = read_text(file, text, sizeof(text))) < 0)
 		return errmsg(err, errlen, (int)len, "%s: %s", file,
 			      strerror((int)-len));
+	if (rev_text_empty(text, (size_t)len))
+		return 0;
 	return kobjs_parse(text, (size_t)len, file, o, MANIFEST_OBJECTS_MAX, n,
 			   err, errlen);
 }
@@ -225,7 +232,6 @@ static void refuse(long long rev, const char *why)
 	rev_state_load(&st);
 	if (rev > st.rejected)
 		st.rejected = rev;
-	st.applying = 0;
 	outcome(&st, "refused", "revision %lld: %s; revision %lld stays", rev,
 		why, st.current);
 	prune(&st);
@@ -327,21 +333,22 @@ static void step(enum rev_event ev)
 	case RP_PULLING:
 		if (ev == EV_PULL_FAILED) {
 			forget_objects();
-			refuse(tx.rev, tx.why);
 			set_phase(RP_IDLE);
+			refuse(tx.rev, tx.why);
 		} else if (ev == EV_PULLED) {
 			replace();
 			set_phase(RP_WAITING);
 		}
 		return;
 	case RP_WAITING:
+		if (ev != EV_READY && ev != EV_TIMEOUT)
+			return;
+		/* idle first: its file is pruned with the rest when rejected */
+		set_phase(RP_IDLE);
 		if (ev == EV_READY)
 			commit();
-		else if (ev == EV_TIMEOUT)
-			roll_back();
 		else
-			return;
-		set_phase(RP_IDLE);
+			roll_back();
 		return;
 	}
 }

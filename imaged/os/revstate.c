@@ -112,6 +112,27 @@ enum rev_verdict rev_wanted(const struct rev_state *st, long long rev,
 	return REV_TAKE;
 }
 
+bool rev_text_empty(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t e = i;
+		while (e < len && text[e] != '\n')
+			e++;
+		size_t s = i;
+		while (s < e &&
+		       (text[s] == ' ' || text[s] == '\t' || text[s] == '\r'))
+			s++;
+		bool blank = s == e || text[s] == '#' ||
+			     (e - s >= 3 && !strncmp(text + s, "---", 3) &&
+			      (e - s == 3 || text[s + 3] == ' ' ||
+			       text[s + 3] == '\r'));
+		if (!blank)
+			return false;
+		i = e + 1;
+	}
+	return true;
+}
+
 void rev_file(long long rev, char *out, size_t len)
 {
 	snprintf(out, len, REV_DIR "/%lld.yaml", rev);

@@ -53,6 +53,12 @@ enum rev_verdict {
 enum rev_verdict rev_wanted(const struct rev_state *st, long long rev,
 			    int rollout, int slot);
 
+/*
+ * A revision file with no object: blank lines, comments and "---" alone
+ * (a revision that removes every object the channel manages).
+ */
+bool rev_text_empty(const char *text, size_t len);
+
 /* REV_DIR/<rev>.yaml */
 void rev_file(long long rev, char *out, size_t len);
 

@@ -1351,6 +1351,14 @@ def test_workload_revisions(workdir):
         assert m.check("ls /var/lib/keel/revisions").split() == \
             ["2.yaml", "state"]
 
+        # an empty revision: every pod the channel manages goes
+        with open(os.path.join(work, "fleet-6.yaml"), "w") as f:
+            f.write("# nothing here for now\n")
+        write_channel_workloads(work, 9, 6, port)
+        text = wait_wl(m, r"^revision: 6$")
+        assert revision_pods(text) == {}, text
+        assert "web" not in m.check("imagectl pods")
+
         docs = wait_reports(received, [
             ("workloads", "applied", r"^revision 1 applied"),
             ("workloads", "applied", r"^revision 2 applied"),

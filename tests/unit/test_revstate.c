@@ -104,6 +104,28 @@ static void test_wanted(void **state)
 	assert_int_equal(rev_wanted(&st, 1, 100, 99), REV_TAKE);
 }
 
+static void test_empty(void **state)
+{
+	static const char *const empty[] = {
+		"",
+		"\n\n",
+		"# nothing yet\n---\n  \n",
+		"--- \n\t\r\n---",
+	};
+	static const char *const not_empty[] = {
+		"apiVersion: v1\n", "---\nkind: Pod", "----\n",
+		"---x\n",	    "# c\n  a: b\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(empty) / sizeof(*empty); i++)
+		if (!rev_text_empty(empty[i], strlen(empty[i])))
+			fail_msg("'%s' is not empty", empty[i]);
+	for (size_t i = 0; i < sizeof(not_empty) / sizeof(*not_empty); i++)
+		if (rev_text_empty(not_empty[i], strlen(not_empty[i])))
+			fail_msg("'%s' is empty", not_empty[i]);
+}
+
 static void test_file(void **state)
 {
 	char path[128];
@@ -119,6 +141,7 @@ int main(void)
 		cmocka_unit_test(test_parse_format),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_wanted),
+		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
