@@ -1211,9 +1211,10 @@ def test_workload_revisions(workdir):
     first poll that offers it; 2 changes one pod's image and leaves the
     other running untouched; 3 has a pod that never gets ready: rolled
     back to 2 and not tried again; 4 has a document keel does not take:
-    refused, nothing touched; 5 cut off, while its pods start, by imaged's
-    death (its containers run on) and by a power cut: the host comes back
-    with 2, whole, each time."""
+    refused, nothing touched; 5 names an image that cannot be pulled:
+    refused before anything changes; 6 cut off, while its pods start, by
+    imaged's death (its containers run on) and by a power cut: the host
+    comes back with 2, whole, each time; 7 is empty: every pod goes."""
     work = os.path.join(workdir, "serve")
     os.mkdir(work)
     web_images(work)
@@ -1224,7 +1225,7 @@ def test_workload_revisions(workdir):
     revision_file(work, 3, [("web", "2", 8081, 8081, ""),
                             ("api", "1", 8082, 8099, "")])
     # slow is ready only long after the power cut
-    revision_file(work, 5, [("web", "1", 8081, 8081, ""), a,
+    revision_file(work, 6, [("web", "1", 8081, 8081, ""), a,
                             ("slow", "1", 8083, 8083,
                              "      initialDelaySeconds: 600\n")])
     httpd = serve(work)
@@ -1305,10 +1306,28 @@ def test_workload_revisions(workdir):
         assert re.search(r"^rejected: 4$", text, re.M), text
         assert started(m, "web") == web_start
 
-        # imaged killed while 5's pods start (no reboot: they run on)
-        write_channel_workloads(work, 5, 5, port)
-        wait_wl(m, r"^applying: 5 \(waiting for its pods")
-        write_channel_workloads(work, 6, 2, port)
+        # an image that cannot be pulled: refused before anything changes
+        # (web's new image is in the store; it is not touched either)
+        revision_file(work, 5, [("web", "1", 8081, 8081, ""), a,
+                                ("gone", "1", 8084, 8084, "")])
+        with open(os.path.join(work, "fleet-5.yaml")) as f:
+            text = f.read().replace("image: keel/web:1\n    command: [httpd, "
+                                    "-f, -p, \"8084\"",
+                                    "image: 10.0.2.2:1/none:1\n    command: "
+                                    "[httpd, -f, -p, \"8084\"")
+        with open(os.path.join(work, "fleet-5.yaml"), "w") as f:
+            f.write(text)
+        write_channel_workloads(work, 6, 5, port)
+        text = wait_wl(m, r"^rejected: 5$")
+        assert re.search(r"^last: refused .*revision 5: pull "
+                         r"10\.0\.2\.2:1/none:1: ", text, re.M), text
+        assert revision_pods(text) == {"web": "Running", "api": "Running"}, text
+        assert started(m, "web") == web_start and serves(m, 8081) == "web 2"
+
+        # imaged killed while 6's pods start (no reboot: they run on)
+        write_channel_workloads(work, 7, 6, port)
+        wait_wl(m, r"^applying: 6 \(waiting for its pods")
+        write_channel_workloads(work, 8, 2, port)
         m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
         deadline = time.time() + 90
         while True:
@@ -1326,17 +1345,17 @@ def test_workload_revisions(workdir):
             time.sleep(1)
         assert "slow" not in m.check("imagectl pods")
 
-        # a power cut while 5's pods start
-        write_channel_workloads(work, 7, 5, port)
-        wait_wl(m, r"^applying: 5 \(waiting for its pods")
+        # a power cut while 6's pods start
+        write_channel_workloads(work, 9, 6, port)
+        wait_wl(m, r"^applying: 6 \(waiting for its pods")
         m.kill()
         # offered again at the next boot, it would be applied again
-        write_channel_workloads(work, 8, 2, port)
+        write_channel_workloads(work, 10, 2, port)
         m = boot(disk, workdir)
         text = wl_status(m)
         assert re.search(r"^revision: 2$", text, re.M) and \
             re.search(r"^applying: none$", text, re.M), text
-        assert re.search(r"revision 5 was being applied when imaged "
+        assert re.search(r"revision 6 was being applied when imaged "
                          r"stopped; back to revision 2", text), text
         deadline = time.time() + 90
         while revision_pods(wl_status(m)) != {"web": "Running",
@@ -1352,10 +1371,10 @@ def test_workload_revisions(workdir):
             ["2.yaml", "state"]
 
         # an empty revision: every pod the channel manages goes
-        with open(os.path.join(work, "fleet-6.yaml"), "w") as f:
+        with open(os.path.join(work, "fleet-7.yaml"), "w") as f:
             f.write("# nothing here for now\n")
-        write_channel_workloads(work, 9, 6, port)
-        text = wait_wl(m, r"^revision: 6$")
+        write_channel_workloads(work, 11, 7, port)
+        text = wait_wl(m, r"^revision: 7$")
         assert revision_pods(text) == {}, text
         assert "web" not in m.check("imagectl pods")
 
@@ -1365,7 +1384,8 @@ def test_workload_revisions(workdir):
             ("workloads", "rolled_back", r"^revision 3: pod api is Running, "
                                          r"not ready"),
             ("workloads", "refused", r"^revision 4: \S+fleet-4\.yaml:\d+: "),
-            ("workloads", "rolled_back", r"^revision 5 was being applied "
+            ("workloads", "refused", r"^revision 5: pull "),
+            ("workloads", "rolled_back", r"^revision 6 was being applied "
                                          r"when imaged stopped"),
         ])
         back = next(d for d in docs if d["report"] == "outcome" and
