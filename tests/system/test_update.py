@@ -1117,6 +1117,41 @@ spec:
 {extra}"""
 
 
+DEPLOYMENT = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: greeting
+data:
+  text: hello
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sleepers
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: sleepers
+  template:
+    metadata:
+      labels:
+        app: sleepers
+    spec:
+      hostNetwork: true
+      containers:
+      - name: c
+        image: keel/web:1
+        command: [sleep, "3600"]
+        env:
+        - name: GREETING
+          valueFrom:
+            configMapKeyRef:
+              name: greeting
+              key: text
+"""
+
+
 def revision_file(work, rev, pods):
     """fleet-<rev>.yaml: the pods (name, tag, port, probe port, extra)."""
     docs = [WEB_POD.format(name=n, tag=t, port=p, probe=q, extra=x)
@@ -1214,7 +1249,8 @@ def test_workload_revisions(workdir):
     refused, nothing touched; 5 names an image that cannot be pulled:
     refused before anything changes; 6 cut off, while its pods start, by
     imaged's death (its containers run on) and by a power cut: the host
-    comes back with 2, whole, each time; 7 is empty: every pod goes."""
+    comes back with 2, whole, each time; 7 is a Deployment and a
+    ConfigMap; 8 is empty: every object goes."""
     work = os.path.join(workdir, "serve")
     os.mkdir(work)
     web_images(work)
@@ -1370,13 +1406,24 @@ def test_workload_revisions(workdir):
         assert m.check("ls /var/lib/keel/revisions").split() == \
             ["2.yaml", "state"]
 
-        # an empty revision: every pod the channel manages goes
+        # a Deployment and the ConfigMap its pods read, in place of the pods
         with open(os.path.join(work, "fleet-7.yaml"), "w") as f:
-            f.write("# nothing here for now\n")
+            f.write(DEPLOYMENT)
         write_channel_workloads(work, 11, 7, port)
         text = wait_wl(m, r"^revision: 7$")
+        assert revision_pods(text) == {"sleepers-0": "Running",
+                                       "sleepers-1": "Running"}, text
+        assert m.check("imagectl exec sleepers-0 -- sh -c 'echo $GREETING'")\
+            .strip() == "hello"
+
+        # an empty revision: every object the channel manages goes
+        with open(os.path.join(work, "fleet-8.yaml"), "w") as f:
+            f.write("# nothing here for now\n")
+        write_channel_workloads(work, 12, 8, port)
+        text = wait_wl(m, r"^revision: 8$")
         assert revision_pods(text) == {}, text
-        assert "web" not in m.check("imagectl pods")
+        assert "sleepers" not in m.check("imagectl pods")
+        assert "greeting" not in m.check("imagectl get configmaps")
 
         docs = wait_reports(received, [
             ("workloads", "applied", r"^revision 1 applied"),
