@@ -7,6 +7,7 @@
 #include "images/images.h"
 #include "log.h"
 #include "os/osreq.h"
+#include "os/revision.h"
 #include "pods/podreq.h"
 #include "pods/pods.h"
 
@@ -84,7 +85,7 @@ static void reap(void)
 	int status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		if (host_parts && !os_reaped(pid))
+		if (host_parts && !os_reaped(pid, status))
 			pods_reaped(pid, status);
 }
 
@@ -173,7 +174,8 @@ int imaged_main(int argc, char **argv)
 			_exit(0);
 		}
 		os_start(&conf);
-		pods_init(&images, ready_fd(), conf.default_host_users);
+		pods_init(&images, ready_fd(), conf.default_host_users,
+			  revision_file(), revision_cut_off());
 		pods_tick(); /* no pods: ready at once, not a poll later */
 	}
 	log_info("listening on %s", sock);

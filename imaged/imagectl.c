@@ -31,6 +31,9 @@ static int usage(FILE *f)
 		"  os rollback [--no-reboot]\n"
 		"  os report            (the status report this host sends "
 		"now)\n"
+		"  workloads status     (the channel's workload revision: its "
+		"pods,\n"
+		"                       the last outcome and why)\n"
 		"  apply -f FILE|- [--dry-run]   (Kubernetes manifests: Pod,\n"
 		"                       Deployment, DaemonSet, Job, "
 		"ConfigMap,\n"
@@ -56,7 +59,7 @@ static int usage(FILE *f)
 static const char *const commands[] = {
 	"os",	"pull",	 "images", "inspect",  "rm",	  "prune",
 	"load", "pods",	 "ps",	   "describe", "apply",	  "delete",
-	"stop", "start", "run",	   "get",      "rollout",
+	"stop", "start", "run",	   "get",      "rollout", "workloads",
 };
 
 /* imaged runs elsewhere: a file it is to read goes as an absolute path */

@@ -11,6 +11,7 @@
 #define UPDATE_STATUS_FILE IMAGED_RUN_DIR "/update.status"
 #define GATE_STATUS_FILE IMAGED_RUN_DIR "/gate.status"
 #define CHANNEL_STATUS_FILE IMAGED_RUN_DIR "/channel.status"
+#define WORKLOADS_STATUS_FILE IMAGED_RUN_DIR "/workloads.status"
 #define MACHINE_ID_FILE "/var/lib/keel/machine-id"
 /* The user's settings on the ESP, over IMAGED_CONF (README.md) */
 #define ESP_UPDATE_CONF "/boot/config/update.conf"

@@ -6,6 +6,7 @@
 #include "text.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +21,39 @@ void conf_defaults(struct imaged_conf *c)
 	c->default_host_users = true;
 	c->update_stall_timeout = 120;
 	c->verify_after_write = true;
+	c->workload_timeout = 300;
+}
+
+/* The keys that are a whole number in a range */
+static int *int_key(struct imaged_conf *c, const char *key, int *lo, int *hi)
+{
+	const struct {
+		const char *key;
+		size_t off;
+		int lo, hi;
+	} keys[] = {
+		{ "update_tries", offsetof(struct imaged_conf, update_tries), 1,
+		  9 },
+		{ "health_timeout",
+		  offsetof(struct imaged_conf, health_timeout), 1, 86400 },
+		{ "report_interval",
+		  offsetof(struct imaged_conf, report_interval), 60, 604800 },
+		{ "poll_interval", offsetof(struct imaged_conf, poll_interval),
+		  10, 604800 },
+		{ "update_stall_timeout",
+		  offsetof(struct imaged_conf, update_stall_timeout), 5,
+		  86400 },
+		{ "workload_timeout",
+		  offsetof(struct imaged_conf, workload_timeout), 5, 86400 },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (!strcmp(key, keys[i].key)) {
+			*lo = keys[i].lo;
+			*hi = keys[i].hi;
+			return (int *)((char *)c + keys[i].off);
+		}
+	return NULL;
 }
 
 /* An http(s):// URL (or, with file, a file:/// one), or "" for none. */
@@ -45,12 +79,10 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 	}
 	*eq = '\0';
 	char *key = text_trim(line), *val = text_trim(eq + 1);
+	int lo, hi, *n = int_key(c, key, &lo, &hi);
 
-	if (!strcmp(key, "update_tries")) {
-		if (text_range(val, 1, 9, &c->update_tries))
-			goto bad;
-	} else if (!strcmp(key, "health_timeout")) {
-		if (text_range(val, 1, 86400, &c->health_timeout))
+	if (n) {
+		if (text_range(val, lo, hi, n))
 			goto bad;
 	} else if (!strcmp(key, "health_command")) {
 		if (strlen(val) >= sizeof(c->health_command))
@@ -75,19 +107,10 @@ static int conf_line(struct imaged_conf *c, char *line, char *why,
 	} else if (!strcmp(key, "report_url")) {
 		if (url_set(c->report_url, sizeof(c->report_url), val, false))
 			goto bad;
-	} else if (!strcmp(key, "report_interval")) {
-		if (text_range(val, 60, 604800, &c->report_interval))
-			goto bad;
 	} else if (!strcmp(key, "default_host_users")) {
 		if ((b = text_bool(val)) < 0)
 			goto bad;
 		c->default_host_users = b;
-	} else if (!strcmp(key, "poll_interval")) {
-		if (text_range(val, 10, 604800, &c->poll_interval))
-			goto bad;
-	} else if (!strcmp(key, "update_stall_timeout")) {
-		if (text_range(val, 5, 86400, &c->update_stall_timeout))
-			goto bad;
 	} else if (!strcmp(key, "verify_after_write")) {
 		if ((b = text_bool(val)) < 0)
 			goto bad;

@@ -24,6 +24,8 @@ struct imaged_conf {
 	int update_stall_timeout;
 	/* read the written slot back through the same checks */
 	bool verify_after_write;
+	/* seconds a workload revision's pods have to be ready */
+	int workload_timeout;
 };
 
 void conf_defaults(struct imaged_conf *c);

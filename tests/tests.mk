@@ -15,7 +15,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/os/bootstate.c imaged/os/bootstate_file.c imaged/os/bundle.c \
 	imaged/os/vtree.c imaged/os/cachunker.c imaged/os/caindex.c \
 	imaged/net/http.c imaged/imaged_conf.c imaged/os/channel.c imaged/os/floor.c \
-	imaged/os/report.c imaged/os/reportq.c imaged/os/expect.c imaged/os/source.c \
+	imaged/os/report.c imaged/os/reportq.c imaged/os/revstate.c imaged/os/expect.c imaged/os/source.c \
 	imaged/net/tls.c imaged/oci/ref.c imaged/oci/oci.c imaged/oci/json.c \
 	imaged/oci/platform.c imaged/os/seed.c imaged/os/castore.c \
 	imaged/os/fetchahead.c imaged/os/pipeline.c imaged/os/download.c \
@@ -242,6 +242,7 @@ bench: images
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
 	@/usr/bin/python3 tests/bench/pod_probes.py
+	@/usr/bin/python3 tests/bench/workload_revision.py
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] imaged/*/*.[ch] \

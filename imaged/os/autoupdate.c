@@ -10,6 +10,7 @@
 #include "os/reboot.h"
 #include "os/release.h"
 #include "os/reporter.h"
+#include "os/revfetch.h"
 #include "os/slots.h"
 #include "os/update.h"
 #include "progress.h"
@@ -93,9 +94,8 @@ static long fetch_file(const char *path, char *buf, size_t max, char *err,
 	return got;
 }
 
-/* A whole small document: its length, or -errno with err set. */
-static long fetch(const char *url, char *buf, size_t max, char *err,
-		  size_t errlen)
+long autoupdate_fetch(const char *url, char *buf, size_t max, char *err,
+		      size_t errlen)
 {
 	struct http_conn *c;
 	size_t got = 0;
@@ -172,13 +172,15 @@ static int channel_get(const struct imaged_conf *c, struct channel *ch,
 	bool bare;
 	int r;
 
-	long len = fetch(c->channel_url, doc, sizeof(doc), err, sizeof(err));
+	long len = autoupdate_fetch(c->channel_url, doc, sizeof(doc), err,
+				    sizeof(err));
 	if (len < 0) {
 		channel_status("unreachable", "unreachable: %s", err);
 		return len;
 	}
 	snprintf(sigurl, sizeof(sigurl), "%s.sig", c->channel_url);
-	long slen = fetch(sigurl, (char *)sig, sizeof(sig), err, sizeof(err));
+	long slen = autoupdate_fetch(sigurl, (char *)sig, sizeof(sig), err,
+				     sizeof(err));
 	if (slen < 0) {
 		channel_status("unreachable", "no signature: %s", err);
 		return slen;
@@ -345,6 +347,9 @@ void autoupdate_poll(const struct imaged_conf *c)
 		return;
 	believed = ch.serial;
 	channel_keep(&ch);
+	/* the daemon applies it: the OS install below may go on meanwhile */
+	if (ch.workloads.given)
+		revfetch_offer(&ch.workloads);
 	if (!ch.os) {
 		channel_status("fetched",
 			       "serial %lld has nothing for board %s",

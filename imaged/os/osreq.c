@@ -9,6 +9,7 @@
 #include "os/install.h"
 #include "os/reboot.h"
 #include "os/reporter.h"
+#include "os/revision.h"
 #include "os/slots.h"
 #include "os/update.h"
 
@@ -126,6 +127,7 @@ void os_start(const struct imaged_conf *c)
 {
 	conf = c;
 	report_start(c);
+	revision_start(c);
 	unlink(UPDATE_STATUS_FILE);
 	/* an install killed midway (crash, OOM) may have left it writable */
 	esp_writable(false);
@@ -148,6 +150,8 @@ bool os_handle(int fd, int argc, char **argv)
 	static char text[8192];
 	char msg[512];
 
+	if (revision_handle(fd, argc, argv))
+		return true;
 	if (argc < 2 || strcmp(argv[0], "os"))
 		return false;
 	argv++;
@@ -194,8 +198,10 @@ bool os_handle(int fd, int argc, char **argv)
 	return true;
 }
 
-bool os_reaped(pid_t pid)
+bool os_reaped(pid_t pid, int status)
 {
+	if (revision_reaped(pid, status))
+		return true;
 	if (pid == install_pid)
 		install_pid = 0;
 	else if (pid == gate_pid)
@@ -209,13 +215,16 @@ long long os_due_in_ms(void)
 {
 	long long now = monotonic_ms(), r = report_due_in_ms();
 	long long p = poll_at < 0 ? -1 : poll_at > now ? poll_at - now : 0;
+	long long w = revision_due_in_ms();
 
-	return p < 0 ? r : r < 0 || p < r ? p : r;
+	r = p < 0 ? r : r < 0 || p < r ? p : r;
+	return w < 0 ? r : r < 0 || w < r ? w : r;
 }
 
 void os_tick(void)
 {
 	report_tick();
+	revision_tick();
 	if (poll_at < 0 || monotonic_ms() < poll_at)
 		return;
 	/* not while the gate judges this boot or an install runs */

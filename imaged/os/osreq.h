@@ -14,11 +14,17 @@
  */
 void os_start(const struct imaged_conf *c);
 
-/* An `os ...` request answered on fd; false when argv is not one. */
+/*
+ * An `os ...` or `workloads ...` request answered on fd; false when argv
+ * is neither.
+ */
 bool os_handle(int fd, int argc, char **argv);
 
-/* pid, a child that ended, was one of ours (the gate, an install). */
-bool os_reaped(pid_t pid);
+/*
+ * pid, a child that ended with status, was one of ours (the gate, an
+ * install, a workload revision's puller).
+ */
+bool os_reaped(pid_t pid, int status);
 
 /* ms until os_tick has work (a channel poll), 0 for now, or -1. */
 long long os_due_in_ms(void);

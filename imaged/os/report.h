@@ -51,7 +51,7 @@ struct report {
 	long long channel_serial; /* -1: none believed yet */
 	char channel_expires[RFC3339_MAX]; /* "" for none */
 	char floor[BUNDLE_VERSION_MAX]; /* "" for none */
-	/* workload revisions: -1 for none (null) until they are applied */
+	/* workload revisions (os/revstate.h): -1 for none (null) */
 	long long workloads_current, workloads_rejected;
 	bool has_last;
 	struct report_outcome last;

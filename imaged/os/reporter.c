@@ -9,6 +9,7 @@
 #include "os/release.h"
 #include "os/report.h"
 #include "os/reportq.h"
+#include "os/revstate.h"
 #include "os/slots.h"
 #include "os/update.h"
 #include "pods/pods.h"
@@ -89,6 +90,7 @@ static void first_line(const char *path, char *buf, size_t len)
 static void collect(struct report *r)
 {
 	char text[REPORT_REASON_MAX * 2];
+	struct rev_state rev;
 
 	report_init(r);
 	rfc3339_format(time(NULL), r->time);
@@ -106,6 +108,9 @@ static void collect(struct report *r)
 	first_line(CHANNEL_EXPIRES, r->channel_expires,
 		   sizeof(r->channel_expires));
 	floor_read(VERSION_FLOOR, r->floor, sizeof(r->floor));
+	rev_state_load(&rev);
+	r->workloads_current = rev.current ? rev.current : -1;
+	r->workloads_rejected = rev.rejected ? rev.rejected : -1;
 	collect_pods(r);
 	if (read_text(REPORT_LAST, text, sizeof(text)) > 0)
 		r->has_last = !report_outcome_parse(&r->last, text);

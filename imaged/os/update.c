@@ -3,6 +3,7 @@
 #include "log.h"
 #include "os/bundle.h"
 #include "os/floor.h"
+#include "os/revstate.h"
 #include "os/slots.h"
 
 #include <dirent.h>
@@ -121,12 +122,13 @@ int update_rollback(char *msg, size_t len)
 
 /*
  * The newest channel document believed here, the version floor, and the
- * workload revision (none until workload revisions are applied).
+ * workload revision that runs (and the last one rejected here).
  */
 static void status_fleet(char *buf, size_t len)
 {
 	char serial[32] = "", expires[64] = "", floor[BUNDLE_VERSION_MAX + 2];
 	size_t used = strlen(buf);
+	struct rev_state st;
 
 	if (read_text(CHANNEL_SERIAL, serial, sizeof(serial)) > 0) {
 		read_text(CHANNEL_EXPIRES, expires, sizeof(expires));
@@ -138,9 +140,26 @@ static void status_fleet(char *buf, size_t len)
 		used = strlen(buf);
 	}
 	floor_read(VERSION_FLOOR, floor, sizeof(floor));
+	rev_state_load(&st);
 	snprintf(buf + used, len - used,
-		 "version floor: %s\nworkloads: revision none\n",
-		 floor[0] ? floor : "none");
+		 "version floor: %s\nworkloads: ", floor[0] ? floor : "none");
+	used = strlen(buf);
+	if (st.current)
+		snprintf(buf + used, len - used, "revision %lld", st.current);
+	else
+		snprintf(buf + used, len - used, "revision none");
+	used = strlen(buf);
+	if (st.applying)
+		snprintf(buf + used, len - used, ", applying %lld",
+			 st.applying);
+	used = strlen(buf);
+	if (st.rejected)
+		snprintf(buf + used, len - used, " (revision %lld %s here)",
+			 st.rejected,
+			 !strcmp(st.outcome, "refused") ? "refused"
+							: "rejected");
+	used = strlen(buf);
+	snprintf(buf + used, len - used, "\n");
 }
 
 void update_status(char *buf, size_t len)

@@ -141,11 +141,18 @@ static void load_dir(const char *dir, enum pod_origin src)
 		free(names);
 }
 
-void podload_all(void)
+void podload_all(const char *revision)
 {
 	load_dir(PODS_IMAGE_DIR, SRC_IMAGE);
 	load_dir(PODS_ESP_DIR, SRC_ESP);
 	load_dir(PODS_APPLIED_DIR, SRC_APPLIED);
+	if (revision)
+		load_file(revision, SRC_REVISION);
+}
+
+void podload_all_revision(const char *revision)
+{
+	load_file(revision, SRC_REVISION);
 }
 
 /* A pod no manifest names any more: its runs stopped, its state gone */

@@ -9,9 +9,12 @@
  * (/etc/keel/pods), the ESP's (config/pods), what imagectl apply kept
  * (/var/lib/keel/pods); an object named again later replaces the
  * earlier one. A file with an error is logged and taken not at all;
- * the rest load as usual.
+ * the rest load as usual. Then revision (or NULL): the file of the
+ * channel's workload revision that runs (os/revision.c).
  */
-void podload_all(void);
+void podload_all(const char *revision);
+/* That file alone, after the rest */
+void podload_all_revision(const char *revision);
 
 /* Runs no pod owns any more (deleted while imaged was down) removed */
 void podload_orphans(void);

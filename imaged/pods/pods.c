@@ -154,15 +154,21 @@ int pods_add(struct pod *spec, struct kobj *obj, struct obj_rt *owner,
 	return 0;
 }
 
-void pods_init(const struct images_ctx *x, int fd, bool host_users)
+void pods_init(const struct images_ctx *x, int fd, bool host_users,
+	       const char *revision, bool fresh)
 {
 	images = x;
 	default_host_users = host_users;
 	ready_fd = fd;
-	podload_all();
+	podload_all(fresh ? NULL : revision);
 	/* the workloads' pods first: their runs are adopted, not orphans */
 	workloads_step();
 	podload_orphans();
+	if (fresh && revision) {
+		/* every run the revision's pods had is gone: made again */
+		podload_all_revision(revision);
+		workloads_step();
+	}
 	log_info("%zu pods, %zu other objects", n_pods, n_objs);
 }
 
@@ -375,7 +381,8 @@ static void report_ready(void)
 	if (ready_fd < 0)
 		return;
 	for (size_t i = 0; i < n_pods; i++)
-		if (pods[i]->source != SRC_APPLIED && !pods_ready(pods[i]))
+		if (pods[i]->source != SRC_APPLIED &&
+		    pods[i]->source != SRC_REVISION && !pods_ready(pods[i]))
 			return;
 	log_info("every pod of the image and the ESP runs: ready");
 	(void)!write(ready_fd, "ready\n", 6);

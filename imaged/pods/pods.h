@@ -31,7 +31,8 @@
 #define POD_PIDS_MAX 1024 /* pids.max of each container */
 #define POD_EVENTS_MAX 16 /* what describe shows, the latest */
 
-enum pod_origin { SRC_IMAGE, SRC_ESP, SRC_APPLIED };
+/* SRC_REVISION: the channel's workload revision (os/revision.c) */
+enum pod_origin { SRC_IMAGE, SRC_ESP, SRC_APPLIED, SRC_REVISION };
 
 /*
  * A probe's or a postStart hook's tries, one in flight at a time: an
@@ -115,9 +116,13 @@ struct pod_rt {
 
 /*
  * Load every pod and adopt what runs; ready_fd (or -1) hears when they
- * run. host_users: imaged.conf's default_host_users.
+ * run. host_users: imaged.conf's default_host_users. revision: the
+ * workload revision's file that runs, or NULL; fresh: none of its pods'
+ * runs is adopted (they may be another revision's: they are stopped,
+ * and its pods start from its file).
  */
-void pods_init(const struct images_ctx *x, int ready_fd, bool host_users);
+void pods_init(const struct images_ctx *x, int ready_fd, bool host_users,
+	       const char *revision, bool fresh);
 
 /*
  * Reconcile every pod: after a request, a child that ended, a watched

@@ -1114,3 +1114,351 @@ def test_channel_format2_expiry_binding_floor_reports(server, workdir):
         m.kill()
         receiver.kill()
         receiver.wait()
+
+
+# Workload revisions (imaged/README.md, "Workload revisions"): two pods of
+# busybox httpd on the host's network, each serving its own port.
+WEB_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+spec:
+  hostNetwork: true
+  containers:
+  - name: {name}
+    image: keel/web:{tag}
+    command: [httpd, -f, -p, "{port}", -h, /www]
+    readinessProbe:
+      httpGet:
+        path: /
+        port: {probe}
+      periodSeconds: 1
+{extra}"""
+
+
+DEPLOYMENT = """apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: greeting
+data:
+  text: hello
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: sleepers
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: sleepers
+  template:
+    metadata:
+      labels:
+        app: sleepers
+    spec:
+      hostNetwork: true
+      containers:
+      - name: c
+        image: keel/web:1
+        command: [sleep, "3600"]
+        env:
+        - name: GREETING
+          valueFrom:
+            configMapKeyRef:
+              name: greeting
+              key: text
+"""
+
+
+def revision_file(work, rev, pods):
+    """fleet-<rev>.yaml: the pods (name, tag, port, probe port, extra)."""
+    docs = [WEB_POD.format(name=n, tag=t, port=p, probe=q, extra=x)
+            for n, t, p, q, x in pods]
+    path = os.path.join(work, f"fleet-{rev}.yaml")
+    with open(path, "w") as f:
+        f.write("---\n".join(docs))
+    return path
+
+
+def web_images(work):
+    """keel/web:1 and keel/web:2 as docker archives web1.tar, web2.tar: busybox
+    whose /www/index.html says which."""
+    from test_images import new_image
+    import pathlib
+    oci = pathlib.Path(work) / "oci"
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True)
+    for tag in ("1", "2"):
+        new_image(oci, tag)
+        base = pathlib.Path(work) / f"root{tag}"
+        for d in ("bin", "www"):
+            (base / d).mkdir(parents=True)
+        shutil.copy(keelvm.busybox(), base / "bin" / "busybox")
+        for applet in ("sh", "httpd", "cut", "cat", "sleep"):
+            os.symlink("busybox", base / "bin" / applet)
+        (base / "www" / "index.html").write_text(f"web {tag}\n")
+        run("umoci", "insert", "--image", f"{oci}:{tag}", str(base), "/")
+        run("skopeo", "copy", f"oci:{oci}:{tag}",
+            f"docker-archive:{work}/web{tag}.tar:keel/web:{tag}")
+
+
+def serve(directory):
+    handler = functools.partial(_QuietHandler, directory=directory)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return httpd
+
+
+def write_channel_workloads(work, serial, rev, port):
+    """A format 2 channel with no OS entry and fleet-<rev>.yaml's revision."""
+    doc = os.path.join(work, "channel.json")
+    subprocess.run([os.path.join(keelvm.TOP, "scripts", "mkchannel"),
+                    "--key", KEY, "--serial", str(serial), "--expires", "+1d",
+                    "--workloads", os.path.join(work, f"fleet-{rev}.yaml"),
+                    "--workloads-url",
+                    f"http://10.0.2.2:{port}/fleet-{rev}.yaml",
+                    "--revision", str(rev), "-o", doc + ".new"],
+                   check=True, stdout=subprocess.DEVNULL)
+    os.rename(doc + ".new.sig", doc + ".sig")
+    os.rename(doc + ".new", doc)
+
+
+def wl_status(m):
+    return m.check("imagectl workloads status")
+
+
+def wait_wl(m, pattern, timeout=120):
+    deadline = time.time() + timeout
+    while True:
+        text = wl_status(m)
+        if re.search(pattern, text, re.M):
+            return text
+        if time.time() > deadline:
+            raise AssertionError(f"no {pattern!r} in:\n{text}\n" +
+                                 m.check("tail -n 30 /var/log/imaged.log"))
+        time.sleep(1)
+
+
+def revision_pods(text):
+    """NAME STATUS lines of imagectl workloads status."""
+    rows = text.split("NAME STATUS", 1)[1].strip().splitlines()
+    return dict(r.split() for r in rows if r.strip())
+
+
+def started(m, pod):
+    """The pod's container's start: its pid 1's start time (clock ticks)."""
+    return m.check(f"imagectl exec {pod} -- cut -d' ' -f22 /proc/1/stat").strip()
+
+
+def serves(m, port):
+    """What the pod on port serves, or what went wrong."""
+    return m.run(f"wget -qO- -T 5 http://127.0.0.1:{port}/")[1].strip()
+
+
+@pytest.mark.one_arch("x86_64")
+@pytest.mark.skipif(not keelvm.busybox() or not shutil.which("umoci") or
+                    not shutil.which("skopeo"),
+                    reason="needs the static busybox (make test-busybox), "
+                    "umoci and skopeo")
+def test_workload_revisions(workdir):
+    """One boot, and a power cut: revision 1 (two pods) applied on the
+    first poll that offers it; 2 changes one pod's image and leaves the
+    other running untouched; 3 has a pod that never gets ready: rolled
+    back to 2 and not tried again; 4 has a document keel does not take:
+    refused, nothing touched; 5 names an image that cannot be pulled:
+    refused before anything changes; 6 cut off, while its pods start, by
+    imaged's death (its containers run on) and by a power cut: the host
+    comes back with 2, whole, each time; 7 is a Deployment and a
+    ConfigMap; 8 is empty: every object goes."""
+    work = os.path.join(workdir, "serve")
+    os.mkdir(work)
+    web_images(work)
+    a = ("api", "1", 8082, 8082, "")
+    revision_file(work, 1, [("web", "1", 8081, 8081, ""), a])
+    revision_file(work, 2, [("web", "2", 8081, 8081, ""), a])
+    # api's probe asks a port nothing listens on
+    revision_file(work, 3, [("web", "2", 8081, 8081, ""),
+                            ("api", "1", 8082, 8099, "")])
+    # slow is ready only long after the power cut
+    revision_file(work, 6, [("web", "1", 8081, 8081, ""), a,
+                            ("slow", "1", 8083, 8083,
+                             "      initialDelaySeconds: 600\n")])
+    httpd = serve(work)
+    port = httpd.server_address[1]
+    token = "wl-t0ken"
+    rport, received, receiver = report_receiver(workdir, token)
+    disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
+    conf = os.path.join(workdir, "update.conf")
+    with open(conf, "w") as f:
+        f.write(f"channel_url = http://10.0.2.2:{port}/channel.json\n"
+                "poll_interval = 10\nworkload_timeout = 30\n"
+                f"report_url = http://10.0.2.2:{rport}/reports\n")
+    with open(os.path.join(workdir, "report-token"), "w") as f:
+        f.write(token + "\n")
+    offset, _ = keelvm.partition_extent(disk, 1)
+    for name in ("update.conf", "report-token"):
+        subprocess.run(["mcopy", "-i", f"{disk}@@{offset}",
+                        os.path.join(workdir, name), f"::config/{name}"],
+                       check=True)
+    m = boot(disk, workdir)
+    try:
+        assert re.search(r"^workloads: revision none$", status(m), re.M)
+        for tag in ("1", "2"):
+            m.check(f"wget -qO /var/lib/keel/web{tag}.tar "
+                    f"http://10.0.2.2:{port}/web{tag}.tar && "
+                    f"imagectl load /var/lib/keel/web{tag}.tar && "
+                    f"rm /var/lib/keel/web{tag}.tar", timeout=120)
+
+        write_channel_workloads(work, 1, 1, port)
+        text = wait_wl(m, r"^revision: 1$")
+        assert revision_pods(text) == {"web": "Running", "api": "Running"}, text
+        assert serves(m, 8081) == "web 1" and serves(m, 8082) == "web 1"
+        assert re.search(r"^workloads: revision 1$", status(m), re.M)
+        api_start = started(m, "api")
+
+        # web's image changes; api's document does not: it runs on
+        write_channel_workloads(work, 2, 2, port)
+        text = wait_wl(m, r"^revision: 2$")
+        assert revision_pods(text) == {"web": "Running", "api": "Running"}, text
+        assert serves(m, 8081) == "web 2" and serves(m, 8082) == "web 1"
+        assert started(m, "api") == api_start
+        web_start = started(m, "web")
+
+        # api never gets ready: back to 2 after workload_timeout
+        write_channel_workloads(work, 3, 3, port)
+        text = wait_wl(m, r"^last: rolled_back", timeout=150)
+        assert re.search(r"^revision: 2$", text, re.M), text
+        assert re.search(r"^rejected: 3$", text, re.M), text
+        assert re.search(r"revision 3: pod api is Running, not ready: .*"
+                         r"after 30 s; back to revision 2", text), text
+        deadline = time.time() + 60
+        while revision_pods(wl_status(m)) != {"web": "Running",
+                                              "api": "Running"}:
+            assert time.time() < deadline, wl_status(m)
+            time.sleep(1)
+        assert serves(m, 8081) == "web 2" and serves(m, 8082) == "web 1"
+        # web was in 2 and 3 alike: never touched
+        assert started(m, "web") == web_start
+        # not tried again: polls go by
+        text = wait_wl(m, r"^channel: revision 3 was refused or rolled back "
+                          r"on this host; waiting for a higher revision")
+        time.sleep(25)
+        text = wl_status(m)
+        assert re.search(r"^revision: 2$", text, re.M) and \
+            re.search(r"^applying: none$", text, re.M), text
+        assert re.search(r"^workloads: revision 2 \(revision 3 rejected "
+                         r"here\)$", status(m), re.M)
+
+        # a document keel does not take: refused whole, nothing touched
+        with open(os.path.join(work, "fleet-4.yaml"), "w") as f:
+            f.write(WEB_POD.format(name="web", tag="2", port=8081, probe=8081,
+                                   extra="").replace("    command:",
+                                                     "    comand:"))
+        write_channel_workloads(work, 4, 4, port)
+        text = wait_wl(m, r"^last: refused")
+        assert re.search(r"revision 4: http://10\.0\.2\.2:\d+/fleet-4\.yaml:"
+                         r"\d+: spec\.containers\[0\]\.comand", text), text
+        assert re.search(r"^rejected: 4$", text, re.M), text
+        assert started(m, "web") == web_start
+
+        # an image that cannot be pulled: refused before anything changes
+        # (web's new image is in the store; it is not touched either)
+        revision_file(work, 5, [("web", "1", 8081, 8081, ""), a,
+                                ("gone", "1", 8084, 8084, "")])
+        with open(os.path.join(work, "fleet-5.yaml")) as f:
+            text = f.read().replace("image: keel/web:1\n    command: [httpd, "
+                                    "-f, -p, \"8084\"",
+                                    "image: 10.0.2.2:1/none:1\n    command: "
+                                    "[httpd, -f, -p, \"8084\"")
+        with open(os.path.join(work, "fleet-5.yaml"), "w") as f:
+            f.write(text)
+        write_channel_workloads(work, 6, 5, port)
+        text = wait_wl(m, r"^rejected: 5$")
+        assert re.search(r"^last: refused .*revision 5: pull "
+                         r"10\.0\.2\.2:1/none:1: ", text, re.M), text
+        assert revision_pods(text) == {"web": "Running", "api": "Running"}, text
+        assert started(m, "web") == web_start and serves(m, 8081) == "web 2"
+
+        # imaged killed while 6's pods start (no reboot: they run on)
+        write_channel_workloads(work, 7, 6, port)
+        wait_wl(m, r"^applying: 6 \(waiting for its pods")
+        write_channel_workloads(work, 8, 2, port)
+        m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
+        deadline = time.time() + 90
+        while True:
+            rc, text = m.run("imagectl workloads status")
+            if rc == 0 and revision_pods(text) == {"web": "Running",
+                                                   "api": "Running"}:
+                break
+            assert time.time() < deadline, text
+            time.sleep(1)
+        assert re.search(r"^revision: 2$", text, re.M), text
+        # none of 4's containers was taken for 2's: web is 2's again
+        deadline = time.time() + 30
+        while serves(m, 8081) != "web 2":
+            assert time.time() < deadline, m.check("imagectl pods")
+            time.sleep(1)
+        assert "slow" not in m.check("imagectl pods")
+
+        # a power cut while 6's pods start
+        write_channel_workloads(work, 9, 6, port)
+        wait_wl(m, r"^applying: 6 \(waiting for its pods")
+        m.kill()
+        # offered again at the next boot, it would be applied again
+        write_channel_workloads(work, 10, 2, port)
+        m = boot(disk, workdir)
+        text = wl_status(m)
+        assert re.search(r"^revision: 2$", text, re.M) and \
+            re.search(r"^applying: none$", text, re.M), text
+        assert re.search(r"revision 6 was being applied when imaged "
+                         r"stopped; back to revision 2", text), text
+        deadline = time.time() + 90
+        while revision_pods(wl_status(m)) != {"web": "Running",
+                                              "api": "Running"}:
+            assert time.time() < deadline, wl_status(m)
+            time.sleep(1)
+        deadline = time.time() + 30
+        while serves(m, 8081) != "web 2":
+            assert time.time() < deadline
+            time.sleep(1)
+        assert serves(m, 8082) == "web 1"
+        assert m.check("ls /var/lib/keel/revisions").split() == \
+            ["2.yaml", "state"]
+
+        # a Deployment and the ConfigMap its pods read, in place of the pods
+        with open(os.path.join(work, "fleet-7.yaml"), "w") as f:
+            f.write(DEPLOYMENT)
+        write_channel_workloads(work, 11, 7, port)
+        text = wait_wl(m, r"^revision: 7$")
+        assert revision_pods(text) == {"sleepers-0": "Running",
+                                       "sleepers-1": "Running"}, text
+        assert m.check("imagectl exec sleepers-0 -- sh -c 'echo $GREETING'")\
+            .strip() == "hello"
+
+        # an empty revision: every object the channel manages goes
+        with open(os.path.join(work, "fleet-8.yaml"), "w") as f:
+            f.write("# nothing here for now\n")
+        write_channel_workloads(work, 12, 8, port)
+        text = wait_wl(m, r"^revision: 8$")
+        assert revision_pods(text) == {}, text
+        assert "sleepers" not in m.check("imagectl pods")
+        assert "greeting" not in m.check("imagectl get configmaps")
+
+        docs = wait_reports(received, [
+            ("workloads", "applied", r"^revision 1 applied"),
+            ("workloads", "applied", r"^revision 2 applied"),
+            ("workloads", "rolled_back", r"^revision 3: pod api is Running, "
+                                         r"not ready"),
+            ("workloads", "refused", r"^revision 4: \S+fleet-4\.yaml:\d+: "),
+            ("workloads", "refused", r"^revision 5: pull "),
+            ("workloads", "rolled_back", r"^revision 6 was being applied "
+                                         r"when imaged stopped"),
+        ])
+        back = next(d for d in docs if d["report"] == "outcome" and
+                    d["outcome"]["result"] == "rolled_back")
+        assert back["workloads"] == {"current": 2, "rejected": 3}, back
+    finally:
+        m.kill()
+        httpd.shutdown()
+        receiver.kill()
+        receiver.wait()

@@ -22,8 +22,10 @@ static void test_conf(void **state)
 	assert_true(c.default_host_users);
 	assert_int_equal(c.update_stall_timeout, 120);
 	assert_true(c.verify_after_write);
+	assert_int_equal(c.workload_timeout, 300);
 	assert_int_equal(conf_parse(&c,
 				    "# comment\n\n update_tries = 2\n"
+				    "workload_timeout = 45\n"
 				    "update_stall_timeout = 30\n"
 				    "verify_after_write = no\n"
 				    "health_timeout=20\n"
@@ -35,6 +37,7 @@ static void test_conf(void **state)
 	assert_false(c.default_host_users);
 	assert_int_equal(c.update_stall_timeout, 30);
 	assert_false(c.verify_after_write);
+	assert_int_equal(c.workload_timeout, 45);
 	assert_int_equal(c.update_tries, 2);
 	assert_int_equal(c.health_timeout, 20);
 	assert_string_equal(c.health_command, "curl -sf http://x/ready");
@@ -51,6 +54,10 @@ static void test_conf(void **state)
 		{ "default_host_users = some\n", "bad value" },
 		{ "update_stall_timeout = 4\n", "bad value" },
 		{ "verify_after_write = perhaps\n", "bad value" },
+		{ "workload_timeout = 4\n",
+		  "line 1: bad value '4' for workload_timeout" },
+		{ "workload_timeout = 86401\n", "bad value" },
+		{ "workload_timeout = 30s\n", "bad value" },
 		{ "tries = 3\n", "unknown key 'tries'" },
 		{ "update_tries\n", "expected 'key = value'" },
 	};
