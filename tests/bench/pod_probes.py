@@ -35,9 +35,9 @@ spec:
   containers:
   - name: web
     image: {image}
-    command: [/bin/httpd, -f, -p, "80", -h, /]
+    command: [/bin/httpd, -f, -p, "80", -h, /www]
     readinessProbe:
-      httpGet: {{path: /, port: 80}}
+      httpGet: {{path: /index.html, port: 80}}
       periodSeconds: 2
     livenessProbe:
       tcpSocket: {{port: 80}}
@@ -51,6 +51,9 @@ def make_data(data, tmp):
     shutil.copy(keelvm.busybox() or "/bin/busybox", base / "bin" / "busybox")
     for applet in ("sh", "httpd", "sleep"):
         os.symlink("busybox", base / "bin" / applet)
+    # busybox httpd answers a folder without an index 404: not ready
+    (base / "www").mkdir()
+    (base / "www" / "index.html").write_text("ready\n")
     oci = tmp / "oci"
     run("umoci", "init", "--layout", str(oci))
     run("umoci", "new", "--image", f"{oci}:1")
