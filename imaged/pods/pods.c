@@ -200,30 +200,31 @@ void pods_stop(struct pod_rt *p)
 		run_read(p->ctrs[i].run_dir, &p->ctrs[i].ri);
 }
 
+/* Every mount in folder dir let go (its entries' names are short) */
+static void unmount_each(const char *dir)
+{
+	char vol[CTR_PATH_MAX + 128];
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		snprintf(vol, sizeof(vol), "%s/%.63s", dir, e->d_name);
+		if (e->d_name[0] != '.')
+			umount2(vol, MNT_DETACH);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* tmpfs mounts (emptyDir medium Memory, configMap, secret) go first */
 static void unmount_volumes(const char *key)
 {
-	char path[CTR_PATH_MAX + 64], vol[CTR_PATH_MAX + 128];
-	struct dirent *e;
+	char path[CTR_PATH_MAX + 64];
 
 	snprintf(path, sizeof(path), PODS_VAR_DIR "/%s/volumes", key);
-	DIR *d = opendir(path);
-	while (d && (e = readdir(d))) {
-		snprintf(vol, sizeof(vol), "%s/%.63s", path, e->d_name);
-		if (e->d_name[0] != '.')
-			umount2(vol, MNT_DETACH);
-	}
-	if (d)
-		closedir(d);
+	unmount_each(path);
 	snprintf(path, sizeof(path), PODS_RUN_DIR "/%s/vol", key);
-	d = opendir(path);
-	while (d && (e = readdir(d))) {
-		snprintf(vol, sizeof(vol), "%s/%.63s", path, e->d_name);
-		if (e->d_name[0] != '.')
-			umount2(vol, MNT_DETACH);
-	}
-	if (d)
-		closedir(d);
+	unmount_each(path);
 }
 
 /* Out of the table, its runtime state gone (its manifest stays). */
