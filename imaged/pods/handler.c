@@ -22,6 +22,13 @@ bool handler_busy(const struct probe_rt *pr)
 	return pr->busy;
 }
 
+bool handler_due(const struct probe_rt *pr, long long now)
+{
+	return pr->busy && (now >= pr->deadline_ms || pr->status != -1 ||
+			    (pr->fd >= 0 && pods_fired(pr->fd)) ||
+			    (pr->out >= 0 && pods_fired(pr->out)));
+}
+
 void handler_cancel(struct probe_rt *pr)
 {
 	if (pr->fd >= 0)
@@ -182,6 +189,7 @@ void handler_launch(struct pod_rt *p, struct ctr_rt *c,
 	pr->buf[0] = '\0';
 	pr->ok = false;
 	pr->why[0] = '\0';
+	pr->status = -1;
 	pr->deadline_ms = now + timeout_s * 1000LL;
 	switch (h->kind) {
 	case POD_HANDLER_HTTP:

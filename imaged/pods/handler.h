@@ -21,6 +21,9 @@ void handler_launch(struct pod_rt *p, struct ctr_rt *c,
 
 bool handler_busy(const struct probe_rt *pr);
 
+/* Whether it may have moved: its socket or pipe ready, its time up */
+bool handler_due(const struct probe_rt *pr, long long now);
+
 /* Whatever it can do without waiting; true once the try is over. */
 bool handler_progress(struct probe_rt *pr, const struct pod_handler *h,
 		      long long now);

@@ -403,8 +403,44 @@ long long pods_due_in_ms(void)
 	return due < 0 ? -1 : due > now ? due - now : 0;
 }
 
+/*
+ * What is ready now among what the loop watches, found with one poll:
+ * a step then reads a run's files only when its shim ended, and drives
+ * a probe only when its socket or pipe has something (or it is due).
+ */
+static struct pollfd watched[PODS_WATCH_MAX];
+static int fired_fds[256], n_fired;
+
+bool pods_fired(int fd)
+{
+	if (n_fired < 0)
+		return true; /* more than the set holds: everything */
+	for (int i = 0; i < n_fired; i++)
+		if (fired_fds[i] == fd)
+			return true;
+	return false;
+}
+
+static void find_fired(void)
+{
+	int n = pods_watch(watched, PODS_WATCH_MAX);
+
+	n_fired = 0;
+	if (n && poll(watched, (nfds_t)n, 0) <= 0)
+		return;
+	for (int i = 0; i < n && n_fired >= 0; i++)
+		if (watched[i].revents) {
+			if (n_fired ==
+			    (int)(sizeof(fired_fds) / sizeof(*fired_fds)))
+				n_fired = -1;
+			else
+				fired_fds[n_fired++] = watched[i].fd;
+		}
+}
+
 void pods_tick(void)
 {
+	find_fired();
 	workloads_step();
 	for (size_t i = 0; i < n_pods; i++)
 		podstep(pods[i]);

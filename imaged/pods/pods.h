@@ -141,6 +141,9 @@ long long pods_due_in_ms(void);
 #define PODS_WATCH_MAX (PODS_MAX * 2 * POD_CONTAINERS_MAX * 4)
 int pods_watch(struct pollfd *fds, int max);
 
+/* Whether fd (a shim's pidfd, a probe's socket) was ready at this tick */
+bool pods_fired(int fd);
+
 /* A child ended (pullers are pods' own). */
 void pods_reaped(pid_t pid, int status);
 

@@ -294,7 +294,11 @@ void podstep(struct pod_rt *p)
 
 	for (size_t i = 0; i < p->n_ctrs; i++) {
 		struct ctr_rt *c = &p->ctrs[i];
-		ctrs_refresh(c);
+		/* a run known live, its shim not ended: its files are as read */
+		bool quiet = c->ri.live && c->ri.pid > 0 && c->pidfd >= 0 &&
+			     !pods_fired(c->pidfd);
+		if (!quiet)
+			ctrs_refresh(c);
 		if (c->ri.ended)
 			ctrs_ended(p, c);
 		else if (c->ri.live)

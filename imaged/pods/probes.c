@@ -137,7 +137,8 @@ static void hook_step(struct pod_rt *p, struct ctr_rt *c, long long now)
 	char why[300];
 
 	if (handler_busy(h)) {
-		if (!handler_progress(h, &c->k->post_start, now))
+		if (!handler_due(h, now) ||
+		    !handler_progress(h, &c->k->post_start, now))
 			return;
 		if (h->ok) {
 			c->hooked = true;
@@ -179,7 +180,8 @@ void probes_step(struct pod_rt *p, struct ctr_rt *c)
 		const struct pod_probe *pb = probe_of(c->k, i);
 		struct probe_rt *pr = &c->probes[i];
 		if (handler_busy(pr)) {
-			if (handler_progress(pr, &pb->h, now))
+			if (handler_due(pr, now) &&
+			    handler_progress(pr, &pb->h, now))
 				result(p, c, i);
 			continue;
 		}

@@ -65,8 +65,9 @@ def make_data(data, tmp):
 
 
 def cpu_ticks(m, pid):
+    """(utime, stime) of pid, in USER_HZ ticks"""
     f = m.check(f"cat /proc/{pid}/stat").rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])  # utime, stime
+    return int(f[11]), int(f[12])
 
 
 def main():
@@ -108,15 +109,20 @@ def main():
             t1, after = time.time(), cpu_ticks(m, pid)
             daemon = memory_kb(m, "/sys/fs/cgroup/system/imaged/cgroup.procs")
             probes = 2 * pods * (t1 - t0) / 2
-            cpu = (after - before) / hz / (t1 - t0) * 100
+            user, system = (a - b for a, b in zip(after, before))
+            cpu = (user + system) / hz / (t1 - t0) * 100
             print(f"{pods} pods, each a readiness (httpGet) and a liveness "
                   f"(tcpSocket) probe every 2 s:")
             print(f"  imaged daemon Rss {daemon[0][0]} KiB (goal < 4096), "
                   f"Pss {daemon[0][1]} KiB")
             print(f"  imaged CPU over {t1 - t0:.0f} s: {cpu:.2f}% of one core "
                   f"(goal < 1%), about {probes:.0f} probes "
-                  f"({(after - before) / hz * 1e6 / probes:.0f} us each, "
+                  f"({(user + system) / hz * 1e6 / probes:.0f} us each, "
                   f"TCG)")
+            # the kernel's share: the TCP exchanges with the pods, which
+            # any prober pays (a kubelet too), not imaged's own code
+            print(f"  of which user {user / hz / (t1 - t0) * 100:.2f}%, "
+                  f"kernel {system / hz / (t1 - t0) * 100:.2f}%")
             print("  the kubelet's cost for the same: not measured (no "
                   "kubelet to run beside it here)")
         finally:
