@@ -201,6 +201,10 @@ static bool next_line(const char **p, char *dst, size_t len)
 		return false;
 	size_t n = nl - *p;
 	snprintf(dst, len, "%.*s", (int)(n < len ? n : len - 1), *p);
+	/* a carriage return read as writing makes it: a space (fuzz_report) */
+	for (char *c = dst; *c; c++)
+		if (*c == '\r')
+			*c = ' ';
 	*p = nl + 1;
 	return true;
 }
