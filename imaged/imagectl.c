@@ -168,9 +168,10 @@ int imagectl_main(int argc, char **argv)
 		}
 		if (takes_file(argv, i))
 			req[n - 1] = abs[i];
-		/* errors name the file as it was given */
-		if ((dash ||
-		     (takes_file(argv, i) && strcmp(argv[0], "load"))) &&
+		/* apply's and delete's errors name the file as it was given */
+		bool named =
+			!strcmp(argv[0], "apply") || !strcmp(argv[0], "delete");
+		if ((dash || (takes_file(argv, i) && named)) &&
 		    n < CTL_ARGS_MAX)
 			req[n++] = argv[i];
 	}

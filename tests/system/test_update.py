@@ -595,8 +595,12 @@ def test_delta_update(server, workdir):
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     m = boot(disk, workdir)
     try:
-        m.check(f"imagectl os update --no-reboot {url}/v2-format1.keelb",
-                timeout=300)
+        # from a file, named as a user names it (relative: imagectl sends
+        # imaged its absolute path)
+        m.check(f"mkdir -p /var/tmp && cd /var/tmp && "
+                f"wget -q -O old.keelb {url}/v2-format1.keelb"
+                " && imagectl os update --no-reboot old.keelb && "
+                "rm old.keelb && cd /", timeout=300)
         assert "slot b: 0.2.0" in status(m)
         # the version that changes nothing but os-release, then one binary
         for name, most in (("v2", 0.01), ("v2b", 0.10)):
