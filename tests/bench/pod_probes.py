@@ -15,7 +15,6 @@ there is no kubelet in the image nor on the build host to run beside it.
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +22,7 @@ import pathlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "system"))
 import keelvm  # noqa: E402
-from pod_start import memory_kb, run  # noqa: E402
+from pod_start import boot_preloaded, memory_kb, run  # noqa: E402
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 IMAGE = "docker.io/bench/busybox:1"
@@ -73,24 +72,12 @@ def cpu_ticks(m, pid):
 def main():
     pods = int(sys.argv[1]) if len(sys.argv) > 1 else 20
     images = keelvm.images_dir()
-    built = os.path.join(images, "disk.img")
     with tempfile.TemporaryDirectory() as work:
         tmp = pathlib.Path(work)
         data = tmp / "data"
         make_data(data, tmp)
-        mb = [keelvm.partition_extent(built, n)[1] >> 20 for n in (1, 2, 4)]
-        disk = os.path.join(work, "disk.img")
-        subprocess.run([os.path.join(TOP, "scripts", "mkdisk"), disk,
-                        os.path.join(images, "..", "build", "esp"),
-                        os.path.join(images, "root.img"), *map(str, mb),
-                        str(data)], check=True, capture_output=True)
-        m = keelvm.Machine(disk, work).start()
+        m = boot_preloaded(images, work, data, IMAGE)
         try:
-            m.wait_ready()
-            deadline = time.time() + 120
-            while IMAGE not in m.check("imagectl images"):
-                assert time.time() < deadline, "the image never loaded"
-                time.sleep(1)
             for n in range(pods):
                 text = POD.format(n=n, image=IMAGE)
                 lines = " ".join(f"'{ln}'" for ln in text.strip().split("\n"))

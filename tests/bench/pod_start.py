@@ -209,32 +209,44 @@ def memory_kb(m, pids_file):
     return total
 
 
+
+def boot_preloaded(images, work, data, image):
+    """The built image on a disk of its own in work, its data partition
+    made from data (a preloaded image in it), booted until image is in
+    imaged's store."""
+    built = os.path.join(images, "disk.img")
+    mb = [keelvm.partition_extent(built, n)[1] >> 20 for n in (1, 2, 4)]
+    disk = os.path.join(work, "disk.img")
+    subprocess.run([os.path.join(TOP, "scripts", "mkdisk"), disk,
+                    os.path.join(images, "..", "build", "esp"),
+                    os.path.join(images, "root.img"), *map(str, mb),
+                    str(data)], check=True, capture_output=True)
+    m = keelvm.Machine(disk, work).start()
+    try:
+        m.wait_ready()
+        deadline = time.time() + 120
+        while image not in m.check("imagectl images"):
+            assert time.time() < deadline, "the image never loaded"
+            time.sleep(1)
+    except BaseException:
+        m.kill()
+        raise
+    return m
+
 def main():
     global WORK
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
     if not shutil.which("crun"):
         sys.exit("pod_start: crun is missing (scripts/setup-host)")
     images = keelvm.images_dir()
-    built = os.path.join(images, "disk.img")
     with tempfile.TemporaryDirectory() as work:
         WORK = work
         import pathlib
         tmp = pathlib.Path(work)
         data = tmp / "data"
         make_data(data, tmp)
-        mb = [keelvm.partition_extent(built, n)[1] >> 20 for n in (1, 2, 4)]
-        disk = os.path.join(work, "disk.img")
-        subprocess.run([os.path.join(TOP, "scripts", "mkdisk"), disk,
-                        os.path.join(images, "..", "build", "esp"),
-                        os.path.join(images, "root.img"), *map(str, mb),
-                        str(data)], check=True, capture_output=True)
-        m = keelvm.Machine(disk, work).start()
+        m = boot_preloaded(images, work, data, IMAGE)
         try:
-            m.wait_ready()
-            deadline = time.time() + 120
-            while IMAGE not in m.check("imagectl images"):
-                assert time.time() < deadline, "the image never loaded"
-                time.sleep(1)
             crun = (f"{BENCH}/crun/ld-linux-x86-64.so.2 --library-path "
                     f"{BENCH}/crun {BENCH}/crun/crun --root /run/crun run "
                     f"--bundle {BENCH}/bundle b%d")
