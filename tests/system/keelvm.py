@@ -28,6 +28,24 @@ def arch():
     return os.environ.get("KEEL_ARCH", "x86_64")
 
 
+def full():
+    """make check-full (KEEL_FULL=1): every case of the long tests."""
+    return os.environ.get("KEEL_FULL") == "1"
+
+
+ARCHES = ("x86_64", "aarch64")
+
+
+def share_of(cases):
+    """The long, arch-neutral loops (a power cut at every fault point)
+    split between the arches when make check runs them at once: each arch
+    takes every other case, so each case runs once and both bootloaders
+    see cuts. Alone, or in make check-full, an arch runs them all."""
+    if full() or os.environ.get("KEEL_SHARE") != "1":
+        return list(cases)
+    return list(cases)[ARCHES.index(arch())::len(ARCHES)]
+
+
 # the guest's arch in OCI's and Debian's words
 DEBARCH = {"x86_64": "amd64", "aarch64": "arm64"}
 
