@@ -2,6 +2,11 @@
 # holds <name>.mk (version, where it comes from, how it builds) and
 # <name>.hash (sha256 of every input). Adding a package is adding a folder.
 
+# A package's own make on every core when keel's make was not given -j
+# (with -j, make's jobserver shares the cores out): busybox and e2fsprogs
+# are most of an image's build, and make check builds four images.
+PKG_JOBS = $$(case " $$MAKEFLAGS " in *" -j"*) ;; *) echo -j$$(nproc) ;; esac)
+
 # $(call run-logged,name,commands): run quietly into $(BUILD)/name.log,
 # show the log's tail if it fails.
 define run-logged

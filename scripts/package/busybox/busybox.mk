@@ -16,7 +16,7 @@ $(BUSYBOX_BIN): $(BUILD)/busybox-src/.stamp_extracted rootfs/busybox.config $(TO
 	$(call run-logged,busybox,\
 		yes '' | $(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
 			HOSTCC=gcc CC="$(TARGET_CC)" oldconfig && \
-		$(MAKE) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
+		$(MAKE) $(PKG_JOBS) -C $(BUILD)/busybox-src O=$(BUILD)/busybox \
 			HOSTCC=gcc CC="$(TARGET_CC)" STRIP=$(TARGET_STRIP) busybox busybox.links)
 	@cmp -s <(grep CONFIG_ rootfs/busybox.config) \
 		<(grep CONFIG_ $(BUILD)/busybox/.config) || \

@@ -16,8 +16,8 @@ $(E2FSPROGS_BUILD)/.stamp_built: $(BUILD)/e2fsprogs-src/.stamp_extracted $(TOOLC
 			--disable-imager --disable-defrag --disable-uuidd \
 			--disable-e2initrd-helper --disable-tdb --disable-backtrace \
 			--without-libarchive --enable-libuuid --enable-libblkid && \
-		$(MAKE) libs && \
-		$(MAKE) -C misc mke2fs tune2fs && \
-		$(MAKE) -C e2fsck e2fsck && \
-		$(MAKE) -C resize resize2fs)
+		$(MAKE) $(PKG_JOBS) libs && \
+		$(MAKE) $(PKG_JOBS) -C misc mke2fs tune2fs && \
+		$(MAKE) $(PKG_JOBS) -C e2fsck e2fsck && \
+		$(MAKE) $(PKG_JOBS) -C resize resize2fs)
 	@touch $@
