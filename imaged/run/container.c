@@ -297,10 +297,14 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 				     "no_new_privs");
 			return;
 		}
-		/* seccompProfile: Unconfined, what the pod asks for */
-		int r = k->seccomp == POD_SECCOMP_UNCONFINED
-				? 0
-				: seccomp_install_default();
+		/* seccompProfile: Unconfined, Localhost, or the default */
+		int r = 0;
+		if (k->seccomp == POD_SECCOMP_LOCALHOST)
+			r = s->seccomp ? seccomp_install(s->seccomp->f,
+							 s->seccomp->n)
+				       : -ENOENT;
+		else if (k->seccomp != POD_SECCOMP_UNCONFINED)
+			r = seccomp_install_default();
 		if (r) {
 			errmsg_errno(err, errlen, r, -r, "seccomp");
 			return;

@@ -4,6 +4,7 @@
 
 #include "run/merge.h"
 #include "oci/pod.h"
+#include "run/seccompprofile.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -44,6 +45,8 @@ struct ctr_spec {
 	/* each volume of the pod, by index: where it comes from on the host */
 	char vol_src[POD_VOLUMES_MAX][CTR_PATH_MAX];
 	bool vol_ro[POD_VOLUMES_MAX]; /* read-only whatever a mount says */
+	/* seccompProfile Localhost: the profile, read by imaged before */
+	const struct seccomp_filter *seccomp;
 	/* supplementalGroups and fsGroup: groups the process has besides */
 	size_t n_groups;
 	uint32_t groups[POD_GROUPS_MAX + 1];
