@@ -124,7 +124,8 @@ static int number(struct ctx *c, const char *where, const cJSON *v,
 
 	if (!cJSON_IsNumber(v))
 		return fail(c, where, "not a number");
-	if (d < 0 || d != (double)(uint64_t)d || d > 9007199254740992.0 ||
+	/* (past 2^53 first: a cast of a double past 2^64 is undefined) */
+	if (d < 0 || d > 9007199254740992.0 || d != (double)(uint64_t)d ||
 	    (uint64_t)d > max)
 		return fail(c, where, "not a whole number from 0 to %llu",
 			    (unsigned long long)(max < (1ULL << 53)
