@@ -198,6 +198,10 @@ void enter_exec(const struct ctr_entry *e, const char *cwd, char **argv)
 		if (syscall(SYS_capset, &h, d))
 			fail("capset");
 	}
+	if (ctr_close_fds(err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		_exit(126);
+	}
 	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		fail("no_new_privs");
 	if (sec && *sec == '2' && seccomp_install_default())

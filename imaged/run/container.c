@@ -203,23 +203,25 @@ static int limits(char *err, size_t errlen)
 	return 0;
 }
 
-void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+int ctr_close_fds(char *err, size_t errlen)
 {
-	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:"
-					    "/usr/sbin:/usr/bin:/sbin:/bin";
-	char full[CTR_PATH_MAX];
-	int last = ENOENT;
-
 	/*
 	 * Nothing above 2 reaches the program, whoever started it: a
 	 * directory fd leaked into a container is a way out of its root
 	 * (CVE-2024-21626). Close-on-exec rather than closed, so a pipe
 	 * that reports a failed exec still works until the exec.
 	 */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC)) {
-		errmsg_errno(err, errlen, -errno, errno, "close_range");
-		return;
-	}
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC))
+		return errmsg_errno(err, errlen, -errno, errno, "close_range");
+	return 0;
+}
+
+void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+{
+	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:"
+					    "/usr/sbin:/usr/bin:/sbin:/bin";
+	char full[CTR_PATH_MAX];
+	int last = ENOENT;
 	if (strchr(prog, '/')) {
 		execve(prog, argv, env);
 		errmsg_errno(err, errlen, -errno, errno, "exec %s", prog);
@@ -289,7 +291,11 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 			return;
 		}
 	}
-	if (drop_caps(k, uid, err, errlen))
+	/*
+	 * before the filter: from it on, only execve is made, so a profile
+	 * needs to allow no call of ours but that (as under runc)
+	 */
+	if (drop_caps(k, uid, err, errlen) || ctr_close_fds(err, errlen))
 		return;
 	if (!k->privileged) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {

@@ -60,8 +60,15 @@ struct ctr_spec {
 void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen);
 
 /*
+ * Every fd past 2 close-on-exec: the step before the seccomp filter and
+ * ctr_exec. 0 or -errno with err.
+ */
+int ctr_close_fds(char *err, size_t errlen);
+
+/*
  * execve argv[0] as execvp finds it, but on env's PATH (the container's),
- * with env. Returns only on failure.
+ * with env: only execve calls, so any seccomp filter that lets execve
+ * through may be in place. Returns only on failure.
  */
 void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen);
 
