@@ -25,6 +25,12 @@
 #define PODS_LOG_DIR "/var/log/pods" /* <pod>/<ctr>.log */
 #define PODS_CGROUP "/sys/fs/cgroup/pods" /* <pod>/<ctr>/ */
 #define SHIMS_CGROUP "/sys/fs/cgroup/shims"
+/*
+ * run_dir/seccomp: a Localhost profile's program as the container runs
+ * under it (struct sock_filter, native order), for exec into it
+ * (pods/enter.c); none when it runs under the default filter or none.
+ */
+#define CTR_SECCOMP_FILE "seccomp"
 
 struct ctr_spec {
 	const struct pod *pod;
