@@ -48,115 +48,116 @@ static int compile(const char *json)
 	RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": " \
 	     "0, " x "}]")
 
+/* each refusal, with the whole message a user reads */
+static const struct {
+	const char *json, *why;
+} error_cases[] = {
+	{ "", "not a JSON object" },
+	{ "{\"defaultAction\": ", "not a JSON object" },
+	{ "[]", "not a JSON object" },
+	{ "{" DEF "} {}", "not a JSON object (text after it)" },
+	{ "{}", "profile: defaultAction is missing" },
+	{ "{\"defaultAction\": 1}", "defaultAction: not a string" },
+	{ "{\"defaultAction\": \"SCMP_ACT_MAYBE\"}",
+	  "defaultAction: \"SCMP_ACT_MAYBE\" is not an action" },
+	{ "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
+	  "defaultAction: SCMP_ACT_NOTIFY is not supported by keel "
+	  "(no listener)" },
+	{ "{" DEF ", \"defaultErrnoRet\": 1}",
+	  "defaultErrnoRet: goes with SCMP_ACT_ERRNO only" },
+	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
+	  "\"defaultErrnoRet\": 4096}",
+	  "defaultErrnoRet: not a whole number from 0 to 4095" },
+	{ "{" DEF ", \"listenerPath\": \"/x\"}",
+	  "profile: unknown field \"listenerPath\"" },
+	{ "{" DEF ", " DEF "}", "profile: \"defaultAction\" twice" },
+	{ "{" DEF ", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}",
+	  "flags: not supported by keel" },
+	{ "{" DEF ", \"architectures\": [\"SCMP_ARCH_PPC64\"]}",
+	  "architectures: the profile is not for " ARCH },
+	{ "{" DEF ", \"architectures\": [1]}",
+	  "architectures[0]: not a string" },
+	{ "{" DEF ", \"archMap\": [{\"architecture\": "
+	  "\"SCMP_ARCH_S390\", \"subArchitectures\": [\"x\"]}]}",
+	  "architectures: the profile is not for " ARCH },
+	{ "{" DEF ", \"archMap\": [{\"arch\": \"x\"}]}",
+	  "archMap[0]: unknown field \"arch\"" },
+	{ "{" DEF ", \"syscalls\": {}}", "syscalls: not a list" },
+	{ "{" DEF ", \"syscalls\": [1]}", "syscalls[0]: not an object" },
+	{ RULE("\"errnoRet\": 1"), "syscalls[0]: action is missing" },
+	{ RULE("\"action\": \"SCMP_ACT_KILL\", \"errnoRet\": 1"),
+	  "syscalls[0].errnoRet: goes with SCMP_ACT_ERRNO only" },
+	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": -1"),
+	  "syscalls[0].errnoRet: not a whole number from 0 to 4095" },
+	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\""),
+	  "syscalls[0].errnoRet: not a number" },
+	{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"name\": \"x\""),
+	  "syscalls[0]: names and name: one or the other" },
+	{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
+	  "\"names\": []}]}",
+	  "syscalls[0]: names: missing, or not a list of names" },
+	{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
+	  "\"names\": [\"getpid\", 7]}]}",
+	  "syscalls[0].names[1]: not a string" },
+	{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
+	  "\"name\": [\"getpid\"]}]}",
+	  "syscalls[0].name: not a string" },
+	{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"minKernel\": "
+	       "\"4.8\""),
+	  "syscalls[0]: unknown field \"minKernel\"" },
+	{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+	       "{\"caps\": [\"CAP_SYS_ADMIN\"]}"),
+	  "syscalls[0]: includes: not supported by keel (it would "
+	  "apply the rule whatever the condition)" },
+	{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"args\": {}"),
+	  "syscalls[0]: args: not a list" },
+	{ ARG("\"value\": 1, \"op\": \"SCMP_CMP_ABOUT\""),
+	  "syscalls[0].args[0].op: \"SCMP_CMP_ABOUT\" is not an "
+	  "operator (SCMP_CMP_EQ, NE, LT, LE, GT, GE, MASKED_EQ)" },
+	{ ARG("\"value\": 1"),
+	  "syscalls[0].args[0].op: missing, or not a string" },
+	{ ARG("\"value\": -1, \"op\": \"SCMP_CMP_EQ\""),
+	  "syscalls[0].args[0].value: not a whole number from 0 to "
+	  "9007199254740992" },
+	{ ARG("\"value\": 1.5, \"op\": \"SCMP_CMP_EQ\""),
+	  "syscalls[0].args[0].value: not a whole number from 0 to "
+	  "9007199254740992" },
+	{ ARG("\"value\": 18446744073709551615, \"op\": "
+	      "\"SCMP_CMP_EQ\""),
+	  "syscalls[0].args[0].value: not a whole number from 0 to "
+	  "9007199254740992" },
+	{ ARG("\"value\": \"1\", \"op\": \"SCMP_CMP_EQ\""),
+	  "syscalls[0].args[0].value: not a number" },
+	{ ARG("\"valueTwo\": true, \"op\": \"SCMP_CMP_EQ\""),
+	  "syscalls[0].args[0].valueTwo: not a number" },
+	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": "
+	       "6, \"op\": \"SCMP_CMP_EQ\"}]"),
+	  "syscalls[0].args[0].index: not a whole number from 0 to 5" },
+	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"op\": "
+	       "\"SCMP_CMP_EQ\"}]"),
+	  "syscalls[0].args[0]: index is missing" },
+	{ ARG("\"value\": 1, \"op\": \"SCMP_CMP_EQ\", \"extra\": 1"),
+	  "syscalls[0].args[0]: unknown field \"extra\"" },
+	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
+	       "{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 1, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 2, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 3, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 4, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 5, \"op\": \"SCMP_CMP_EQ\"},"
+	       "{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]"),
+	  "syscalls[0].args[6]: more than 6 args" },
+};
+
 static void test_errors(void **state)
 {
-	static const struct {
-		const char *json, *why;
-	} cases[] = {
-		{ "", "not a JSON object" },
-		{ "{\"defaultAction\": ", "not a JSON object" },
-		{ "[]", "not a JSON object" },
-		{ "{" DEF "} {}", "not a JSON object (text after it)" },
-		{ "{}", "profile: defaultAction is missing" },
-		{ "{\"defaultAction\": 1}", "defaultAction: not a string" },
-		{ "{\"defaultAction\": \"SCMP_ACT_MAYBE\"}",
-		  "defaultAction: \"SCMP_ACT_MAYBE\" is not an action" },
-		{ "{\"defaultAction\": \"SCMP_ACT_NOTIFY\"}",
-		  "defaultAction: SCMP_ACT_NOTIFY is not supported by keel "
-		  "(no listener)" },
-		{ "{" DEF ", \"defaultErrnoRet\": 1}",
-		  "defaultErrnoRet: goes with SCMP_ACT_ERRNO only" },
-		{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
-		  "\"defaultErrnoRet\": 4096}",
-		  "defaultErrnoRet: not a whole number from 0 to 4095" },
-		{ "{" DEF ", \"listenerPath\": \"/x\"}",
-		  "profile: unknown field \"listenerPath\"" },
-		{ "{" DEF ", " DEF "}", "profile: \"defaultAction\" twice" },
-		{ "{" DEF ", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}",
-		  "flags: not supported by keel" },
-		{ "{" DEF ", \"architectures\": [\"SCMP_ARCH_PPC64\"]}",
-		  "architectures: the profile is not for " ARCH },
-		{ "{" DEF ", \"architectures\": [1]}",
-		  "architectures[0]: not a string" },
-		{ "{" DEF ", \"archMap\": [{\"architecture\": "
-		  "\"SCMP_ARCH_S390\", \"subArchitectures\": [\"x\"]}]}",
-		  "architectures: the profile is not for " ARCH },
-		{ "{" DEF ", \"archMap\": [{\"arch\": \"x\"}]}",
-		  "archMap[0]: unknown field \"arch\"" },
-		{ "{" DEF ", \"syscalls\": {}}", "syscalls: not a list" },
-		{ "{" DEF ", \"syscalls\": [1]}",
-		  "syscalls[0]: not an object" },
-		{ RULE("\"errnoRet\": 1"), "syscalls[0]: action is missing" },
-		{ RULE("\"action\": \"SCMP_ACT_KILL\", \"errnoRet\": 1"),
-		  "syscalls[0].errnoRet: goes with SCMP_ACT_ERRNO only" },
-		{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": -1"),
-		  "syscalls[0].errnoRet: not a whole number from 0 to 4095" },
-		{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\""),
-		  "syscalls[0].errnoRet: not a number" },
-		{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"name\": \"x\""),
-		  "syscalls[0]: names and name: one or the other" },
-		{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
-		  "\"names\": []}]}",
-		  "syscalls[0]: names: missing, or not a list of names" },
-		{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
-		  "\"names\": [\"getpid\", 7]}]}",
-		  "syscalls[0].names[1]: not a string" },
-		{ "{" DEF ", \"syscalls\": [{\"action\": \"SCMP_ACT_ALLOW\", "
-		  "\"name\": [\"getpid\"]}]}",
-		  "syscalls[0].name: not a string" },
-		{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"minKernel\": "
-		       "\"4.8\""),
-		  "syscalls[0]: unknown field \"minKernel\"" },
-		{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
-		       "{\"caps\": [\"CAP_SYS_ADMIN\"]}"),
-		  "syscalls[0]: includes: not supported by keel (it would "
-		  "apply the rule whatever the condition)" },
-		{ RULE("\"action\": \"SCMP_ACT_ALLOW\", \"args\": {}"),
-		  "syscalls[0]: args: not a list" },
-		{ ARG("\"value\": 1, \"op\": \"SCMP_CMP_ABOUT\""),
-		  "syscalls[0].args[0].op: \"SCMP_CMP_ABOUT\" is not an "
-		  "operator (SCMP_CMP_EQ, NE, LT, LE, GT, GE, MASKED_EQ)" },
-		{ ARG("\"value\": 1"),
-		  "syscalls[0].args[0].op: missing, or not a string" },
-		{ ARG("\"value\": -1, \"op\": \"SCMP_CMP_EQ\""),
-		  "syscalls[0].args[0].value: not a whole number from 0 to "
-		  "9007199254740992" },
-		{ ARG("\"value\": 1.5, \"op\": \"SCMP_CMP_EQ\""),
-		  "syscalls[0].args[0].value: not a whole number from 0 to "
-		  "9007199254740992" },
-		{ ARG("\"value\": 18446744073709551615, \"op\": "
-		      "\"SCMP_CMP_EQ\""),
-		  "syscalls[0].args[0].value: not a whole number from 0 to "
-		  "9007199254740992" },
-		{ ARG("\"value\": \"1\", \"op\": \"SCMP_CMP_EQ\""),
-		  "syscalls[0].args[0].value: not a number" },
-		{ ARG("\"valueTwo\": true, \"op\": \"SCMP_CMP_EQ\""),
-		  "syscalls[0].args[0].valueTwo: not a number" },
-		{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": "
-		       "6, \"op\": \"SCMP_CMP_EQ\"}]"),
-		  "syscalls[0].args[0].index: not a whole number from 0 to 5" },
-		{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"op\": "
-		       "\"SCMP_CMP_EQ\"}]"),
-		  "syscalls[0].args[0]: index is missing" },
-		{ ARG("\"value\": 1, \"op\": \"SCMP_CMP_EQ\", \"extra\": 1"),
-		  "syscalls[0].args[0]: unknown field \"extra\"" },
-		{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"args\": ["
-		       "{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 1, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 2, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 3, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 4, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 5, \"op\": \"SCMP_CMP_EQ\"},"
-		       "{\"index\": 0, \"op\": \"SCMP_CMP_EQ\"}]"),
-		  "syscalls[0].args[6]: more than 6 args" },
-	};
-
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		int r = compile(cases[i].json);
-		if (r != -EINVAL || strcmp(err, cases[i].why))
+	for (size_t i = 0; i < sizeof(error_cases) / sizeof(*error_cases);
+	     i++) {
+		int r = compile(error_cases[i].json);
+		if (r != -EINVAL || strcmp(err, error_cases[i].why))
 			fail_msg("case %zu: %d '%s', not '%s'", i, r, err,
-				 cases[i].why);
+				 error_cases[i].why);
 	}
 }
 
