@@ -11,8 +11,11 @@
  * rule's action whatever else names it (libseccomp keeps the shorter
  * rule); otherwise its rules are tried in the order written, and the
  * first whose args all hold decides. A call no rule names, or one whose
- * rules do not hold, gets defaultAction. A name this architecture has
- * no call for is skipped, as libseccomp does.
+ * rules do not hold, gets defaultAction; a rule whose action is
+ * defaultAction is dropped, as runc drops it. A name this architecture
+ * has no call for is skipped, as libseccomp does. Unless defaultAction
+ * lets calls through, a call numbered past every call the profile names
+ * gets ENOSYS, as runc's patchbpf answers it.
  *
  * The program: the architecture first, as the default filter's (another
  * ABI is killed, x32 answered ENOSYS), then each call with a rule, in
@@ -75,6 +78,7 @@ struct ctx {
 	size_t errlen;
 	uint32_t def;
 	size_t named, known; /* calls named, and named that exist here */
+	int top; /* the highest number named, -1 for none */
 	size_t n_rules;
 	struct rule rules[SECCOMP_RULES_MAX];
 };
@@ -160,8 +164,14 @@ static int action(struct ctx *c, const char *where, const cJSON *v,
 
 	if (!s)
 		return fail(c, where, "not a string");
-	if (ret && strcmp(s, "SCMP_ACT_ERRNO"))
-		return fail(c, ret_where, "goes with SCMP_ACT_ERRNO only");
+	if (ret && cJSON_IsNull(ret))
+		ret = NULL;
+	/* (TRACE's is the tracer's to read: none here) */
+	if (ret && strcmp(s, "SCMP_ACT_ERRNO") && strcmp(s, "SCMP_ACT_TRACE"))
+		return fail(c, ret_where,
+			    "goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE only");
+	if (ret && !cJSON_IsNumber(ret))
+		return fail(c, ret_where, "not a number");
 	if (!strcmp(s, "SCMP_ACT_ALLOW"))
 		*out = SECCOMP_RET_ALLOW;
 	else if (!strcmp(s, "SCMP_ACT_ERRNO")) {
@@ -271,6 +281,11 @@ static int add_rules(struct ctx *c, const char *where, size_t entry,
 	if (nr < 0)
 		return 0; /* not a call on this architecture */
 	c->known++;
+	if (nr > c->top)
+		c->top = nr;
+	/* what it says is what any call gets: a rule of no weight (runc) */
+	if (act == c->def)
+		return 0;
 	if (c->n_rules + count > SECCOMP_RULES_MAX)
 		return fail(c, where, "more than %d rules", SECCOMP_RULES_MAX);
 	for (size_t i = 0; i < count; i++) {
@@ -596,6 +611,16 @@ static void emit(struct bpf_prog *p, const struct ctx *c)
 	bpf_jump(p, BPF_JGE, __X32_SYSCALL_BIT, 0, 1);
 	bpf_ret(p, SECCOMP_RET_ERRNO | ENOSYS);
 #endif
+	/*
+	 * A call past every call the profile names is newer than the
+	 * profile: ENOSYS, so that a libc falls back as on an older kernel,
+	 * unless the default lets it through (runc's patchbpf stub)
+	 */
+	if (c->top >= 0 && c->def != SECCOMP_RET_ALLOW &&
+	    c->def != SECCOMP_RET_LOG) {
+		bpf_jump(p, BPF_JGT, (uint32_t)c->top, 0, 1);
+		bpf_ret(p, SECCOMP_RET_ERRNO | ENOSYS);
+	}
 	while (i < c->n_rules) {
 		const struct rule *r = &c->rules[i];
 		for (j = i + 1; j < c->n_rules && c->rules[j].nr == r->nr; j++)
@@ -665,6 +690,7 @@ int seccomp_profile_compile(const char *json, size_t len,
 	if (!c)
 		return errmsg(err, errlen, -ENOMEM, "out of memory");
 	c->err = err;
+	c->top = -1;
 	c->errlen = errlen;
 	if (len > SECCOMP_PROFILE_MAX)
 		r = errmsg(err, errlen, -EFBIG, "larger than %d bytes",

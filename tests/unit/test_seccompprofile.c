@@ -160,19 +160,24 @@ static void test_actions(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-		/* as a rule's action, then as the default */
+		/*
+		 * as a rule's action, then as the default (open_tree_attr,
+		 * the newest call, named so that none is past the profile)
+		 */
 		snprintf(json, sizeof(json),
 			 "{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
 			 "\"defaultErrnoRet\": 1000, \"syscalls\": "
-			 "[{\"names\": [\"getpid\"], \"action\": \"%s\"%s}]}",
+			 "[{\"names\": [\"getpid\"], \"action\": \"%s\"%s}, "
+			 "{\"names\": [\"open_tree_attr\"], \"action\": "
+			 "\"SCMP_ACT_ALLOW\"}]}",
 			 cases[i].action, cases[i].extra);
 		must_compile(json);
 		assert_int_equal(call("getpid", 0, 0), cases[i].ret);
 		assert_int_equal(call("getppid", 0, 0), ERRNO(1000));
 		snprintf(json, sizeof(json),
 			 "{\"defaultAction\": \"%s\"%s, \"syscalls\": "
-			 "[{\"name\": \"getpid\", \"action\": "
-			 "\"SCMP_ACT_ALLOW\"}]}",
+			 "[{\"names\": [\"getpid\", \"open_tree_attr\"], "
+			 "\"action\": \"SCMP_ACT_ALLOW\"}]}",
 			 cases[i].action,
 			 cases[i].extra[0] ? ", \"defaultErrnoRet\": 38" : "");
 		if (!strcmp(cases[i].extra, ", \"errnoRet\": 0"))
@@ -333,7 +338,7 @@ static void test_rule_order(void **state)
 		"\"op\": \"SCMP_CMP_LE\"}]}]}");
 	assert_int_equal(call("personality", 2, 0), ERRNO(5));
 	assert_int_equal(call("personality", 0, 0), SECCOMP_RET_ALLOW);
-	assert_int_equal(call("getpid", 0, 0), ERRNO(EPERM));
+	assert_int_equal(call("read", 0, 0), ERRNO(EPERM));
 	assert_int_equal(
 		compile("{\"defaultAction\": \"SCMP_ACT_ALLOW\", "
 			"\"syscalls\": [{\"names\": [\"getpid\"], "
@@ -343,6 +348,38 @@ static void test_rule_order(void **state)
 	assert_string_equal(err, "syscalls[1]: a call has two rules without "
 				 "args and different actions (the other: "
 				 "syscalls[0])");
+}
+
+/*
+ * Unless the default lets it through, a call past every call the
+ * profile names gets ENOSYS (runc's stub): newer than the profile. A
+ * rule with the default's action is dropped (runc): it does not keep
+ * the call's other rules from deciding.
+ */
+static void test_newer_and_dropped(void **state)
+{
+	(void)state;
+	/* getppid is past getpid on both architectures; read before it */
+	must_compile("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
+		     "[{\"names\": [\"getpid\"], \"action\": "
+		     "\"SCMP_ACT_ALLOW\"}]}");
+	assert_int_equal(call("getpid", 0, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(call("getppid", 0, 0), ERRNO(ENOSYS));
+	assert_int_equal(call("open_tree_attr", 0, 0), ERRNO(ENOSYS));
+	assert_int_equal(call("read", 0, 0), ERRNO(EPERM));
+	must_compile("{\"defaultAction\": \"SCMP_ACT_LOG\", \"syscalls\": "
+		     "[{\"names\": [\"getpid\"], \"action\": "
+		     "\"SCMP_ACT_KILL\"}]}");
+	assert_int_equal(call("getppid", 0, 0), SECCOMP_RET_LOG);
+	must_compile(
+		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+		"{\"names\": [\"personality\", \"open_tree_attr\"], "
+		"\"action\": \"SCMP_ACT_ERRNO\"},"
+		"{\"names\": [\"personality\"], \"action\": \"SCMP_ACT_ALLOW\","
+		" \"args\": [{\"index\": 0, \"value\": 8, "
+		"\"op\": \"SCMP_CMP_EQ\"}]}]}");
+	assert_int_equal(call("personality", 8, 0), SECCOMP_RET_ALLOW);
+	assert_int_equal(call("personality", 1, 0), ERRNO(EPERM));
 }
 
 /* An allow list as runs; a name this architecture lacks, skipped */
@@ -359,7 +396,8 @@ static void test_names(void **state)
 	must_compile(
 		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": "
 		"[{\"names\": [\"read\", \"write\", \"close\", "
-		"\"exit_group\", \"openat\", \"no_such_call\", \"getpid\","
+		"\"exit_group\", \"openat\", \"no_such_call\", \"getpid\", "
+		"\"open_tree_attr\","
 		" \"getppid\", \"mkdirat\", \"clock_gettime\", "
 		"\"Getpid\"], \"action\": \"SCMP_ACT_ALLOW\", "
 		"\"comment\": \"\", \"includes\": {}, \"excludes\": {}}]}");
@@ -410,6 +448,7 @@ int main(void)
 		cmocka_unit_test(test_operators),
 		cmocka_unit_test(test_args_and_or),
 		cmocka_unit_test(test_rule_order),
+		cmocka_unit_test(test_newer_and_dropped),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_syscalltab),
 	};

@@ -64,7 +64,8 @@ static const struct {
 	  "defaultAction: SCMP_ACT_NOTIFY is not supported by keel "
 	  "(no listener)" },
 	{ "{" DEF ", \"defaultErrnoRet\": 1}",
-	  "defaultErrnoRet: goes with SCMP_ACT_ERRNO only" },
+	  "defaultErrnoRet: goes with SCMP_ACT_ERRNO or SCMP_ACT_TRACE "
+	  "only" },
 	{ "{\"defaultAction\": \"SCMP_ACT_ERRNO\", "
 	  "\"defaultErrnoRet\": 4096}",
 	  "defaultErrnoRet: not a whole number from 0 to 4095" },
@@ -86,7 +87,8 @@ static const struct {
 	{ "{" DEF ", \"syscalls\": [1]}", "syscalls[0]: not an object" },
 	{ RULE("\"errnoRet\": 1"), "syscalls[0]: action is missing" },
 	{ RULE("\"action\": \"SCMP_ACT_KILL\", \"errnoRet\": 1"),
-	  "syscalls[0].errnoRet: goes with SCMP_ACT_ERRNO only" },
+	  "syscalls[0].errnoRet: goes with SCMP_ACT_ERRNO or "
+	  "SCMP_ACT_TRACE only" },
 	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": -1"),
 	  "syscalls[0].errnoRet: not a whole number from 0 to 4095" },
 	{ RULE("\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": \"1\""),
