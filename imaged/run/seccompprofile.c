@@ -32,6 +32,7 @@
 #include <asm/unistd.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,19 +45,19 @@
 
 enum op { EQ, NE, LT, LE, GT, GE, MASKED_EQ };
 
-static const char *const op_names[] = {
-	[EQ] = "SCMP_CMP_EQ",
-	[NE] = "SCMP_CMP_NE",
-	[LT] = "SCMP_CMP_LT",
-	[LE] = "SCMP_CMP_LE",
-	[GT] = "SCMP_CMP_GT",
-	[GE] = "SCMP_CMP_GE",
-	[MASKED_EQ] = "SCMP_CMP_MASKED_EQ",
+/* each operator's name, and its length in instructions (cond() below) */
+static const struct {
+	const char *name;
+	int len;
+} ops[] = {
+	[EQ] = { "SCMP_CMP_EQ", 4 },
+	[NE] = { "SCMP_CMP_NE", 4 },
+	[LT] = { "SCMP_CMP_LT", 5 },
+	[LE] = { "SCMP_CMP_LE", 5 },
+	[GT] = { "SCMP_CMP_GT", 5 },
+	[GE] = { "SCMP_CMP_GE", 5 },
+	[MASKED_EQ] = { "SCMP_CMP_MASKED_EQ", 6 },
 };
-
-/* each comparison's length in instructions (cond() below) */
-static const uint8_t op_len[] = { [EQ] = 4, [NE] = 4, [LT] = 5,	      [LE] = 5,
-				  [GT] = 5, [GE] = 5, [MASKED_EQ] = 6 };
 
 struct cond {
 	unsigned index;
@@ -230,7 +231,7 @@ static int arg(struct ctx *c, const char *where, const cJSON *o,
 	op = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "op"));
 	if (!op)
 		return fail(c, at, "missing, or not a string");
-	for (i = 0; i <= MASKED_EQ && strcmp(op, op_names[i]); i++)
+	for (i = 0; i <= MASKED_EQ && strcmp(op, ops[i].name); i++)
 		;
 	if (i > MASKED_EQ)
 		return fail(c, at,
@@ -508,7 +509,7 @@ static void cond(struct bpf_prog *p, const struct cond *k, int after)
 {
 	uint32_t hi = (uint32_t)(k->value >> 32), lo = (uint32_t)k->value;
 	uint32_t hi2 = (uint32_t)(k->value2 >> 32), lo2 = (uint32_t)k->value2;
-	int len = op_len[k->op];
+	int len = ops[k->op].len;
 	/* from the instruction at index j of this comparison */
 #define FAIL(j) (len - 1 - (j) + after)
 #define PASS(j) (len - 1 - (j))
@@ -557,7 +558,7 @@ static int rule_len(const struct rule *r)
 	int n = 1;
 
 	for (size_t i = 0; i < r->n_conds; i++)
-		n += op_len[r->conds[i].op];
+		n += ops[r->conds[i].op].len;
 	return n;
 }
 
@@ -578,7 +579,7 @@ static void block(struct bpf_prog *p, const struct rule *r, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		int after = rule_len(&r[i]);
 		for (size_t j = 0; j < r[i].n_conds; j++) {
-			after -= op_len[r[i].conds[j].op];
+			after -= ops[r[i].conds[j].op].len;
 			cond(p, &r[i].conds[j], after);
 		}
 		bpf_ret(p, r[i].action);
