@@ -22,7 +22,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c $(OCI_POD_SRCS) \
 	imaged/run/merge.c imaged/pods/backoff.c imaged/pods/podsm.c \
-	imaged/run/seccomp.c imaged/run/runrecord.c imaged/run/userns.c \
+	imaged/run/seccomp.c imaged/run/bpf.c imaged/run/seccompprofile.c \
+	imaged/run/syscalltab.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c \
 	netd/ntp.c netd/sntp.c
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)
@@ -122,13 +123,16 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/mounts.c imaged/run/seccomp.c $(OCI_POD_SRCS) \
-	imaged/run/merge.c imaged/oci/ref.c lib/file.c lib/text.c lib/errmsg.c
+	imaged/run/mounts.c imaged/run/seccomp.c imaged/run/bpf.c \
+	imaged/run/seccompprofile.c imaged/run/syscalltab.c imaged/oci/json.c \
+	$(OCI_POD_SRCS) imaged/run/merge.c imaged/oci/ref.c lib/file.c \
+	lib/text.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)
 	@gcc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O2 -Iimaged -Ilib \
-		-Wl,--wrap=setrlimit,--wrap=mount -o $@ $(CTR_HARNESS_SRCS) -lyaml
+		-I/usr/include/cjson -Wl,--wrap=setrlimit,--wrap=mount -o $@ \
+		$(CTR_HARNESS_SRCS) -lyaml -lcjson
 
 ctr-harness: $(CTR_HARNESS)
 .PHONY: ctr-harness

@@ -41,6 +41,29 @@ static int caps_field(struct walk *w, const char *key, yaml_node_t *v,
 	return walk_unsupported(w, v);
 }
 
+/*
+ * localhostProfile: relative to the seccomp root (the kubelet's is
+ * relative to its own), so neither absolute nor with a ".." component;
+ * "." and empty components are refused too, and so is a folder's name.
+ */
+static bool profile_name_ok(const char *name)
+{
+	const char *p = name;
+
+	if (!*name || *name == '/' || strlen(name) > 200)
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (!n || (n == 1 && p[0] == '.') ||
+		    (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		p += n;
+		if (*p == '/' && !*++p)
+			return false; /* ends in '/' */
+	}
+	return true;
+}
+
 static int seccomp_field(struct walk *w, const char *key, yaml_node_t *v,
 			 void *obj)
 {
@@ -56,9 +79,7 @@ static int seccomp_field(struct walk *w, const char *key, yaml_node_t *v,
 		else if (!strcmp(t, "Unconfined"))
 			s->seccomp = POD_SECCOMP_UNCONFINED;
 		else if (!strcmp(t, "Localhost"))
-			return walk_fail(w, v,
-					 "Localhost is not supported by keel "
-					 "yet (RuntimeDefault, Unconfined)");
+			s->seccomp = POD_SECCOMP_LOCALHOST;
 		else
 			return walk_fail(w, v,
 					 "RuntimeDefault, Unconfined or "
@@ -69,11 +90,10 @@ static int seccomp_field(struct walk *w, const char *key, yaml_node_t *v,
 		if ((r = walk_str(w, v, &s->seccomp_profile)))
 			return r;
 		/* a file in /etc/keel/seccomp/, never a way out of it */
-		if (!*s->seccomp_profile || s->seccomp_profile[0] == '/' ||
-		    strstr(s->seccomp_profile, ".."))
+		if (!profile_name_ok(s->seccomp_profile))
 			return walk_fail(w, v,
 					 "a file's name in /etc/keel/seccomp/ "
-					 "(relative, no '..')");
+					 "(relative, no '..' component)");
 		return 0;
 	}
 	return walk_unsupported(w, v);

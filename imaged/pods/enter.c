@@ -94,9 +94,34 @@ static int user_ns(pid_t pid, struct ctr_entry *e, char *err, size_t errlen)
 	return 0;
 }
 
-int enter_open(pid_t pid, struct ctr_entry *e, char *err, size_t errlen)
+/* run_dir/CTR_SECCOMP_FILE into e, or none when there is no such file */
+static int profile(const char *run_dir, struct ctr_entry *e, char *err,
+		   size_t errlen)
+{
+	char path[CTR_PATH_MAX + 16];
+	ssize_t n;
+
+	e->filter_n = 0;
+	snprintf(path, sizeof(path), "%s/" CTR_SECCOMP_FILE, run_dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0
+				       : errmsg_errno(err, errlen, -errno,
+						      errno, "%s", path);
+	n = read(fd, e->filter, sizeof(e->filter));
+	close(fd);
+	if (n <= 0 || n % sizeof(*e->filter))
+		return errmsg(err, errlen, -EINVAL, "%s: not a seccomp program",
+			      path);
+	e->filter_n = (size_t)n / sizeof(*e->filter);
+	return 0;
+}
+
+int enter_open(pid_t pid, const char *run_dir, struct ctr_entry *e, char *err,
+	       size_t errlen)
 {
 	char path[64];
+	int r;
 
 	for (int k = 0; k < 6; k++)
 		e->fds[k] = -1;
@@ -118,6 +143,8 @@ int enter_open(pid_t pid, struct ctr_entry *e, char *err, size_t errlen)
 		return errmsg(err, errlen, -ENOENT, "%s: no cgroup v2 path",
 			      path);
 	e->cgroup[strcspn(e->cgroup, "\n")] = '\0';
+	if ((r = profile(run_dir, e, err, errlen)))
+		return r;
 	return user_ns(pid, e, err, errlen);
 }
 
@@ -198,9 +225,16 @@ void enter_exec(const struct ctr_entry *e, const char *cwd, char **argv)
 		if (syscall(SYS_capset, &h, d))
 			fail("capset");
 	}
+	if (ctr_close_fds(err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		_exit(126);
+	}
 	if (nnp && *nnp == '1' && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		fail("no_new_privs");
-	if (sec && *sec == '2' && seccomp_install_default())
+	/* its profile's program, or the default filter */
+	if (sec && *sec == '2' &&
+	    (e->filter_n ? seccomp_install(e->filter, e->filter_n)
+			 : seccomp_install_default()))
 		fail("seccomp");
 	ctr_exec(argv, e->env, err, sizeof(err));
 	fprintf(stderr, "%s\n", err);

@@ -152,7 +152,8 @@ static void launch_exec(struct ctr_rt *c, const struct pod_handler *h,
 	if (own_pidns < 0)
 		own_pidns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
 	run_cwd(c, cwd, sizeof(cwd));
-	if (c->ri.pid <= 0 || enter_open(c->ri.pid, &e, err, sizeof(err))) {
+	if (c->ri.pid <= 0 ||
+	    enter_open(c->ri.pid, c->run_dir, &e, err, sizeof(err))) {
 		done(pr, false, "the container is not running");
 		return;
 	}

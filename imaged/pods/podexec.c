@@ -432,7 +432,10 @@ int pod_exec_main(int argc, char **argv)
 	    pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
 	    target(a.pod, name, &pid, cwd, sizeof(cwd)))
 		return 1;
-	if (enter_open(pid, &e, err, sizeof(err)) ||
+	char run_dir[CTR_PATH_MAX];
+	snprintf(run_dir, sizeof(run_dir), "%s/%s/%s", PODS_RUN_DIR, a.pod,
+		 name);
+	if (enter_open(pid, run_dir, &e, err, sizeof(err)) ||
 	    enter_join(&e, true, err, sizeof(err)))
 		return die("%s%s", err, "");
 	return spawn(&a, &e, cwd);

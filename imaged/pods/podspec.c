@@ -121,6 +121,14 @@ int pods_plan(const struct pod *pod, const struct pod_container *k,
 				    PODS_VAR_DIR);
 	s->pod = pod;
 	s->k = &plan->k;
+	/* read at each start, as containerd does: a bad one is this start's */
+	if (plan->k.seccomp == POD_SECCOMP_LOCALHOST && !plan->k.privileged) {
+		if ((r = seccomp_profile_load(SECCOMP_PROFILE_DIR,
+					      plan->k.seccomp_profile,
+					      &plan->seccomp, err, errlen)))
+			return r;
+		s->seccomp = &plan->seccomp;
+	}
 	paths(s, pod->key, k->name, pod_dir, run_dir);
 	/* the sandbox says whether it has a user namespace, and which ids */
 	snprintf(user, sizeof(user), "%s/user", s->ns_dir);

@@ -19,6 +19,7 @@ struct run_plan {
 	struct ctr_spec s;
 	struct store_view v;
 	struct pod_container k; /* k as it runs */
+	struct seccomp_filter seccomp; /* its Localhost profile */
 	char strings[65536]; /* its environment's and arguments' */
 };
 

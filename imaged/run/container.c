@@ -203,23 +203,25 @@ static int limits(char *err, size_t errlen)
 	return 0;
 }
 
-void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+int ctr_close_fds(char *err, size_t errlen)
 {
-	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:"
-					    "/usr/sbin:/usr/bin:/sbin:/bin";
-	char full[CTR_PATH_MAX];
-	int last = ENOENT;
-
 	/*
 	 * Nothing above 2 reaches the program, whoever started it: a
 	 * directory fd leaked into a container is a way out of its root
 	 * (CVE-2024-21626). Close-on-exec rather than closed, so a pipe
 	 * that reports a failed exec still works until the exec.
 	 */
-	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC)) {
-		errmsg_errno(err, errlen, -errno, errno, "close_range");
-		return;
-	}
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC))
+		return errmsg_errno(err, errlen, -errno, errno, "close_range");
+	return 0;
+}
+
+void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen)
+{
+	const char *prog = argv[0], *path = "/usr/local/sbin:/usr/local/bin:"
+					    "/usr/sbin:/usr/bin:/sbin:/bin";
+	char full[CTR_PATH_MAX];
+	int last = ENOENT;
 	if (strchr(prog, '/')) {
 		execve(prog, argv, env);
 		errmsg_errno(err, errlen, -errno, errno, "exec %s", prog);
@@ -289,7 +291,11 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 			return;
 		}
 	}
-	if (drop_caps(k, uid, err, errlen))
+	/*
+	 * before the filter: from it on, only execve is made, so a profile
+	 * needs to allow no call of ours but that (as under runc)
+	 */
+	if (drop_caps(k, uid, err, errlen) || ctr_close_fds(err, errlen))
 		return;
 	if (!k->privileged) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
@@ -297,10 +303,14 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 				     "no_new_privs");
 			return;
 		}
-		/* seccompProfile: Unconfined, what the pod asks for */
-		int r = k->seccomp == POD_SECCOMP_UNCONFINED
-				? 0
-				: seccomp_install_default();
+		/* seccompProfile: Unconfined, Localhost, or the default */
+		int r = 0;
+		if (k->seccomp == POD_SECCOMP_LOCALHOST)
+			r = s->seccomp ? seccomp_install(s->seccomp->f,
+							 s->seccomp->n)
+				       : -ENOENT;
+		else if (k->seccomp != POD_SECCOMP_UNCONFINED)
+			r = seccomp_install_default();
 		if (r) {
 			errmsg_errno(err, errlen, r, -r, "seccomp");
 			return;

@@ -4,6 +4,7 @@
 
 #include "run/merge.h"
 #include "oci/pod.h"
+#include "run/seccompprofile.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +25,12 @@
 #define PODS_LOG_DIR "/var/log/pods" /* <pod>/<ctr>.log */
 #define PODS_CGROUP "/sys/fs/cgroup/pods" /* <pod>/<ctr>/ */
 #define SHIMS_CGROUP "/sys/fs/cgroup/shims"
+/*
+ * run_dir/seccomp: a Localhost profile's program as the container runs
+ * under it (struct sock_filter, native order), for exec into it
+ * (pods/enter.c); none when it runs under the default filter or none.
+ */
+#define CTR_SECCOMP_FILE "seccomp"
 
 struct ctr_spec {
 	const struct pod *pod;
@@ -44,6 +51,8 @@ struct ctr_spec {
 	/* each volume of the pod, by index: where it comes from on the host */
 	char vol_src[POD_VOLUMES_MAX][CTR_PATH_MAX];
 	bool vol_ro[POD_VOLUMES_MAX]; /* read-only whatever a mount says */
+	/* seccompProfile Localhost: the profile, read by imaged before */
+	const struct seccomp_filter *seccomp;
 	/* supplementalGroups and fsGroup: groups the process has besides */
 	size_t n_groups;
 	uint32_t groups[POD_GROUPS_MAX + 1];
@@ -57,8 +66,15 @@ struct ctr_spec {
 void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen);
 
 /*
+ * Every fd past 2 close-on-exec: the step before the seccomp filter and
+ * ctr_exec. 0 or -errno with err.
+ */
+int ctr_close_fds(char *err, size_t errlen);
+
+/*
  * execve argv[0] as execvp finds it, but on env's PATH (the container's),
- * with env. Returns only on failure.
+ * with env: only execve calls, so any seccomp filter that lets execve
+ * through may be in place. Returns only on failure.
  */
 void ctr_exec(char *const argv[], char *const env[], char *err, size_t errlen);
 

@@ -339,6 +339,13 @@ pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/" CTR_SECCOMP_FILE, s->run_dir);
+	if (!s->seccomp || s->k->privileged)
+		unlink(path);
+	else if ((r = write_atomic(path, s->seccomp->f,
+				   s->seccomp->n * sizeof(*s->seccomp->f),
+				   0600)))
+		return errmsg_errno(err, errlen, r, -r, "%s", path);
 	pid_t pid = fork();
 	if (pid < 0)
 		return errmsg_errno(err, errlen, -errno, errno, "fork");

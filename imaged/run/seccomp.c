@@ -23,6 +23,7 @@
  * built without it does. README.md, "Seccomp", has the whole account.
  */
 #include "run/seccomp.h"
+#include "run/bpf.h"
 
 #include <asm/unistd.h>
 #include <errno.h>
@@ -39,21 +40,8 @@
 
 /*
  * The kernel's own numbering (<asm/unistd.h>), the same whichever libc we
- * are built with. seccomp_data's arguments are 64-bit; we compare them a
- * 32-bit half at a time, and only little-endian ABIs are handled.
+ * are built with; the architecture is bpf.h's BPF_NATIVE_ARCH.
  */
-#if defined(__x86_64__)
-#define NATIVE_ARCH AUDIT_ARCH_X86_64
-#elif defined(__aarch64__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define NATIVE_ARCH AUDIT_ARCH_AARCH64
-#else
-#error "seccomp.c: no filter for this architecture"
-#endif
-
-#define OFF_NR offsetof(struct seccomp_data, nr)
-#define OFF_ARCH offsetof(struct seccomp_data, arch)
-#define OFF_LO(i) offsetof(struct seccomp_data, args[i])
-#define OFF_HI(i) (offsetof(struct seccomp_data, args[i]) + 4)
 
 /*
  * Calls newer than the build's kernel headers. From pidfd_send_signal (424)
@@ -570,11 +558,7 @@ static const uint8_t refused_families[] = {
 };
 #define FAMILY_END 46
 
-/*
- * The program is laid out twice: the first pass learns where each label
- * falls, the second writes the instructions with the jumps resolved. A
- * jump is a count of instructions to skip, or ~label, always forward.
- */
+/* The jumps to these go forward, to the program's tail (bpf.h) */
 enum label {
 	TO_CLONE,
 	TO_SOCKET,
@@ -585,83 +569,28 @@ enum label {
 	TO_KILL,
 	N_LABELS
 };
-#define L(label) (~(int)(label))
+#define L(label) BPF_L(label)
+_Static_assert(N_LABELS <= BPF_LABELS, "bpf.h: more labels");
 
-struct prog {
-	struct sock_filter *f; /* NULL in the first pass */
-	size_t n, max;
-	size_t at[N_LABELS];
-	int err;
-};
-
-static uint8_t offset(struct prog *p, int to)
-{
-	long off = to;
-
-	if (to < 0)
-		off = (long)p->at[~to] - (long)p->n - 1;
-	if (off < 0 || off > 255) {
-		/* (the first pass does not know forward labels yet) */
-		if (p->f || to >= 0)
-			p->err = -ERANGE;
-		return 0;
-	}
-	return (uint8_t)off;
-}
-
-static void put(struct prog *p, uint16_t code, uint32_t k, int jt, int jf)
-{
-	uint8_t t = offset(p, jt), f = offset(p, jf);
-
-	if (p->n == p->max) {
-		if (!p->err)
-			p->err = -E2BIG;
-		return;
-	}
-	if (p->f)
-		p->f[p->n] = (struct sock_filter){ code, t, f, k };
-	p->n++;
-}
-
-static void load(struct prog *p, uint32_t off)
-{
-	put(p, BPF_LD | BPF_W | BPF_ABS, off, 0, 0);
-}
-
-static void jump(struct prog *p, uint16_t op, uint32_t k, int jt, int jf)
-{
-	put(p, BPF_JMP | op | BPF_K, k, jt, jf);
-}
-
-static void ret(struct prog *p, uint32_t action)
-{
-	put(p, BPF_RET | BPF_K, action, 0, 0);
-}
-
-static void label(struct prog *p, enum label l)
-{
-	p->at[l] = p->n;
-}
-
-static void build(struct prog *p, const uint16_t *nr, size_t count,
+static void build(struct bpf_prog *p, const uint16_t *nr, size_t count,
 		  uint32_t top)
 {
 	size_t i, j;
 
 	/* Another ABI's calls: the numbers below are not its numbers. */
-	load(p, OFF_ARCH);
-	jump(p, BPF_JEQ, NATIVE_ARCH, 0, L(TO_KILL));
-	load(p, OFF_NR);
+	bpf_load(p, BPF_OFF_ARCH);
+	bpf_jump(p, BPF_JEQ, BPF_NATIVE_ARCH, 0, L(TO_KILL));
+	bpf_load(p, BPF_OFF_NR);
 #if defined(__x86_64__)
 	/* x32 shares AUDIT_ARCH_X86_64 and sets this bit in the number */
-	jump(p, BPF_JGE, __X32_SYSCALL_BIT, L(TO_ENOSYS), 0);
+	bpf_jump(p, BPF_JGE, __X32_SYSCALL_BIT, L(TO_ENOSYS), 0);
 #endif
 	/* past every call the profile names: as runc answers */
-	jump(p, BPF_JGT, top, L(TO_ENOSYS), 0);
-	jump(p, BPF_JEQ, __NR_clone, L(TO_CLONE), 0);
-	jump(p, BPF_JEQ, __NR_clone3, L(TO_ENOSYS), 0);
-	jump(p, BPF_JEQ, __NR_socket, L(TO_SOCKET), 0);
-	jump(p, BPF_JEQ, __NR_personality, L(TO_PERSONALITY), 0);
+	bpf_jump(p, BPF_JGT, top, L(TO_ENOSYS), 0);
+	bpf_jump(p, BPF_JEQ, __NR_clone, L(TO_CLONE), 0);
+	bpf_jump(p, BPF_JEQ, __NR_clone3, L(TO_ENOSYS), 0);
+	bpf_jump(p, BPF_JEQ, __NR_socket, L(TO_SOCKET), 0);
+	bpf_jump(p, BPF_JEQ, __NR_personality, L(TO_PERSONALITY), 0);
 
 	/*
 	 * The allowed numbers as runs of consecutive ones, ascending: past a
@@ -670,44 +599,44 @@ static void build(struct prog *p, const uint16_t *nr, size_t count,
 	for (i = 0; i < count; i = j) {
 		for (j = i + 1; j < count && nr[j] == nr[j - 1] + 1; j++)
 			;
-		jump(p, BPF_JGT, nr[j - 1], 1, 0);
-		jump(p, BPF_JGE, nr[i], L(TO_ALLOW), L(TO_EPERM));
+		bpf_jump(p, BPF_JGT, nr[j - 1], 1, 0);
+		bpf_jump(p, BPF_JGE, nr[i], L(TO_ALLOW), L(TO_EPERM));
 	}
-	ret(p, SECCOMP_RET_ERRNO | EPERM);
+	bpf_ret(p, SECCOMP_RET_ERRNO | EPERM);
 
 	/* Flags are an unsigned long, but the kernel reads the low half. */
-	label(p, TO_CLONE);
-	load(p, OFF_LO(0));
-	jump(p, BPF_JSET, CLONE_NAMESPACES, L(TO_EPERM), L(TO_ALLOW));
+	bpf_label(p, TO_CLONE);
+	bpf_load(p, BPF_OFF_LO(0));
+	bpf_jump(p, BPF_JSET, CLONE_NAMESPACES, L(TO_EPERM), L(TO_ALLOW));
 
 	/*
 	 * socket's family and personality's value are ints, but Docker
 	 * compares all 64 bits: a high half that is not 0 is refused.
 	 */
-	label(p, TO_SOCKET);
-	load(p, OFF_HI(0));
-	jump(p, BPF_JEQ, 0, 0, L(TO_EPERM));
-	load(p, OFF_LO(0));
-	jump(p, BPF_JGE, FAMILY_END, L(TO_EPERM), 0);
+	bpf_label(p, TO_SOCKET);
+	bpf_load(p, BPF_OFF_HI(0));
+	bpf_jump(p, BPF_JEQ, 0, 0, L(TO_EPERM));
+	bpf_load(p, BPF_OFF_LO(0));
+	bpf_jump(p, BPF_JGE, FAMILY_END, L(TO_EPERM), 0);
 	for (i = 0; i < ARRAY_SIZE(refused_families); i++)
-		jump(p, BPF_JEQ, refused_families[i], L(TO_EPERM), 0);
-	ret(p, SECCOMP_RET_ALLOW);
+		bpf_jump(p, BPF_JEQ, refused_families[i], L(TO_EPERM), 0);
+	bpf_ret(p, SECCOMP_RET_ALLOW);
 
-	label(p, TO_PERSONALITY);
-	load(p, OFF_HI(0));
-	jump(p, BPF_JEQ, 0, 0, L(TO_EPERM));
-	load(p, OFF_LO(0));
+	bpf_label(p, TO_PERSONALITY);
+	bpf_load(p, BPF_OFF_HI(0));
+	bpf_jump(p, BPF_JEQ, 0, 0, L(TO_EPERM));
+	bpf_load(p, BPF_OFF_LO(0));
 	for (i = 0; i < ARRAY_SIZE(personalities); i++)
-		jump(p, BPF_JEQ, personalities[i], L(TO_ALLOW), 0);
+		bpf_jump(p, BPF_JEQ, personalities[i], L(TO_ALLOW), 0);
 
-	label(p, TO_EPERM);
-	ret(p, SECCOMP_RET_ERRNO | EPERM);
-	label(p, TO_ALLOW);
-	ret(p, SECCOMP_RET_ALLOW);
-	label(p, TO_ENOSYS);
-	ret(p, SECCOMP_RET_ERRNO | ENOSYS);
-	label(p, TO_KILL);
-	ret(p, SECCOMP_RET_KILL_PROCESS);
+	bpf_label(p, TO_EPERM);
+	bpf_ret(p, SECCOMP_RET_ERRNO | EPERM);
+	bpf_label(p, TO_ALLOW);
+	bpf_ret(p, SECCOMP_RET_ALLOW);
+	bpf_label(p, TO_ENOSYS);
+	bpf_ret(p, SECCOMP_RET_ERRNO | ENOSYS);
+	bpf_label(p, TO_KILL);
+	bpf_ret(p, SECCOMP_RET_KILL_PROCESS);
 }
 
 /* Into nr, ascending, each once: the count. */
@@ -730,7 +659,7 @@ int seccomp_default_program(struct sock_filter *out, size_t max, size_t *n)
 		    ARRAY_SIZE(allowed_by_rule)];
 	size_t count = 0, i;
 	uint32_t top;
-	struct prog p = { .max = max };
+	struct bpf_prog p = { .max = max };
 
 	for (i = 0; i < ARRAY_SIZE(allowed); i++)
 		count = insert(nr, count, allowed[i]);
@@ -756,19 +685,27 @@ int seccomp_default_program(struct sock_filter *out, size_t max, size_t *n)
 	return 0;
 }
 
+int seccomp_install(const struct sock_filter *f, size_t n)
+{
+	struct sock_fprog prog = { .filter = (struct sock_filter *)f,
+				   .len = (unsigned short)n };
+
+	if (!n || n > BPF_MAXINSNS)
+		return -EINVAL;
+	if (prctl(PR_SET_SECCOMP, (unsigned long)SECCOMP_MODE_FILTER, &prog) <
+	    0)
+		return -errno;
+	return 0;
+}
+
 int seccomp_install_default(void)
 {
 	struct sock_filter f[SECCOMP_PROG_MAX];
-	struct sock_fprog prog = { .filter = f };
 	size_t n;
 	int err;
 
 	err = seccomp_default_program(f, ARRAY_SIZE(f), &n);
 	if (err)
 		return err;
-	prog.len = (unsigned short)n;
-	if (prctl(PR_SET_SECCOMP, (unsigned long)SECCOMP_MODE_FILTER, &prog) <
-	    0)
-		return -errno;
-	return 0;
+	return seccomp_install(f, n);
 }

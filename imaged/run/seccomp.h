@@ -32,4 +32,7 @@ int seccomp_default_program(struct sock_filter *out, size_t max, size_t *n);
 /* Build the program and install it on the calling thread: 0 or -errno. */
 int seccomp_install_default(void);
 
+/* Install n instructions of f on the calling thread: 0 or -errno. */
+int seccomp_install(const struct sock_filter *f, size_t n);
+
 #endif

@@ -3,7 +3,8 @@
  * ctr_harness: one container started by imaged's own container.c on the
  * build host, for tests/integration/test_container.py.
  *
- *   ctr_harness [-u USER] [-m LOG] POD.yaml LOWER DIR NS_DIR [CMD [ARG]...]
+ *   ctr_harness [-u USER] [-m LOG] [-S SECCOMP_DIR] POD.yaml LOWER DIR NS_DIR
+ *               [CMD [ARG]...]
  *
  * The first container of POD.yaml (and the pod's volumes) over the
  * overlay lowerdir LOWER (top layer first). DIR holds what runtime.c and
@@ -14,7 +15,9 @@
  * image's /etc/passwd). The image config is otherwise empty. -m appends
  * each mount(2) container.c makes to LOG, "TARGET\tTYPE\tSOURCE\n" with the
  * target as the kernel resolved it on the host side (before pivot_root),
- * so a test sees where every mount landed.
+ * so a test sees where every mount landed. -S is where a seccompProfile
+ * Localhost's file is looked up, in place of /etc/keel/seccomp (read
+ * as pods/podspec.c reads it, before the container's process starts).
  *
  * As runtime.c's shim does it: new PID, IPC and UTS namespaces, then in
  * the child (PID 1 there) new mount and cgroup namespaces. Exits
@@ -101,11 +104,13 @@ int __wrap_mount(const char *src, const char *target, const char *type,
 static struct pod pod;
 static struct oci_config config;
 static struct ctr_spec spec;
+static struct seccomp_filter seccomp;
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: ctr_harness [-u USER] [-m LOG] POD.yaml LOWER "
-			"DIR NS_DIR [CMD [ARG]...]\n");
+	fprintf(stderr,
+		"usage: ctr_harness [-u USER] [-m LOG] [-S SECCOMP_DIR] "
+		"POD.yaml LOWER DIR NS_DIR [CMD [ARG]...]\n");
 	exit(2);
 }
 
@@ -146,10 +151,13 @@ int main(int argc, char **argv)
 {
 	char err[512];
 	size_t len;
+	const char *seccomp_dir = SECCOMP_PROFILE_DIR;
 	int opt, status;
 
-	while ((opt = getopt(argc, argv, "+u:m:")) != -1) {
-		if (opt == 'm') {
+	while ((opt = getopt(argc, argv, "+u:m:S:")) != -1) {
+		if (opt == 'S') {
+			seccomp_dir = optarg;
+		} else if (opt == 'm') {
 			mount_log =
 				open(optarg,
 				     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
@@ -187,6 +195,14 @@ int main(int argc, char **argv)
 	}
 	spec.pod = &pod;
 	spec.k = k;
+	if (k->seccomp == POD_SECCOMP_LOCALHOST && !k->privileged) {
+		if (seccomp_profile_load(seccomp_dir, k->seccomp_profile,
+					 &seccomp, err, sizeof(err))) {
+			fprintf(stderr, "ctr_harness: %s\n", err);
+			return 127;
+		}
+		spec.seccomp = &seccomp;
+	}
 	if ((size_t)snprintf(spec.lower, sizeof(spec.lower), "%s",
 			     argv[optind + 1]) >= sizeof(spec.lower))
 		die("LOWER", ENAMETOOLONG);

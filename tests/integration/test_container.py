@@ -173,7 +173,7 @@ class Ctr:
         return os.path.join(self.tmp, name)
 
     def run(self, *cmd, container=None, volumes=(), lower=None, user=None,
-            wrap=(), timeout=60):
+            wrap=(), timeout=60, seccomp_dir=None):
         """The harness's exit, out, err; every mount checked to have
         landed inside the container's rootfs."""
         c = {"name": "c", "image": "busybox"}
@@ -192,6 +192,8 @@ class Ctr:
         argv = list(wrap) + [CTR_HARNESS, "-m", self.mount_log]
         if user is not None:
             argv += ["-u", user]
+        if seccomp_dir is not None:
+            argv += ["-S", seccomp_dir]
         argv += [manifest, lower or self.layer, self.dir, self.ns_dir]
         r = subprocess.run(argv + list(cmd), capture_output=True, text=True,
                            stdin=subprocess.DEVNULL, timeout=timeout)

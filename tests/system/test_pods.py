@@ -101,7 +101,7 @@ def build_image(tmp_path):
     shutil.copy(keelvm.busybox(), base / "bin" / "busybox")
     for applet in ("sh", "httpd", "cat", "ls", "touch", "tail", "sleep",
                    "grep", "id", "echo", "wget", "hostname", "readlink",
-                   "yes", "head", "tty"):
+                   "yes", "head", "tty", "mkdir"):
         os.symlink("busybox", base / "bin" / applet)
     (base / "www" / "index.html").write_text("served by a keel pod\n")
     (base / "etc" / "passwd").write_text(
@@ -249,6 +249,35 @@ def test_pods(registry, workdir):
         mounts = m.check("grep /var/lib/keel/containers/user/volumes/scratch "
                          "/proc/mounts")
         assert "tmpfs" in mounts and "size=1024k" in mounts, mounts
+
+        # seccompProfile Localhost: the image's /etc/keel/seccomp/
+        # deny-mkdir.json (tests/system/overlay) answers mkdir with errno
+        # 42, in the container and in what exec starts in it
+        sec = """    securityContext:
+      seccompProfile:
+        type: Localhost
+        localhostProfile: {}
+"""
+        put(m, "/run/sec.yaml", manifest(
+            "sec", '["/bin/sh", "-c", "mkdir /tmp/d; echo mkdir=$?; '
+            'sleep 3600"]', ctr_extra=sec.format("deny-mkdir.json")))
+        m.check("imagectl apply -f /run/sec.yaml")
+        logs = wait_for(m, "imagectl logs sec", "mkdir=1", timeout=60)
+        assert "'/tmp/d': No message of desired type" in logs, logs
+        rc, out = m.run("imagectl exec sec -- sh -c 'mkdir /tmp/e; "
+                        "echo rc=$?; touch /tmp/f; echo touch=$?'")
+        assert "rc=1" in out and "touch=0" in out, out
+        assert "No message of desired type" in out, out
+        # one the image does not have: the start fails, and says why
+        put(m, "/run/nosec.yaml", manifest(
+            "nosec", '["/bin/sleep", "3600"]',
+            ctr_extra=sec.format("gone.json")))
+        m.check("imagectl apply -f /run/nosec.yaml")
+        wait_for(m, "imagectl pods", "CreateContainerError", timeout=60)
+        assert "seccomp profile /etc/keel/seccomp/gone.json: No such file " \
+            "or directory" in m.check("imagectl describe nosec")
+        m.check("imagectl delete sec", timeout=60)
+        m.check("imagectl delete nosec", timeout=60)
 
         # a memory hog is killed by the OOM killer and restarted
         put(m, "/run/hog.yaml", manifest(

@@ -193,6 +193,29 @@ static void test_errors(void **state)
 		  "readinessProbe.grpc: not supported by keel" },
 		{ HEAD C0 "    readinessProbe: {periodSeconds: 2}\n",
 		  "readinessProbe: exec, httpGet or tcpSocket is needed" },
+		{ HEAD C0 "    securityContext:\n      seccompProfile: {type: "
+			  "Localhost, localhostProfile: /etc/passwd}\n",
+		  "web.yaml:10: spec.containers[0].securityContext."
+		  "seccompProfile.localhostProfile: a file's name in "
+		  "/etc/keel/seccomp/ (relative, no '..' component)" },
+		{ HEAD C0 "  securityContext:\n    seccompProfile: {type: "
+			  "Localhost, localhostProfile: a/../../x.json}\n",
+		  "web.yaml:10: spec.securityContext.seccompProfile."
+		  "localhostProfile: a file's name in /etc/keel/seccomp/" },
+		{ HEAD C0 "  securityContext:\n    seccompProfile: {type: "
+			  "Localhost, localhostProfile: ''}\n",
+		  "web.yaml:10: spec.securityContext.seccompProfile."
+		  "localhostProfile: a file's name" },
+		{ HEAD C0 "  securityContext:\n    seccompProfile: {type: "
+			  "Localhost, localhostProfile: dir/}\n",
+		  "localhostProfile: a file's name" },
+		{ HEAD C0 "  securityContext:\n    seccompProfile: {type: "
+			  "Localhost}\n",
+		  "spec.securityContext.seccompProfile: localhostProfile goes "
+		  "with type Localhost, and only with it" },
+		{ HEAD C0 "  securityContext:\n    seccompProfile: {type: "
+			  "RuntimeDefault, localhostProfile: x.json}\n",
+		  "localhostProfile goes with type Localhost" },
 		{ HEAD C0 "    securityContext:\n      seLinuxOptions: {}\n",
 		  "seLinuxOptions: not supported by keel (it has no SELinux" },
 		{ HEAD C0 "  securityContext:\n    sysctls:\n    - {name: "
@@ -373,6 +396,28 @@ static void test_probes_and_security(void **state)
 	assert_true(p->has_fs_group);
 	assert_int_equal(p->fs_group, 2000);
 	assert_int_equal(p->groups[0], 3000);
+	/*
+	 * Localhost: the pod's profile for a container that says nothing,
+	 * the container's own over it; a name with dots that are not a
+	 * ".." component is a name
+	 */
+	if (parse(HEAD "  securityContext:\n    seccompProfile:\n"
+		       "      type: Localhost\n"
+		       "      localhostProfile: profiles/a..b.json\n"
+		       "  containers:\n  - name: c\n    image: nginx\n"
+		       "  - name: d\n    image: nginx\n    securityContext:\n"
+		       "      seccompProfile: {type: Localhost, "
+		       "localhostProfile: d.json}\n"
+		       "  - name: e\n    image: nginx\n    securityContext:\n"
+		       "      seccompProfile: {type: RuntimeDefault}\n"))
+		fail_msg("%s", err);
+	assert_int_equal(p->containers[0].seccomp, POD_SECCOMP_LOCALHOST);
+	assert_string_equal(p->containers[0].seccomp_profile,
+			    "profiles/a..b.json");
+	assert_int_equal(p->containers[1].seccomp, POD_SECCOMP_LOCALHOST);
+	assert_string_equal(p->containers[1].seccomp_profile, "d.json");
+	assert_int_equal(p->containers[2].seccomp, POD_SECCOMP_RUNTIME_DEFAULT);
+	assert_null(p->containers[2].seccomp_profile);
 }
 
 /*
