@@ -214,6 +214,22 @@ def attach_checks(m):
     log = m.check("imagectl logs term")
     assert "/dev/pts/0" in log and "u-10" in log and "never-6" not in log, \
         log
+    # from a terminal (the serial console): raw while attached (Ctrl-Q
+    # would be XON otherwise), its size passed on at the start and on
+    # SIGWINCH, the terminal restored after
+    m.check("stty rows 41")
+    m.child.sendline("(sleep 8; stty rows 43) & imagectl attach term")
+    time.sleep(3)
+    m.child.send("busybox stty size\r")
+    m.expect(r"41 4096", timeout=30)
+    time.sleep(7)
+    m.child.send("busybox stty size\r")
+    m.expect(r"43 4096", timeout=30)
+    m.child.send("\x10\x11")
+    m.expect("detached from term", timeout=30)
+    m.sync_shell()
+    modes = m.check("stty -a")
+    assert "-icanon" not in modes and "-echo " not in modes, modes
     # stdinOnce: the first attach's end is the shell's EOF; no second
     rc, out = attach(m, "once", "echo once-$((4+4))\\n")
     assert rc == 0 and "once-8" in out, out
