@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <termios.h>
@@ -135,6 +136,15 @@ static int client(void)
 	return fd;
 }
 
+/* read, failing rather than hanging when nothing comes within 5 s */
+static ssize_t read_soon(int fd, char *buf, size_t len)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	assert_int_equal(poll(&p, 1, 5000), 1);
+	return read(fd, buf, len);
+}
+
 static void expect(int fd, const char *want, size_t len)
 {
 	char buf[1 + ATTACH_DATA_MAX];
@@ -167,7 +177,7 @@ static void test_shim_side(void **state)
 	/* its input to stdin; output to it */
 	assert_int_equal(send(c, "ihello", 6, 0), 6);
 	turn();
-	assert_int_equal(read(rig.stdin_r, buf, sizeof(buf)), 5);
+	assert_int_equal(read_soon(rig.stdin_r, buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "hello", 5);
 	attach_output(&rig.a, "out", 3);
 	expect(c, "oout", 4);
@@ -191,7 +201,7 @@ static void test_shim_side(void **state)
 	/* stdinOnce: the first attach's end closes stdin, and no more */
 	close(c);
 	turn();
-	assert_int_equal(read(rig.stdin_r, buf, sizeof(buf)), 0);
+	assert_int_equal(read_soon(rig.stdin_r, buf, sizeof(buf)), 0);
 	c = client();
 	n = recv(c, buf, sizeof(buf) - 1, 0);
 	buf[n > 0 ? n : 0] = '\0';
@@ -216,7 +226,10 @@ static void test_shim_tty(void **state)
 	(void)state;
 	if (geteuid())
 		skip();
-	assert_int_equal(pty_open(&master, &slave), 0);
+	int r = pty_open(&master, &slave);
+	if (r && getenv("KEEL_QEMU_USER"))
+		skip(); /* an ioctl qemu-user may not translate */
+	assert_int_equal(r, 0);
 	assert_int_equal(attach_open(&rig.a, rig.dir, master, true, true), 0);
 	int c = client();
 	expect(c, "0tty", 4);
@@ -229,13 +242,13 @@ static void test_shim_tty(void **state)
 	/* typed keys reach the terminal's reader as a line */
 	assert_int_equal(send(c, "iab\n", 4, 0), 4);
 	turn();
-	assert_int_equal(read(slave, buf, sizeof(buf)), 3);
+	assert_int_equal(read_soon(slave, buf, sizeof(buf)), 3);
 	/* the first attach's end: an empty read, EOF to a reader of lines */
 	assert_int_equal(tcgetattr(slave, &t), 0);
 	assert_true(t.c_lflag & ICANON);
 	close(c);
 	turn();
-	assert_int_equal(read(slave, buf, sizeof(buf)), 0);
+	assert_int_equal(read_soon(slave, buf, sizeof(buf)), 0);
 	/* the master is the container's output too: it stays open */
 	assert_true(fcntl(master, F_GETFD) >= 0);
 	attach_close(&rig.a);
