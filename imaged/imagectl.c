@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "imagectl.h"
 #include "ctlsock.h"
+#include "pods/podattach.h"
 #include "pods/podexec.h"
 #include "imaged.h"
 #include "file.h"
@@ -52,6 +53,9 @@ static int usage(FILE *f)
 		"  rollout restart deployment/NAME|daemonset/NAME\n"
 		"  logs [-f] POD [-c CONTAINER]\n"
 		"  exec [-t] [-c CONTAINER] POD -- COMMAND [ARG]...\n"
+		"  attach POD [-c CONTAINER]  (its stdin and output; detach: "
+		"Ctrl-P Ctrl-Q\n"
+		"                       or the end of input)\n"
 		"  (objects of a namespace: -n NS; of every one: -A)\n");
 	return f == stdout ? 0 : 2;
 }
@@ -128,6 +132,8 @@ int imagectl_main(int argc, char **argv)
 		return pod_logs_main(argc, argv);
 	if (!strcmp(argv[0], "exec"))
 		return pod_exec_main(argc, argv);
+	if (!strcmp(argv[0], "attach"))
+		return pod_attach_main(argc, argv);
 	if (!strcmp(argv[0], "apply")) {
 		bool f = false;
 		for (int i = 1; i + 1 < argc; i++)

@@ -134,13 +134,10 @@ static void refuse(int fd, const char *why)
 	close(fd);
 }
 
-int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
+int ctl_accept_peer(int lfd)
 {
 	struct ucred cred;
 	socklen_t clen = sizeof(cred);
-	/* a second: a root client on a loaded box (a TCG guest, a busy
-	 * edge device) can be descheduled between connect and send */
-	struct timeval tv = { .tv_sec = 1 };
 	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 	if (fd < 0)
@@ -163,6 +160,18 @@ int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
 			   "may use this socket");
 		return -EACCES;
 	}
+	return fd;
+}
+
+int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc)
+{
+	/* a second: a root client on a loaded box (a TCG guest, a busy
+	 * edge device) can be descheduled between connect and send */
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = ctl_accept_peer(lfd);
+
+	if (fd < 0)
+		return fd;
 	/* a client that connects and says nothing must not stall us */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	ssize_t n = recv(fd, req, reqlen - 1, 0);

@@ -42,6 +42,13 @@ int ctl_listen(const char *path);
  */
 int ctl_accept(int lfd, char *req, size_t reqlen, char **argv, int *argc);
 
+/*
+ * Accept one client, checked as ctl_accept checks it (root, the host's
+ * own): its fd (blocking, close-on-exec), or -errno as ctl_accept's.
+ * For a socket that speaks more than one request and its answer.
+ */
+int ctl_accept_peer(int lfd);
+
 /* One answer packet; 0 or -errno (the client may have gone). */
 int ctl_send(int fd, char kind, const char *text);
 int ctl_sendf(int fd, char kind, const char *fmt, ...)

@@ -22,6 +22,7 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 	imaged/net/auth.c imaged/store/tar.c imaged/store/decompress.c imaged/store/unpack.c \
 	imaged/images/regconf.c imaged/store/store.c $(OCI_POD_SRCS) \
 	imaged/run/merge.c imaged/pods/backoff.c imaged/pods/podsm.c \
+	imaged/run/attach.c imaged/run/console.c imaged/pods/detachkeys.c \
 	imaged/run/seccomp.c imaged/run/bpf.c imaged/run/seccompprofile.c \
 	imaged/run/syscalltab.c imaged/run/runrecord.c imaged/run/userns.c \
 	netd/dhcp_msg.c netd/dhcp.c netd/conf.c netd/nlmsg.c netd/hostport.c \
@@ -123,10 +124,10 @@ nlmsg-compare: tests/unit/nlmsg_dump.c netd/nlmsg.c netd/mnl.c $(UNIT_HDRS) | ho
 # container a run, for test_container.py (mounts and confinement).
 CTR_HARNESS := $(OUT)/host/ctr_harness
 CTR_HARNESS_SRCS := tests/integration/ctr_harness.c imaged/run/container.c \
-	imaged/run/mounts.c imaged/run/seccomp.c imaged/run/bpf.c \
-	imaged/run/seccompprofile.c imaged/run/syscalltab.c imaged/oci/json.c \
-	$(OCI_POD_SRCS) imaged/run/merge.c imaged/oci/ref.c lib/file.c \
-	lib/text.c lib/errmsg.c
+	imaged/run/console.c imaged/run/mounts.c imaged/run/seccomp.c \
+	imaged/run/bpf.c imaged/run/seccompprofile.c imaged/run/syscalltab.c \
+	imaged/oci/json.c $(OCI_POD_SRCS) imaged/run/merge.c imaged/oci/ref.c \
+	lib/file.c lib/text.c lib/errmsg.c
 
 $(CTR_HARNESS): $(CTR_HARNESS_SRCS) $(wildcard imaged/*.h imaged/*/*.h) | host-deps
 	@mkdir -p $(dir $@)

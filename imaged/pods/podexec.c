@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "pods/podexec.h"
 #include "pods/enter.h"
+#include "pods/term.h"
+#include "run/console.h"
 #include "run/container.h"
 #include "imaged.h"
 #include "run/seccomp.h"
@@ -39,12 +41,8 @@ static int die(const char *fmt, const char *a, const char *b)
 	return 1;
 }
 
-/*
- * The container to use: ctr when given, else the pod's only one with a
- * file named suffix in dir/<pod>/ (a log, or a run folder).
- */
-static int pick(const char *dir, const char *pod, const char *ctr,
-		const char *suffix, char *out, size_t len)
+int pod_pick(const char *dir, const char *pod, const char *ctr,
+	     const char *suffix, char *out, size_t len)
 {
 	char path[CTR_PATH_MAX];
 	struct dirent *e;
@@ -120,7 +118,7 @@ int pod_logs_main(int argc, char **argv)
 	if (pod_key(ns, pod, key, sizeof(key)))
 		return die("no pod %s in namespace %s", pod, ns);
 	pod = key;
-	if (pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
+	if (pod_pick(PODS_LOG_DIR, pod, ctr, ".log", name, sizeof(name)))
 		return 1;
 	/* the rotated half first */
 	snprintf(path, sizeof(path), PODS_LOG_DIR "/%s/%s.log.1", pod, name);
@@ -166,40 +164,24 @@ static int exit_code(int st)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-static volatile sig_atomic_t resized;
-
-static void on_winch(int sig)
-{
-	(void)sig;
-	resized = 1;
-}
-
 /*
  * Between our terminal (raw, so keys reach the container's as typed)
  * and the container's, until the program ends; its exit code.
  */
 static int relay(int master, pid_t child)
 {
-	struct termios saved, raw;
-	bool restore = !tcgetattr(0, &saved);
+	struct termios saved;
+	bool restore = term_raw(&saved);
 	char buf[4096];
 	int st = 0;
 
-	if (restore) {
-		raw = saved;
-		cfmakeraw(&raw);
-		tcsetattr(0, TCSANOW, &raw);
-	}
-	signal(SIGWINCH, on_winch);
+	term_watch_size();
 	for (;;) {
 		struct pollfd p[2] = { { .fd = 0, .events = POLLIN },
 				       { .fd = master, .events = POLLIN } };
-		if (resized) {
-			struct winsize ws;
-			resized = 0;
-			if (!ioctl(0, TIOCGWINSZ, &ws))
-				ioctl(master, TIOCSWINSZ, &ws);
-		}
+		struct winsize ws;
+		if (term_resized(&ws))
+			ioctl(master, TIOCSWINSZ, &ws);
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -219,7 +201,7 @@ static int relay(int master, pid_t child)
 			break;
 	}
 	if (restore)
-		tcsetattr(0, TCSANOW, &saved);
+		term_restore(&saved);
 	close(master);
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
@@ -341,9 +323,9 @@ static int exec_args(int argc, char **argv, struct exec_args *a)
 	return 0;
 }
 
-/* The container's process, and its working folder, from its run file */
-static int target(const char *pod, const char *name, pid_t *pid, char *cwd,
-		  size_t len)
+/* from its run file */
+int pod_target(const char *pod, const char *name, pid_t *pid, char *cwd,
+	       size_t len)
 {
 	char path[CTR_PATH_MAX + 300], text[4096];
 
@@ -364,15 +346,13 @@ static int target(const char *pod, const char *name, pid_t *pid, char *cwd,
 /* -t: a terminal of the container's own devpts, as kubectl exec -t */
 static int open_tty(int *master, int *slave)
 {
-	int unlock = 0;
+	int r = pty_open(master, slave);
 	struct winsize ws;
 
-	*master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (*master < 0 || ioctl(*master, TIOCSPTLCK, &unlock) ||
-	    (*slave = ioctl(*master, TIOCGPTPEER,
-			    O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
-		return die("a terminal in the container: %s%s", strerror(errno),
+	if (r)
+		return die("a terminal in the container: %s%s", strerror(-r),
 			   "");
+	/* before the program starts: it may ask for its size at once */
 	if (!ioctl(0, TIOCGWINSZ, &ws))
 		ioctl(*master, TIOCSWINSZ, &ws);
 	return 0;
@@ -429,8 +409,8 @@ int pod_exec_main(int argc, char **argv)
 	pid_t pid = 0;
 
 	if (exec_args(argc, argv, &a) ||
-	    pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
-	    target(a.pod, name, &pid, cwd, sizeof(cwd)))
+	    pod_pick(PODS_RUN_DIR, a.pod, a.ctr, "", name, sizeof(name)) ||
+	    pod_target(a.pod, name, &pid, cwd, sizeof(cwd)))
 		return 1;
 	char run_dir[CTR_PATH_MAX];
 	snprintf(run_dir, sizeof(run_dir), "%s/%s/%s", PODS_RUN_DIR, a.pod,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "run/container.h"
 #include "errmsg.h"
+#include "run/console.h"
 #include "run/mounts.h"
 #include "run/seccomp.h"
 
@@ -259,7 +260,8 @@ static int enter_userns(int usernsfd, char *err, size_t errlen)
 	return 0;
 }
 
-void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
+void ctr_setup_and_exec(const struct ctr_spec *s, int console, char *err,
+			size_t errlen)
 {
 	const struct pod_container *k = s->k;
 	char path[CTR_PATH_MAX + 8];
@@ -297,6 +299,12 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 	 */
 	if (drop_caps(k, uid, err, errlen) || ctr_close_fds(err, errlen))
 		return;
+	/* as the user it runs as: its terminal is its own */
+	int r = console >= 0 ? console_setup(console) : 0;
+	if (r) {
+		errmsg_errno(err, errlen, r, -r, "a terminal");
+		return;
+	}
 	if (!k->privileged) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
 			errmsg_errno(err, errlen, -errno, errno,
@@ -304,7 +312,6 @@ void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen)
 			return;
 		}
 		/* seccompProfile: Unconfined, Localhost, or the default */
-		int r = 0;
 		if (k->seccomp == POD_SECCOMP_LOCALHOST)
 			r = s->seccomp ? seccomp_install(s->seccomp->f,
 							 s->seccomp->n)

@@ -60,10 +60,12 @@ struct ctr_spec {
 
 /*
  * In the container's fresh mount, PID, cgroup namespaces: its root file
- * system, mounts, identity, limits and confinement, then execve. Returns
- * only on failure, with err saying which step failed.
+ * system, mounts, identity, limits and confinement, then execve; with a
+ * console socket (or -1), a terminal of its devpts, its master sent there
+ * (console.h). Returns only on failure, with err saying which step failed.
  */
-void ctr_setup_and_exec(const struct ctr_spec *s, char *err, size_t errlen);
+void ctr_setup_and_exec(const struct ctr_spec *s, int console, char *err,
+			size_t errlen);
 
 /*
  * Every fd past 2 close-on-exec: the step before the seccomp filter and

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -244,10 +245,12 @@ static int shim_namespaces(const struct ctr_spec *s)
 
 /*
  * The shim's child: into the container's cgroup and new mount and cgroup
- * namespaces, output to the out pipe, then the container's own setup and
+ * namespaces, output to the out pipe and stdin from in (or /dev/null),
+ * then the container's own setup (its terminal from console) and
  * execve. Whatever stops it is written to errp. Never returns.
  */
-static void container_child(const struct ctr_spec *s, int out, int errp)
+static void container_child(const struct ctr_spec *s, int out, int errp, int in,
+			    int console)
 {
 	char err[512];
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -265,12 +268,31 @@ static void container_child(const struct ctr_spec *s, int out, int errp)
 		errmsg_errno(err, sizeof(err), r, -r, "join %.400s", s->cgroup);
 	else if (unshare(CLONE_NEWNS | CLONE_NEWCGROUP))
 		errmsg_errno(err, sizeof(err), -errno, errno, "unshare");
-	else if (dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	else if (dup2(in >= 0 ? in : null, 0) < 0 || dup2(out, 1) < 0 ||
+		 dup2(out, 2) < 0)
 		errmsg_errno(err, sizeof(err), -errno, errno, "stdio");
 	else
-		ctr_setup_and_exec(s, err, sizeof(err));
+		ctr_setup_and_exec(s, console, err, sizeof(err));
 	write_full(errp, err, strlen(err));
 	_exit(127);
+}
+
+/*
+ * stdin and tty: a pipe for stdin, the shim holding its write end, or a
+ * socket the container's terminal comes back on (console.h). Each end
+ * -1 when not asked for; 0 or -errno.
+ */
+static int shim_stdio(const struct ctr_spec *s, int in[2], int console[2])
+{
+	in[0] = in[1] = console[0] = console[1] = -1;
+	if (s->k->tty)
+		return socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
+				  console)
+			       ? -errno
+			       : 0;
+	if (s->k->open_stdin)
+		return pipe2(in, O_CLOEXEC) ? -errno : 0;
+	return 0;
 }
 
 /*
@@ -282,12 +304,13 @@ static void shim(const struct ctr_spec *s)
 {
 	prctl(PR_SET_NAME, "keel-shim", 0, 0, 0);
 	char reason[256] = "", path[CTR_PATH_MAX + 8], text[256];
-	int out[2], errp[2], r;
+	int out[2], errp[2], in[2], console[2], r;
 
 	shim_detach();
 	if (shim_prepare(s, reason, sizeof(reason)))
 		goto ended;
-	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+	if (pipe2(out, O_CLOEXEC) || pipe2(errp, O_CLOEXEC) ||
+	    (r = shim_stdio(s, in, console))) {
 		errmsg_errno(reason, sizeof(reason), -errno, errno, "pipe");
 		goto ended;
 	}
@@ -303,9 +326,13 @@ static void shim(const struct ctr_spec *s)
 		goto ended;
 	}
 	if (!pid)
-		container_child(s, out[1], errp[1]);
+		container_child(s, out[1], errp[1], in[0], console[1]);
 	close(out[1]);
 	close(errp[1]);
+	if (in[0] >= 0)
+		close(in[0]);
+	if (console[1] >= 0)
+		close(console[1]);
 	snprintf(text, sizeof(text), "pid=%d\nshim=%d\nstarted=%lld\ncwd=%s\n",
 		 pid, getpid(), epoch_ms(), s->e.cwd[0] ? s->e.cwd : "/");
 	snprintf(path, sizeof(path), "%s/run", s->run_dir);
@@ -320,6 +347,10 @@ static void shim(const struct ctr_spec *s)
 		.pid = pid,
 		.out = out[0],
 		.errp = errp[0],
+		.in = in[1],
+		.console = console[0],
+		.open_stdin = s->k->open_stdin,
+		.stdin_once = s->k->stdin_once_,
 	};
 	shim_exec(&watch);
 	shim_watch(&watch); /* no keel-shim beside imaged: the same, here */

@@ -2,12 +2,14 @@
 #ifndef KEEL_SHIM_H
 #define KEEL_SHIM_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 /*
  * The shim's watch over one container run, once the container is
  * started: it takes the container's setup error (if any) from errp, copies
- * its output from out into the log (rotated to .1 past log_max bytes),
+ * its output from out (or its terminal) into the log (rotated to .1 past
+ * log_max bytes) and to an attached client, holds its stdin (attach.h),
  * waits for it, and writes run_dir/exit. The shim is a program of its
  * own, keel-shim (a hard link to imaged beside it), so /proc/PID/exe,
  * comm and argv all say so: `pidof imaged` is the daemon alone.
@@ -18,6 +20,9 @@ struct shim_run {
 	long long ooms; /* the cgroup's oom_kill count before the start */
 	pid_t pid; /* the container, a child of the shim */
 	int out, errp; /* read ends: its output, its setup's error */
+	int in; /* stdin's write end (stdin without tty), or -1 */
+	int console; /* tty: where its terminal's master comes, or -1 */
+	bool open_stdin, stdin_once; /* stdin, stdinOnce: attach.h */
 };
 
 /* Exec keel-shim for r (its fds kept open); returns only if that fails. */
@@ -36,7 +41,11 @@ void shim_write_exit(const char *run_dir, const char *cgroup, int status,
 /* The cgroup's memory.events oom_kill count. */
 long long shim_oom_kills(const char *cgroup);
 
-/* keel-shim RUN_DIR LOG LOG_MAX CGROUP PID OOMS OUT_FD ERR_FD */
+/*
+ * keel-shim RUN_DIR LOG LOG_MAX CGROUP PID OOMS OUT_FD ERR_FD IN_FD
+ * CONSOLE_FD STDIN (IN_FD, CONSOLE_FD -1 for none; STDIN 0, 1 stdin,
+ * 2 stdin and stdinOnce)
+ */
 int shim_main(int argc, char **argv);
 
 #endif

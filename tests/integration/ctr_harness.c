@@ -25,6 +25,7 @@
  * "ctr_harness: <step>: <reason>" on stderr when the setup failed. No
  * cgroup limits: that is the shim's part, not container.c's.
  */
+#include "run/console.h"
 #include "run/container.h"
 
 #include <errno.h>
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -147,6 +149,22 @@ static void make_dir(const char *dir, mode_t mode)
 		die(dir, errno);
 }
 
+/* What the container's terminal shows, to our stdout, until it closes */
+static void relay_terminal(int master)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (master < 0)
+		return;
+	/* EIO: no process holds the terminal any more */
+	while ((n = read(master, buf, sizeof(buf))) > 0 ||
+	       (n < 0 && errno == EINTR))
+		if (n > 0 && write(1, buf, n) != n)
+			break;
+	close(master);
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -232,6 +250,11 @@ int main(int argc, char **argv)
 	/* the shim's namespaces (the pod's IPC and UTS made here) */
 	if (unshare(CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS))
 		die("unshare", errno);
+	/* tty: its terminal comes back as it comes to the shim */
+	int console[2] = { -1, -1 };
+	if (k->tty &&
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console))
+		die("socketpair", errno);
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
@@ -242,9 +265,13 @@ int main(int argc, char **argv)
 			snprintf(err, sizeof(err), "unshare: %s",
 				 strerror(errno));
 		else
-			ctr_setup_and_exec(&spec, err, sizeof(err));
+			ctr_setup_and_exec(&spec, console[1], err, sizeof(err));
 		fprintf(stderr, "ctr_harness: %s\n", err);
 		_exit(127);
+	}
+	if (k->tty) {
+		close(console[1]);
+		relay_terminal(console_receive(console[0]));
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

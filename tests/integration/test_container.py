@@ -548,6 +548,29 @@ def test_run_as_user(ctr):
     assert lines[-1] == "write=1" and "Permission denied" in r.stderr
 
 
+def test_tty(ctr):
+    """tty: true: a terminal of the container's own devpts as its
+    controlling terminal and stdio, the user's own, its master back to
+    the caller (as to the shim, for imagectl attach)."""
+    r = ctr.sh("tty; tty <&1; tty <&2; ls -ln /dev/pts/0; "
+               "readlink /proc/self/fd/0; "
+               "echo sid=$(cut -d' ' -f6 /proc/self/stat) "
+               "tpgid=$(cut -d' ' -f8 /proc/self/stat)",
+               container={"tty": True, "stdin": True,
+                          "securityContext": {"runAsUser": 1000}})
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.replace("\r", "").splitlines()
+    assert lines[:3] == ["/dev/pts/0"] * 3, lines
+    f = lines[3].split()
+    assert f[0].startswith("crw--w----") and f[2:4] == ["1000", "5"], f
+    # a controlling terminal: sh's process group is its foreground one
+    assert any(ln.startswith("sid=") and ln.split()[1] != "tpgid=-1"
+               for ln in lines), lines
+    # without tty, no terminal at all
+    r = ctr.sh("tty", check=False, container={"stdin": True})
+    assert "not a tty" in r.stdout + r.stderr, (r.stdout, r.stderr)
+
+
 def test_run_as_user_and_group(ctr):
     r = ctr.sh("id -u; id -g; id -G",
                container={"securityContext": {"runAsUser": 4242,

@@ -73,7 +73,9 @@ def test_container_boundary(registry, workdir):  # noqa: F811
 
     try:
         m.wait_ready()
-        put(m, "/run/web.yaml", manifest("web", HTTPD))
+        # (stdin: its shim listens for imagectl attach, attacked in 7)
+        put(m, "/run/web.yaml", manifest("web", HTTPD,
+                                         ctr_extra="    stdin: true\n"))
         spec, mounts = volumes(("root", "/", "/host", True),
                                ("run", "/run", "/hostrun", True))
         put(m, "/run/ro.yaml", manifest("ro", SLEEP, extra=spec,
@@ -270,6 +272,12 @@ def test_container_boundary(registry, workdir):  # noqa: F811
             # (a request sent after the refusal began fails to send)
             refused(f"{verb} on {sock}.sock from a pod", out,
                     "answer 1 permission denied", "Broken pipe")
+        # nor a shim's attach socket (in a folder root's alone): the
+        # container's stdin and output
+        out = m.run(f"{ex} probe ctl "
+                    "/hostrun/imaged/pods/web/web/attach/sock x")[1]
+        refused("the attach socket of a pod from a pod", out,
+                "answer 1 permission denied", "Broken pipe")
         for log in ("init", "imaged", "netd"):
             refused(f"{log}'s log line for the refusal",
                     m.check(f"cat /var/log/{log}.log"),

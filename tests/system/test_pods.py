@@ -161,6 +161,85 @@ def pod_line(m, name):
     return []
 
 
+def attach(m, pod, *typed, wait=3):
+    """imagectl attach with each of typed (printf's format) in turn, a
+    second apart, its input kept open wait seconds after; rc and output."""
+    lines = "; sleep 1; ".join(f"printf '{t}'" for t in typed)
+    return m.run(f"({lines}; sleep {wait}) | imagectl attach {pod}",
+                 timeout=60)
+
+
+def attach_checks(m):
+    """imagectl attach: a shell on a pipe, a shell on a terminal, and
+    stdinOnce, each started with the container (stdin: true)."""
+    # (a shell is pid 1 of its namespace: SIGTERM does not end it)
+    quick = "  terminationGracePeriodSeconds: 1\n"
+    put(m, "/run/shin.yaml", manifest("shin", '["/bin/sh"]', extra=quick,
+                                      ctr_extra="    stdin: true\n"))
+    put(m, "/run/term.yaml", manifest(
+        "term", '["/bin/sh"]', extra=quick,
+        ctr_extra="    stdin: true\n    tty: true\n"))
+    put(m, "/run/once.yaml", manifest(
+        "once", '["/bin/sh"]', policy="Never",
+        ctr_extra="    stdin: true\n    stdinOnce: true\n"))
+    for pod in ("shin", "term", "once"):
+        m.check(f"imagectl apply -f /run/{pod}.yaml")
+    for pod in ("shin", "term", "once"):
+        wait_for(m, f"imagectl describe {pod}", "Running, pid", timeout=60)
+    # the same shell each time: what the first attach set, the second sees
+    rc, out = attach(m, "shin", "X=kept-$((6*7)); echo hello-$((1+2))\\n")
+    assert rc == 0 and "hello-3" in out, out
+    # the shim holds stdin, not imaged: its death closes nothing
+    m.check("kill -9 $(cat /sys/fs/cgroup/system/imaged/cgroup.procs)")
+    rc, out = attach(m, "shin", "echo again-$X\\n")
+    assert rc == 0 and "again-kept-42" in out, out
+    wait_for(m, "imagectl describe shin", "Running, pid", timeout=60)
+    assert "hello-3" in m.check("imagectl logs shin")
+    # one client at a time
+    m.check("(sleep 6 | imagectl attach shin >/dev/null 2>&1 &) ; sleep 2")
+    rc, out = m.run("imagectl attach shin </dev/null")
+    assert rc == 1 and "attached already" in out, out
+    # no stdin, no attach
+    rc, out = m.run("imagectl attach web </dev/null")
+    assert rc == 1 and "has stdin disabled" in out, out
+    # a terminal of the container's devpts, the output through it to the
+    # log too; Ctrl-P Ctrl-Q detaches, and what follows is not typed
+    rc, out = attach(m, "term", "tty; echo t-$((2+2))\\n")
+    assert rc == 0 and "/dev/pts/0" in out and "t-4" in out, out
+    rc, out = attach(m, "term", "echo u-$((5+5))\\n", "\\020\\021",
+                     "echo never-$((3+3))\\n")
+    assert rc == 0 and "detached from term" in out, out
+    assert "never-6" not in out, out
+    time.sleep(2)
+    log = m.check("imagectl logs term")
+    assert "/dev/pts/0" in log and "u-10" in log and "never-6" not in log, \
+        log
+    # from a terminal (the serial console): raw while attached (Ctrl-Q
+    # would be XON otherwise), its size passed on at the start and on
+    # SIGWINCH, the terminal restored after
+    m.check("stty rows 41")
+    m.child.sendline("(sleep 8; stty rows 43) & imagectl attach term")
+    time.sleep(3)
+    m.child.send("busybox stty size\r")
+    m.expect(r"41 4096", timeout=30)
+    time.sleep(7)
+    m.child.send("busybox stty size\r")
+    m.expect(r"43 4096", timeout=30)
+    m.child.send("\x10\x11")
+    m.expect("detached from term", timeout=30)
+    m.sync_shell()
+    modes = m.check("stty -a")
+    assert "-icanon" not in modes and "-echo " not in modes, modes
+    # stdinOnce: the first attach's end is the shell's EOF; no second
+    rc, out = attach(m, "once", "echo once-$((4+4))\\n")
+    assert rc == 0 and "once-8" in out, out
+    wait_for(m, "imagectl pods | grep '^once '", "Completed", timeout=60)
+    rc, out = m.run("imagectl attach once </dev/null")
+    assert rc == 1 and "not running" in out, out
+    for pod in ("shin", "term", "once"):
+        m.check(f"imagectl delete {pod}", timeout=60)
+
+
 def test_pods(registry, workdir):
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
     m = keelvm.Machine(disk, workdir).start()
@@ -224,6 +303,8 @@ def test_pods(registry, workdir):
         # the cgroup the container is in, as the host sees it
         assert m.check("cat /sys/fs/cgroup/pods/web/web/pids.max").strip() \
             == "1024"
+
+        attach_checks(m)
 
         # a setuid-root binary gives a non-root user nothing
         put(m, "/run/user.yaml", manifest(
