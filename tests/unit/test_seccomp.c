@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "bpf_check.h"
+
 #if defined(__x86_64__)
 #define NATIVE AUDIT_ARCH_X86_64
 #define FOREIGN AUDIT_ARCH_I386
@@ -60,69 +62,16 @@ static int setup(void **state)
 static void test_well_formed(void **state)
 {
 	struct sock_filter small[16];
-	size_t i, n;
+	size_t n;
 
 	(void)state;
-	assert_true(prog_len > 0 && prog_len <= BPF_MAXINSNS);
-	assert_int_equal(BPF_CLASS(prog[prog_len - 1].code), BPF_RET);
-	for (i = 0; i < prog_len; i++) {
-		const struct sock_filter *f = &prog[i];
-
-		switch (BPF_CLASS(f->code)) {
-		case BPF_LD:
-			assert_int_equal(f->code, BPF_LD | BPF_W | BPF_ABS);
-			assert_true(f->k % 4 == 0 &&
-				    f->k < sizeof(struct seccomp_data));
-			break;
-		case BPF_JMP:
-			assert_int_not_equal(BPF_OP(f->code), BPF_JA);
-			assert_int_equal(BPF_SRC(f->code), BPF_K);
-			assert_true(i + 1 + f->jt < prog_len);
-			assert_true(i + 1 + f->jf < prog_len);
-			break;
-		case BPF_RET:
-			assert_int_equal(f->code, BPF_RET | BPF_K);
-			break;
-		default:
-			fail_msg("instruction %zu: code %#x", i, f->code);
-		}
-	}
+	bpf_check_well_formed(prog, prog_len);
 	assert_int_equal(seccomp_default_program(small, 16, &n), -E2BIG);
 }
 
-/* The little of classic BPF the program uses, run as the kernel runs it. */
 static uint32_t run(const struct seccomp_data *d)
 {
-	uint32_t a = 0;
-	size_t pc = 0;
-
-	while (pc < prog_len) {
-		const struct sock_filter *f = &prog[pc++];
-
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			memcpy(&a, (const char *)d + f->k, sizeof(a));
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += a == f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += a > f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += a >= f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			pc += a & f->k ? f->jt : f->jf;
-			break;
-		case BPF_RET | BPF_K:
-			return f->k;
-		default:
-			fail_msg("instruction %zu: code %#x", pc - 1, f->code);
-		}
-	}
-	fail_msg("ran off the end");
-	return 0;
+	return bpf_run(prog, prog_len, d);
 }
 
 static uint32_t verdict(uint32_t arch, uint32_t nr, uint64_t arg0)

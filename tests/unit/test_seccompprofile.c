@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "bpf_check.h"
+
 #if defined(__x86_64__)
 #define NATIVE AUDIT_ARCH_X86_64
 #define FOREIGN AUDIT_ARCH_I386
@@ -57,70 +59,15 @@ static int compile(const char *json)
 /* Every instruction one seccomp takes; jumps forward and inside; a return */
 static void well_formed(void)
 {
-	assert_true(flt.n > 0 && flt.n <= BPF_MAXINSNS);
-	assert_int_equal(BPF_CLASS(flt.f[flt.n - 1].code), BPF_RET);
-	for (size_t i = 0; i < flt.n; i++) {
-		const struct sock_filter *f = &flt.f[i];
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			assert_true(f->k % 4 == 0 &&
-				    f->k < sizeof(struct seccomp_data));
-			break;
-		case BPF_JMP | BPF_JA:
-			assert_true(i + 1 + f->k < flt.n);
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-		case BPF_JMP | BPF_JGT | BPF_K:
-		case BPF_JMP | BPF_JGE | BPF_K:
-			assert_true(i + 1 + f->jt < flt.n);
-			assert_true(i + 1 + f->jf < flt.n);
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-		case BPF_RET | BPF_K:
-			break;
-		default:
-			fail_msg("instruction %zu: code %#x", i, f->code);
-		}
-	}
+	bpf_check_well_formed(flt.f, flt.n);
 }
 
-/* Classic BPF as the kernel runs it, for the instructions above */
 static uint32_t run_bpf(uint32_t arch, int nr, const uint64_t args[6])
 {
 	struct seccomp_data d = { .nr = nr, .arch = arch };
-	uint32_t a = 0;
-	size_t pc = 0;
 
 	memcpy(d.args, args, sizeof(d.args));
-	while (pc < flt.n) {
-		const struct sock_filter *f = &flt.f[pc++];
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			memcpy(&a, (const char *)&d + f->k, sizeof(a));
-			break;
-		case BPF_JMP | BPF_JA:
-			pc += f->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += a == f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += a > f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += a >= f->k ? f->jt : f->jf;
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			a &= f->k;
-			break;
-		case BPF_RET | BPF_K:
-			return f->k;
-		default:
-			fail_msg("instruction %zu: code %#x", pc - 1, f->code);
-		}
-	}
-	fail_msg("ran off the end");
-	return 0;
+	return bpf_run(flt.f, flt.n, &d);
 }
 
 static uint32_t call(const char *name, uint64_t arg0, uint64_t arg1)
