@@ -140,8 +140,11 @@ static int check_hash(struct flow *f, const struct pipe_buf *b, char *err,
 	sha256_hex(pl->sha256, want_hex);
 	sha256_hex(got, got_hex);
 	return errmsg(err, errlen, -EBADMSG,
-		      "payload %s is corrupt: sha256 %.16s..., the signed "
+		      "%s %s is corrupt: sha256 %.16s..., the signed "
 		      "manifest says %.16s...",
+		      f->delta && delta_kept(f->delta, b->kind)
+			      ? "the slot's kept"
+			      : "payload",
 		      payload_name(b->kind), got_hex, want_hex);
 }
 
@@ -189,7 +192,8 @@ static int flow_write(void *ctx, const struct pipe_buf *b, char *err,
 	size_t left = b->len;
 	off_t at = b->off;
 
-	while (left) {
+	/* (a kernel file a delta keeps is there already, and was checked) */
+	while (left && !(f->delta && delta_kept(f->delta, b->kind))) {
 		ssize_t n = pwrite(f->fd[b->kind], p, left, at);
 		if (n < 0 && errno == EINTR)
 			continue;
