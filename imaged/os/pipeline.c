@@ -154,11 +154,14 @@ static void *helper(void *arg)
 
 /*
  * Where every block is hashed (a verity-checked root), checking is the
- * slowest stage by far: the reader and the writer leave most of a second
- * core idle from a disk, and over http the network's receive work lands
- * on the checker's core as often as not (make bench). Two halves at once
- * use both cores. The verdict is the one of a single pass: the first
- * half's first bad block, else the second's.
+ * slowest stage by far from a disk: the reader and the writer leave most
+ * of a second core idle. Two halves at once use both cores. Only while
+ * the producer is not the slowest, though (buffers wait for the checker,
+ * or none is free for the producer): over a network link the other core
+ * has the kernel's receive work to do, and taking it all made an install
+ * over http slower on a loaded host (make bench). The verdict is
+ * the one of a single pass: the first half's first bad block, else the
+ * second's.
  */
 static int check_buf(struct pipeline *pl, const struct pipe_buf *b, char *err,
 		     size_t errlen)
@@ -167,7 +170,10 @@ static int check_buf(struct pipeline *pl, const struct pipe_buf *b, char *err,
 	struct pipe_buf lo = *b, hi = *b;
 	size_t half = b->len / 2 / PIPE_ALIGN * PIPE_ALIGN;
 
-	if (!h->on || !half || !pl->ops->halves(pl->ctx, b))
+	pthread_mutex_lock(&pl->lock);
+	bool behind = pl->checking.count > 0 || !pl->free.count;
+	pthread_mutex_unlock(&pl->lock);
+	if (!behind || !h->on || !half || !pl->ops->halves(pl->ctx, b))
 		return pl->ops->check(pl->ctx, b, err, errlen);
 	lo.len = half;
 	hi.data += half;

@@ -40,10 +40,11 @@ struct pipe_ops {
 		       size_t errlen);
 	/*
 	 * Optional: whether b may be checked as two halves at once (each a
-	 * pipe_buf of its own, split at a multiple of PIPE_ALIGN), the second
-	 * on a helper thread. check must then judge a piece by itself alone.
-	 * The verdict is the first half's failure, else the second's: what
-	 * one pass over b would have said.
+	 * pipe_buf of its own, split at a multiple of PIPE_ALIGN), the
+	 * second on a helper thread, which is done while buffers wait for
+	 * the checker. check must then judge a piece by itself alone. The
+	 * verdict is the first half's failure, else the second's: what one
+	 * pass over b would have said.
 	 */
 	bool (*halves)(void *ctx, const struct pipe_buf *b);
 };

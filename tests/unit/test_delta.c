@@ -327,12 +327,14 @@ struct blocks {
 	int bad[2]; /* the bad blocks, -1: none */
 	uint64_t seen, sum; /* blocks checked, and their numbers' sum */
 	int split; /* checks of less than a buffer */
+	int sent; /* buffers the producer sent */
 };
 
 static int produce_blocks(void *ctx, struct pipeline *pl, char *err,
 			  size_t errlen)
 {
-	(void)ctx;
+	struct blocks *c = ctx;
+
 	(void)err;
 	(void)errlen;
 	for (int i = 0; i < 10; i++) {
@@ -344,6 +346,7 @@ static int produce_blocks(void *ctx, struct pipeline *pl, char *err,
 		for (int k = 0; k < 8; k++)
 			memset(b->data + k * PIPE_ALIGN, i * 8 + k, PIPE_ALIGN);
 		pipe_send(pl, b);
+		__atomic_add_fetch(&c->sent, 1, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
@@ -353,6 +356,11 @@ static int check_blocks(void *ctx, const struct pipe_buf *b, char *err,
 {
 	struct blocks *c = ctx;
 
+	/* the first buffer waits for all the others the pipeline holds, so
+	 * the checker is behind from the second on: those are split */
+	while (!b->off &&
+	       __atomic_load_n(&c->sent, __ATOMIC_RELAXED) < PIPE_BUFS)
+		usleep(1000);
 	if (b->len < 8 * PIPE_ALIGN)
 		__atomic_fetch_add(&c->split, 1, __ATOMIC_RELAXED);
 	for (size_t at = 0; at < b->len; at += PIPE_ALIGN) {
@@ -403,18 +411,18 @@ static void test_pipeline_halves(void **state)
 	assert_int_equal(c.seen, 80);
 	assert_int_equal(c.sum, 79 * 80 / 2);
 	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
-		assert_int_equal(c.split, 20);
+		assert_true(c.split >= 8);
 	/* bad blocks in both halves: the first half's is the verdict */
-	c = (struct blocks){ .bad = { 46, 42 } };
+	c = (struct blocks){ .bad = { 22, 18 } };
 	assert_int_equal(
 		pipeline_run(&ops, &c, 8 * PIPE_ALIGN, err, sizeof(err)),
 		-EBADMSG);
-	assert_string_equal(err, "block 42 is bad");
-	c = (struct blocks){ .bad = { 47, -1 } };
+	assert_string_equal(err, "block 18 is bad");
+	c = (struct blocks){ .bad = { 23, -1 } };
 	assert_int_equal(
 		pipeline_run(&ops, &c, 8 * PIPE_ALIGN, err, sizeof(err)),
 		-EBADMSG);
-	assert_string_equal(err, "block 47 is bad");
+	assert_string_equal(err, "block 23 is bad");
 }
 
 static void test_resolve(void **state)
