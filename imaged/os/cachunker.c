@@ -2,6 +2,7 @@
 #include "os/cachunker.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 /*
@@ -71,6 +72,7 @@ int cachunker_init(struct cachunker *c, size_t min, size_t avg, size_t max)
 	/* casync's CA_CHUNKER_DISCRIMINATOR_FROM_AVG, in double as there */
 	size_t d = (size_t)(avg / (-1.42888852e-7 * avg + 1.33237515));
 	c->discriminator = d < min ? min : d > max ? max : d;
+	c->reciprocal = UINT64_MAX / c->discriminator + 1;
 	c->min = min;
 	c->avg = avg;
 	c->max = max;
@@ -88,11 +90,37 @@ static uint32_t window_hash(const uint8_t *w)
 	return h;
 }
 
+/*
+ * h mod d without a division, one per byte being most of the chunker's
+ * time under emulation: Lemire, Kaser and Kurz, "Faster remainder by
+ * direct computation" (2019), exact for 32-bit h and d, with r = 2^64 / d
+ * rounded up.
+ */
+static uint32_t mod(uint32_t h, uint64_t r, uint32_t d)
+{
+	uint64_t low = r * h;
+
+	return (uint32_t)(((unsigned __int128)low * d) >> 64);
+}
+
 static size_t cut(struct cachunker *c, size_t at)
 {
 	c->len = c->filled = c->pos = 0;
 	c->h = 0;
 	return at;
+}
+
+/* Fill the window; false while it is not full. */
+static bool fill(struct cachunker *c, const uint8_t *p, size_t n, size_t *i)
+{
+	while (*i < n && c->filled < CA_WINDOW) {
+		c->window[c->filled++] = p[(*i)++];
+		c->len++;
+	}
+	if (c->filled < CA_WINDOW)
+		return false;
+	c->h = window_hash(c->window);
+	return true;
 }
 
 size_t cachunker_scan(struct cachunker *c, const uint8_t *p, size_t n)
@@ -104,25 +132,32 @@ size_t cachunker_scan(struct cachunker *c, const uint8_t *p, size_t n)
 		c->len += k;
 		i = k;
 	}
-	while (i < n) {
-		uint8_t in = p[i++];
-		c->len++;
-		if (c->filled < CA_WINDOW) {
-			c->window[c->filled++] = in;
-			if (c->filled < CA_WINDOW)
-				continue;
-			c->h = window_hash(c->window);
-		} else {
-			/* the oldest byte leaves, rotated 48 times by now */
-			uint8_t out = c->window[c->pos];
-			c->h = rol(c->h, 1) ^ rol(table[out], CA_WINDOW) ^
-			       table[in];
-			c->window[c->pos] = in;
-			c->pos = (c->pos + 1) % CA_WINDOW;
-		}
+	if (c->filled < CA_WINDOW) {
+		if (!fill(c, p, n, &i))
+			return CA_CUT_NONE;
+		/* the window's last byte may end the chunk already */
 		if (c->len >= c->max ||
-		    c->h % c->discriminator == c->discriminator - 1)
+		    mod(c->h, c->reciprocal, c->discriminator) ==
+			    c->discriminator - 1)
 			return cut(c, i);
 	}
+	/* in locals: the window's stores would otherwise reload them */
+	uint32_t h = c->h, d = c->discriminator;
+	uint64_t r = c->reciprocal;
+	size_t pos = c->pos, len = c->len, max = c->max;
+	while (i < n) {
+		uint8_t in = p[i++];
+		/* the oldest byte leaves, rotated 48 times by now */
+		uint8_t out = c->window[pos];
+		h = rol(h, 1) ^ rol(table[out], CA_WINDOW) ^ table[in];
+		c->window[pos] = in;
+		pos = pos + 1 == CA_WINDOW ? 0 : pos + 1;
+		len++;
+		if (len >= max || mod(h, r, d) == d - 1)
+			return cut(c, i);
+	}
+	c->h = h;
+	c->pos = pos;
+	c->len = len;
 	return CA_CUT_NONE;
 }

@@ -26,6 +26,7 @@
 
 struct cachunker {
 	size_t min, avg, max, discriminator, skip;
+	uint64_t reciprocal; /* 2^64 / discriminator, rounded up */
 	size_t len; /* of the chunk so far */
 	size_t filled; /* bytes in the window, up to CA_WINDOW */
 	size_t pos; /* the window's oldest byte, once it is full */

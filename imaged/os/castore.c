@@ -24,6 +24,7 @@ int castore_open(struct castore *s, const char *base, struct stall *stall,
 
 	memset(s, 0, sizeof(*s));
 	s->stall = stall;
+	s->tally = s;
 	if (n + 2 > sizeof(s->base))
 		return errmsg(err, errlen, -ENAMETOOLONG, "store URL too long");
 	snprintf(s->base, sizeof(s->base), "%s%s", base,
@@ -35,6 +36,15 @@ int castore_open(struct castore *s, const char *base, struct stall *stall,
 	s->c->fd = -1;
 	s->c->tls = NULL;
 	return 0;
+}
+
+int castore_clone(struct castore *dst, struct castore *s, char *err,
+		  size_t errlen)
+{
+	int r = castore_open(dst, s->base, s->stall, err, errlen);
+
+	dst->tally = s->tally;
+	return r;
 }
 
 void castore_close(struct castore *s)
@@ -158,7 +168,7 @@ int castore_get(struct castore *s, const uint8_t id[32], uint8_t *out,
 	if (r)
 		return r;
 	/* (progress lines read these from the writer's thread) */
-	__atomic_fetch_add(&s->fetched, got, __ATOMIC_RELAXED);
-	__atomic_fetch_add(&s->chunks, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->tally->fetched, got, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&s->tally->chunks, 1, __ATOMIC_RELAXED);
 	return unpack(s, id, hex, got, out, len, err, errlen);
 }

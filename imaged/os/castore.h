@@ -23,10 +23,18 @@ struct castore {
 	size_t zcap;
 	uint64_t fetched; /* stored bytes fetched */
 	uint64_t chunks; /* chunks fetched */
+	struct castore *tally; /* where those are counted: itself, or */
 };
 
 int castore_open(struct castore *s, const char *base, struct stall *stall,
 		 char *err, size_t errlen);
+
+/*
+ * Another connection to s's store, for another thread, counting what it
+ * fetches into s (which must outlive it).
+ */
+int castore_clone(struct castore *dst, struct castore *s, char *err,
+		  size_t errlen);
 
 /*
  * Chunk id (len bytes long, as the index says) into out: fetched,

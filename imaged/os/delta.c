@@ -198,10 +198,51 @@ static bool same_file(int fd, const struct payload *pl)
 }
 
 /*
- * A kernel file: copied when the running slot has it as it is, else
- * assembled with the running one as its seed (a new kernel build shares
- * little, an initramfs with one module changed most). No seed is no
- * error: every chunk then comes from the store.
+ * The slot being written has the file already (an A/B pair two versions
+ * apart often shares its kernel): kept, not written, which is most of
+ * the write (the kernel files are 15 MB of 18 on x86_64). Its sums are
+ * believed only so far as to pick it: every byte is still read and
+ * hashed against the signed manifest in the write pass, and install.c
+ * removes the slot's sums before anything of it changes, so a failed or
+ * cut install leaves none to pick it by again.
+ */
+static bool keep_file(struct delta *d, int k)
+{
+	struct delta_part *p = &d->part[k];
+	const struct payload *pl = &d->m->payload[k];
+	int slot = !d->booted;
+	char path[128];
+	uint64_t size;
+
+	if (slot_sum_matches(slot, k, pl) != 1)
+		return false;
+	slot_path(path, sizeof(path), slot, slot_file(k), "");
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fd_size(fd, &size) || size != pl->size) {
+		if (fd >= 0)
+			close(fd);
+		return false;
+	}
+	p->seed_fd = fd;
+	p->copy = p->keep = true;
+	p->from = slot;
+	d->seeded += pl->size;
+	log_info("slot %c has the new %s: kept, not written", slot_name(slot),
+		 payload_name(k));
+	return true;
+}
+
+bool delta_kept(const struct delta *d, int k)
+{
+	return d->part[k].keep;
+}
+
+/*
+ * A kernel file: kept where the slot being written has it, copied when
+ * the running slot has it as it is, else assembled with the running one
+ * as its seed (a new kernel build shares little, an initramfs with one
+ * module changed most). No seed is no error: every chunk then comes from
+ * the store.
  */
 static int seed_file(struct delta *d, int k, char *err, size_t errlen)
 {
@@ -211,6 +252,8 @@ static int seed_file(struct delta *d, int k, char *err, size_t errlen)
 	uint64_t size;
 	int r;
 
+	if (keep_file(d, k))
+		return 0;
 	slot_path(path, sizeof(path), d->booted, slot_file(k), "");
 	if ((r = seed_init(&p->seed, &p->ix)))
 		return errmsg(err, errlen, r, "out of memory");
@@ -221,6 +264,7 @@ static int seed_file(struct delta *d, int k, char *err, size_t errlen)
 	r = slot_sum_matches(d->booted, k, pl);
 	if (r == 1 || (r < 0 && same_file(p->seed_fd, pl))) {
 		p->copy = true;
+		p->from = d->booted;
 		d->seeded += pl->size;
 		return 0;
 	}
@@ -258,7 +302,7 @@ int delta_seed(struct delta *d, const char *spec, struct stall *stall,
 	return castore_open(&d->store, store, stall, err, errlen);
 }
 
-/* The running file as it is. */
+/* The running file (or the one kept) as it is. */
 static int copy_part(struct flow *f, struct pipeline *pl, int k, char *err,
 		     size_t errlen)
 {
@@ -267,7 +311,7 @@ static int copy_part(struct flow *f, struct pipeline *pl, int k, char *err,
 	int fd = f->delta->part[k].seed_fd;
 
 	/* past the page cache where the ESP allows (a copy the less) */
-	slot_path(path, sizeof(path), f->delta->booted, slot_file(k), "");
+	slot_path(path, sizeof(path), f->delta->part[k].from, slot_file(k), "");
 	int direct = open(path, O_RDONLY | O_DIRECT | O_CLOEXEC);
 	for (uint64_t off = 0; off < p->size;) {
 		struct pipe_buf *b = pipe_take(pl);
@@ -290,7 +334,9 @@ static int copy_part(struct flow *f, struct pipeline *pl, int k, char *err,
 				close(direct);
 			return errmsg_errno(
 				err, errlen, -EIO, n < 0 ? errno : 0,
-				"copying the running %s", payload_name(k));
+				"reading the %s %s",
+				f->delta->part[k].keep ? "kept" : "running",
+				payload_name(k));
 		}
 		n = want;
 		b->kind = k;

@@ -27,6 +27,8 @@ struct delta_part {
 	struct seed seed;
 	int seed_fd; /* -1: none */
 	bool copy; /* the seed is the payload: copied whole */
+	int from; /* copy: the slot whose file is the payload */
+	bool keep; /* copy from the slot being written: kept, not written */
 };
 
 struct delta {
@@ -54,6 +56,13 @@ int delta_read_indexes(struct delta *d, struct source *src, char *err,
  */
 int delta_seed(struct delta *d, const char *spec, struct stall *stall,
 	       char *err, size_t errlen);
+
+/*
+ * Kernel file k is in the slot being written already, as the manifest
+ * has it (its sums say so): it stays as it is, read and hashed in the
+ * write pass like a copy, but not written, nor renamed.
+ */
+bool delta_kept(const struct delta *d, int k);
 
 /* The pipeline's producer; ctx is the install's struct flow. */
 int delta_produce(void *ctx, struct pipeline *pl, char *err, size_t errlen);

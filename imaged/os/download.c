@@ -19,18 +19,30 @@ void stall_start(struct stall *s, int timeout_s)
 	s->at = s->moved = 0;
 }
 
+/*
+ * A delta's chunks come over several connections at once, each moving
+ * the one deadline (fetchahead.h): atomics, so that progress on any of
+ * them is progress.
+ */
 void stall_moved(struct stall *s, uint64_t n)
 {
-	s->moved += n;
-	if (s->moved - s->at >= STALL_BYTES) {
-		s->at = s->moved;
-		s->since_ms = monotonic_ms();
+	uint64_t moved = __atomic_add_fetch(&s->moved, n, __ATOMIC_RELAXED);
+
+	if (moved - __atomic_load_n(&s->at, __ATOMIC_RELAXED) >= STALL_BYTES) {
+		__atomic_store_n(&s->at, moved, __ATOMIC_RELAXED);
+		__atomic_store_n(&s->since_ms, monotonic_ms(),
+				 __ATOMIC_RELAXED);
 	}
+}
+
+static long stall_since(const struct stall *s)
+{
+	return __atomic_load_n(&s->since_ms, __ATOMIC_RELAXED);
 }
 
 int stall_check(const struct stall *s, char *err, size_t errlen)
 {
-	if (monotonic_ms() - s->since_ms < s->timeout_s * 1000L)
+	if (monotonic_ms() - stall_since(s) < s->timeout_s * 1000L)
 		return 0;
 	return errmsg(err, errlen, -ETIMEDOUT,
 		      "no progress for %d s (update_stall_timeout)",
@@ -54,7 +66,7 @@ static bool stalled(const struct download *d, char *err, size_t errlen)
 static void pause_before(const struct download *d)
 {
 	long ms = 1000L << (d->retries < 5 ? d->retries : 5);
-	long left = d->stall->since_ms + d->stall->timeout_s * 1000L -
+	long left = stall_since(d->stall) + d->stall->timeout_s * 1000L -
 		    monotonic_ms();
 
 	if (ms > PAUSE_MAX_MS)

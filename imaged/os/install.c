@@ -262,6 +262,47 @@ static int unbootable(struct install *in)
 	return r;
 }
 
+/* A kernel file a delta keeps as the slot has it (delta.h). */
+static bool kept(const struct install *in, int k)
+{
+	return in->flow.delta && delta_kept(in->flow.delta, k);
+}
+
+/* Kept: read in the write pass and the read back, never written. */
+static int open_kept(struct install *in, int k)
+{
+	char path[128];
+	int fd;
+
+	slot_path(path, sizeof(path), in->slot, slot_file(k), "");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return errmsg_errno(in->err, in->errlen, -errno, errno, "%s",
+				    path);
+	return fd;
+}
+
+/*
+ * The sums no longer say what the slot holds once anything in it
+ * changes (a delta keeps a kernel file by them, delta.c): gone first, on
+ * the disk, so that a cut install leaves none behind.
+ */
+static int drop_sums(struct install *in)
+{
+	char path[128];
+	int dir;
+
+	slot_path(path, sizeof(path), in->slot, "sums", "");
+	if (unlink(path) && errno != ENOENT)
+		return errmsg_errno(in->err, in->errlen, -errno, errno, "%s",
+				    path);
+	snprintf(path, sizeof(path), ESP_DIR "/%c", slot_name(in->slot));
+	if ((dir = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dir);
+		close(dir);
+	}
+	return 0;
+}
+
 static int write_slot(struct install *in)
 {
 	char path[128];
@@ -273,9 +314,13 @@ static int write_slot(struct install *in)
 	in->esp_rw = true;
 	snprintf(path, sizeof(path), ESP_DIR "/%c", slot_name(in->slot));
 	mkdir(path, 0700);
+	if ((r = drop_sums(in)))
+		return r;
 	for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++)
-		if ((in->flow.fd[k] =
-			     open_new(in->slot, k, in->err, in->errlen)) < 0)
+		if ((in->flow.fd[k] = kept(in, k)
+					      ? open_kept(in, k)
+					      : open_new(in->slot, k, in->err,
+							 in->errlen)) < 0)
 			return in->flow.fd[k];
 	in->flow.p = in->p;
 	in->flow.src = &in->src;
@@ -300,8 +345,8 @@ static int write_files(struct install *in)
 	int r;
 
 	for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++)
-		if ((r = rename_new(in->flow.fd[k], in->slot, k, in->err,
-				    in->errlen)))
+		if (!kept(in, k) && (r = rename_new(in->flow.fd[k], in->slot, k,
+						    in->err, in->errlen)))
 			return r;
 	if ((r = write_slot_cfg(in->slot, in->m, in->err, in->errlen)))
 		return r;

@@ -140,8 +140,11 @@ static int check_hash(struct flow *f, const struct pipe_buf *b, char *err,
 	sha256_hex(pl->sha256, want_hex);
 	sha256_hex(got, got_hex);
 	return errmsg(err, errlen, -EBADMSG,
-		      "payload %s is corrupt: sha256 %.16s..., the signed "
+		      "%s %s is corrupt: sha256 %.16s..., the signed "
 		      "manifest says %.16s...",
+		      f->delta && delta_kept(f->delta, b->kind)
+			      ? "the slot's kept"
+			      : "payload",
 		      payload_name(b->kind), got_hex, want_hex);
 }
 
@@ -171,6 +174,16 @@ static int flow_check(void *ctx, const struct pipe_buf *b, char *err,
 	return 0;
 }
 
+/* A root's blocks are each checked alone: halves may go on two cores. */
+_Static_assert(PIPE_ALIGN % VT_BLOCK == 0, "halves split between blocks");
+static bool flow_halves(void *ctx, const struct pipe_buf *b)
+{
+	const struct flow *f = ctx;
+
+	return f->m->payload[b->kind].by_verity && !(b->off % VT_BLOCK) &&
+	       !(b->len % VT_BLOCK);
+}
+
 static int flow_write(void *ctx, const struct pipe_buf *b, char *err,
 		      size_t errlen)
 {
@@ -179,7 +192,8 @@ static int flow_write(void *ctx, const struct pipe_buf *b, char *err,
 	size_t left = b->len;
 	off_t at = b->off;
 
-	while (left) {
+	/* (a kernel file a delta keeps is there already, and was checked) */
+	while (left && !(f->delta && delta_kept(f->delta, b->kind))) {
 		ssize_t n = pwrite(f->fd[b->kind], p, left, at);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -308,7 +322,8 @@ static int pwrite_full(int fd, const void *buf, size_t len, off_t at)
 int stream_write(struct flow *f, char *err, size_t errlen)
 {
 	static const struct pipe_ops ops = { .check = flow_check,
-					     .consume = flow_write };
+					     .consume = flow_write,
+					     .halves = flow_halves };
 	struct pipe_ops o = ops;
 	int r;
 
@@ -383,7 +398,8 @@ int stream_read_back(struct flow *f, char *err, size_t errlen)
 {
 	static const struct pipe_ops ops = { .produce = from_disk,
 					     .check = flow_check,
-					     .consume = flow_count };
+					     .consume = flow_count,
+					     .halves = flow_halves };
 	int r;
 
 	for (int k = 0; k < PAYLOAD_COUNT; k++)

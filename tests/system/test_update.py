@@ -589,7 +589,9 @@ def test_delta_update(server, workdir):
     """A delta bundle fetches only the chunks the running slot lacks, and
     writes the same root casync extract makes from the same index and
     seed; an old bundle (format 1, its header KEELBDL1, signed without
-    the bundle context) still installs."""
+    the bundle context) still installs. A kernel file slot b has already
+    is kept, not written, but still checked: one changed behind its sums
+    stops the install, and the next writes it."""
     import hashlib
     url, work = server
     disk = keelvm.copy_disk(os.path.join(workdir, "disk.img"))
@@ -605,11 +607,26 @@ def test_delta_update(server, workdir):
         # the version that changes nothing but os-release, then one binary
         for name, most in (("v2", 0.01), ("v2b", 0.10)):
             full = os.path.join(work, name + ".keelb")
+            if name == "v2b":
+                # slot b's kernel, kept by v2, changed behind its sums
+                m.check("mount -o remount,rw /boot && printf X | dd "
+                        "of=/boot/b/vmlinuz bs=1 seek=4096 conv=notrunc "
+                        "2>/dev/null && mount -o remount,ro /boot")
+                rc, out = m.run(f"imagectl os update --force --no-reboot "
+                                f"{url}/{name}-delta.keelb", timeout=300)
+                assert rc == 1 and "the slot's kept kernel is corrupt" \
+                    in out and "(slot b left not bootable)" in out, out
             before = SERVED["bytes"]
+            lines = int(m.check("wc -l < /var/log/imaged.log").split()[-1])
             out = m.check(f"imagectl os update --force --no-reboot "
                           f"{url}/{name}-delta.keelb", timeout=300)
             took = SERVED["bytes"] - before
             assert "seed: " in out and "MiB fetched in" in out, out
+            # v2 keeps the kernel files format 1 wrote; after the failed
+            # try above, v2b copies them from slot a again
+            log = m.check(f"tail -n +{lines + 1} /var/log/imaged.log")
+            assert ("kernel: kept, not written" in log) == (name == "v2"), \
+                (name, log)
             assert took < most * os.path.getsize(full), (name, took, out)
             data = root_data(full)
             want = hashlib.sha256(data).hexdigest()

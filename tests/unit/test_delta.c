@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "errmsg.h"
 #include "le.h"
 #include "os/cachunker.h"
 #include "os/caindex.h"
@@ -289,7 +290,9 @@ static int consume(void *ctx, const struct pipe_buf *b, char *err,
 
 static void test_pipeline(void **state)
 {
-	static const struct pipe_ops ops = { produce, check, consume };
+	static const struct pipe_ops ops = { .produce = produce,
+					     .check = check,
+					     .consume = consume };
 	static const char *const why[] = { "produce failed at 17",
 					   "check failed at 17",
 					   "write failed at 17" };
@@ -314,6 +317,112 @@ static void test_pipeline(void **state)
 		assert_string_equal(err, why[s]);
 		assert_true(c.sum_written < want);
 	}
+}
+
+/*
+ * Halves: buffers of 8 blocks, block b of buffer i holding i * 8 + b; a
+ * check counts the blocks it sees and fails at the first bad one.
+ */
+struct blocks {
+	int bad[2]; /* the bad blocks, -1: none */
+	uint64_t seen, sum; /* blocks checked, and their numbers' sum */
+	int split; /* checks of less than a buffer */
+	int sent; /* buffers the producer sent */
+};
+
+static int produce_blocks(void *ctx, struct pipeline *pl, char *err,
+			  size_t errlen)
+{
+	struct blocks *c = ctx;
+
+	(void)err;
+	(void)errlen;
+	for (int i = 0; i < 10; i++) {
+		struct pipe_buf *b = pipe_take(pl);
+		if (!b)
+			return -ECANCELED;
+		b->len = 8 * PIPE_ALIGN;
+		b->off = (uint64_t)i * b->len;
+		for (int k = 0; k < 8; k++)
+			memset(b->data + k * PIPE_ALIGN, i * 8 + k, PIPE_ALIGN);
+		pipe_send(pl, b);
+		__atomic_add_fetch(&c->sent, 1, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static int check_blocks(void *ctx, const struct pipe_buf *b, char *err,
+			size_t errlen)
+{
+	struct blocks *c = ctx;
+
+	/* the first buffer waits for all the others the pipeline holds, so
+	 * the checker is behind from the second on: those are split */
+	while (!b->off &&
+	       __atomic_load_n(&c->sent, __ATOMIC_RELAXED) < PIPE_BUFS)
+		usleep(1000);
+	if (b->len < 8 * PIPE_ALIGN)
+		__atomic_fetch_add(&c->split, 1, __ATOMIC_RELAXED);
+	for (size_t at = 0; at < b->len; at += PIPE_ALIGN) {
+		int block = b->data[at];
+		/* (no cmocka assert here: this may be the helper's thread) */
+		if ((uint64_t)block != (b->off + at) / PIPE_ALIGN)
+			return errmsg(err, errlen, -EINVAL, "block %d at %llu",
+				      block, (unsigned long long)(b->off + at));
+		if (block == c->bad[0] || block == c->bad[1])
+			return errmsg(err, errlen, -EBADMSG, "block %d is bad",
+				      block);
+		__atomic_fetch_add(&c->seen, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&c->sum, block, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+static int consume_none(void *ctx, const struct pipe_buf *b, char *err,
+			size_t errlen)
+{
+	(void)ctx;
+	(void)b;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
+static bool halves(void *ctx, const struct pipe_buf *b)
+{
+	(void)ctx;
+	(void)b;
+	return true;
+}
+
+static void test_pipeline_halves(void **state)
+{
+	static const struct pipe_ops ops = { .produce = produce_blocks,
+					     .check = check_blocks,
+					     .consume = consume_none,
+					     .halves = halves };
+	struct blocks c = { .bad = { -1, -1 } };
+	char err[160];
+
+	(void)state;
+	assert_int_equal(
+		pipeline_run(&ops, &c, 8 * PIPE_ALIGN, err, sizeof(err)), 0);
+	/* every block checked once, in halves where there are two cores */
+	assert_int_equal(c.seen, 80);
+	assert_int_equal(c.sum, 79 * 80 / 2);
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		assert_true(c.split >= 8);
+	/* bad blocks in both halves: the first half's is the verdict */
+	c = (struct blocks){ .bad = { 22, 18 } };
+	assert_int_equal(
+		pipeline_run(&ops, &c, 8 * PIPE_ALIGN, err, sizeof(err)),
+		-EBADMSG);
+	assert_string_equal(err, "block 18 is bad");
+	c = (struct blocks){ .bad = { 23, -1 } };
+	assert_int_equal(
+		pipeline_run(&ops, &c, 8 * PIPE_ALIGN, err, sizeof(err)),
+		-EBADMSG);
+	assert_string_equal(err, "block 23 is bad");
 }
 
 static void test_resolve(void **state)
@@ -351,6 +460,7 @@ int main(void)
 		cmocka_unit_test(test_seed_finds_moved_chunks),
 		cmocka_unit_test(test_store_folder),
 		cmocka_unit_test(test_pipeline),
+		cmocka_unit_test(test_pipeline_halves),
 		cmocka_unit_test(test_resolve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

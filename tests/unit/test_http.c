@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: MIT
 /* The HTTP client's pure parts: URLs and their origins, response heads,
- * chunked framing. */
+ * chunked framing; and a body read from a local server. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "net/http.h"
 
@@ -195,13 +201,110 @@ static void test_chunked(void **state)
 			 -EBADMSG);
 }
 
+/* One answer on 127.0.0.1: a head and sent of its body's len bytes. */
+struct answer {
+	int listen_fd;
+	size_t len, sent;
+};
+
+static uint8_t body_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + i / 251);
+}
+
+static void *serve(void *arg)
+{
+	struct answer *a = arg;
+	char req[4096], *out = malloc(a->sent + 128);
+	size_t got = 0;
+	int fd = accept(a->listen_fd, NULL, NULL);
+
+	while (fd >= 0 && got < sizeof(req) - 1) {
+		ssize_t n = read(fd, req + got, sizeof(req) - 1 - got);
+		if (n <= 0)
+			break;
+		req[got += n] = '\0';
+		if (strstr(req, "\r\n\r\n"))
+			break;
+	}
+	/* the head and the body's first bytes in one write: one recv */
+	int head = snprintf(out, 128,
+			    "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n",
+			    a->len);
+	for (size_t i = 0; i < a->sent; i++)
+		out[head + i] = body_byte(i);
+	for (size_t at = 0; fd >= 0 && at < head + a->sent;) {
+		ssize_t n = write(fd, out + at, head + a->sent - at);
+		if (n <= 0)
+			break;
+		at += n;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(out);
+	return NULL;
+}
+
+/* Read a body of len bytes of which the server sends sent, in reads of
+ * 100 bytes then 100000 (past the connection's buffer): what came. */
+static size_t read_body(size_t len, size_t sent, ssize_t *last)
+{
+	struct answer a = { .len = len, .sent = sent };
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sin);
+	struct http_conn *c = http_conn_new();
+	static uint8_t buf[100000];
+	struct http_url u;
+	char url[64], err[256];
+	pthread_t t;
+	size_t got = 0;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(a.listen_fd >= 0);
+	assert_int_equal(bind(a.listen_fd, (struct sockaddr *)&sin, sl), 0);
+	assert_int_equal(listen(a.listen_fd, 1), 0);
+	assert_int_equal(getsockname(a.listen_fd, (struct sockaddr *)&sin, &sl),
+			 0);
+	assert_int_equal(pthread_create(&t, NULL, serve, &a), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/x",
+		 ntohs(sin.sin_port));
+	assert_int_equal(http_url_parse(&u, url, err, sizeof(err)), 0);
+	assert_int_equal(http_request(c, "GET", &u, NULL, err, sizeof(err)), 0);
+	for (;;) {
+		size_t want = got < 100 ? 100 - got : sizeof(buf);
+		*last = http_read(c, buf, want);
+		if (*last <= 0)
+			break;
+		for (ssize_t i = 0; i < *last; i++)
+			assert_int_equal(buf[i], body_byte(got + i));
+		got += *last;
+	}
+	pthread_join(t, NULL);
+	close(a.listen_fd);
+	http_conn_free(c);
+	return got;
+}
+
+static void test_body(void **state)
+{
+	ssize_t last;
+
+	(void)state;
+	/* whole, in order: what the head's recv brought, then the rest */
+	assert_int_equal(read_body(300000, 300000, &last), 300000);
+	assert_int_equal(last, 0);
+	/* cut short: what came, then -EPIPE (a download resumes there) */
+	assert_int_equal(read_body(300000, 200000, &last), 200000);
+	assert_int_equal(last, -EPIPE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url),
-		cmocka_unit_test(test_origin),
-		cmocka_unit_test(test_head),
-		cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_url),  cmocka_unit_test(test_origin),
+		cmocka_unit_test(test_head), cmocka_unit_test(test_chunked),
+		cmocka_unit_test(test_body),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
