@@ -3,6 +3,7 @@
 #include "errmsg.h"
 #include "file.h"
 #include "run/container.h"
+#include "run/runrecord.h"
 #include "run/seccomp.h"
 
 #include <errno.h>
@@ -126,6 +127,9 @@ int enter_open(pid_t pid, const char *run_dir, struct ctr_entry *e, char *err,
 	for (int k = 0; k < 6; k++)
 		e->fds[k] = -1;
 	e->userfd = -1;
+	if (!run_execd(run_dir))
+		return errmsg(err, errlen, -EAGAIN,
+			      "its setup is not done yet");
 	for (int k = 0; k < 6; k++) {
 		snprintf(path, sizeof(path), "/proc/%d/ns/%s", pid,
 			 spaces[k].name);

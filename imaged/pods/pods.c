@@ -146,7 +146,7 @@ int pods_add(struct pod *spec, struct kobj *obj, struct obj_rt *owner,
 		ctrs_load(c);
 		/* a run adopted: its probes begin again, as on a new kubelet */
 		if (c->ri.live)
-			probes_start(p, c);
+			probes_start(c);
 	}
 	adopt(p);
 	pods[n_pods++] = p;

@@ -72,6 +72,7 @@ struct ctr_rt {
 	char error[256]; /* why it could not be started, or "" */
 	/* its live run's probes and postStart hook (probes.c) */
 	struct probe_rt probes[PROBES], hook;
+	bool execd; /* its program is exec'd: exec handlers may enter it */
 	bool hooked; /* postStart is done (or there is none) */
 	bool started; /* its startupProbe passed (or there is none) */
 	bool ready; /* readinessProbe says so (or running, without one) */

@@ -246,7 +246,7 @@ static void start_due(struct pod_rt *p, bool init)
 			/* tried again as a crash would be */
 			c->next_ms = now + backoff_next(&c->bo, 0);
 		else
-			probes_start(p, c);
+			probes_start(c);
 		ctrs_save(c);
 		if (init)
 			return; /* one at a time, in order */

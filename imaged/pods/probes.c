@@ -4,6 +4,7 @@
 #include "log.h"
 #include "pods/enter.h"
 #include "pods/handler.h"
+#include "run/runrecord.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -42,12 +43,13 @@ static void set_ready(struct pod_rt *p, struct ctr_rt *c, bool ready)
 		 ready ? "" : "not ");
 }
 
-void probes_start(struct pod_rt *p, struct ctr_rt *c)
+void probes_start(struct ctr_rt *c)
 {
 	long long now = boottime_ms();
 
 	probes_stop(c);
 	c->kill_at = 0;
+	c->execd = false;
 	c->hooked = !c->k->post_start.kind;
 	c->hook.next_ms = c->hooked ? 0 : now;
 	c->started = !c->k->startup.h.kind;
@@ -56,9 +58,6 @@ void probes_start(struct pod_rt *p, struct ctr_rt *c)
 		c->probes[i].next_ms =
 			pb->h.kind ? now + pb->initial_delay_s * 1000LL : 0;
 	}
-	/* nothing to wait for: ready as it runs, as the kubelet has it */
-	if (!c->k->readiness.h.kind && c->hooked && c->started)
-		set_ready(p, c, true);
 }
 
 void probes_kill(struct pod_rt *p, struct ctr_rt *c, const char *why)
@@ -130,6 +129,19 @@ static void result(struct pod_rt *p, struct ctr_rt *c, int i)
 	}
 }
 
+/*
+ * Nothing runs until the container's program is exec'd (runrecord.h:
+ * before, its process is its setup, with the host's mounts and every
+ * capability, so an exec handler would enter that), as the kubelet
+ * starts hooks and probes once the container is started. Looked at
+ * again every ENTER_RETRY_MS until it is.
+ */
+#define ENTER_RETRY_MS 50
+static bool execd(struct ctr_rt *c)
+{
+	return c->execd || (c->execd = run_execd(c->run_dir));
+}
+
 /* postStart: the probes wait for it; a failed one kills the container */
 static void hook_step(struct pod_rt *p, struct ctr_rt *c, long long now)
 {
@@ -174,6 +186,8 @@ void probes_step(struct pod_rt *p, struct ctr_rt *c)
 			kill_now(p, c);
 		return;
 	}
+	if (!execd(c))
+		return;
 	if (!c->hooked)
 		hook_step(p, c, now);
 	for (int i = PROBES - 1; i >= 0 && !c->kill_at; i--) {
@@ -212,6 +226,8 @@ long long probes_due(const struct ctr_rt *c)
 		return -1;
 	if (c->kill_at)
 		return c->kill_at;
+	if (!c->execd)
+		return boottime_ms() + ENTER_RETRY_MS;
 	if (!c->hooked)
 		SOONER(handler_busy(&c->hook) ? c->hook.deadline_ms
 					      : c->hook.next_ms);

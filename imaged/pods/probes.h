@@ -19,7 +19,7 @@
  */
 
 /* A run of c has begun: its hook and probes scheduled. */
-void probes_start(struct pod_rt *p, struct ctr_rt *c);
+void probes_start(struct ctr_rt *c);
 
 /* Whatever is due or answered: results counted and acted on. */
 void probes_step(struct pod_rt *p, struct ctr_rt *c);

@@ -64,6 +64,22 @@ void run_read(const char *run_dir, struct run_info *r)
 	}
 }
 
+bool run_execd(const char *run_dir)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/" RUN_EXECD, run_dir);
+	return !access(path, F_OK);
+}
+
+void run_mark_execd(const char *run_dir)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/" RUN_EXECD, run_dir);
+	write_atomic(path, "", 0, 0644);
+}
+
 static void kill_cgroup(const char *cgroup)
 {
 	char path[1024];

@@ -11,8 +11,12 @@
  * side is runtime.c):
  *
  * run_dir/run   pid=, shim=, started= (epoch ms): the run is live
+ * run_dir/execd (empty): the container's program is exec'd, its setup
+ *               done; only then may anything enter it (exec, hooks)
  * run_dir/exit  code=, signal=, oom=, finished=, reason=: it ended
  */
+
+#define RUN_EXECD "execd"
 
 struct run_info {
 	bool live, ended; /* run file; exit file */
@@ -25,6 +29,17 @@ struct run_info {
 
 /* What run_dir says of the latest run. */
 void run_read(const char *run_dir, struct run_info *r);
+
+/*
+ * Whether the latest run's program is exec'd (run_dir/execd). Before,
+ * its process is still the shim's child setting itself up: root, every
+ * capability, no seccomp, the host's mounts. Entering it then would be
+ * entering that.
+ */
+bool run_execd(const char *run_dir);
+
+/* The shim's side: the program is exec'd */
+void run_mark_execd(const char *run_dir);
 
 /* A run to stop: its folder and its container's cgroup. */
 struct run_ref {

@@ -370,6 +370,8 @@ pid_t run_start(const struct ctr_spec *s, char *err, size_t errlen)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/exit", s->run_dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/" RUN_EXECD, s->run_dir);
+	unlink(path);
 	snprintf(path, sizeof(path), "%s/" CTR_SECCOMP_FILE, s->run_dir);
 	if (!s->seccomp || s->k->privileged)
 		unlink(path);

@@ -4,6 +4,7 @@
 #include "run/attach.h"
 #include "run/console.h"
 #include "run/container.h"
+#include "run/runrecord.h"
 #include "run/runtime.h"
 
 #include <errno.h>
@@ -144,6 +145,8 @@ void shim_watch(const struct shim_run *r)
 	ssize_t n = read(r->errp, reason, sizeof(reason) - 1);
 	reason[n > 0 ? n : 0] = '\0';
 	close(r->errp);
+	if (!n)
+		run_mark_execd(r->run_dir);
 	/* no socket to attach to is the error a client sees */
 	if (attach_open(&at, r->run_dir,
 			r->open_stdin ? (master >= 0 ? master : r->in) : -1,
