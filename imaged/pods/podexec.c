@@ -26,6 +26,9 @@
 #include <termios.h>
 #include <unistd.h>
 
+/* how long imagectl exec waits for a container still setting up */
+#define EXEC_SETUP_WAIT_MS 5000
+
 /*
  * What imagectl does itself for pods, being root on the same host: read
  * a container's log, and exec into it. exec needs no help from imaged:
@@ -415,8 +418,15 @@ int pod_exec_main(int argc, char **argv)
 	char run_dir[CTR_PATH_MAX];
 	snprintf(run_dir, sizeof(run_dir), "%s/%s/%s", PODS_RUN_DIR, a.pod,
 		 name);
-	if (enter_open(pid, run_dir, &e, err, sizeof(err)) ||
-	    enter_join(&e, true, err, sizeof(err)))
+	/* a container just started: its setup may take a moment more */
+	int r, tries = EXEC_SETUP_WAIT_MS / 50;
+	while ((r = enter_open(pid, run_dir, &e, err, sizeof(err))) ==
+		       -EAGAIN &&
+	       tries--) {
+		enter_close(&e);
+		usleep(50 * 1000);
+	}
+	if (r || enter_join(&e, true, err, sizeof(err)))
 		return die("%s%s", err, "");
 	return spawn(&a, &e, cwd);
 }

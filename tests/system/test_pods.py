@@ -254,9 +254,11 @@ def test_pods(registry, workdir):
       readOnlyRootFilesystem: true
 """))
         assert "pod/web created" in m.check("imagectl apply -f /run/web.yaml")
-        wait_for(m, "imagectl pods", "Running", timeout=240)
+        # running, then ready once its program is exec'd (it has no
+        # readinessProbe): the kubelet's order
+        wait_for(m, "imagectl pods | grep '^web '", " 1/1 ", timeout=240)
         line = pod_line(m, "web")
-        assert line[1] == "1/1", line
+        assert line[1:3] == ["1/1", "Running"], line
         ip = line[-1]
         assert ip.startswith("10.88."), line
         # reachable on its pod IP from the host's network namespace
