@@ -30,6 +30,8 @@ UNIT_SRCS := init/cmdline.c lib/partition.c init/service.c init/data.c \
 UNIT_HDRS := $(wildcard init/*.h lib/*.h imaged/*.h imaged/*/*.h netd/*.h)
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_OUT := $(OUT)/tests
+KUBEPROBE := $(OUT)/build/kubeprobe/kubeprobe
+PROBE_HARNESS := $(UNIT_OUT)/probe_harness
 UNIT_CFLAGS := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -Iinit -Ilib \
 	-Iimaged -Inetd -I/usr/include/bearssl -I/usr/include/cjson
 UNIT_LIBS := -lcmocka -lyaml -lnettle -lbearssl -lcjson -lmnl -lz -lzstd
@@ -206,7 +208,9 @@ system-test-arches: images test-image aarch64-test-image pc-test-image test-busy
 		x86_64:$(TEST_OUT)/images:$(BOARD_DIR) \
 		aarch64:$(AARCH64_OUT)-test/images:$(TOPDIR)/board/qemu-aarch64
 
-check: format-check unit unit-aarch64 build-test integration system-test-arches
+# (the probe bench's harness is built, not run: so it keeps up with pods/)
+check: format-check unit unit-aarch64 build-test integration system-test-arches \
+	$(PROBE_HARNESS)
 
 # Everything make check leaves out to keep CI under its hour: the long
 # system tests whole (KEEL_FULL=1: a power cut at every fault point on
@@ -273,19 +277,33 @@ fuzz: $(addprefix $(FUZZ_OUT)/,$(FUZZ_TARGETS))
 		test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-bench: images
+# The probe bench's two sides beside the image (tests/bench/pod_probes.py):
+# the kubelet's probe packages, built in its own source tree for the
+# x86_64 image and the build host alike, and imaged's probes alone in a
+# loop like imaged's, on the build host.
+$(KUBEPROBE): tests/bench/kubeprobe/main.go tests/bench/kubeprobe/build \
+		tests/bench/kubeprobe/kubernetes.hash
+	@tests/bench/kubeprobe/build $(DL_DIR) $(OUT)/build/kubeprobe x86_64 $@
+
+# -Os, as imaged is built: this one measures CPU time
+$(PROBE_HARNESS): tests/bench/probe_harness.c imaged/pods/probes.c \
+		imaged/pods/handler.c $(UNIT_OUT)/libunit.a $(UNIT_HDRS) | host-deps
+	@gcc $(filter-out -g,$(UNIT_CFLAGS)) -Os -o $@ $(filter %.c,$^) \
+		$(UNIT_OUT)/libunit.a $(UNIT_LIBS)
+
+bench: images $(KUBEPROBE) $(PROBE_HARNESS)
 	@/usr/bin/python3 tests/bench/boot_timeline.py $(BENCH_BOOTS)
 	@/usr/bin/python3 tests/bench/update_throughput.py
 	@/usr/bin/python3 tests/bench/dhcp_lease.py $(NETD_BIN)
 	@/usr/bin/python3 tests/bench/ntp_sync.py $(NETD_BIN)
 	@/usr/bin/python3 tests/bench/image_pull.py $(IMAGED_BIN)
 	@/usr/bin/python3 tests/bench/pod_start.py
-	@/usr/bin/python3 tests/bench/pod_probes.py
+	@/usr/bin/python3 tests/bench/pod_probes.py $(KUBEPROBE) $(PROBE_HARNESS)
 	@/usr/bin/python3 tests/bench/workload_revision.py
 
 # Kernel style, per .clang-format.
 C_FILES = $(wildcard init/*.[ch] lib/*.[ch] netd/*.[ch] imaged/*.[ch] imaged/*/*.[ch] \
-	tests/unit/*.c tests/fuzz/*.c tests/integration/*.c)
+	tests/unit/*.c tests/fuzz/*.c tests/integration/*.c tests/bench/*.c)
 format-check:
 	@bad=0; for f in $(C_FILES); do \
 		clang-format "$$f" | cmp -s "$$f" - || { echo "format: $$f differs from .clang-format (run make format)"; bad=1; }; \
