@@ -370,7 +370,19 @@ static int read_back(struct install *in)
 /* The commit point: one boot-state write. */
 static int commit(struct install *in)
 {
-	int r = esp_writable(false);
+	int r;
+
+	/*
+	 * The kernel files are written and read back: closed now, as a
+	 * file open for writing keeps the ESP from going read-only (EBUSY),
+	 * which would leave it writable until the next boot.
+	 */
+	for (int k = PAYLOAD_KERNEL; k <= PAYLOAD_INITRAMFS; k++)
+		if (in->flow.fd[k] >= 0) {
+			close(in->flow.fd[k]);
+			in->flow.fd[k] = -1;
+		}
+	r = esp_writable(false);
 
 	in->esp_rw = false;
 	if (r)

@@ -604,6 +604,12 @@ def test_delta_update(server, workdir):
                 " && imagectl os update --no-reboot old.keelb && "
                 "rm old.keelb && cd /", timeout=300)
         assert "slot b: 0.2.0" in status(m)
+        # the ESP is read-only again once the install is committed: it
+        # is written for an install and the boot state alone
+        mounts = m.check("grep ' /boot ' /proc/mounts")
+        assert " ro," in mounts, mounts
+        log = m.check("cat /var/log/imaged.log")
+        assert "read-only again" not in log, log
         # the version that changes nothing but os-release, then one binary
         for name, most in (("v2", 0.01), ("v2b", 0.10)):
             full = os.path.join(work, name + ".keelb")
