@@ -106,7 +106,10 @@ else
 unit-aarch64:
 	@test -f $(AARCH64_OUT)/.config || \
 		$(MAKE) --no-print-directory O=$(AARCH64_OUT) qemu-aarch64_defconfig
-	@$(MAKE) --no-print-directory O=$(AARCH64_OUT) unit-aarch64
+	@[ "$(OUT)" != "$(AARCH64_OUT)" ] || { echo "unit-aarch64:" \
+		"$(AARCH64_OUT)/.config is not the qemu-aarch64 board's" \
+		"(or make -n did not write it)" >&2; exit 1; }; \
+		$(MAKE) --no-print-directory O=$(AARCH64_OUT) unit-aarch64
 endif
 
 # Every netlink message netd sends, built through the distribution's
